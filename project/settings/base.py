@@ -1,0 +1,229 @@
+"""Settings shared by every environment.
+
+Values that differ between machines come from environment variables; the
+environment modules (``dev``, ``test``, ``production``) only change defaults.
+"""
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+PROJECT_ROOT = str(BASE_DIR)
+VAR_DIR = Path(os.environ.get("SHOP_VAR_DIR", BASE_DIR / "var"))
+
+# Cartridge's money fields read ``decimal_places`` from the currency locale
+# when the models are imported. ``make`` generates the locale into .locale/
+# (no root needed); glibc reads LOCPATH on each setlocale() call.
+_locale_dir = BASE_DIR / ".locale"
+if _locale_dir.is_dir():
+    os.environ.setdefault("LOCPATH", str(_locale_dir))
+SHOP_CURRENCY_LOCALE = os.environ.get("SHOP_CURRENCY_LOCALE", "en_US.UTF-8")
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+DEBUG = False
+ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+    )
+}
+# Mezzanine's and Cartridge's migrations were written for AutoField.
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+USE_TZ = True
+LANGUAGE_CODE = "en"
+LANGUAGES = (("en", _("English")),)
+USE_I18N = False
+USE_MODELTRANSLATION = False
+SITE_ID = 1
+SITE_TITLE = "Paper & Pixel Books"
+SITE_TAGLINE = "Paperbacks and ebooks, side by side"
+
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+AUTHENTICATION_BACKENDS = (
+    "axes.backends.AxesStandaloneBackend",
+    "mezzanine.core.auth_backends.MezzanineBackend",
+)
+LOGIN_URL = "/accounts/login/"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = os.environ.get("STATIC_ROOT", str(VAR_DIR / "static"))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(VAR_DIR / "media"))
+FILE_UPLOAD_PERMISSIONS = 0o644
+
+# Product files live outside MEDIA_ROOT and have no URL of their own:
+# django-sendfile2 hands them to the web server after our access checks.
+SENDFILE_ROOT = os.environ.get("SHOP_PRIVATE_ROOT", str(VAR_DIR / "private"))
+SENDFILE_BACKEND = "django_sendfile.backends.simple"
+SENDFILE_URL = "/protected"
+
+ROOT_URLCONF = "project.urls"
+WSGI_APPLICATION = "project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [str(BASE_DIR / "templates")],
+        "OPTIONS": {
+            "context_processors": [
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.debug",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.static",
+                "django.template.context_processors.media",
+                "django.template.context_processors.request",
+                "django.template.context_processors.tz",
+                "mezzanine.conf.context_processors.settings",
+                "mezzanine.pages.context_processors.page",
+            ],
+            "loaders": [
+                "mezzanine.template.loaders.host_themes.Loader",
+                "django.template.loaders.filesystem.Loader",
+                "django.template.loaders.app_directories.Loader",
+            ],
+        },
+    },
+]
+
+INSTALLED_APPS = [
+    "theme",
+    "shop_ext",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.redirects",
+    "django.contrib.sessions",
+    "django.contrib.sites",
+    "django.contrib.sitemaps",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "mezzanine.boot",
+    "mezzanine.conf",
+    "mezzanine.core",
+    "mezzanine.generic",
+    "mezzanine.pages",
+    "mezzanine.accounts",
+    "cartridge.shop",
+    "axes",
+]
+
+MIDDLEWARE = [
+    "mezzanine.core.middleware.UpdateCacheMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cartridge.shop.middleware.ShopMiddleware",
+    "mezzanine.core.request.CurrentRequestMiddleware",
+    "mezzanine.core.middleware.RedirectFallbackMiddleware",
+    "mezzanine.core.middleware.AdminLoginInterfaceSelectorMiddleware",
+    "mezzanine.core.middleware.SitePermissionMiddleware",
+    "mezzanine.pages.middleware.PageMiddleware",
+    "mezzanine.core.middleware.FetchFromCacheMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+PACKAGE_NAME_FILEBROWSER = "filebrowser_safe"
+PACKAGE_NAME_GRAPPELLI = "grappelli_safe"
+OPTIONAL_APPS = (PACKAGE_NAME_FILEBROWSER, PACKAGE_NAME_GRAPPELLI)
+
+# We own the shop migrations: the Format option type and our order
+# statuses change Cartridge's schema (see shop_ext/shop_migrations/).
+MIGRATION_MODULES = {"shop": "shop_ext.shop_migrations"}
+
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shop@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_FAIL_SILENTLY = False
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "shop_ext": {"handlers": ["console"], "level": "INFO"},
+    },
+}
+
+# Brute-force protection for every login form (django-axes).
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+ACCOUNTS_VERIFICATION_REQUIRED = False
+ACCOUNTS_PROFILE_VIEWS_ENABLED = False
+
+SEARCH_MODEL_CHOICES = ("shop.Product",)
+ADMIN_MENU_ORDER = (
+    (_("Content"), ("pages.Page", "generic.ThreadedComment", (_("Media Library"), "media-library"))),
+    (
+        _("Shop"),
+        (
+            "shop.Product",
+            "shop_ext.Book",
+            "shop.ProductOption",
+            "shop.DiscountCode",
+            "shop.Sale",
+            "shop.Order",
+        ),
+    ),
+    (_("Site"), ("sites.Site", "redirects.Redirect", "conf.Setting")),
+    (_("Users"), ("auth.User", "auth.Group")),
+)
+RICHTEXT_FILTER_LEVEL = 1  # Mezzanine's "high" bleach filtering of editors' HTML
+
+# ---------------------------------------------------------------- Cartridge
+SHOP_OPTION_TYPE_CHOICES = (
+    (1, _("Size")),
+    (2, _("Colour")),
+    (3, _("Format")),
+)
+SHOP_OPTION_ADMIN_ORDER = (3, 1, 2)
+SHOP_ORDER_STATUS_CHOICES = (
+    (1, _("Unpaid")),
+    (2, _("Paid")),
+    (3, _("Shipped")),
+    (4, _("Complete")),
+    (5, _("Cancelled")),
+    (6, _("Refunded")),
+)
+# No card fields on our server: payment is taken by the handler below.
+SHOP_PAYMENT_STEP_ENABLED = False
+SHOP_CHECKOUT_STEPS_SPLIT = True
+SHOP_CHECKOUT_STEPS_CONFIRMATION = True
+SHOP_DEFAULT_SHIPPING_VALUE = 4.50
+SHOP_HANDLER_BILLING_SHIPPING = "shop_ext.handlers.billship_handler"
+SHOP_HANDLER_ORDER = "shop_ext.handlers.order_handler"
+# The seam for a real gateway: any callable with Cartridge's payment
+# handler signature that returns a transaction id once money was taken.
+SHOP_HANDLER_PAYMENT = os.environ.get(
+    "SHOP_HANDLER_PAYMENT", "shop_ext.payment.pay_on_account"
+)
+SHOP_ORDER_FROM_EMAIL = DEFAULT_FROM_EMAIL
+SHOP_PER_PAGE_CATEGORY = 12
+SHOP_USE_WISHLIST = False
+SHOP_USE_RATINGS = False
+
+# ---------------------------------------------------------- digital goods
+# Format option values that ship nothing: such variations deliver files only.
+SHOP_DIGITAL_FORMATS = ("eBook", "Download")
+SHOP_PRODUCT_FILE_MAX_BYTES = int(os.environ.get("SHOP_PRODUCT_FILE_MAX_BYTES", 2 * 1024**3))
+# The public address used in emails; never taken from the request's Host.
+SHOP_SITE_URL = os.environ.get("SHOP_SITE_URL", "http://127.0.0.1:8000")
+# The option type (see SHOP_OPTION_TYPE_CHOICES) that holds the format.
+SHOP_FORMAT_OPTION_TYPE = 3
+# Download limits, as in the article: attempts per order (None: unlimited)
+# and days from payment until the links expire (None: never).
+SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS = int(os.environ.get("SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS", "10"))
+SHOP_DOWNLOAD_EXPIRY_DAYS = int(os.environ.get("SHOP_DOWNLOAD_EXPIRY_DAYS", "30")) or None

@@ -1,0 +1,14 @@
+"""Test suite settings: fast hashing, mail kept in memory, isolated storage."""
+from mezzanine.utils.conf import set_dynamic_settings
+
+from .base import *  # noqa: F401,F403
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret"
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SHOP_SITE_URL = "https://shop.example.com"
+AXES_ENABLED = False
+
+set_dynamic_settings(globals())

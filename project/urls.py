@@ -1,0 +1,24 @@
+from cartridge.shop.views import order_history
+from django.contrib import admin
+from django.urls import include, path, re_path
+from mezzanine.core.views import direct_to_template
+
+from shop_ext import views as shop_views
+
+admin.autodiscover()
+
+urlpatterns = [
+    path("admin/", include(admin.site.urls)),
+    # Our wrappers of Cartridge's product and checkout views come before
+    # Cartridge's own URLs, which they shadow.
+    re_path(r"^shop/product/(?P<slug>.*)/$", shop_views.product, name="shop_product"),
+    path("shop/checkout/", shop_views.checkout, name="shop_checkout"),
+    path("shop/", include("cartridge.shop.urls")),
+    path("account/orders/", order_history, name="shop_order_history"),
+    path("", direct_to_template, {"template": "index.html"}, name="home"),
+    # Mezzanine's catch-all for pages (categories) must stay last.
+    path("", include("mezzanine.urls")),
+]
+
+handler404 = "mezzanine.core.views.page_not_found"
+handler500 = "mezzanine.core.views.server_error"

@@ -1,0 +1,57 @@
+"""The one rule for "may this person download this now, and if not, why".
+
+Used by the download views, the order history page and the files email.
+"""
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from .orders import CANCELLED, REFUNDED, is_paid
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+    http_status: int = 200
+
+    def __bool__(self):
+        return self.allowed
+
+
+ALLOWED = Decision(True)
+# Other people's orders look exactly like orders that do not exist.
+NOT_FOUND = Decision(False, "No such order.", 404)
+
+
+def owns(user, order):
+    return user.is_authenticated and (user.is_staff or order.user_id == user.id)
+
+
+def order_decision(user, order, now=None):
+    """May ``user`` download from ``order`` at all right now?"""
+    if not owns(user, order):
+        return NOT_FOUND
+    if order.status == CANCELLED:
+        return Decision(False, "This order was cancelled, so its downloads are closed.", 403)
+    if order.status == REFUNDED:
+        return Decision(False, "This order was refunded, so its downloads are closed.", 403)
+    delivery = getattr(order, "delivery", None)
+    if not is_paid(order) or delivery is None:
+        return Decision(False, "Your files will be ready once payment arrives.", 403)
+    if user.is_staff and order.user_id != user.id:
+        return ALLOWED  # staff checking an order are not held to the buyer's limits
+    now = now or timezone.now()
+    if delivery.expires_at and delivery.expires_at <= now:
+        return Decision(False, "The download period for this order has ended.", 410)
+    if delivery.attempts_left == 0:
+        return Decision(False, "All download attempts for this order have been used.", 403)
+    return ALLOWED
+
+
+def grant_decision(user, grant, now=None):
+    """May ``user`` download this one file now?"""
+    decision = order_decision(user, grant.order, now)
+    if decision and grant.revoked_at is not None:
+        return Decision(False, "Access to this file was withdrawn. Please contact us.", 403)
+    return decision

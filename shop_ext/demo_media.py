@@ -1,0 +1,107 @@
+"""Media for the demo shop, made here rather than downloaded: covers drawn
+with Pillow and small but real EPUB, PDF, font-pack and audio files."""
+import io
+import math
+import struct
+import textwrap
+import wave
+import zipfile
+import zlib
+
+from PIL import Image, ImageDraw, ImageFont
+from reportlab.lib.pagesizes import A5
+from reportlab.pdfgen import canvas
+
+
+def cover_png(title, subtitle, colour, size=(600, 900)):
+    """A book-cover-like PNG: coloured board, a rule, title and author."""
+    image = Image.new("RGB", size, colour)
+    draw = ImageDraw.Draw(image)
+    width, height = size
+    draw.rectangle([30, 30, width - 30, height - 30], outline="#f4ecd8", width=4)
+    title_font = ImageFont.load_default(size=54)
+    small_font = ImageFont.load_default(size=30)
+    y = height // 4
+    for line in textwrap.wrap(title, width=16):
+        draw.text((width // 2, y), line, font=title_font, fill="#f4ecd8", anchor="mm")
+        y += 66
+    draw.line([width // 3, y + 10, 2 * width // 3, y + 10], fill="#f4ecd8", width=3)
+    draw.text((width // 2, height - 120), subtitle, font=small_font, fill="#f4ecd8", anchor="mm")
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def epub_bytes(title, author, body):
+    """A minimal valid EPUB 3: the mimetype entry first and stored."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as epub:
+        epub.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip", zipfile.ZIP_STORED)
+        epub.writestr(
+            "META-INF/container.xml",
+            '<?xml version="1.0"?><container version="1.0" '
+            'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
+            '<rootfile full-path="book.opf" media-type="application/oebps-package+xml"/>'
+            "</rootfiles></container>",
+        )
+        epub.writestr(
+            "book.opf",
+            '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" '
+            'unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/">'
+            f"<dc:identifier id=\"id\">urn:demo:{zlib.crc32(title.encode())}</dc:identifier>"
+            f"<dc:title>{title}</dc:title><dc:creator>{author}</dc:creator>"
+            "<dc:language>en</dc:language></metadata><manifest>"
+            '<item id="c1" href="chapter1.xhtml" media-type="application/xhtml+xml"/>'
+            '</manifest><spine><itemref idref="c1"/></spine></package>',
+        )
+        epub.writestr(
+            "chapter1.xhtml",
+            '<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><head>'
+            f"<title>{title}</title></head><body><h1>{title}</h1>"
+            + "".join(f"<p>{body}</p>" for _ in range(40))
+            + "</body></html>",
+        )
+    return out.getvalue()
+
+
+def pdf_bytes(title, author, body, pages=12):
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A5)
+    pdf.setTitle(title)
+    pdf.setAuthor(author)
+    for number in range(1, pages + 1):
+        pdf.setFont("Helvetica-Bold", 16)
+        pdf.drawString(40, 540, title if number == 1 else f"{title}, page {number}")
+        pdf.setFont("Helvetica", 10)
+        y = 500
+        for line in textwrap.wrap(body * 6, width=70):
+            pdf.drawString(40, y, line)
+            y -= 14
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def font_pack_bytes(family):
+    """A ZIP standing in for a font family: licence text and weight files."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as pack:
+        pack.writestr("LICENSE.txt", f"{family}: demo licence for print and web use.\n")
+        for weight in ("Regular", "Italic", "Bold", "BoldItalic"):
+            pack.writestr(f"{family.replace(' ', '')}-{weight}.otf", b"OTTO" + bytes(range(256)) * 64)
+    return out.getvalue()
+
+
+def rain_wav_bytes(seconds=4, rate=16000):
+    """A few seconds of soft noise-like tone, as a real WAV file."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(rate)
+        frames = bytearray()
+        for n in range(seconds * rate):
+            sample = 1800 * math.sin(n * 0.07) * math.sin(n * 0.0011) + 900 * math.sin(n * 1.3)
+            frames += struct.pack("<h", int(sample))
+        audio.writeframes(bytes(frames))
+    return out.getvalue()

@@ -1,0 +1,108 @@
+"""What a variation delivers and ships, and whether it can be bought.
+
+These rules are used by the product page, the cart, checkout and listings,
+so each lives here once.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from cartridge.shop.models import ProductVariation
+from django.conf import settings
+from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
+from mezzanine.utils.sites import current_site_id
+
+from .models import ProductFile
+
+
+def format_field():
+    return f"option{settings.SHOP_FORMAT_OPTION_TYPE}"
+
+
+def is_digital_only(variation):
+    """A variation whose format ships nothing (eBook, Download)."""
+    return getattr(variation, format_field(), None) in settings.SHOP_DIGITAL_FORMATS
+
+
+def files_for(variation):
+    return ProductFile.objects.for_variation(variation)
+
+
+def unavailable_reason(variation, quantity=1):
+    """Why this variation cannot go into a cart now, or None if it can."""
+    product = variation.product
+    if not product.available:
+        return "This product is not available for purchase."
+    if not variation.has_price():
+        return "This option has no price yet."
+    if is_digital_only(variation):
+        if not files_for(variation).exists():
+            return "This format is not available yet."
+        return None
+    if not variation.has_stock(quantity):
+        return "The selected quantity is not in stock."
+    return None
+
+
+def variations_for_skus(skus, site_id=None):
+    """Map SKU -> variation for this site's catalogue (one query)."""
+    site_id = site_id or current_site_id()
+    qs = ProductVariation.objects.filter(sku__in=set(skus), product__site_id=site_id)
+    return {v.sku: v for v in qs.select_related("product")}
+
+
+def digital_only_skus(skus, site_id=None):
+    return {sku for sku, v in variations_for_skus(skus, site_id).items() if is_digital_only(v)}
+
+
+def cart_ships(cart):
+    """True if any line of the cart is a physical item to send."""
+    skus = [item.sku for item in cart]
+    return bool(set(skus) - digital_only_skus(skus))
+
+
+def cart_has_downloads(cart):
+    """True if any line delivers files (so the buyer needs an account)."""
+    variations = variations_for_skus([item.sku for item in cart]).values()
+    return ProductFile.objects.filter(
+        Q(for_all_variations=True, product_id__in={v.product_id for v in variations})
+        | Q(variations__in=[v.id for v in variations])
+    ).exists()
+
+
+@dataclass
+class DigitalSummary:
+    """The marker shown in listings: "eBook · EPUB, PDF · 2.3 MB"."""
+
+    label: str
+    extensions: list = field(default_factory=list)
+    size: int = 0
+
+    def __str__(self):
+        parts = [self.label, ", ".join(self.extensions), filesizeformat(self.size)]
+        return " · ".join(p for p in parts if p)
+
+
+def digital_summaries(product_ids):
+    """Summaries for many products in two queries, whatever their number."""
+    fmt = format_field()
+    labels = {}
+    rows = ProductVariation.objects.filter(
+        product_id__in=product_ids, **{f"{fmt}__in": settings.SHOP_DIGITAL_FORMATS}
+    ).values_list("product_id", fmt)
+    for product_id, label in rows:
+        labels.setdefault(product_id, label)
+    files = defaultdict(list)
+    for f in ProductFile.objects.filter(product_id__in=product_ids).only(
+        "product_id", "original_filename", "size"
+    ):
+        files[f.product_id].append(f)
+    summaries = {}
+    for product_id, product_files in files.items():
+        extensions = sorted({f.extension for f in product_files if f.extension})
+        summaries[product_id] = DigitalSummary(
+            label=labels.get(product_id, "Download"),
+            extensions=extensions,
+            size=sum(f.size for f in product_files),
+        )
+    return summaries

@@ -1,0 +1,149 @@
+"""Load the demo catalogue from fixtures/demo_catalogue.json, with its media."""
+import json
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from cartridge.shop.models import Category, DiscountCode, Product, ProductImage, ProductOption, Sale
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.sites.models import Site
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from shop_ext import demo_media
+from shop_ext.models import Book, ProductFile
+
+FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo_catalogue.json"
+OPTION_FIELDS = {str(label): f"option{type_id}" for type_id, label in settings.SHOP_OPTION_TYPE_CHOICES}
+OPTION_TYPES = {str(label): type_id for type_id, label in settings.SHOP_OPTION_TYPE_CHOICES}
+
+
+class Command(BaseCommand):
+    help = "Load the demo catalogue, its images and files, and two demo accounts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Load even with DEBUG off.")
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("The demo has known passwords: it only loads with DEBUG on (or --force).")
+        if Product.objects.exists():
+            self.stdout.write("Demo data is already loaded.")
+            return
+        data = json.loads(FIXTURE.read_text())
+        with transaction.atomic():
+            self.load(data)
+        self.stdout.write(self.style.SUCCESS(f"Loaded {Product.objects.count()} products."))
+
+    def load(self, data):
+        site = Site.objects.get(pk=settings.SITE_ID)
+        site.domain, site.name = "127.0.0.1:8000", settings.SITE_TITLE
+        site.save()
+        for label, names in data["options"].items():
+            for name in names:
+                ProductOption.objects.get_or_create(type=OPTION_TYPES[label], name=name)
+        sale = Sale.objects.create(
+            title=data["sale"]["title"],
+            active=True,
+            discount_percent=Decimal(data["sale"]["discount_percent"]),
+            valid_from=timezone.now() - timedelta(days=1),
+            valid_to=timezone.now() + timedelta(days=data["sale"]["days"]),
+        )
+        categories = {}
+        for spec in data["categories"]:
+            self.add_category(spec, None, categories, sale)
+        for number, spec in enumerate(data["books"]):
+            self.add_book(spec, categories, number)
+        for spec in data["products"]:
+            self.add_product(spec, categories)
+        sale.categories.set([categories[slug] for slug in data["sale"]["categories"]])
+        sale.update_products()
+        for spec in data["discount_codes"]:
+            scope = spec.pop("categories", [])
+            code = DiscountCode.objects.create(active=True, **spec)
+            code.categories.set([categories[slug] for slug in scope])
+        self.add_users()
+
+    def add_category(self, spec, parent, categories, sale):
+        filters = spec.get("filter", {})
+        category = Category.objects.create(
+            title=spec["title"], slug=spec["slug"], parent=parent, content=spec["content"],
+            price_max=Decimal(filters["price_max"]) if "price_max" in filters else None,
+            sale=sale if "sale" in filters else None,
+        )
+        for label, names in filters.get("options", {}).items():
+            category.options.add(*ProductOption.objects.filter(type=OPTION_TYPES[label], name__in=names))
+        categories[spec["slug"]] = category
+        for child in spec.get("children", []):
+            self.add_category(child, category, categories, sale)
+
+    def add_book(self, spec, categories, number):
+        book = Book.objects.create(
+            title=spec["title"], author=spec["author"], isbn=spec["isbn"],
+            publisher=spec["publisher"], published_year=spec["published_year"],
+            pages=spec["pages"], content=f"<p>{spec['content']}</p>", available=True,
+        )
+        # Spread "date added" so the newest-first listing looks like a shop's.
+        Product.objects.filter(pk=book.pk).update(date_added=timezone.now() - timedelta(days=number))
+        self.finish(book, spec, categories, {"Format": list(spec["prices"])}, spec["author"])
+        for variation in book.variations.all():
+            variation.unit_price = Decimal(spec["prices"][variation.option3])
+            digital_only = variation.option3 in settings.SHOP_DIGITAL_FORMATS
+            variation.num_in_stock = None if digital_only else spec["stock"]
+            variation.default = variation.option3 == "Paperback"
+            variation.save()
+        self.add_files(book, spec, spec["author"], formats=("eBook", "Paperback + eBook"))
+        book.copy_default_variation()
+
+    def add_product(self, spec, categories):
+        product = Product.objects.create(
+            title=spec["title"], content=f"<p>{spec['content']}</p>", available=True
+        )
+        self.finish(product, spec, categories, spec["options"], "Paper & Pixel")
+        for variation in product.variations.all():
+            variation.unit_price = Decimal(spec["price"])
+            variation.num_in_stock = None if spec.get("files") else spec["stock"]
+            variation.save()
+        self.add_files(product, spec, "Paper & Pixel", formats=("Download",))
+        product.copy_default_variation()
+
+    def finish(self, product, spec, categories, options, byline):
+        product.categories.set([categories[slug] for slug in spec["categories"]])
+        name = f"product/{slugify(spec['title'])}.png"
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        default_storage.save(name, ContentFile(demo_media.cover_png(spec["title"], byline, spec["colour"])))
+        ProductImage.objects.create(product=product, file=name, description=spec["title"])
+        fields = {OPTION_FIELDS[label]: names for label, names in options.items() if names}
+        product.variations.create_from_options(fields)
+        product.variations.manage_empty()
+        product.variations.set_default_images([])
+
+    def add_files(self, product, spec, byline, formats):
+        makers = {
+            "epub": ("epub", lambda: demo_media.epub_bytes(spec["title"], byline, spec["content"])),
+            "pdf": ("pdf", lambda: demo_media.pdf_bytes(spec["title"], byline, spec["content"])),
+            "font": ("zip", lambda: demo_media.font_pack_bytes(spec["title"].split(" (")[0])),
+            "audio": ("wav", demo_media.rain_wav_bytes),
+        }
+        variations = product.variations.filter(option3__in=formats)
+        for kind in spec.get("files", []):
+            extension, make = makers[kind]
+            product_file = ProductFile(product=product)
+            product_file.file = ContentFile(make(), name=f"{slugify(spec['title'])}.{extension}")
+            product_file.save()
+            product_file.variations.set(variations)
+
+    def add_users(self):
+        User = get_user_model()
+        if not User.objects.filter(username="admin").exists():
+            User.objects.create_superuser("admin", "admin@example.com", "demo-admin")
+        if not User.objects.filter(username="demo-buyer").exists():
+            User.objects.create_user(
+                "demo-buyer", "buyer@example.com", "demo-buyer", first_name="Dana", last_name="Reader"
+            )

@@ -1,0 +1,216 @@
+import uuid
+from pathlib import PurePosixPath
+
+from cartridge.shop.models import Order, OrderItem, Product, ProductVariation
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from . import files
+from .storage import get_private_storage
+
+
+class Book(Product):
+    """A title sold in one or more formats (the Format option's variations)."""
+
+    author = models.CharField(_("Author"), max_length=200)
+    isbn = models.CharField(_("ISBN"), max_length=17, blank=True)
+    publisher = models.CharField(_("Publisher"), max_length=200, blank=True)
+    published_year = models.PositiveSmallIntegerField(_("Year published"), null=True, blank=True)
+    pages = models.PositiveIntegerField(_("Pages"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Book")
+        verbose_name_plural = _("Books")
+
+
+def product_file_path(instance, filename):
+    """A random name below the product's folder: a buyer-visible filename is
+    kept in ``original_filename``, never used as a path."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    if not suffix[1:].isalnum() or len(suffix) > 10:
+        suffix = ""
+    return f"products/{instance.product_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class ProductFileQuerySet(models.QuerySet):
+    def for_variation(self, variation):
+        """The one rule for "which files does this variation deliver"."""
+        return self.filter(product_id=variation.product_id).filter(
+            Q(for_all_variations=True) | Q(variations=variation)
+        ).distinct()
+
+
+class ProductFile(models.Model):
+    """A downloadable file of a product, kept in private storage."""
+
+    product = models.ForeignKey(
+        Product, related_name="files", on_delete=models.CASCADE, verbose_name=_("Product")
+    )
+    file = models.FileField(
+        _("File"), storage=get_private_storage, upload_to=product_file_path, max_length=255
+    )
+    title = models.CharField(
+        _("Title"), max_length=200, blank=True,
+        help_text=_("Shown to buyers; defaults to the uploaded file's name."),
+    )
+    for_all_variations = models.BooleanField(
+        _("Delivered by every variation"), default=False,
+        help_text=_("Tick for a file every buyer of this product gets (e.g. a bonus PDF)."),
+    )
+    variations = models.ManyToManyField(
+        ProductVariation, blank=True, related_name="files", verbose_name=_("Delivered by"),
+        help_text=_("The variations (e.g. eBook, Paperback + eBook) that deliver this file."),
+    )
+    original_filename = models.CharField(_("Original filename"), max_length=255, editable=False)
+    size = models.PositiveBigIntegerField(_("Size in bytes"), default=0, editable=False)
+    content_type = models.CharField(_("Content type"), max_length=100, editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
+    updated_at = models.DateTimeField(_("Updated"), auto_now=True)
+
+    objects = ProductFileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Product file")
+        verbose_name_plural = _("Product files")
+        ordering = ("product_id", "id")
+
+    def __str__(self):
+        return self.display_name
+
+    def clean(self):
+        upload = self.file
+        if not upload or upload._committed:
+            return
+        if upload.size == 0:
+            raise ValidationError({"file": _("The file is empty.")})
+        limit = settings.SHOP_PRODUCT_FILE_MAX_BYTES
+        if upload.size > limit:
+            raise ValidationError(
+                {"file": _("The file is larger than the limit of %(mb)s MB.") % {"mb": limit // 2**20}}
+            )
+
+    def save(self, *args, **kwargs):
+        # A new or replaced upload: record what it is before it is stored.
+        if self.file and not self.file._committed:
+            for field, value in files.describe(self.file).items():
+                setattr(self, field, value)
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self):
+        return self.title or self.original_filename
+
+    @property
+    def extension(self):
+        return PurePosixPath(self.original_filename).suffix.lstrip(".").upper()
+
+
+class OrderDelivery(models.Model):
+    """The digital side of a paid order: when it was paid, its download
+    limits, and whether the "your files are ready" email went out."""
+
+    order = models.OneToOneField(
+        Order, related_name="delivery", on_delete=models.CASCADE, verbose_name=_("Order")
+    )
+    paid_at = models.DateTimeField(_("Paid at"))
+    expires_at = models.DateTimeField(_("Downloads expire"), null=True, blank=True)
+    max_attempts = models.PositiveIntegerField(
+        _("Download attempts allowed"), null=True, blank=True,
+        help_text=_("For the whole order; empty means no limit."),
+    )
+    attempts_used = models.PositiveIntegerField(_("Download attempts used"), default=0)
+    unmatched_skus = models.JSONField(
+        _("Lines with no product"), default=list, blank=True,
+        help_text=_("SKUs of lines that no longer match a variation when the order was paid."),
+    )
+    email_sent_at = models.DateTimeField(_("Files email sent"), null=True, blank=True)
+    email_error = models.TextField(_("Last email error"), blank=True)
+
+    class Meta:
+        verbose_name = _("Order delivery")
+        verbose_name_plural = _("Order deliveries")
+
+    def __str__(self):
+        return f"Delivery of order #{self.order_id}"
+
+    @property
+    def attempts_left(self):
+        if self.max_attempts is None:
+            return None
+        return max(self.max_attempts - self.attempts_used, 0)
+
+
+class DownloadGrant(models.Model):
+    """The right to download one file, bought with one order line.
+
+    Recorded at paid time so later edits to SKUs, variations or the files a
+    variation delivers neither break nor widen what the buyer got.
+    """
+
+    order = models.ForeignKey(
+        Order, related_name="download_grants", on_delete=models.CASCADE, verbose_name=_("Order")
+    )
+    order_item = models.ForeignKey(
+        OrderItem, related_name="download_grants", on_delete=models.CASCADE,
+        verbose_name=_("Order line"),
+    )
+    # PROTECT: a file a paid order still needs cannot be deleted.
+    file = models.ForeignKey(
+        ProductFile, related_name="grants", on_delete=models.PROTECT, verbose_name=_("File")
+    )
+    created_at = models.DateTimeField(_("Granted at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("Revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Download grant")
+        verbose_name_plural = _("Download grants")
+        ordering = ("order_item_id", "file_id")
+        constraints = [
+            models.UniqueConstraint(fields=("order_item", "file"), name="one_grant_per_line_and_file")
+        ]
+
+    def __str__(self):
+        return f"{self.file} (order #{self.order_id})"
+
+
+class DownloadAttempt(models.Model):
+    """One request to download a file or an order's zip, and what came of it."""
+
+    SERVED = "served"
+    RESUMED = "resumed"
+    DENIED = "denied"
+    FAILED = "failed"
+    OUTCOMES = [
+        (SERVED, _("Served")),
+        (RESUMED, _("Resumed (not counted)")),
+        (DENIED, _("Denied")),
+        (FAILED, _("Failed: file missing")),
+    ]
+
+    order = models.ForeignKey(
+        Order, related_name="download_attempts", on_delete=models.CASCADE, verbose_name=_("Order")
+    )
+    grant = models.ForeignKey(
+        DownloadGrant, related_name="attempts", null=True, blank=True, on_delete=models.SET_NULL,
+        verbose_name=_("File"), help_text=_("Empty for the whole-order zip."),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        verbose_name=_("User"),
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("User agent"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("Time"), auto_now_add=True, db_index=True)
+    outcome = models.CharField(_("Outcome"), max_length=10, choices=OUTCOMES)
+    reason = models.CharField(_("Reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("Download attempt")
+        verbose_name_plural = _("Download log")
+        ordering = ("-created_at",)
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} {self.created_at:%Y-%m-%d %H:%M}"

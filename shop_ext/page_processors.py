@@ -1,0 +1,35 @@
+from cartridge.shop.models import Category, Product
+from mezzanine.conf import settings
+from mezzanine.pages.page_processors import processor_for
+from mezzanine.utils.views import paginate
+
+from .digital import digital_summaries
+
+
+@processor_for(Category, exact_page=True)
+def category_processor(request, page):
+    """Products of a category page: sorted by a known key only, paged, and
+    marked with their digital formats in a fixed number of queries."""
+    settings.clear_cache()
+    sort_keys = [key for _label, key in settings.SHOP_PRODUCT_SORT_OPTIONS]
+    sort_by = request.GET.get("sort")
+    if sort_by not in sort_keys:
+        sort_by = sort_keys[0] if sort_keys else "-date_added"
+    products = (
+        Product.objects.published(for_user=request.user)
+        .filter(page.category.filters())
+        .distinct()
+        .order_by(sort_by, "id")
+    )
+    products = paginate(
+        products,
+        request.GET.get("page", 1),
+        settings.SHOP_PER_PAGE_CATEGORY,
+        settings.MAX_PAGING_LINKS,
+    )
+    products.sort_by = sort_by
+    summaries = digital_summaries([p.id for p in products.object_list])
+    for product in products.object_list:
+        product.digital_summary = summaries.get(product.id)
+    child_categories = Category.objects.filter(id__in=page.category.children.published())
+    return {"products": products, "child_categories": child_categories}

@@ -1,0 +1,44 @@
+from cartridge.shop import views as cartridge_views
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.template.response import TemplateResponse
+from django.views.decorators.cache import never_cache
+
+from . import digital
+from .forms import AddToCartForm, CheckoutForm
+
+
+def product(request, slug):
+    """Cartridge's product page, told which formats can be bought now."""
+    response = cartridge_views.product(request, slug, form_class=AddToCartForm)
+    if isinstance(response, TemplateResponse):
+        context = response.context_data
+        unavailable = {}
+        for variation in context["variations"]:
+            reason = digital.unavailable_reason(variation)
+            if reason:
+                unavailable[variation.sku] = reason
+        context["unavailable_skus"] = unavailable
+        context["digital_summary"] = digital.digital_summaries([context["product"].id]).get(
+            context["product"].id
+        )
+    return response
+
+
+@never_cache
+def checkout(request):
+    """Cartridge's checkout. Downloads live in the buyer's account, so a cart
+    with files to download asks the shopper to sign in first; the cart is
+    kept in the session across sign-in and sign-up."""
+    if (
+        not request.user.is_authenticated
+        and request.cart.has_items()
+        and digital.cart_has_downloads(request.cart)
+    ):
+        messages.info(
+            request,
+            "Your cart has downloads, which are kept in your account: "
+            "please sign in or create an account to continue.",
+        )
+        return redirect_to_login(request.get_full_path())
+    return cartridge_views.checkout_steps(request, form_class=CheckoutForm)
