@@ -1,4 +1,3 @@
-from cartridge.shop.views import order_history
 from django.contrib import admin
 from django.urls import include, path, re_path
 from mezzanine.core.views import direct_to_template
@@ -14,7 +13,8 @@ urlpatterns = [
     re_path(r"^shop/product/(?P<slug>.*)/$", shop_views.product, name="shop_product"),
     path("shop/checkout/", shop_views.checkout, name="shop_checkout"),
     path("shop/", include("cartridge.shop.urls")),
-    path("account/orders/", order_history, name="shop_order_history"),
+    path("account/orders/", shop_views.order_history, name="shop_order_history"),
+    path("account/orders/", include("shop_ext.urls")),
     path("", direct_to_template, {"template": "index.html"}, name="home"),
     # Mezzanine's catch-all for pages (categories) must stay last.
     path("", include("mezzanine.urls")),

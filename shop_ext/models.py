@@ -104,8 +104,41 @@ class ProductFile(models.Model):
         return self.title or self.original_filename
 
     @property
+    def download_name(self):
+        """The name the buyer's browser saves the file under."""
+        if not self.title:
+            return self.original_filename
+        suffix = PurePosixPath(self.original_filename).suffix
+        name = self.title if self.title.lower().endswith(suffix.lower()) else self.title + suffix
+        return files.clean_filename(name)
+
+    @property
     def extension(self):
         return PurePosixPath(self.original_filename).suffix.lstrip(".").upper()
+
+
+class DownloadPolicy(models.Model):
+    """A product's own download limits, where the site defaults
+    (SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS, SHOP_DOWNLOAD_EXPIRY_DAYS) do not fit."""
+
+    product = models.OneToOneField(
+        Product, related_name="download_policy", on_delete=models.CASCADE, verbose_name=_("Product")
+    )
+    max_attempts = models.PositiveIntegerField(
+        _("Download attempts per order"), null=True, blank=True,
+        help_text=_("Empty: the site default."),
+    )
+    expiry_days = models.PositiveIntegerField(
+        _("Days to download after payment"), null=True, blank=True,
+        help_text=_("Empty: the site default."),
+    )
+
+    class Meta:
+        verbose_name = _("Download limits")
+        verbose_name_plural = _("Download limits")
+
+    def __str__(self):
+        return f"Download limits of {self.product}"
 
 
 class OrderDelivery(models.Model):

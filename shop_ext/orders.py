@@ -2,13 +2,13 @@
 import logging
 from datetime import timedelta
 
-from cartridge.shop.models import Order
+from cartridge.shop.models import Order, OrderItem, ProductVariation
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from . import digital
-from .models import DownloadGrant, OrderDelivery
+from .models import DownloadGrant, DownloadPolicy, OrderDelivery
 
 log = logging.getLogger(__name__)
 
@@ -69,16 +69,30 @@ def _line_variations(order):
     return digital.variations_for_skus(skus, site_id=order.site_id)
 
 
+def _limits(variations):
+    """Attempts and days for an order: the strictest of its products' own
+    limits, else the site defaults."""
+    attempts = [settings.SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS]
+    days = [settings.SHOP_DOWNLOAD_EXPIRY_DAYS]
+    policies = DownloadPolicy.objects.filter(product_id__in={v.product_id for v in variations})
+    for policy in policies:
+        attempts.append(policy.max_attempts)
+        days.append(policy.expiry_days)
+    attempts = [a for a in attempts if a]
+    days = [d for d in days if d]
+    return (min(attempts) if attempts else None), (min(days) if days else None)
+
+
 def _grant_files(order):
     now = timezone.now()
-    expiry_days = settings.SHOP_DOWNLOAD_EXPIRY_DAYS
+    variations = _line_variations(order)
+    max_attempts, expiry_days = _limits(variations.values())
     delivery = OrderDelivery.objects.create(
         order=order,
         paid_at=now,
         expires_at=now + timedelta(days=expiry_days) if expiry_days else None,
-        max_attempts=settings.SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS,
+        max_attempts=max_attempts,
     )
-    variations = _line_variations(order)
     grants = []
     for item in order.items.all():
         variation = variations.get(item.sku)
@@ -91,3 +105,21 @@ def _grant_files(order):
     if delivery.unmatched_skus:
         delivery.save(update_fields=["unmatched_skus"])
     return delivery
+
+
+def grant_file_to_past_buyers(product_file):
+    """Give a newly added file to orders already paid for a variation that
+    now delivers it. Runs only with SHOP_GRANT_NEW_FILES_TO_PAST_BUYERS on:
+    by default a purchase delivers what it delivered when it was paid."""
+    variations = ProductVariation.objects.filter(product_id=product_file.product_id)
+    if not product_file.for_all_variations:
+        variations = variations.filter(files=product_file)
+    skus = list(variations.values_list("sku", flat=True))
+    items = OrderItem.objects.filter(
+        sku__in=skus,
+        order__site_id=product_file.product.site_id,
+        order__delivery__isnull=False,
+    )
+    grants = [DownloadGrant(order_id=item.order_id, order_item=item, file=product_file) for item in items]
+    DownloadGrant.objects.bulk_create(grants, ignore_conflicts=True)
+    return len(grants)

@@ -1,9 +1,11 @@
-"""Keep private storage in step with ProductFile rows."""
+"""Keep private storage and past grants in step with ProductFile rows."""
+from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_delete, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from .models import ProductFile
+from .orders import grant_file_to_past_buyers
 
 
 def _delete_after_commit(storage, name):
@@ -23,3 +25,20 @@ def remove_replaced_file(sender, instance, **kwargs):
 @receiver(post_delete, sender=ProductFile)
 def remove_deleted_file(sender, instance, **kwargs):
     _delete_after_commit(instance.file.storage, instance.file.name)
+
+
+@receiver(m2m_changed, sender=ProductFile.variations.through)
+def offer_new_file_to_past_buyers(sender, instance, action, **kwargs):
+    if action == "post_add" and isinstance(instance, ProductFile):
+        _grant_after_commit(instance)
+
+
+@receiver(post_save, sender=ProductFile)
+def offer_product_wide_file_to_past_buyers(sender, instance, **kwargs):
+    if instance.for_all_variations:
+        _grant_after_commit(instance)
+
+
+def _grant_after_commit(product_file):
+    if settings.SHOP_GRANT_NEW_FILES_TO_PAST_BUYERS:
+        transaction.on_commit(lambda: grant_file_to_past_buyers(product_file))

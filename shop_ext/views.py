@@ -5,7 +5,10 @@ from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 
 from . import digital
+from .access import order_decision
+from .emails import download_lines
 from .forms import AddToCartForm, CheckoutForm
+from .models import OrderDelivery
 
 
 def product(request, slug):
@@ -42,3 +45,19 @@ def checkout(request):
         )
         return redirect_to_login(request.get_full_path())
     return cartridge_views.checkout_steps(request, form_class=CheckoutForm)
+
+
+def order_history(request):
+    """Cartridge's order history, with each paid order's files and limits."""
+    response = cartridge_views.order_history(request)
+    if isinstance(response, TemplateResponse):
+        for order in response.context_data["orders"].object_list:
+            attach_downloads(order, request.user)
+    return response
+
+
+def attach_downloads(order, user):
+    """Give an order (for a template) its download lines and overall state."""
+    order.download_lines = download_lines(order, user)
+    order.download_decision = order_decision(user, order)
+    order.delivery_info = OrderDelivery.objects.filter(order=order).first()

@@ -227,3 +227,11 @@ SHOP_FORMAT_OPTION_TYPE = 3
 # and days from payment until the links expire (None: never).
 SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS = int(os.environ.get("SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS", "10"))
 SHOP_DOWNLOAD_EXPIRY_DAYS = int(os.environ.get("SHOP_DOWNLOAD_EXPIRY_DAYS", "30")) or None
+# A Range request within this many minutes of a served download of the same
+# file resumes it without using a new attempt.
+SHOP_DOWNLOAD_RESUME_MINUTES = 60
+# Proxies (e.g. the local nginx) whose X-Forwarded-For header we believe.
+SHOP_TRUSTED_PROXIES = [p for p in os.environ.get("SHOP_TRUSTED_PROXIES", "").split(",") if p]
+# When staff add a file to a product already sold, do past buyers get it?
+# Off by default: an order delivers what it delivered when it was paid.
+SHOP_GRANT_NEW_FILES_TO_PAST_BUYERS = os.environ.get("SHOP_GRANT_NEW_FILES_TO_PAST_BUYERS") == "true"

@@ -1,0 +1,73 @@
+"""One zip per order content, built on disk in private storage.
+
+The zip is named by a digest of what goes into it, so it is built once and
+reused until a file of the order changes. It is written to a temporary file
+and renamed into place, so a reader never sees half a zip, and members are
+copied in chunks, so memory does not grow with the files' sizes.
+"""
+import hashlib
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+from django.conf import settings
+
+# Formats that are compressed already: deflating them again costs CPU for nothing.
+_STORED_TYPES = {
+    "application/zip", "application/epub+zip", "application/pdf", "application/gzip",
+    "application/x-7z-compressed", "font/woff", "font/woff2",
+}
+_STORED_MAJOR = {"audio", "video", "image"}
+
+
+def compression_for(content_type):
+    if content_type in _STORED_TYPES or content_type.split("/")[0] in _STORED_MAJOR:
+        return zipfile.ZIP_STORED
+    return zipfile.ZIP_DEFLATED
+
+
+def _member_names(files):
+    """Unique names inside the zip, keeping each file's extension."""
+    seen = set()
+    for product_file in files:
+        name = product_file.download_name
+        stem, dot, suffix = name.rpartition(".")
+        n = 1
+        while name.lower() in seen:
+            n += 1
+            name = f"{stem} ({n}).{suffix}" if dot else f"{suffix} ({n})"
+        seen.add(name.lower())
+        yield product_file, name
+
+
+def zip_path(order, files):
+    """Where this order's zip for exactly these files lives."""
+    digest = hashlib.sha256()
+    for product_file in files:
+        digest.update(f"{product_file.pk}:{product_file.sha256}:{product_file.download_name}\n".encode())
+    return Path(settings.SENDFILE_ROOT) / "zips" / f"order-{order.pk}" / f"{digest.hexdigest()[:24]}.zip"
+
+
+def order_zip(order, files):
+    """The path of the order's zip, building it first if needed."""
+    target = zip_path(order, files)
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out, zipfile.ZipFile(out, "w", allowZip64=True) as archive:
+            for product_file, name in _member_names(files):
+                archive.write(
+                    product_file.file.path, arcname=name,
+                    compress_type=compression_for(product_file.content_type),
+                )
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    for stale in target.parent.glob("*.zip"):
+        if stale != target:
+            stale.unlink(missing_ok=True)
+    return target
