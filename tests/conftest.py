@@ -88,3 +88,15 @@ def place_order(client, buyer):
         return Order.objects.filter(user_id=buyer.id).latest("id")
 
     return place
+
+
+@pytest.fixture
+def paid_order(book, place_order, django_capture_on_commit_callbacks):
+    """An eBook order of ``buyer``, paid (grants made, email sent)."""
+    from shop_ext.orders import mark_order_paid
+
+    order = place_order(book, "eBook")
+    with django_capture_on_commit_callbacks(execute=True):
+        mark_order_paid(order)
+    order.refresh_from_db()
+    return order

@@ -2,6 +2,14 @@
 from mezzanine.utils.conf import set_dynamic_settings
 
 from .base import *  # noqa: F401,F403
+from .base import DATABASES, VAR_DIR
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not shared-cache memory, so tests with threads can wait for
+    # SQLite's write lock instead of failing with "table is locked".
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    DATABASES["default"]["OPTIONS"] = {"timeout": 30}
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"

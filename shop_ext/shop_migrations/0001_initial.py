@@ -240,10 +240,17 @@ class Migration(migrations.Migration):
             name='options',
             field=models.ManyToManyField(blank=True, related_name='product_options', to='shop.productoption', verbose_name='Product options'),
         ),
-        migrations.AddField(
-            model_name='category',
-            name='products',
-            field=models.ManyToManyField(blank=True, to='shop.product', verbose_name='Products'),
+        # Category.products uses Product.categories' table, so the database
+        # gets no table of its own (Cartridge's migration adds an unused
+        # shop_category_products table that breaks TRUNCATE on PostgreSQL).
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddField(
+                    model_name='category',
+                    name='products',
+                    field=models.ManyToManyField(blank=True, to='shop.product', verbose_name='Products'),
+                ),
+            ],
         ),
         migrations.AddField(
             model_name='category',

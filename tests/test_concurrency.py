@@ -1,0 +1,66 @@
+"""Limits and the paid routine under concurrent requests.
+
+Each thread has its own database connection, so on PostgreSQL these run
+truly in parallel; on SQLite the database serialises them.
+"""
+import threading
+
+import pytest
+from cartridge.shop.models import Order
+from django.core import mail
+from django.db import connection
+from django.test import Client
+
+from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
+from shop_ext.orders import mark_order_paid
+
+from .conftest import make_book
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_together(count, work):
+    """Start ``count`` threads that call ``work(i)`` at the same moment."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def target(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_twenty_concurrent_downloads_with_three_attempts_left_serve_three(buyer, place_order):
+    order = place_order(make_book(), "eBook")
+    mark_order_paid(order)
+    OrderDelivery.objects.filter(order=order).update(max_attempts=5, attempts_used=2)
+    grant = DownloadGrant.objects.filter(order=order).first()
+    url = f"/account/orders/{order.pk}/files/{grant.pk}/"
+
+    def download(i):
+        client = Client()
+        client.force_login(buyer)
+        return client.get(url).status_code
+
+    statuses = run_together(20, download)
+    assert sorted(statuses) == [200] * 3 + [403] * 17
+    assert OrderDelivery.objects.get(order=order).attempts_used == 5
+    assert DownloadAttempt.objects.filter(order=order, outcome="served").count() == 3
+
+
+def test_two_workers_marking_paid_make_one_set_of_grants_and_one_email(place_order):
+    order = place_order(make_book(), "eBook")
+    mail.outbox.clear()
+    changed = run_together(2, lambda i: mark_order_paid(Order.objects.get(pk=order.pk)))
+    assert sorted(changed) == [False, True]
+    assert DownloadGrant.objects.filter(order=order).count() == 2
+    assert len(mail.outbox) == 1
