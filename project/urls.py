@@ -8,10 +8,12 @@ admin.autodiscover()
 
 urlpatterns = [
     path("admin/", include(admin.site.urls)),
-    # Our wrappers of Cartridge's product and checkout views come before
+    # Our wrappers of Cartridge's views come before
     # Cartridge's own URLs, which they shadow.
     re_path(r"^shop/product/(?P<slug>.*)/$", shop_views.product, name="shop_product"),
     path("shop/checkout/", shop_views.checkout, name="shop_checkout"),
+    path("shop/checkout/complete/", shop_views.complete, name="shop_complete"),
+    path("shop/invoice/<int:order_id>/", shop_views.invoice, name="shop_invoice"),
     path("shop/", include("cartridge.shop.urls")),
     path("account/orders/", shop_views.order_history, name="shop_order_history"),
     path("account/orders/", include("shop_ext.urls")),

@@ -5,6 +5,7 @@ from datetime import timedelta
 from cartridge.shop.models import Order, OrderItem, ProductVariation
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from . import digital
@@ -29,7 +30,11 @@ def mark_order_paid(order):
     Returns True if this call changed the order to paid.
     """
     with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
+        # Lock the order row before reading it. A no-op UPDATE takes the row
+        # lock on PostgreSQL and the write lock on SQLite (where
+        # SELECT ... FOR UPDATE does nothing), so a second caller waits here.
+        Order.objects.filter(pk=order.pk).update(status=F("status"))
+        locked = Order.objects.get(pk=order.pk)
         if locked.status in PAID_STATUSES:
             order.status = locked.status
             return False

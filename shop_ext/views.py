@@ -61,3 +61,19 @@ def attach_downloads(order, user):
     order.download_lines = download_lines(order, user)
     order.download_decision = order_decision(user, order)
     order.delivery_info = OrderDelivery.objects.filter(order=order).first()
+
+
+def complete(request):
+    """Cartridge's completion page, with the order's downloads once paid."""
+    response = cartridge_views.complete(request)
+    if isinstance(response, TemplateResponse):
+        attach_downloads(response.context_data["order"], request.user)
+    return response
+
+
+def invoice(request, order_id):
+    """Cartridge's invoice (HTML or PDF), with links to the downloads."""
+    response = cartridge_views.invoice(request, order_id)
+    if isinstance(response, TemplateResponse):
+        attach_downloads(response.context_data["order"], request.user)
+    return response

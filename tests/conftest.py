@@ -17,6 +17,8 @@ BILLING = {
     "billing_detail_phone": "0123456789",
     "billing_detail_email": "dana@example.com",
 }
+# A browser posts the shipping inputs too (empty when "same as billing").
+SHIPPING_INPUTS = {key.replace("billing_", "shipping_"): "" for key in BILLING if key != "billing_detail_email"}
 EPUB = b"PK\x03\x04" + b"demo epub bytes " * 64
 PDF = b"%PDF-1.4\n" + b"demo pdf bytes " * 128
 
@@ -70,7 +72,7 @@ def add_to_cart(client, product, fmt, quantity=1):
 def checkout(client, extra=None):
     """Walk Cartridge's two checkout steps as a browser does (the
     confirmation step re-posts the details as hidden fields)."""
-    details = {**BILLING, "same_billing_shipping": "on", **(extra or {})}
+    details = {**BILLING, **SHIPPING_INPUTS, "same_billing_shipping": "on", **(extra or {})}
     response = client.post("/shop/checkout/", {**details, "step": 1})
     assert response.status_code == 200, response.content[:500]
     return client.post("/shop/checkout/", {**details, "step": 2})
