@@ -158,3 +158,10 @@ def published_page(context, slug):
 def option_values(variation):
     """"eBook", or "M / Ink": a variation's option values without labels."""
     return " / ".join(str(value) for value in variation.options() if value)
+
+
+@register.filter
+def any_value(pairs):
+    """True if any (label, value) pair has a value: hides an empty shipping
+    address on a download-only order."""
+    return any(value for _label, value in pairs or ())
