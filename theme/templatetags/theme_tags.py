@@ -1,0 +1,167 @@
+"""Template helpers for the shop's look.
+
+Listings must not cost a query per product, so every helper here works on a
+whole list at once.
+"""
+import json
+
+from cartridge.shop.models import Product
+from django import template
+from django.utils.html import json_script
+
+from shop_ext import digital
+from shop_ext.models import Book, ProductFile
+
+register = template.Library()
+
+DEFAULT_BYLINE = "Paper & Pixel"
+
+
+def attach_bylines(products):
+    """Set ``product.byline`` (a Book's author, or the shop's name) on each
+    product, in one query for the whole list."""
+    products = list(products)
+    authors = dict(
+        Book.objects.filter(pk__in=[p.pk for p in products]).values_list("pk", "author")
+    )
+    for product in products:
+        product.byline = authors.get(product.pk) or DEFAULT_BYLINE
+        product.is_book = product.pk in authors
+    return products
+
+
+def attach_digital_summaries(products):
+    products = list(products)
+    missing = [p for p in products if not hasattr(p, "digital_summary")]
+    if missing:
+        summaries = digital.digital_summaries([p.pk for p in missing])
+        for product in missing:
+            product.digital_summary = summaries.get(product.pk)
+    return products
+
+
+@register.simple_tag(takes_context=True)
+def new_products(context, limit=8, books_only=False):
+    """``{% new_products 8 as products %}``: published, available products,
+    newest first, with ``byline`` and ``digital_summary`` set (four queries
+    whatever the limit). ``books_only=True`` leaves out gifts and downloads."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    products = Product.objects.published(for_user=user).filter(available=True)
+    if books_only:
+        products = products.filter(content_model=Book.get_content_model_name())
+    products = list(products.order_by("-date_added", "-id")[: int(limit)])
+    return attach_digital_summaries(attach_bylines(products))
+
+
+@register.simple_tag
+def with_bylines(products):
+    """``{% with_bylines products.object_list as listed %}`` for listings
+    built elsewhere (category pages, search results)."""
+    return attach_digital_summaries(attach_bylines(products))
+
+
+@register.simple_tag
+def line_kinds(lines):
+    """Map SKU -> "download" (ships nothing), "both" (ships and delivers
+    files) or "ship" for anything with a ``sku``: cart or order lines,
+    product variations. Three queries whatever the number of lines."""
+    skus = [item.sku for item in lines]
+    variations = digital.variations_for_skus(skus)
+    if not variations:
+        return {}
+    with_files = set(
+        ProductFile.objects.filter(product_id__in={v.product_id for v in variations.values()})
+        .filter(for_all_variations=True)
+        .values_list("product_id", flat=True)
+    )
+    delivering = set(
+        ProductFile.variations.through.objects.filter(
+            productvariation_id__in=[v.id for v in variations.values()]
+        ).values_list("productvariation_id", flat=True)
+    )
+    kinds = {}
+    for sku, variation in variations.items():
+        if digital.is_digital_only(variation):
+            kinds[sku] = "download"
+        elif variation.id in delivering or variation.product_id in with_files:
+            kinds[sku] = "both"
+        else:
+            kinds[sku] = "ship"
+    return kinds
+
+
+@register.filter
+def get_item(mapping, key):
+    """``{{ mapping|get_item:key }}``: dict lookup with a variable key."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.simple_tag
+def variations_data(variations_json, element_id="variations-data"):
+    """Cartridge's ``variations_json`` as a ``<script type="application/json">``
+    block (escaped for HTML, no inline code): theme/js/product.js reads it."""
+    try:
+        data = json.loads(variations_json or "[]")
+    except (TypeError, ValueError):
+        data = []
+    return json_script(data, element_id)
+
+
+@register.simple_tag
+def mark_unavailable_options(form, variations, unavailable_skus):
+    """Put the options before the quantity, order their choices, and label
+    those that cannot be bought now ("eBook — not
+    available"): a choice is unavailable when every priced variation with
+    that value is in ``unavailable_skus``. Labels only; values are kept, and
+    the add-to-cart form refuses such a variation on POST anyway."""
+    if not form:
+        return ""
+    unavailable_skus = unavailable_skus or {}
+    variations = [v for v in variations if v.has_price()]
+    for name, field in form.fields.items():
+        if not name.startswith("option") or not hasattr(field, "choices"):
+            continue
+        # Cartridge builds the choices from a set: list them in the order of
+        # the variations instead (the default one first).
+        order = {}
+        for variation in variations:
+            order.setdefault(getattr(variation, name), len(order))
+        choices = []
+        for value, label in sorted(field.choices, key=lambda c: order.get(c[0], len(order))):
+            matching = [v for v in variations if getattr(v, name) == value]
+            if matching and all(v.sku in unavailable_skus for v in matching):
+                label = f"{label} — not available"
+            choices.append((value, label))
+        field.choices = choices
+    # Choose the format first, then how many.
+    if "quantity" in form.fields:
+        form.fields["quantity"] = form.fields.pop("quantity")
+    return ""
+
+
+@register.simple_tag(takes_context=True)
+def published_page(context, slug):
+    """``{% published_page "books" as books %}``: a published page by slug,
+    or None, so hard-wired links on the home page never point at nothing."""
+    from mezzanine.pages.models import Page
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return Page.objects.published(for_user=user).filter(slug=slug).first()
+
+
+@register.filter
+def option_values(variation):
+    """"eBook", or "M / Ink": a variation's option values without labels."""
+    return " / ".join(str(value) for value in variation.options() if value)
+
+
+@register.filter
+def any_value(pairs):
+    """True if any (label, value) pair has a value: hides an empty shipping
+    address on a download-only order."""
+    return any(value for _label, value in pairs or ())
