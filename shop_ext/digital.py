@@ -24,6 +24,13 @@ def is_digital_only(variation):
     return getattr(variation, format_field(), None) in settings.SHOP_DIGITAL_FORMATS
 
 
+def promises_files(variation):
+    """A format that cannot be sold without files: digital-only ones and
+    bundles such as "Paperback + eBook"."""
+    fmt = getattr(variation, format_field(), None)
+    return fmt in settings.SHOP_DIGITAL_FORMATS or fmt in settings.SHOP_BUNDLE_FORMATS
+
+
 def files_for(variation):
     return ProductFile.objects.for_variation(variation)
 
@@ -35,9 +42,9 @@ def unavailable_reason(variation, quantity=1):
         return "This product is not available for purchase."
     if not variation.has_price():
         return "This option has no price yet."
+    if promises_files(variation) and not files_for(variation).exists():
+        return "This format is not available yet."
     if is_digital_only(variation):
-        if not files_for(variation).exists():
-            return "This format is not available yet."
         return None
     if not variation.has_stock(quantity):
         return "The selected quantity is not in stock."

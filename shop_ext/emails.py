@@ -46,6 +46,7 @@ def send_files_email(order):
         "lines": download_lines(order, buyer),
         "zip_url": absolute_url(zip_url),
         "history_url": absolute_url(reverse("shop_order_history")),
+        "site_url": settings.SHOP_SITE_URL,
     }
     try:
         send_mail_template(

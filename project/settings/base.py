@@ -218,6 +218,8 @@ SHOP_USE_RATINGS = False
 # ---------------------------------------------------------- digital goods
 # Format option values that ship nothing: such variations deliver files only.
 SHOP_DIGITAL_FORMATS = ("eBook", "Download")
+# Formats that ship and also deliver files: not for sale until they have files.
+SHOP_BUNDLE_FORMATS = ("Paperback + eBook",)
 SHOP_PRODUCT_FILE_MAX_BYTES = int(os.environ.get("SHOP_PRODUCT_FILE_MAX_BYTES", 2 * 1024**3))
 # The public address used in emails; never taken from the request's Host.
 SHOP_SITE_URL = os.environ.get("SHOP_SITE_URL", "http://127.0.0.1:8000")
