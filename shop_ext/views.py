@@ -5,6 +5,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 
 from . import digital
+from .checkout_guard import guard_checkout
 from .forms import AddToCartForm, CheckoutForm
 
 
@@ -30,6 +31,9 @@ def checkout(request):
     """Cartridge's checkout. Downloads live in the buyer's account, so a cart
     with files to download asks the shopper to sign in first; the cart is
     kept in the session across sign-in and sign-up."""
+    refused = guard_checkout(request, CheckoutForm)  # hardening: see checkout_guard.py
+    if refused is not None:
+        return refused
     if (
         not request.user.is_authenticated
         and request.cart.has_items()
