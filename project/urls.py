@@ -5,10 +5,25 @@ from mezzanine.core.views import direct_to_template
 
 from shop_ext import views as shop_views
 
+# --- hardening (shop_ext/cart.py, shop_ext/security.py) ---
+from mezzanine.accounts.views import login as mezzanine_login  # noqa: E402
+from shop_ext.cart import cart as shop_cart  # noqa: E402
+from shop_ext.security import LoginForm  # noqa: E402
+
+hardening_urlpatterns = [
+    # Cart update: deleted variations, availability, quantity cap; failed
+    # discount codes rate-limited.
+    path("shop/cart/", shop_cart, name="shop_cart"),
+    # Mezzanine's login form with the request passed to django-axes.
+    re_path(r"^accounts/login/$", mezzanine_login, {"form_class": LoginForm}, name="login"),
+]
+# --- end hardening ---
+
 admin.autodiscover()
 
 urlpatterns = [
     path("admin/", include(admin.site.urls)),
+    *hardening_urlpatterns,  # before the Cartridge and Mezzanine includes they shadow
     # Our wrappers of Cartridge's product and checkout views come before
     # Cartridge's own URLs, which they shadow.
     re_path(r"^shop/product/(?P<slug>.*)/$", shop_views.product, name="shop_product"),
