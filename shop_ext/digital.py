@@ -35,20 +35,30 @@ def files_for(variation):
     return ProductFile.objects.for_variation(variation)
 
 
-def unavailable_reason(variation, quantity=1):
-    """Why this variation cannot go into a cart now, or None if it can."""
-    product = variation.product
-    if not product.available:
-        return "This product is not available for purchase."
+def unavailable_reason(variation, quantity=1, in_cart=False):
+    """Why ``quantity`` of this variation cannot be bought now, or None.
+
+    The one availability rule, for the product page, add-to-cart, cart
+    updates and every checkout step. ``in_cart``: the line already sits in
+    the shopper's cart, so check real stock rather than Cartridge's "stock
+    minus what sits in carts".
+    """
+    if not variation.product.available:
+        return "This product is no longer available."
     if not variation.has_price():
         return "This option has no price yet."
     if promises_files(variation) and not files_for(variation).exists():
         return "This format is not available yet."
     if is_digital_only(variation):
         return None
-    if not variation.has_stock(quantity):
-        return "The selected quantity is not in stock."
-    return None
+    stock = variation.num_in_stock
+    enough = stock is None or stock >= quantity if in_cart else variation.has_stock(quantity)
+    if enough:
+        return None
+    left = stock if in_cart else variation.live_num_in_stock()
+    if not left or left <= 0:
+        return "Sold out."
+    return f"Only {left} left in stock."
 
 
 def variations_for_skus(skus, site_id=None):

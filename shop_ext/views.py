@@ -6,6 +6,7 @@ from django.views.decorators.cache import never_cache
 
 from . import digital
 from .access import order_decision
+from .checkout_guard import guard_checkout
 from .emails import download_lines
 from .forms import AddToCartForm, CheckoutForm
 from .models import OrderDelivery
@@ -33,6 +34,9 @@ def checkout(request):
     """Cartridge's checkout. Downloads live in the buyer's account, so a cart
     with files to download asks the shopper to sign in first; the cart is
     kept in the session across sign-in and sign-up."""
+    refused = guard_checkout(request, CheckoutForm)
+    if refused is not None:
+        return refused
     if (
         not request.user.is_authenticated
         and request.cart.has_items()

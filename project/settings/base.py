@@ -160,6 +160,8 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A friendly 429 page instead of axes' bare text (shop_ext/security.py).
+AXES_LOCKOUT_CALLABLE = "shop_ext.security.lockout_response"
 
 ACCOUNTS_VERIFICATION_REQUIRED = False
 ACCOUNTS_PROFILE_VIEWS_ENABLED = False

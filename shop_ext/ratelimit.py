@@ -1,0 +1,84 @@
+"""A limit on failed discount codes, so codes cannot be guessed by brute force.
+
+Failures are counted in Django's cache per session and, more generously,
+per client address, in fixed windows. Once a limit is reached every code is
+refused (a valid one too: accepting it would tell the guesser it is right)
+until the window ends. With several app servers the cache must be shared
+(Redis, Memcached, or Django's database cache); a per-process cache only
+limits each process.
+
+Settings (optional): SHOP_DISCOUNT_MAX_FAILURES (per session, default 10),
+SHOP_DISCOUNT_MAX_FAILURES_PER_IP (default 50), SHOP_DISCOUNT_FAILURE_WINDOW
+(seconds, default 3600).
+"""
+import logging
+
+from django import forms
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+
+log = logging.getLogger("shop_ext")
+
+TOO_MANY = _(
+    "Too many invalid discount codes were tried. Please wait an hour before trying another code."
+)
+
+
+def _limits():
+    return (
+        getattr(settings, "SHOP_DISCOUNT_MAX_FAILURES", 10),
+        getattr(settings, "SHOP_DISCOUNT_MAX_FAILURES_PER_IP", 50),
+        getattr(settings, "SHOP_DISCOUNT_FAILURE_WINDOW", 3600),
+    )
+
+
+def _keys(request):
+    session = request.session
+    if session.session_key is None:
+        session.save()
+    keys = [("session", f"shop_ext:discount-fail:s:{session.session_key}")]
+    address = request.META.get("REMOTE_ADDR")
+    if address:
+        keys.append(("ip", f"shop_ext:discount-fail:ip:{address}"))
+    return keys
+
+
+def is_blocked(request):
+    per_session, per_ip, _window = _limits()
+    for kind, key in _keys(request):
+        limit = per_session if kind == "session" else per_ip
+        if (cache.get(key) or 0) >= limit:
+            return True
+    return False
+
+
+def record_failure(request):
+    _per_session, _per_ip, window = _limits()
+    for _kind, key in _keys(request):
+        if not cache.add(key, 1, window):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.add(key, 1, window)
+    log.info("Invalid discount code tried (session %s)", request.session.session_key)
+
+
+class DiscountRateLimitMixin:
+    """For Cartridge's DiscountForm and OrderForm (both keep the request in
+    ``self._request`` and validate in ``clean_discount_code``)."""
+
+    def clean_discount_code(self):
+        code = self.cleaned_data.get("discount_code", "")
+        if not code:
+            return code
+        request = self._request
+        if is_blocked(request):
+            raise forms.ValidationError(TOO_MANY)
+        try:
+            return super().clean_discount_code()
+        except forms.ValidationError:
+            record_failure(request)
+            if is_blocked(request):
+                raise forms.ValidationError(TOO_MANY)
+            raise

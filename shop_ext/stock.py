@@ -1,0 +1,148 @@
+"""Can the lines of a cart still be bought, and taking their stock atomically.
+
+Cartridge checks availability and stock only when an item is added to the
+cart, and decrements stock with a read-modify-save after payment. Here:
+
+* ``cart_problems`` says, line by line, what can no longer be bought
+  (checked again on every checkout step and on cart update);
+* ``take_stock`` decrements the stock of every line in one transaction with
+  conditional UPDATEs (``num_in_stock >= quantity``), so two buyers of the
+  last unit cannot both get it, and stock never goes negative. It runs
+  before payment (see cartridge_patches), ``give_back_stock`` undoes it if
+  the payment fails.
+"""
+import logging
+from dataclasses import dataclass
+
+from cartridge.shop.models import Product, ProductVariation
+from django.db import transaction
+from django.db.models import F, Subquery
+from mezzanine.utils.sites import current_site_id
+
+from . import digital
+
+log = logging.getLogger("shop_ext")
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    sku: str
+    description: str
+    reason: str
+
+    def __str__(self):
+        return f"{self.description}: {self.reason}"
+
+
+class OutOfStock(Exception):
+    """Raised by take_stock; nothing was taken."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__(" ".join(str(p) for p in problems))
+
+
+def line_reason(variation, quantity, published_ids=None):
+    """Why a cart line of ``quantity`` of ``variation`` cannot be bought now."""
+    if variation is None:
+        return "This item is no longer sold. Please remove it from your cart."
+    if published_ids is not None and variation.product_id not in published_ids:
+        return "This product is no longer available. Please remove it from your cart."
+    reason = digital.unavailable_reason(variation, quantity, in_cart=True)
+    return f"{reason} Please change or remove this line." if reason else None
+
+
+def cart_problems(cart, site_id=None):
+    """One LineProblem per cart line that cannot be bought as it stands."""
+    items = list(cart)
+    if not items:
+        return []
+    site_id = site_id or current_site_id()
+    variations = digital.variations_for_skus([i.sku for i in items], site_id=site_id)
+    published_ids = set(
+        Product.objects.published()
+        .filter(id__in={v.product_id for v in variations.values()})
+        .values_list("id", flat=True)
+    )
+    problems = []
+    for item in items:
+        reason = line_reason(variations.get(item.sku), item.quantity, published_ids)
+        if reason:
+            problems.append(LineProblem(item.sku, item.description, reason))
+    return problems
+
+
+def _sync_product(variation_id, product_id):
+    """Keep the product's denormalised num_in_stock equal to its default
+    variation's (Cartridge's update_stock does this for the default)."""
+    Product.objects.filter(pk=product_id).update(
+        num_in_stock=Subquery(
+            ProductVariation.objects.filter(pk=variation_id).values("num_in_stock")[:1]
+        )
+    )
+
+
+def decrement(variation_id, quantity):
+    """Conditional UPDATE: True if ``quantity`` was taken (or stock is not
+    tracked), False if not enough was left. Never goes negative."""
+    row = (
+        ProductVariation.objects.filter(pk=variation_id)
+        .values("num_in_stock", "default", "product_id")
+        .first()
+    )
+    if row is None or row["num_in_stock"] is None:
+        return True
+    taken = ProductVariation.objects.filter(
+        pk=variation_id, num_in_stock__isnull=False, num_in_stock__gte=quantity
+    ).update(num_in_stock=F("num_in_stock") - quantity)
+    if taken and row["default"]:
+        _sync_product(variation_id, row["product_id"])
+    return bool(taken)
+
+
+def increment(variation_id, quantity):
+    row = ProductVariation.objects.filter(pk=variation_id).values("default", "product_id").first()
+    if row is None:
+        return
+    ProductVariation.objects.filter(pk=variation_id, num_in_stock__isnull=False).update(
+        num_in_stock=F("num_in_stock") + quantity
+    )
+    if row["default"]:
+        _sync_product(variation_id, row["product_id"])
+
+
+def _lines(cart, site_id):
+    """(variation_id, quantity, description) for tracked lines, in id order so
+    concurrent checkouts lock rows in the same order (no deadlock)."""
+    items = list(cart)
+    variations = digital.variations_for_skus([i.sku for i in items], site_id=site_id)
+    quantities = {}
+    for item in items:
+        variation = variations.get(item.sku)
+        if variation is not None:
+            vid, qty, desc = quantities.get(variation.id, (variation.id, 0, item.description))
+            quantities[variation.id] = (vid, qty + item.quantity, desc)
+    return [quantities[k] for k in sorted(quantities)]
+
+
+def take_stock(cart, site_id=None):
+    """Take the stock of every cart line, all or nothing. Returns what was
+    taken (for give_back_stock); raises OutOfStock if a line falls short."""
+    site_id = site_id or current_site_id()
+    lines = _lines(cart, site_id)
+    with transaction.atomic():
+        for variation_id, quantity, description in lines:
+            if not decrement(variation_id, quantity):
+                problem = LineProblem(
+                    "", description, "sold out while you were checking out. "
+                    "Please remove it from your cart or lower the quantity."
+                )
+                # Rolling back the atomic block gives back the lines taken so far.
+                raise OutOfStock([problem])
+    return [(variation_id, quantity) for variation_id, quantity, _d in lines]
+
+
+def give_back_stock(taken):
+    with transaction.atomic():
+        for variation_id, quantity in taken:
+            increment(variation_id, quantity)

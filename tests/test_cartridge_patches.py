@@ -1,0 +1,123 @@
+"""Fail loudly if the upstream behaviour our replacements rely on changes
+(shop_ext/cartridge_patches.py, checkout_guard.py, forms.py, security.py).
+If one of these fails after upgrading Cartridge/Mezzanine/axes, re-read the
+upstream code and the docstring of the matching replacement."""
+import inspect
+
+from cartridge.shop import checkout, forms, models, utils, views
+from mezzanine.accounts import forms as account_forms
+from mezzanine.accounts import views as account_views
+
+from shop_ext import cartridge_patches
+
+
+def source(obj):
+    return inspect.getsource(obj)
+
+
+def params(func):
+    return list(inspect.signature(func).parameters)
+
+
+def test_checkout_steps_order_setup_payment_complete_email():
+    """_take_stock_before_payment / _safe_order_email rely on this order and
+    on the module-level names the view looks up at call time."""
+    src = source(views.checkout_steps)
+    setup = src.index("order.setup(request)")
+    pay = src.index("payment_handler(request, form, order)")
+    delete = src.index("order.delete()")
+    complete = src.index("order.complete(request)")
+    email = src.index("checkout.send_order_email(request, order)")
+    assert setup < pay < delete < complete < email
+    assert "except checkout.CheckoutError" in src
+    assert getattr(views.payment_handler, "_shop_ext_wrapped", False)
+    assert cartridge_patches.inner_payment_handler is not None
+    assert getattr(checkout.send_order_email, "_shop_ext_wrapped", False)
+    assert params(views.checkout_steps) == ["request", "form_class", "extra_context"]
+
+
+def test_checkout_step_is_read_from_post():
+    """checkout_guard validates the posted step Cartridge would use."""
+    src = source(views.checkout_steps)
+    assert 'request.POST.get("step", None)' in src
+    assert 'request.POST.get("back") is not None' in src
+    assert "request.cart.has_items()" in src
+    assert 'request.session["order"]["step"] = step' in src
+    assert checkout.CHECKOUT_STEP_FIRST == 1 and checkout.CHECKOUT_STEP_LAST == 2
+
+
+def test_order_complete_decrements_stock_through_update_stock():
+    src = source(models.Order.complete.__wrapped__)
+    assert "variation.update_stock(item.quantity * -1)" in src
+    assert getattr(models.Order.complete, "_shop_ext_wrapped", False)
+    assert params(models.ProductVariation.update_stock) == ["self", "quantity"]
+    assert "session_fields" in source(models.Order.setup)
+    assert "discount_code" in models.Order.session_fields
+
+
+def test_update_stock_is_ours():
+    assert models.ProductVariation.update_stock.__module__ == "shop_ext.cartridge_patches"
+
+
+def test_send_order_email_signature():
+    assert params(checkout.send_order_email.__wrapped__) == ["request", "order"]
+
+
+def test_sale_updates_products_by_all_products_and_clears_by_sale_id():
+    assert "self.update_products()" in source(models.Sale.save)
+    assert "self._clear()" in source(models.Sale.update_products)
+    assert "self.all_products()" in source(models.Sale.update_products)
+    assert "sale_id=self.id" in source(models.Sale._clear)
+    assert models.Category.products.through is models.Product.categories.through
+    assert models.Sale.categories.field.remote_field.get_accessor_name() == "sale_related"
+    assert models.Product.sale_set  # reverse accessor of Sale.products
+
+
+def test_category_sale_no_longer_cascades():
+    from django.db.models import SET_NULL
+
+    field = models.Category._meta.get_field("sale")
+    assert field.null and field.remote_field.on_delete is SET_NULL
+
+
+def test_cart_item_form_and_cart_view_contract():
+    """SafeCartItemForm replaces clean_quantity; the cart view takes our
+    formset and discount form classes."""
+    assert "ProductVariation.objects.get(sku=self.instance.sku)" in source(
+        forms.CartItemForm.clean_quantity
+    )
+    assert params(views.cart)[:4] == ["request", "template", "cart_formset_class", "discount_form_class"]
+    assert "cart_formset._errors = errors" in source(views.cart)
+
+
+def test_discount_forms_validate_in_clean_discount_code():
+    src = source(forms.DiscountForm.clean_discount_code)
+    assert "self._request" in src and "DiscountCode.objects.get_valid" in src
+    assert issubclass(forms.OrderForm, forms.DiscountForm)
+    assert "get_valid" in dir(models.DiscountCode.objects)
+    assert "billship_handler(request, None)" in source(utils.recalculate_cart)
+
+
+def test_mezzanine_login_form_still_authenticates_without_request():
+    """If Mezzanine starts passing the request, shop_ext.security.LoginForm
+    can go."""
+    assert "authenticate(username=username, password=password)" in source(
+        account_forms.LoginForm.clean
+    )
+    assert "form_class(request.POST or None)" in source(account_views.login)
+
+
+def test_axes_lockout_callable_signature():
+    from axes.helpers import get_lockout_response
+
+    assert "AXES_LOCKOUT_CALLABLE" in source(get_lockout_response)
+    assert "callable_obj(request, original_response, credentials)" in source(get_lockout_response)
+
+
+def test_cartridge_category_processor_is_unregistered():
+    from cartridge.shop import page_processors as cartridge_processors
+    from mezzanine.pages import page_processors as mezzanine_processors
+
+    registered = [entry[0] for entry in mezzanine_processors.processors["category"]]
+    assert cartridge_processors.category_processor not in registered
+    assert registered, "our category processor must be registered"
