@@ -22,7 +22,12 @@ BILLING = {
     "billing_detail_phone": "01234 567890",
     "billing_detail_email": "ada@example.com",
 }
-SHIPPING_SAME_AS_BILLING = {"same_billing_shipping": "on"}
+# The browser posts the (empty) shipping fields too; with the box ticked,
+# Cartridge copies the billing values into them.
+EMPTY_SHIPPING = {
+    name.replace("billing_detail", "shipping_detail"): "" for name in BILLING if name != "billing_detail_email"
+}
+SHIPPING_SAME_AS_BILLING = {**EMPTY_SHIPPING, "same_billing_shipping": "on"}
 
 
 def add_to_cart(client, product, quantity=1, **options):
@@ -66,8 +71,7 @@ def update_cart(client, changes=None, delete=()):
 
 def checkout_details(shipping=True, discount_code="", **extra):
     data = dict(BILLING)
-    if shipping:
-        data.update(SHIPPING_SAME_AS_BILLING)
+    data.update(SHIPPING_SAME_AS_BILLING if shipping else EMPTY_SHIPPING)
     data["discount_code"] = discount_code
     data.update(extra)
     return data
