@@ -19,7 +19,6 @@ from cartridge.shop.models import (
     ProductVariation,
     Sale,
 )
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -254,8 +253,5 @@ def add_file(product, *formats, name="book.epub", content=b"PK\x03\x04 an ebook"
 
 
 def format_option(name):
+    """The Format option of this name (e.g. for a category's option filter)."""
     return ProductOptionFactory(type=FORMAT, name=name)
-
-
-def digital_formats():
-    return settings.SHOP_DIGITAL_FORMATS

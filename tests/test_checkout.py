@@ -254,3 +254,34 @@ def test_removing_the_paperback_drops_shipping_at_confirmation(client, buyer, bo
     order = Order.objects.get()
     assert order.shipping_total == 0
     assert order.total == Decimal("6.99")
+
+
+# Bad input: a tampered step is the shopper's mistake, not the server's.
+
+
+@pytest.mark.parametrize("step", ["0", "-1"])
+def test_out_of_range_low_step_places_no_order(client, tote, step):
+    add_to_cart(client, tote, option3="Paperback")
+
+    response = checkout_step(client, step, checkout_details())
+
+    assert response.status_code == 200
+    assert Order.objects.count() == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="shop_ext/views.py checkout() passes a posted step straight to Cartridge's "
+    "checkout_steps, which does int(request.POST['step']) (ValueError) and "
+    "CHECKOUT_STEPS[step - 1] (IndexError): a tampered step is a 500.",
+)
+@pytest.mark.parametrize("step", ["3", "99", "abc"])
+def test_tampered_step_is_refused_without_an_error(client, tote, step):
+    client.raise_request_exception = False
+    add_to_cart(client, tote, option3="Paperback")
+
+    response = checkout_step(client, step, checkout_details())
+
+    assert response.status_code < 500
+    assert Order.objects.count() == 0
+    assert list(cart_lines(client)) == [variation(tote, option3="Paperback").sku]
