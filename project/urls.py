@@ -1,10 +1,12 @@
+from cartridge.shop.views import cart as cartridge_cart
 from django.contrib import admin
 from django.urls import include, path, re_path
 from mezzanine.accounts.views import login as mezzanine_login
 from mezzanine.core.views import direct_to_template
 
+
 from shop_ext import views as shop_views
-from shop_ext.cart import cart as shop_cart
+from shop_ext.forms import RateLimitedDiscountForm, SafeCartItemFormSet
 from shop_ext.security import LoginForm
 
 admin.autodiscover()
@@ -16,7 +18,12 @@ urlpatterns = [
     # Our wrappers of Cartridge's views come before Cartridge's own URLs,
     # which they shadow.
     re_path(r"^shop/product/(?P<slug>.*)/$", shop_views.product, name="shop_product"),
-    path("shop/cart/", shop_cart, name="shop_cart"),
+    path(
+        "shop/cart/",
+        cartridge_cart,
+        {"cart_formset_class": SafeCartItemFormSet, "discount_form_class": RateLimitedDiscountForm},
+        name="shop_cart",
+    ),
     path("shop/checkout/", shop_views.checkout, name="shop_checkout"),
     path("shop/checkout/complete/", shop_views.complete, name="shop_complete"),
     path("shop/invoice/<int:order_id>/", shop_views.invoice, name="shop_invoice"),

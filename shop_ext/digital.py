@@ -44,7 +44,7 @@ def unavailable_reason(variation, quantity=1, in_cart=False):
     minus what sits in carts".
     """
     if not variation.product.available:
-        return "This product is no longer available."
+        return "This product is not available for purchase."
     if not variation.has_price():
         return "This option has no price yet."
     if promises_files(variation) and not files_for(variation).exists():

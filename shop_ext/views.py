@@ -34,9 +34,6 @@ def checkout(request):
     """Cartridge's checkout. Downloads live in the buyer's account, so a cart
     with files to download asks the shopper to sign in first; the cart is
     kept in the session across sign-in and sign-up."""
-    refused = guard_checkout(request, CheckoutForm)
-    if refused is not None:
-        return refused
     if (
         not request.user.is_authenticated
         and request.cart.has_items()
@@ -48,6 +45,9 @@ def checkout(request):
             "please sign in or create an account to continue.",
         )
         return redirect_to_login(request.get_full_path())
+    refused = guard_checkout(request, CheckoutForm)
+    if refused is not None:
+        return refused
     return cartridge_views.checkout_steps(request, form_class=CheckoutForm)
 
 

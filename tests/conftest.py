@@ -1,3 +1,4 @@
+import os
 from decimal import Decimal
 
 import pytest
@@ -21,6 +22,20 @@ BILLING = {
 SHIPPING_INPUTS = {key.replace("billing_", "shipping_"): "" for key in BILLING if key != "billing_detail_email"}
 EPUB = b"PK\x03\x04" + b"demo epub bytes " * 64
 PDF = b"%PDF-1.4\n" + b"demo pdf bytes " * 128
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A test database of this run's own on a shared server (PostgreSQL):
+    two runs at once (two checkouts, CI jobs) would otherwise create and
+    drop the same ``test_<name>`` under each other. SQLite is unaffected."""
+    from django.conf import settings
+
+    for db in settings.DATABASES.values():
+        if db["ENGINE"] == "django.db.backends.sqlite3":
+            continue
+        test = db.setdefault("TEST", {})
+        test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_pid{os.getpid()}"
 
 
 @pytest.fixture(autouse=True)

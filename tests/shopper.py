@@ -1,0 +1,98 @@
+"""What a shopper does, as requests through Django's test client.
+
+Each helper posts what the shop's own pages post, so the tests read as a
+shopper's journey: ``add_to_cart(client, book, option3="eBook")``,
+``checkout(client)``.
+"""
+from decimal import Decimal
+
+CART_URL = "/shop/cart/"
+CHECKOUT_URL = "/shop/checkout/"
+COMPLETE_URL = "/shop/checkout/complete/"
+LOGIN_URL = "/accounts/login/"
+
+BILLING = {
+    "billing_detail_first_name": "Ada",
+    "billing_detail_last_name": "Byron",
+    "billing_detail_street": "1 Harbour Road",
+    "billing_detail_city": "Portsmouth",
+    "billing_detail_state": "Hampshire",
+    "billing_detail_postcode": "PO1 1AA",
+    "billing_detail_country": "United Kingdom",
+    "billing_detail_phone": "01234 567890",
+    "billing_detail_email": "ada@example.com",
+}
+# The browser posts the (empty) shipping fields too; with the box ticked,
+# Cartridge copies the billing values into them.
+EMPTY_SHIPPING = {
+    name.replace("billing_detail", "shipping_detail"): "" for name in BILLING if name != "billing_detail_email"
+}
+SHIPPING_SAME_AS_BILLING = {**EMPTY_SHIPPING, "same_billing_shipping": "on"}
+
+
+def add_to_cart(client, product, quantity=1, **options):
+    """POST the product page's "Buy" form with the chosen options."""
+    data = {"quantity": quantity, "add_cart": "Buy", **options}
+    return client.post(product.get_absolute_url(), data)
+
+
+def cart_lines(client):
+    """The cart page's lines as {sku: (quantity, unit_price)}."""
+    response = client.get(CART_URL)
+    assert response.status_code == 200
+    return {
+        form.instance.sku: (form.instance.quantity, form.instance.unit_price)
+        for form in response.context["cart_formset"].forms
+    }
+
+
+def cart_formset_data(client, changes=None, delete=()):
+    """The cart page's formset as posted by "Update cart", with quantities
+    changed ({sku: quantity}) and lines ticked for removal (skus)."""
+    changes = changes or {}
+    response = client.get(CART_URL)
+    formset = response.context["cart_formset"]
+    prefix = formset.prefix
+    management = formset.management_form
+    data = {f"{prefix}-{name}": management[name].value() for name in management.fields}
+    for form in formset.forms:
+        sku = form.instance.sku
+        data[form.add_prefix("id")] = form.instance.pk
+        data[form.add_prefix("quantity")] = changes.get(sku, form.instance.quantity)
+        if sku in delete:
+            data[form.add_prefix("DELETE")] = "on"
+    data["update_cart"] = "Update cart"
+    return data
+
+
+def update_cart(client, changes=None, delete=()):
+    return client.post(CART_URL, cart_formset_data(client, changes, delete))
+
+
+def checkout_details(shipping=True, discount_code="", **extra):
+    data = dict(BILLING)
+    data.update(SHIPPING_SAME_AS_BILLING if shipping else EMPTY_SHIPPING)
+    data["discount_code"] = discount_code
+    data.update(extra)
+    return data
+
+
+def checkout_step(client, step, data):
+    return client.post(CHECKOUT_URL, {**data, "step": step})
+
+
+def checkout(client, discount_code="", shipping=True, **extra):
+    """Step 1 (billing/shipping details), then step 2 (confirmation).
+
+    Returns the last response: a redirect to the completion page when the
+    order was placed.
+    """
+    data = checkout_details(shipping=shipping, discount_code=discount_code, **extra)
+    first = checkout_step(client, 1, data)
+    assert first.status_code == 200, first
+    assert first.context["step"] == 2, first.context["form"].errors
+    return checkout_step(client, 2, data)
+
+
+def money(value):
+    return Decimal(value).quantize(Decimal("0.01"))
