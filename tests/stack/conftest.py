@@ -37,6 +37,15 @@ NGINX = shutil.which("nginx") or next(
 )
 # Readiness waits only (never an assertion about speed).
 START_TIMEOUT = 60
+# Figures the stack tests report at the end of the run (e.g. worker memory).
+MEASUREMENTS = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if MEASUREMENTS:
+        terminalreporter.section("stack measurements")
+        for line in MEASUREMENTS:
+            terminalreporter.write_line(line)
 
 
 def free_port():
