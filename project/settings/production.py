@@ -1,14 +1,17 @@
 """Production: PostgreSQL, gunicorn behind nginx, SMTP, X-Accel-Redirect.
 
 Everything secret or site-specific comes from the environment; see
-docs/deploy.md for the list.
+docs/deploy.md for the list. The settings refuse to load when a value
+would make the shop unsafe, and the message says what to set.
 """
+from pathlib import Path
+
 import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 from mezzanine.utils.conf import set_dynamic_settings
 
 from .base import *  # noqa: F401,F403
-from .base import ALLOWED_HOSTS, SECRET_KEY, SENDFILE_ROOT, SHOP_SITE_URL, os
+from .base import ALLOWED_HOSTS, MEDIA_ROOT, SECRET_KEY, SENDFILE_ROOT, SHOP_SITE_URL, STATIC_ROOT, os
 
 if not SECRET_KEY or SECRET_KEY.startswith(("dev-", "test-")) or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
@@ -17,13 +20,44 @@ if not SECRET_KEY or SECRET_KEY.startswith(("dev-", "test-")) or len(SECRET_KEY)
     )
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Set ALLOWED_HOSTS, e.g. ALLOWED_HOSTS=shop.example.com")
+if os.environ.get("DEBUG", "").lower() not in ("", "0", "false", "no", "off"):
+    raise ImproperlyConfigured(
+        "DEBUG is on: production never runs with DEBUG (it shows settings and code to "
+        "visitors). Unset DEBUG or use DJANGO_SETTINGS_MODULE=project.settings.dev locally."
+    )
 
 DEBUG = False
+
+
+def _inside(path, root):
+    path, root = Path(path).resolve(), Path(root).resolve()
+    return path == root or root in path.parents
+
+
+# Private files must never be below a directory the web server serves as is:
+# they would have a public URL and the download checks would be for show.
+# SHOP_WEB_ROOT is the site's document root (nginx `root`, Apache DocumentRoot).
+WEB_ROOT = os.environ.get("SHOP_WEB_ROOT", "/var/www")
+for _name, _root in (("MEDIA_ROOT", MEDIA_ROOT), ("STATIC_ROOT", STATIC_ROOT), ("SHOP_WEB_ROOT", WEB_ROOT)):
+    if _inside(SENDFILE_ROOT, _root) or _inside(_root, SENDFILE_ROOT):
+        raise ImproperlyConfigured(
+            f"SHOP_PRIVATE_ROOT ({SENDFILE_ROOT}) overlaps {_name} ({_root}), which the web "
+            f"server serves publicly: set SHOP_PRIVATE_ROOT to a directory outside it, "
+            f"e.g. /srv/shop/private"
+        )
 
 EMAIL_URL = os.environ.get("EMAIL_URL", "smtp://localhost:25")
 vars().update(dj_email_url.parse(EMAIL_URL))
 
-SENDFILE_BACKEND = "django_sendfile.backends.nginx"
+# nginx (X-Accel-Redirect) by default; Apache with mod_xsendfile:
+# SHOP_SENDFILE_BACKEND=django_sendfile.backends.xsendfile. Never `simple`
+# here: it reads whole files into the worker's memory and ignores Range.
+SENDFILE_BACKEND = os.environ.get("SHOP_SENDFILE_BACKEND", "django_sendfile.backends.nginx")
+if SENDFILE_BACKEND.rsplit(".", 1)[-1] in ("simple", "development"):
+    raise ImproperlyConfigured(
+        f"SHOP_SENDFILE_BACKEND={SENDFILE_BACKEND} makes Django send the file itself: use "
+        "django_sendfile.backends.nginx (default) or django_sendfile.backends.xsendfile"
+    )
 SENDFILE_URL = os.environ.get("SHOP_PRIVATE_URL", "/protected")
 
 # Behind a TLS-terminating proxy (nginx) that sets X-Forwarded-Proto.
@@ -33,9 +67,14 @@ SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 3
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
-CSRF_TRUSTED_ORIGINS = [f"https://{h.lstrip('.')}" for h in ALLOWED_HOSTS]
+# Cookies are https-only whenever the shop's address is https (always, unless
+# SECURE_SSL_REDIRECT=false for a plain-http test deployment: a browser would
+# never send a secure cookie back over http, so nobody could sign in).
+_https_site = SHOP_SITE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = _https_site
+CSRF_COOKIE_SECURE = _https_site
+CSRF_TRUSTED_ORIGINS = [f"https://{h.lstrip('.')}" for h in ALLOWED_HOSTS if h != "*"]
+CSRF_TRUSTED_ORIGINS.append(SHOP_SITE_URL.rstrip("/"))
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
@@ -46,7 +85,7 @@ LOGGING = {
     "loggers": {"shop_ext": {"level": "INFO"}},
 }
 
-if not SHOP_SITE_URL.startswith("https://") and SECURE_SSL_REDIRECT:
+if not _https_site and SECURE_SSL_REDIRECT:
     raise ImproperlyConfigured("Set SHOP_SITE_URL to the shop's public https:// address")
 
 set_dynamic_settings(globals())

@@ -1,0 +1,303 @@
+"""Check a deployment's file delivery from the outside, over HTTP.
+
+    manage.py check_delivery --site-url https://shop.example.com \\
+        --username buyer --password ... [--order 12 --grant 34]
+
+Signs in through the site's login form, then checks that private files are
+reachable only through the download view and that the web server (nginx's
+X-Accel-Redirect or Apache's X-Sendfile) sends them, with the app's headers.
+The account must own a paid order with a file (or be staff, with --order and
+--grant). A download by the order's owner uses one download attempt.
+
+Prints PASS/FAIL per check with a one-line fix for each failure; exits
+non-zero when any check fails.
+"""
+import hashlib
+import http.cookiejar
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+DOWNLOAD_LINK = re.compile(r"/account/orders/(\d+)/files/(\d+)/")
+CHUNK = 1024 * 1024
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class Response:
+    """Status, headers and (up to ``keep`` bytes of) body of one request,
+    with the length and SHA-256 of the whole body."""
+
+    def __init__(self, raw, keep):
+        self.status = raw.status
+        self.headers = raw.headers
+        digest, length, head = hashlib.sha256(), 0, bytearray()
+        while chunk := raw.read(CHUNK):
+            digest.update(chunk)
+            length += len(chunk)
+            if len(head) < keep:
+                head += chunk[: keep - len(head)]
+        self.sha256, self.length, self.body = digest.hexdigest(), length, bytes(head)
+
+    def header(self, name):
+        return self.headers.get(name, "")
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+
+class Client:
+    def __init__(self, site_url, timeout):
+        self.site_url = site_url.rstrip("/")
+        self.timeout = timeout
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies), NoRedirect)
+
+    def request(self, path, data=None, headers=None, keep=2 * 1024 * 1024, follow=False):
+        """One request; with ``follow``, redirects within the site are followed (GET)."""
+        for _ in range(5):
+            response = self._request(path, data, headers, keep)
+            location = response.header("Location")
+            if not (follow and 300 <= response.status < 400 and location):
+                break
+            target = urllib.parse.urlsplit(urllib.parse.urljoin(self.site_url + path, location))
+            if f"{target.scheme}://{target.netloc}" != self.site_url:
+                break
+            path, data = urllib.parse.urlunsplit(("", "", target.path, target.query, "")), None
+        return response
+
+    def _request(self, path, data, headers, keep):
+        url = self.site_url + path
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        request = urllib.request.Request(url, data=body, headers={"User-Agent": "shop-check-delivery", **(headers or {})})
+        try:
+            raw = self.opener.open(request, timeout=self.timeout)
+        except urllib.error.HTTPError as error:  # 3xx (not followed), 4xx, 5xx
+            raw = error
+        with raw:
+            return Response(raw, keep)
+
+    def cookie(self, name):
+        return next((c.value for c in self.cookies if c.name == name), None)
+
+
+class Command(BaseCommand):
+    help = "Check from the outside that paid files are served by the web server and only through the shop."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--site-url", default=settings.SHOP_SITE_URL, help="The shop's public address.")
+        parser.add_argument("--username", required=True)
+        parser.add_argument("--password", required=True)
+        parser.add_argument("--order", type=int, help="Order id (default: the first with files in the account's history).")
+        parser.add_argument("--grant", type=int, help="Download grant id (default: the order's first file).")
+        parser.add_argument("--timeout", type=float, default=60)
+        parser.add_argument(
+            "--no-db", action="store_true",
+            help="Do not look the file up in this installation's database (when checking another site).",
+        )
+
+    def handle(self, *args, **options):
+        self.failures = 0
+        client = Client(options["site_url"], options["timeout"])
+        if not self.log_in(client, options["username"], options["password"]):
+            raise CommandError("Cannot sign in: nothing else can be checked.")
+        order_id, grant_id = self.find_download(client, options["order"], options["grant"])
+        if order_id is None:
+            raise CommandError(
+                "No download link found: give --order and --grant, or use an account with a paid order with files."
+            )
+        product_file = None if options["no_db"] else self.product_file(order_id, grant_id)
+        self.check_private_paths(client, product_file)
+        download = self.check_download(client, order_id, grant_id, product_file)
+        self.check_range(client, order_id, grant_id, download)
+        self.check_public_files(client)
+        if self.failures:
+            raise CommandError(f"{self.failures} check(s) failed.")
+        self.stdout.write(self.style.SUCCESS("All delivery checks passed."))
+
+    # ------------------------------------------------------------- output
+    def result(self, ok, name, detail="", fix=""):
+        if ok:
+            self.stdout.write(f"PASS  {name}" + (f" ({detail})" if detail else ""))
+        else:
+            self.failures += 1
+            self.stdout.write(self.style.ERROR(f"FAIL  {name}: {detail}"))
+            self.stdout.write(f"      fix: {fix}")
+        return ok
+
+    def info(self, text):
+        self.stdout.write(f"INFO  {text}")
+
+    # ------------------------------------------------------------- checks
+    def log_in(self, client, username, password):
+        login = client.request(settings.LOGIN_URL)
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
+        if login.status != 200 or not match:
+            return self.result(
+                False, "login form", f"GET {settings.LOGIN_URL} gave {login.status} without a CSRF token",
+                "check that nginx proxies / to gunicorn and ALLOWED_HOSTS holds the site's host",
+            )
+        response = client.request(
+            settings.LOGIN_URL,
+            {"csrfmiddlewaretoken": match.group(1), "username": username,
+             "password": password, "next": "/"},
+            headers={"Referer": client.site_url + settings.LOGIN_URL},
+        )
+        return self.result(
+            response.status == 302 and client.cookie(settings.SESSION_COOKIE_NAME) is not None,
+            "sign in through the login form", f"status {response.status}",
+            "wrong username/password, or the session cookie is Secure but the site is not https "
+            "(SHOP_SITE_URL), or CSRF_TRUSTED_ORIGINS lacks the site",
+        )
+
+    def find_download(self, client, order_id, grant_id):
+        if order_id and grant_id:
+            return order_id, grant_id
+        history = client.request("/account/orders/")
+        for match in DOWNLOAD_LINK.finditer(history.text):
+            if order_id is None or int(match.group(1)) == order_id:
+                return int(match.group(1)), int(match.group(2))
+        return None, None
+
+    def product_file(self, order_id, grant_id):
+        """The grant's file, when this installation's database has it."""
+        try:
+            from shop_ext.models import DownloadGrant
+
+            grant = DownloadGrant.objects.select_related("file").filter(pk=grant_id, order_id=order_id).first()
+        except Exception as exc:  # no database here: check without it
+            self.info(f"database not reachable ({type(exc).__name__}); storage paths are guessed")
+            return None
+        if grant is None:
+            self.info("grant not in this database; storage paths are guessed")
+            return None
+        return grant.file
+
+    def check_private_paths(self, client, product_file):
+        private_url = settings.SENDFILE_URL.rstrip("/")
+        name = product_file.file.name if product_file else "products/1/"
+        paths = [f"{private_url}/{name}", f"{private_url}/"]
+        paths += [f"{prefix}{name}" for prefix in (settings.MEDIA_URL, "/private/", settings.STATIC_URL, "/")]
+        for path in paths:
+            response = client.request(path, keep=0, follow=True)
+            self.result(
+                response.status == 404, f"private path not reachable: {path}", f"status {response.status}",
+                f"private file reachable: remove the public location serving {path.rsplit('/', 1)[0]}/ "
+                f"and keep `internal;` in the {private_url}/ location"
+                if response.status < 400 else f"answer 404 (not {response.status}) for private paths",
+            )
+
+    def check_download(self, client, order_id, grant_id, product_file):
+        path = f"/account/orders/{order_id}/files/{grant_id}/"
+        response = client.request(path)
+        size = response.header("Content-Length")
+        location = response.header("Location")
+        if (location and settings.LOGIN_URL in location) or response.status == 403:
+            fix = "use the order's owner (or a staff account) with attempts left, and check --order/--grant"
+        else:
+            fix = (f"the app's X-Accel-Redirect reached the app again ({response.status}{' to ' + location if location else ''}): "
+                   f"nginx has no `internal` location for {settings.SENDFILE_URL}/ (or SHOP_PRIVATE_URL differs); "
+                   f"add `location {settings.SENDFILE_URL}/ {{ internal; alias <SHOP_PRIVATE_ROOT>/; }}`")
+            if response.status == 404:
+                fix = "the account can't see this order (use the owner or staff), or " + fix
+        ok = self.result(response.status == 200, f"download {path}", f"status {response.status}", fix)
+        if not ok:
+            return None
+        self.result(
+            not response.header("X-Accel-Redirect") and not response.header("X-Sendfile"),
+            "web server consumed the sendfile header", response.header("X-Accel-Redirect") or response.header("X-Sendfile"),
+            "the web server passes X-Accel-Redirect/X-Sendfile to the client: put nginx (or Apache with "
+            "XSendFile On) in front of gunicorn, and match SHOP_SENDFILE_BACKEND to it",
+        )
+        self.result(
+            response.length > 0 and size == str(response.length), "download body non-empty, length = Content-Length",
+            f"{response.length} bytes, Content-Length {size or 'missing'}",
+            "0-byte download: nginx 'internal' location alias doesn't match SENDFILE_ROOT (SHOP_PRIVATE_ROOT)"
+            if response.length == 0 else "a proxy or the app altered the body: serve it through X-Accel-Redirect",
+        )
+        self.result(
+            not response.header("Content-Type").startswith("text/html"), "download is the file, not a page",
+            response.header("Content-Type"),
+            f"the redirect to {settings.SENDFILE_URL}/ reached the app: add nginx's `location "
+            f"{settings.SENDFILE_URL}/ {{ internal; alias <SHOP_PRIVATE_ROOT>/; }}`",
+        )
+        if product_file is not None:
+            self.result(
+                response.sha256 == product_file.sha256, "download matches the file's recorded SHA-256",
+                f"{response.sha256[:16]}…",
+                "nginx's alias for the internal location points at a different directory than SHOP_PRIVATE_ROOT",
+            )
+        self.result(
+            response.header("Content-Disposition").startswith("attachment"), "Content-Disposition: attachment",
+            response.header("Content-Disposition") or "missing",
+            "the web server dropped the app's Content-Disposition: don't clear it in the internal location",
+        )
+        self.result(
+            "nosniff" in response.header("X-Content-Type-Options"), "X-Content-Type-Options: nosniff on the download",
+            response.header("X-Content-Type-Options") or "missing",
+            'add `add_header X-Content-Type-Options "nosniff" always;` inside the internal location',
+        )
+        return response
+
+    def check_range(self, client, order_id, grant_id, download):
+        if download is None or download.length < 100:
+            self.info("range check skipped: no full download of at least 100 bytes to compare with")
+            return
+        path = f"/account/orders/{order_id}/files/{grant_id}/"
+        response = client.request(path, headers={"Range": "bytes=0-99"})
+        self.result(
+            response.status == 206 and response.length == 100 and response.body == download.body[:100],
+            "Range: bytes=0-99 gives 206 with those 100 bytes",
+            f"status {response.status}, {response.length} bytes, {response.header('Content-Range') or 'no Content-Range'}",
+            "Range ignored: Django sent the file itself (simple backend?): set SHOP_SENDFILE_BACKEND to "
+            "the web server's backend and serve through it",
+        )
+
+    def check_public_files(self, client):
+        """A static and a media URL found on the site's pages: the home page,
+        then the pages it links to (category pages), then a product page."""
+        found = {}
+        for text in self.site_pages(client):
+            for label, prefix in (("static", settings.STATIC_URL), ("media", settings.MEDIA_URL)):
+                match = re.search(rf'(?:src|href)="({re.escape(prefix)}[^"?#]+)', text)
+                if match and label not in found:
+                    found[label] = match.group(1)
+            if len(found) == 2:
+                break
+        for label, prefix in (("static", settings.STATIC_URL), ("media", settings.MEDIA_URL)):
+            if label not in found:
+                self.info(f"no {label} URL found on the site's pages to check")
+                continue
+            response = client.request(found[label], keep=0, follow=True)
+            root = "STATIC_ROOT (run collectstatic)" if label == "static" else "MEDIA_ROOT"
+            self.result(
+                response.status == 200 and response.length > 0, f"{label} file served: {found[label]}",
+                f"status {response.status}",
+                f"add `location {prefix} {{ alias <{root}>/; }}` to the nginx site",
+            )
+
+    def site_pages(self, client, limit=12):
+        """Up to ``limit`` pages of the site, product pages first once seen."""
+        skip = ("/accounts/", "/account/", "/admin/", "/shop/cart", "/shop/checkout", "/search",
+                settings.STATIC_URL, settings.MEDIA_URL, settings.SENDFILE_URL)
+        queue, seen = ["/"], set()
+        while queue and len(seen) < limit:
+            path = queue.pop(0)
+            if path in seen:
+                continue
+            seen.add(path)
+            text = client.request(path, follow=True).text
+            yield text
+            for link in re.findall(r'href="(/[^"?#]*)"', text):
+                if link.startswith("/shop/product/"):
+                    queue.insert(0, link)
+                elif not link.startswith(skip) and not link.startswith("//"):
+                    queue.append(link)
