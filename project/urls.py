@@ -1,20 +1,15 @@
 from cartridge.shop.views import cart as cartridge_cart
 from django.contrib import admin
 from django.urls import include, path, re_path
-from mezzanine.accounts.views import login as mezzanine_login
 from mezzanine.core.views import direct_to_template
-
 
 from shop_ext import views as shop_views
 from shop_ext.forms import RateLimitedDiscountForm, SafeCartItemFormSet
-from shop_ext.security import LoginForm
 
 admin.autodiscover()
 
 urlpatterns = [
     path("admin/", include(admin.site.urls)),
-    # Mezzanine's login view with a form that hands the request to django-axes.
-    re_path(r"^accounts/login/$", mezzanine_login, {"form_class": LoginForm}, name="login"),
     # Our wrappers of Cartridge's views come before Cartridge's own URLs,
     # which they shadow.
     re_path(r"^shop/product/(?P<slug>.*)/$", shop_views.product, name="shop_product"),

@@ -7,7 +7,6 @@ class ShopExtConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self):
-        from . import accounts_patch, cartridge_patches, signals  # noqa: F401
+        from . import cartridge_patches, signals  # noqa: F401
 
         cartridge_patches.apply()
-        accounts_patch.apply()

@@ -1,4 +1,5 @@
-"""Every place where we replace part of Cartridge's behaviour, and why.
+"""Every place where we replace part of Cartridge's (and Mezzanine's)
+behaviour, and why.
 
 Each replacement has a test in tests/ that fails loudly if the upstream
 behaviour it relies on changes (tests/test_cartridge_patches.py).
@@ -30,6 +31,7 @@ def apply():
     _safe_order_email()
     _sales_follow_categories()
     _deleting_sale_keeps_categories()
+    _account_forms_pass_the_request()
 
 
 def _replace_category_processor():
@@ -265,3 +267,20 @@ def _deleting_sale_keeps_categories():
     from cartridge.shop.models import Category
 
     Category._meta.get_field("sale").remote_field.on_delete = models.SET_NULL
+
+
+def _account_forms_pass_the_request():
+    """Mezzanine's account forms call ``authenticate()`` without the request
+    (``LoginForm.clean`` to sign in, ``ProfileForm.save`` to sign in after
+    sign-up). django-axes refuses that (AxesBackendRequestParameterRequired),
+    so with axes on both pages were a 500 and failed sign-ins went uncounted.
+    The ``authenticate`` those forms call now hands over the current request,
+    which Mezzanine's CurrentRequestMiddleware keeps."""
+    from django.contrib import auth
+    from mezzanine.accounts import forms
+    from mezzanine.core.request import current_request
+
+    def authenticate(request=None, **credentials):
+        return auth.authenticate(request or current_request(), **credentials)
+
+    forms.authenticate = authenticate

@@ -6,7 +6,6 @@ import inspect
 
 from cartridge.shop import checkout, forms, models, utils, views
 from mezzanine.accounts import forms as account_forms
-from mezzanine.accounts import views as account_views
 
 from shop_ext import cartridge_patches
 
@@ -98,13 +97,14 @@ def test_discount_forms_validate_in_clean_discount_code():
     assert "billship_handler(request, None)" in source(utils.recalculate_cart)
 
 
-def test_mezzanine_login_form_still_authenticates_without_request():
-    """If Mezzanine starts passing the request, shop_ext.security.LoginForm
-    can go."""
+def test_mezzanine_account_forms_still_authenticate_without_request():
+    """If Mezzanine starts passing the request, _account_forms_pass_the_request
+    can go; if it stops calling the module-level ``authenticate``, the patch
+    would silently do nothing."""
     assert "authenticate(username=username, password=password)" in source(
         account_forms.LoginForm.clean
     )
-    assert "form_class(request.POST or None)" in source(account_views.login)
+    assert "authenticate(" in source(account_forms.ProfileForm.save)
 
 
 def test_axes_lockout_callable_signature():
