@@ -4,7 +4,6 @@ Django only decides; the bytes are sent by the web server through
 django-sendfile2 (X-Accel-Redirect with nginx), so the cost of a download
 in Django does not grow with the file's size.
 """
-import ipaddress
 import logging
 from datetime import timedelta
 
@@ -21,26 +20,10 @@ from django_sendfile import sendfile
 
 from .access import grant_decision, order_decision, owns
 from .models import DownloadAttempt, OrderDelivery
+from .net import client_ip
 from .zips import order_zip
 
 log = logging.getLogger(__name__)
-
-
-def client_ip(request):
-    """The client's address; X-Forwarded-For is believed only when the
-    request came from a proxy listed in SHOP_TRUSTED_PROXIES."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    trusted = settings.SHOP_TRUSTED_PROXIES
-    if remote in trusted:
-        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-        for hop in reversed(hops):
-            if hop not in trusted:
-                remote = hop
-                break
-    try:
-        return str(ipaddress.ip_address(remote))
-    except ValueError:
-        return None
 
 
 def record(request, order, grant, outcome, reason=""):

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from .net import client_ip
+
 log = logging.getLogger("shop_ext")
 
 TOO_MANY = _(
@@ -38,7 +40,7 @@ def _keys(request):
     if session.session_key is None:
         session.save()
     keys = [("session", f"shop_ext:discount-fail:s:{session.session_key}")]
-    address = request.META.get("REMOTE_ADDR")
+    address = client_ip(request)
     if address:
         keys.append(("ip", f"shop_ext:discount-fail:ip:{address}"))
     return keys

@@ -197,3 +197,12 @@ def test_private_files_are_not_under_media(client, paid_order, settings):
         grant.file.file.url
     for prefix in ("/media/", "/protected/", "/static/", "/"):
         assert client.get(f"{prefix}{grant.file.file.name}", follow=True).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "trusted, expected", [([], "127.0.0.1"), (["127.0.0.1"], "203.0.113.9")]
+)
+def test_logged_ip_honours_only_trusted_proxies(client, paid_order, settings, trusted, expected):
+    settings.SHOP_TRUSTED_PROXIES = trusted
+    client.get(zip_url(paid_order), HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.9")
+    assert DownloadAttempt.objects.get(order=paid_order).ip_address == expected
