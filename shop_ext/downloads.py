@@ -97,6 +97,9 @@ def _deliver(request, order, grant, files, decision, path_of, filename, content_
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    if response.has_header("X-Accel-Redirect"):
+        # The body comes from nginx, which sets its own length; ours is empty.
+        del response["Content-Length"]
     record(request, order, grant, DownloadAttempt.RESUMED if resumed else DownloadAttempt.SERVED)
     return response
 
