@@ -2,7 +2,9 @@ from datetime import timedelta
 
 from cartridge.shop import admin as cartridge_admin
 from cartridge.shop.models import Order, Product, ProductVariation
+from django import forms
 from django.contrib import admin
+from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +17,10 @@ from .orders import CANCELLED, PAID, REFUNDED, set_order_status
 class ProductFileInline(admin.TabularInline):
     model = ProductFile
     extra = 0
+    # Not Django's ClearableFileInput: it links to the stored file's URL, and
+    # private files have none (the page would be a 500). "Stored file" shows
+    # what is there; a new upload replaces it.
+    formfield_overrides = {models.FileField: {"widget": forms.FileInput}}
     fields = ("file", "title", "for_all_variations", "variations", "details")
     readonly_fields = ("details",)
     filter_horizontal = ()

@@ -72,7 +72,9 @@ class PageProblems(list):
 
     def watch(self, page):
         page.on("console", self._console)
-        page.on("pageerror", lambda error: self.append(f"uncaught exception: {error}"))
+        page.on("pageerror", lambda error: self.append(
+            f"uncaught exception on {page.url}: {error}\n    {(error.stack or '')[:400]}"
+        ))
         page.on("requestfailed", self._request_failed)
         page.on("response", self._response)
 
@@ -150,8 +152,10 @@ def screenshot_dir(tmp_path_factory):
 def shoot(screenshot_dir):
     """shoot(page, "cart"): full-page PNGs at desktop and phone width."""
 
-    def shoot(page, name):
+    def shoot(page, name, phone=True):
         page.screenshot(path=screenshot_dir / f"{name}-desktop.png", full_page=True)
+        if not phone:
+            return
         page.set_viewport_size(PHONE)
         page.screenshot(path=screenshot_dir / f"{name}-phone.png", full_page=True)
         page.set_viewport_size(DESKTOP)

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.template.defaultfilters import filesizeformat
 from playwright.sync_api import expect
 
-from shop_ext.models import DownloadGrant, ProductFile
+from shop_ext.models import Book, DownloadGrant, ProductFile
 from tests.conftest import add_to_cart, checkout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -142,10 +142,7 @@ def test_buyer_downloads_after_staff_mark_the_order_paid(
 
     # Staff mark it paid in the order admin (bank transfer).
     staff = new_page()
-    staff.goto(live_server.url + "/admin/")
-    staff.locator("#id_username").fill("admin")
-    staff.locator("#id_password").fill("demo-admin")
-    staff.get_by_role("button", name=re.compile("Log in", re.I)).click()
+    admin_sign_in(staff, live_server)
     staff.goto(live_server.url + "/admin/shop/order/")
     staff.locator(f"input[name=_selected_action][value='{order.id}']").check()
     # Grappelli dresses the action <select> up as a "Chosen" drop-down,
@@ -203,3 +200,148 @@ def test_buyer_downloads_after_staff_mark_the_order_paid(
     buyer.reload()
     expect(buyer.locator(f"#order-{order.id} .download-limits")).to_contain_text("8 of 10 download attempts left")
     assert DownloadGrant.objects.filter(order=order).count() == 2
+
+
+def admin_sign_in(page, live_server):
+    page.goto(live_server.url + "/admin/")
+    page.locator("#id_username").fill("admin")
+    page.locator("#id_password").fill("demo-admin")
+    page.get_by_role("button", name=re.compile("Log in", re.I)).click()
+    expect(page.locator("#user-tools")).to_contain_text("Log out")
+
+
+def fill_richtext(page, field, html_text):
+    """Type into Mezzanine's TinyMCE editor (it syncs the textarea on save)."""
+    page.frame_locator(f"#id_{field}_ifr").locator("body").fill(html_text)
+
+
+def choose(page, field, label):
+    """Pick ``label`` in Django's two-box filter_horizontal widget."""
+    page.locator(f"#id_{field}_from").select_option(label=label)
+    page.locator(f"#id_{field}_add_link").click()
+    expect(page.locator(f"#id_{field}_to")).to_contain_text(label)
+
+
+def save_and_continue(page, message="was changed successfully"):
+    with page.expect_navigation():
+        page.locator("input[name=_continue]").click()
+    expect(page.locator(".errornote, .errorlist")).to_have_count(0)
+    expect(page.locator("body")).to_contain_text(message)
+
+
+def cover_png(path, title):
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (400, 600), "#1d5c63")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((24, 24, 375, 575), outline="#f3ead7", width=4)
+    draw.text((60, 260), title, fill="#f3ead7")
+    image.save(path, "PNG")
+    return path
+
+
+def test_editor_builds_a_category_and_adds_a_book(live_server, demo, page, new_page, shoot, check_a11y, tmp_path):
+    admin_sign_in(page, live_server)
+
+    # A "Product category" page in the page tree: ebooks up to $9.
+    page.goto(live_server.url + "/admin/pages/page/")
+    page.locator("#addlist-primary select.addlist").select_option(label="Product category")
+    expect(page).to_have_url(re.compile(r"/admin/shop/category/add/$"))
+    page.locator("#id_title").fill("Ebooks under $9")
+    page.locator("#id_status_1").check()  # Published
+    fill_richtext(page, "content", "Cheap reads for tonight, straight to your device.")
+    page.get_by_text("Product filters", exact=True).click()  # a collapsed fieldset
+    choose(page, "options", "Format: eBook")
+    page.locator("#id_price_max").fill("9.00")
+    expect(page.locator("#id_combined")).to_be_checked()  # options AND price
+    page.locator("input[name=_save]").click()
+    expect(page.locator("body")).to_contain_text("was added successfully")
+
+    # A Book with a cover, two formats, prices and an EPUB.
+    page.goto(live_server.url + "/admin/shop_ext/book/add/")
+    page.locator("#id_title").fill("Night Trains of Europe")
+    page.locator("#id_author").fill("Ines Marlow")
+    page.locator("#id_isbn").fill("978-3-16-148410-0")
+    page.locator("#id_available").check()
+    fill_richtext(page, "content", "Sleeper routes from Lisbon to Lapland, one berth at a time.")
+    choose(page, "categories", "Books / Non-fiction")
+    cover = cover_png(tmp_path / "night-trains.png", "Night Trains of Europe")
+    with page.expect_popup() as popup_info:
+        page.locator("#images-group .fb_show").first.click()
+    # Mezzanine's media library opens in a pop-up: upload, then select.
+    library = popup_info.value
+    library.get_by_role("link", name="Upload", exact=True).click()
+    library.locator("input[name=Filedata]").set_input_files(cover)
+    # Queued once the library has checked the name is free.
+    expect(library.locator(".file-input-result.selected .status")).to_have_text("night-trains.png")
+    library.locator("input[type=submit][name=_save]").click()
+    with library.expect_event("close"):
+        library.locator("tr", has_text="night-trains.png").locator(".fb_selectlink").click()
+    expect(page.locator("#id_images-0-file")).to_have_value(re.compile(r"product/night-trains\.png$"))
+    page.locator("#id_images-0-description").fill("Night Trains of Europe, front cover")
+    page.locator("input[name=option3][value=Paperback]").check()
+    page.locator("input[name=option3][value=eBook]").check()
+    save_and_continue(page, "was added successfully")
+
+    # The check-boxes made one variation per format; now price them, and
+    # make the eBook the default (the price shown in listings).
+    book = Book.objects.get(title="Night Trains of Europe")
+    variations = {v.option3: v for v in book.variations.all()}
+    assert sorted(variations) == ["Paperback", "eBook"]
+    assert book.images.get().file.name.endswith("product/night-trains.png")
+    prices = {"Paperback": "8.99", "eBook": "4.99"}
+    rows = page.locator("#variations-group .dynamic-variations")
+    expect(rows).to_have_count(2)
+    for index in range(2):
+        variation_id = int(page.locator(f"#id_variations-{index}-id").input_value())
+        fmt = next(name for name, v in variations.items() if v.id == variation_id)
+        page.locator(f"#id_variations-{index}-unit_price").fill(prices[fmt])
+        if fmt == "Paperback":
+            page.locator(f"#id_variations-{index}-num_in_stock").fill("20")
+        page.locator(f"#id_variations-{index}-default").set_checked(fmt == "eBook")
+    save_and_continue(page)
+    book.refresh_from_db()
+    assert book.unit_price == Decimal("4.99")
+
+    # The EPUB, delivered by the eBook variation only.
+    from shop_ext.demo_media import epub_bytes
+
+    epub = epub_bytes("Night Trains of Europe", "Ines Marlow", "Sleeper routes.")
+    page.locator("#files-group").get_by_text("Add another Product file").click()
+    page.locator("#id_files-0-file").set_input_files(
+        files=[{"name": "night-trains.epub", "mimeType": "application/epub+zip", "buffer": epub}]
+    )
+    page.locator("#id_files-0-title").fill("Night Trains of Europe (EPUB)")
+    page.locator("#id_files-0-variations").select_option(label=str(variations["eBook"]))
+    save_and_continue(page)
+    product_file = ProductFile.objects.get(product=book)
+    assert product_file.sha256 == hashlib.sha256(epub).hexdigest()
+    assert product_file.size == len(epub) and product_file.original_filename == "night-trains.epub"
+    assert list(product_file.variations.all()) == [variations["eBook"]]
+    files_inline = page.locator("#files-group")
+    expect(files_inline).to_contain_text("night-trains.epub")
+    expect(files_inline).to_contain_text(filesizeformat(len(epub)).replace("\xa0", " "))
+    shoot(page, "admin-product", phone=False)
+
+    page.goto(live_server.url + "/")
+    page.screenshot(path="/tmp/shots/staff-home.png", full_page=True)
+    page.goto(live_server.url + "/ebooks-under-9/")
+    page.screenshot(path="/tmp/shots/staff-cat.png", full_page=True)
+
+    # The public category page lists the book at its eBook price.
+    page = new_page()  # a visitor, not signed in
+    page.goto(live_server.url + "/")
+    page.get_by_role("navigation", name="Shop sections").get_by_role("link", name="Ebooks under $9").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ebooks under $9")
+    card = page.locator(".product-card, li", has_text="Night Trains of Europe").last
+    expect(card).to_contain_text("$4.99")
+    cover_img = card.locator("img")
+    cover_img.scroll_into_view_if_needed()  # covers load lazily
+    expect(cover_img).to_have_js_property("complete", True)
+    assert cover_img.evaluate("img => img.naturalWidth") == 240
+    check_a11y(page)
+    shoot(page, "editor-category")
+    card.get_by_role("link", name=re.compile("Night Trains of Europe")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Night Trains of Europe")
+    expect(page.locator("#variations")).to_contain_text("$4.99")
+    expect(page.get_by_role("button", name="Add to cart")).to_be_enabled()
