@@ -152,12 +152,12 @@ def screenshot_dir(tmp_path_factory):
 def shoot(screenshot_dir):
     """shoot(page, "cart"): full-page PNGs at desktop and phone width."""
 
-    def shoot(page, name, phone=True):
-        page.screenshot(path=screenshot_dir / f"{name}-desktop.png", full_page=True)
+    def shoot(page, name, phone=True, full_page=True):
+        page.screenshot(path=screenshot_dir / f"{name}-desktop.png", full_page=full_page)
         if not phone:
             return
         page.set_viewport_size(PHONE)
-        page.screenshot(path=screenshot_dir / f"{name}-phone.png", full_page=True)
+        page.screenshot(path=screenshot_dir / f"{name}-phone.png", full_page=full_page)
         page.set_viewport_size(DESKTOP)
 
     return shoot

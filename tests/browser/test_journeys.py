@@ -321,12 +321,11 @@ def test_editor_builds_a_category_and_adds_a_book(live_server, demo, page, new_p
     files_inline = page.locator("#files-group")
     expect(files_inline).to_contain_text("night-trains.epub")
     expect(files_inline).to_contain_text(filesizeformat(len(epub)).replace("\xa0", " "))
-    shoot(page, "admin-product", phone=False)
-
-    page.goto(live_server.url + "/")
-    page.screenshot(path="/tmp/shots/staff-home.png", full_page=True)
-    page.goto(live_server.url + "/ebooks-under-9/")
-    page.screenshot(path="/tmp/shots/staff-cat.png", full_page=True)
+    page.evaluate(  # the variations and files inlines in view
+        "window.scrollTo(0, document.querySelector('#variations-group').getBoundingClientRect().top"
+        " + window.scrollY - 60)"
+    )
+    shoot(page, "admin-product", phone=False, full_page=False)
 
     # The public category page lists the book at its eBook price.
     page = new_page()  # a visitor, not signed in
