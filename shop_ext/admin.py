@@ -17,8 +17,9 @@ from .orders import CANCELLED, PAID, REFUNDED, set_order_status
 class ProductFileInline(admin.TabularInline):
     model = ProductFile
     extra = 0
-    # A plain file input: the clearable one links to the file's URL, and
-    # private files have none ("details" shows what is stored).
+    # Not Django's ClearableFileInput: it links to the stored file's URL, and
+    # private files have none (the page would be a 500). "Stored file" shows
+    # what is there; a new upload replaces it.
     formfield_overrides = {models.FileField: {"widget": forms.FileInput}}
     fields = ("file", "title", "for_all_variations", "variations", "details")
     readonly_fields = ("details",)
