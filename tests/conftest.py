@@ -1,27 +1,14 @@
 import os
-from decimal import Decimal
 
 import pytest
 from cartridge.shop.models import Order
-from django.core.files.base import ContentFile
 
-from shop_ext.models import Book, ProductFile
+from . import factories
+from .shopper import COMPLETE_URL, add_to_cart, checkout
 
-BILLING = {
-    "billing_detail_first_name": "Dana",
-    "billing_detail_last_name": "Reader",
-    "billing_detail_street": "1 Paper Lane",
-    "billing_detail_city": "Bookham",
-    "billing_detail_state": "",
-    "billing_detail_postcode": "BK1 2AB",
-    "billing_detail_country": "UK",
-    "billing_detail_phone": "0123456789",
-    "billing_detail_email": "dana@example.com",
-}
-# A browser posts the shipping inputs too (empty when "same as billing").
-SHIPPING_INPUTS = {key.replace("billing_", "shipping_"): "" for key in BILLING if key != "billing_detail_email"}
 EPUB = b"PK\x03\x04" + b"demo epub bytes " * 64
 PDF = b"%PDF-1.4\n" + b"demo pdf bytes " * 128
+THREE_FORMATS = {"Paperback": "12.99", "eBook": "6.99", "Paperback + eBook": "15.99"}
 
 
 @pytest.fixture(scope="session")
@@ -46,28 +33,14 @@ def isolated_storage(settings, tmp_path):
 
 
 def make_book(title="The Lighthouse Keeper's Almanac", files=(("almanac.epub", EPUB), ("almanac.pdf", PDF))):
-    """A Book in three formats, built as the admin does; its files are
-    delivered by the eBook and Paperback + eBook variations."""
-    book = Book.objects.create(title=title, author="Mara Quill", isbn="978-1-4028-9462-6", available=True)
-    book.variations.create_from_options({"option3": ["Paperback", "eBook", "Paperback + eBook"]})
-    book.variations.manage_empty()
-    prices = {"Paperback": "12.99", "eBook": "6.99", "Paperback + eBook": "15.99"}
-    for variation in book.variations.all():
-        variation.unit_price = Decimal(prices[variation.option3])
-        variation.num_in_stock = None if variation.option3 == "eBook" else 10
-        variation.default = variation.option3 == "Paperback"
-        variation.save()
-    book.copy_default_variation()
-    digital = book.variations.filter(option3__in=["eBook", "Paperback + eBook"])
+    """A Book in three formats; its files are delivered by the eBook and
+    Paperback + eBook variations."""
+    book = factories.make_book(
+        THREE_FORMATS, title=title, stock={"Paperback": 10, "Paperback + eBook": 10}
+    )
     for name, data in files:
-        product_file = ProductFile(product=book, file=ContentFile(data, name=name))
-        product_file.save()
-        product_file.variations.set(digital)
+        factories.add_file(book, "eBook", "Paperback + eBook", name=name, content=data)
     return book
-
-
-def variation(product, fmt):
-    return product.variations.get(option3=fmt)
 
 
 @pytest.fixture
@@ -80,28 +53,15 @@ def buyer(django_user_model):
     return django_user_model.objects.create_user("dana", "dana@example.com", "pw-dana-123")
 
 
-def add_to_cart(client, product, fmt, quantity=1):
-    return client.post(product.get_absolute_url(), {"option3": fmt, "quantity": quantity})
-
-
-def checkout(client, extra=None):
-    """Walk Cartridge's two checkout steps as a browser does (the
-    confirmation step re-posts the details as hidden fields)."""
-    details = {**BILLING, **SHIPPING_INPUTS, "same_billing_shipping": "on", **(extra or {})}
-    response = client.post("/shop/checkout/", {**details, "step": 1})
-    assert response.status_code == 200, response.content[:500]
-    return client.post("/shop/checkout/", {**details, "step": 2})
-
-
 @pytest.fixture
 def place_order(client, buyer):
     """The buyer signs in, adds ``fmt`` of ``product`` and checks out."""
 
     def place(product, fmt="eBook", quantity=1):
         client.force_login(buyer)
-        add_to_cart(client, product, fmt, quantity)
-        response = checkout(client)
-        assert response.status_code == 302 and response["Location"].endswith("/shop/checkout/complete/")
+        add_to_cart(client, product, quantity, option3=fmt)
+        response = checkout(client, billing_detail_email=buyer.email)
+        assert response.status_code == 302 and response["Location"] == COMPLETE_URL
         return Order.objects.filter(user_id=buyer.id).latest("id")
 
     return place

@@ -11,7 +11,8 @@ from django.db import connection
 from shop_ext.models import ProductFile
 
 from .admin_forms import add_inline_forms, admin_form_data
-from .conftest import EPUB, make_book, variation
+from .conftest import EPUB, make_book
+from .factories import variation
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def upload(staff, book, name, content, variations=(), **extra):
 
 def test_upload_records_metadata_from_the_bytes_not_the_browser(staff, settings):
     book = make_book(files=())
-    ebook = variation(book, "eBook")
+    ebook = variation(book, option3="eBook")
     response = upload(staff, book, "Almanac Final.epub", EPUB, variations=[ebook])
     assert response.status_code == 302, response.context["inline_admin_formsets"][-2].formset.errors
     product_file = ProductFile.objects.get(product=book)
@@ -46,7 +47,7 @@ def test_upload_records_metadata_from_the_bytes_not_the_browser(staff, settings)
     stored = Path(product_file.file.path)
     assert stored.is_relative_to(settings.SENDFILE_ROOT) and stored.name != "Almanac Final.epub"
     assert list(ProductFile.objects.for_variation(ebook)) == [product_file]
-    assert list(ProductFile.objects.for_variation(variation(book, "Paperback"))) == []
+    assert list(ProductFile.objects.for_variation(variation(book, option3="Paperback"))) == []
 
 
 @pytest.mark.parametrize(
@@ -81,7 +82,7 @@ def test_product_wide_file_is_delivered_by_every_variation():
 
     bonus = ProductFile.objects.create(product=book, file=ContentFile(b"%PDF bonus", name="map.pdf"), for_all_variations=True)
     for fmt in ("Paperback", "eBook", "Paperback + eBook"):
-        assert list(ProductFile.objects.for_variation(variation(book, fmt))) == [bonus]
+        assert list(ProductFile.objects.for_variation(variation(book, option3=fmt))) == [bonus]
 
 
 def test_replacing_and_deleting_a_file_cleans_storage(django_capture_on_commit_callbacks):
@@ -116,7 +117,7 @@ def test_new_files_reach_past_buyers_only_when_the_setting_says_so(paid_order, s
     from django.core.files.base import ContentFile
 
     book = paid_order.download_grants.first().file.product
-    ebook = variation(book, "eBook")
+    ebook = variation(book, option3="eBook")
     with django_capture_on_commit_callbacks(execute=True):
         extra = ProductFile.objects.create(product=book, file=ContentFile(b"%PDF map", name="map.pdf"))
         extra.variations.add(ebook)

@@ -17,7 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from playwright.sync_api import expect
 
 from shop_ext.models import Book, DownloadGrant, ProductFile
-from tests.conftest import add_to_cart, checkout
+from tests.shopper import add_to_cart, checkout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -127,8 +127,8 @@ def place_ebook_order(client, title=BOOK):
     """demo-buyer buys an ebook (server side: journey 2 covers the clicks)."""
     buyer = get_user_model().objects.get(username="demo-buyer")
     client.force_login(buyer)
-    add_to_cart(client, Product.objects.get(title=title), "eBook")
-    response = checkout(client, {"billing_detail_email": buyer.email})
+    add_to_cart(client, Product.objects.get(title=title), option3="eBook")
+    response = checkout(client, billing_detail_email=buyer.email)
     assert response.status_code == 302
     client.logout()
     return Order.objects.get(user_id=buyer.id)

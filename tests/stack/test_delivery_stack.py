@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import BILLING, SHIPPING_INPUTS
+from tests.shopper import BILLING, SHIPPING_SAME_AS_BILLING
 
 from .conftest import BASE_DIR, MEASUREMENTS, without_internal_location
 
@@ -64,7 +64,7 @@ def purchase(stack):
     product_url = f"{stack.url}/shop/product/{BOOK_SLUG}/"
     response = post_form(buyer, product_url, {"option3": "eBook", "quantity": 1})
     assert response.status_code == 302 and response.headers["Location"].endswith("/shop/cart/")
-    details = {**BILLING, **SHIPPING_INPUTS, "same_billing_shipping": "on", "billing_detail_email": BUYER["email"]}
+    details = {**BILLING, **SHIPPING_SAME_AS_BILLING, "billing_detail_email": BUYER["email"]}
     checkout = f"{stack.url}/shop/checkout/"
     response = post_form(buyer, checkout, {**details, "step": 1})
     assert response.status_code == 200
