@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 LOCALE := .locale/en_US.UTF-8
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup demo clean
+.PHONY: run test setup demo clean bench
 
 run: setup demo
 	@echo ""
@@ -19,6 +19,11 @@ test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 setup: $(STAMP) $(LOCALE)
+
+# Benchmarks against their baselines (bench/README.md); BENCH_ARGS=--quick or --full.
+BENCHMARKS := catalogue checkout delivery zip_build download_limit
+bench: setup
+	@for b in $(BENCHMARKS); do echo "== bench/$$b.py $(BENCH_ARGS)"; $(BIN)/python bench/$$b.py $(BENCH_ARGS) || exit 1; done
 
 demo:
 	$(BIN)/python manage.py migrate --noinput

@@ -35,19 +35,22 @@ def files_for(variation):
     return ProductFile.objects.for_variation(variation)
 
 
-def unavailable_reason(variation, quantity=1, in_cart=False):
+def unavailable_reason(variation, quantity=1, in_cart=False, has_files=None):
     """Why ``quantity`` of this variation cannot be bought now, or None.
 
     The one availability rule, for the product page, add-to-cart, cart
     updates and every checkout step. ``in_cart``: the line already sits in
     the shopper's cart, so check real stock rather than Cartridge's "stock
-    minus what sits in carts".
+    minus what sits in carts". ``has_files``: whether the variation delivers
+    a file, when the caller already knows (see unavailable_reasons).
     """
     if not variation.product.available:
         return "This product is not available for purchase."
     if not variation.has_price():
         return "This option has no price yet."
-    if promises_files(variation) and not files_for(variation).exists():
+    if has_files is None and promises_files(variation):
+        has_files = files_for(variation).exists()
+    if promises_files(variation) and not has_files:
         return "This format is not available yet."
     if is_digital_only(variation):
         return None
@@ -59,6 +62,38 @@ def unavailable_reason(variation, quantity=1, in_cart=False):
     if not left or left <= 0:
         return "Sold out."
     return f"Only {left} left in stock."
+
+
+def unavailable_reasons(variations):
+    """``unavailable_reason`` of each variation of a product page, SKU ->
+    reason, in two queries however many variations there are (instead of
+    one files query and one stock query per variation)."""
+    from cartridge.shop.models import Cart, CartItem
+    from django.db.models import Sum
+
+    variations = list(variations)
+    product_ids = {v.product_id for v in variations}
+    delivering, for_all = set(), set()
+    rows = ProductFile.objects.filter(product_id__in=product_ids).filter(
+        Q(for_all_variations=True) | Q(variations__in=[v.id for v in variations])
+    ).values_list("product_id", "for_all_variations", "variations")
+    for product_id, all_variations, variation_id in rows:
+        if all_variations:
+            for_all.add(product_id)
+        delivering.add(variation_id)
+    tracked = [v for v in variations if v.num_in_stock is not None]
+    if tracked:
+        in_carts = dict(
+            CartItem.objects.filter(sku__in=[v.sku for v in tracked], cart__in=Cart.objects.current())
+            .values("sku").annotate(quantity=Sum("quantity")).values_list("sku", "quantity")
+        )
+        for v in tracked:
+            # Cartridge's live_num_in_stock() caches its answer here.
+            v._cached_num_in_stock = v.num_in_stock - (in_carts.get(v.sku) or 0)
+    return {
+        v.sku: unavailable_reason(v, has_files=v.id in delivering or v.product_id in for_all)
+        for v in variations
+    }
 
 
 def variations_for_skus(skus, site_id=None):

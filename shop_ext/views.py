@@ -17,12 +17,8 @@ def product(request, slug):
     response = cartridge_views.product(request, slug, form_class=AddToCartForm)
     if isinstance(response, TemplateResponse):
         context = response.context_data
-        unavailable = {}
-        for variation in context["variations"]:
-            reason = digital.unavailable_reason(variation)
-            if reason:
-                unavailable[variation.sku] = reason
-        context["unavailable_skus"] = unavailable
+        reasons = digital.unavailable_reasons(context["variations"])
+        context["unavailable_skus"] = {sku: reason for sku, reason in reasons.items() if reason}
         context["digital_summary"] = digital.digital_summaries([context["product"].id]).get(
             context["product"].id
         )

@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from mezzanine.utils.conf import set_dynamic_settings
 
 from .base import *  # noqa: F401,F403
-from .base import ALLOWED_HOSTS, MEDIA_ROOT, SECRET_KEY, SENDFILE_ROOT, SHOP_SITE_URL, STATIC_ROOT, os
+from .base import ALLOWED_HOSTS, MEDIA_ROOT, SECRET_KEY, SENDFILE_ROOT, SHOP_SITE_URL, STATIC_ROOT, TEMPLATES, os
 
 if not SECRET_KEY or SECRET_KEY.startswith(("dev-", "test-")) or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
@@ -45,6 +45,18 @@ for _name, _root in (("MEDIA_ROOT", MEDIA_ROOT), ("STATIC_ROOT", STATIC_ROOT), (
             f"server serves publicly: set SHOP_PRIVATE_ROOT to a directory outside it, "
             f"e.g. /srv/shop/private"
         )
+
+# Templates parsed once per worker, not on every request: Django adds the
+# cached loader by itself only when no "loaders" are listed, and base lists them.
+TEMPLATES = [
+    {
+        **TEMPLATES[0],
+        "OPTIONS": {
+            **TEMPLATES[0]["OPTIONS"],
+            "loaders": [("django.template.loaders.cached.Loader", TEMPLATES[0]["OPTIONS"]["loaders"])],
+        },
+    }
+]
 
 EMAIL_URL = os.environ.get("EMAIL_URL", "smtp://localhost:25")
 vars().update(dj_email_url.parse(EMAIL_URL))

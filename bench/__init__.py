@@ -1,0 +1,1 @@
+"""Benchmarks: each script compares our shop with a baseline in one run (see bench/README.md)."""

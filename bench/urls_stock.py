@@ -1,0 +1,21 @@
+"""URLs of the stock-Cartridge baseline: Cartridge's own product, cart and
+checkout views (no wrappers of ours), Mezzanine's pages."""
+from cartridge.shop.views import order_history
+from django.contrib import admin
+from django.urls import include, path
+from mezzanine.core.views import direct_to_template
+
+from bench.urls_ours import stream_file
+
+urlpatterns = [
+    path("admin/", include(admin.site.urls)),
+    path("bench/stream/<path:name>", stream_file),
+    path("shop/", include("cartridge.shop.urls")),
+    path("account/orders/", order_history, name="shop_order_history"),
+    path("account/orders/", include("shop_ext.urls")),
+    path("", direct_to_template, {"template": "index.html"}, name="home"),
+    path("", include("mezzanine.urls")),
+]
+
+handler404 = "mezzanine.core.views.page_not_found"
+handler500 = "mezzanine.core.views.server_error"
