@@ -6,9 +6,9 @@ so each lives here once.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from cartridge.shop.models import ProductVariation
+from cartridge.shop.models import Cart, CartItem, ProductVariation
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.template.defaultfilters import filesizeformat
 from mezzanine.utils.sites import current_site_id
 
@@ -68,9 +68,6 @@ def unavailable_reasons(variations):
     """``unavailable_reason`` of each variation of a product page, SKU ->
     reason, in two queries however many variations there are (instead of
     one files query and one stock query per variation)."""
-    from cartridge.shop.models import Cart, CartItem
-    from django.db.models import Sum
-
     variations = list(variations)
     product_ids = {v.product_id for v in variations}
     delivering, for_all = set(), set()
