@@ -64,20 +64,38 @@ def unavailable_reason(variation, quantity=1, in_cart=False, has_files=None):
     return f"Only {left} left in stock."
 
 
-def unavailable_reasons(variations):
-    """``unavailable_reason`` of each variation of a product page, SKU ->
-    reason, in two queries however many variations there are (instead of
-    one files query and one stock query per variation)."""
+def delivering_ids(variations):
+    """Ids of the variations (among ``variations``) that deliver at least one
+    file, in one query: the batch form of ``files_for(v).exists()``."""
     variations = list(variations)
-    product_ids = {v.product_id for v in variations}
-    delivering, for_all = set(), set()
-    rows = ProductFile.objects.filter(product_id__in=product_ids).filter(
-        Q(for_all_variations=True) | Q(variations__in=[v.id for v in variations])
+    rows = ProductFile.objects.filter(
+        Q(for_all_variations=True, product_id__in={v.product_id for v in variations})
+        | Q(variations__in=[v.id for v in variations])
     ).values_list("product_id", "for_all_variations", "variations")
-    for product_id, all_variations, variation_id in rows:
-        if all_variations:
-            for_all.add(product_id)
-        delivering.add(variation_id)
+    product_wide = {product_id for product_id, for_all, _v in rows if for_all}
+    named = {variation_id for _p, _f, variation_id in rows}
+    return {v.id for v in variations if v.id in named or v.product_id in product_wide}
+
+
+def line_kinds(variations, delivering=None):
+    """SKU -> "download" (ships nothing), "both" (ships and delivers files)
+    or "ship", for listing cart lines, order lines or a product's formats."""
+    variations = list(variations)
+    if delivering is None:
+        delivering = delivering_ids(variations)
+    return {
+        v.sku: "download" if is_digital_only(v) else ("both" if v.id in delivering else "ship")
+        for v in variations
+    }
+
+
+def unavailable_reasons(variations, delivering=None):
+    """``unavailable_reason`` of each variation of a product page, SKU ->
+    reason, in two queries however many variations there are (one when the
+    caller passes ``delivering`` from delivering_ids)."""
+    variations = list(variations)
+    if delivering is None:
+        delivering = delivering_ids(variations)
     tracked = [v for v in variations if v.num_in_stock is not None]
     if tracked:
         in_carts = dict(
@@ -88,7 +106,7 @@ def unavailable_reasons(variations):
             # Cartridge's live_num_in_stock() caches its answer here.
             v._cached_num_in_stock = v.num_in_stock - (in_carts.get(v.sku) or 0)
     return {
-        v.sku: unavailable_reason(v, has_files=v.id in delivering or v.product_id in for_all)
+        v.sku: unavailable_reason(v, has_files=v.id in delivering)
         for v in variations
     }
 
@@ -112,11 +130,7 @@ def cart_ships(cart):
 
 def cart_has_downloads(cart):
     """True if any line delivers files (so the buyer needs an account)."""
-    variations = variations_for_skus([item.sku for item in cart]).values()
-    return ProductFile.objects.filter(
-        Q(for_all_variations=True, product_id__in={v.product_id for v in variations})
-        | Q(variations__in=[v.id for v in variations])
-    ).exists()
+    return bool(delivering_ids(variations_for_skus([item.sku for item in cart]).values()))
 
 
 @dataclass

@@ -17,8 +17,11 @@ def product(request, slug):
     response = cartridge_views.product(request, slug, form_class=AddToCartForm)
     if isinstance(response, TemplateResponse):
         context = response.context_data
-        reasons = digital.unavailable_reasons(context["variations"])
+        variations = list(context["variations"])
+        delivering = digital.delivering_ids(variations)
+        reasons = digital.unavailable_reasons(variations, delivering)
         context["unavailable_skus"] = {sku: reason for sku, reason in reasons.items() if reason}
+        context["kinds"] = digital.line_kinds(variations, delivering)
         context["digital_summary"] = digital.digital_summaries([context["product"].id]).get(
             context["product"].id
         )

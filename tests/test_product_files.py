@@ -148,3 +148,19 @@ def test_category_page_queries_do_not_grow_with_products(client, settings):
 
     client.get(category.get_absolute_url())  # warm per-process caches (site, settings)
     assert queries_for(2) == queries_for(8)
+
+
+def test_product_page_queries_do_not_grow_with_variations(client):
+    from .factories import add_file, make_product
+
+    def queries_for(formats):
+        product = make_product({name: "5.00" for name in formats}, stock=3)
+        add_file(product, formats[0], name=f"{len(formats)}.epub")
+        client.get(product.get_absolute_url())  # warm per-process caches
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(product.get_absolute_url()).status_code == 200
+        return len(ctx.captured_queries)
+
+    assert queries_for(["eBook", "Paperback"]) == queries_for(
+        ["eBook", "Paperback", "Paperback + eBook", "Download", "Hardback", "Audio CD"]
+    )

@@ -10,7 +10,7 @@ from django import template
 from django.utils.html import json_script
 
 from shop_ext import digital
-from shop_ext.models import Book, ProductFile
+from shop_ext.models import Book
 
 register = template.Library()
 
@@ -63,32 +63,9 @@ def with_bylines(products):
 
 @register.simple_tag
 def line_kinds(lines):
-    """Map SKU -> "download" (ships nothing), "both" (ships and delivers
-    files) or "ship" for anything with a ``sku``: cart or order lines,
-    product variations. Three queries whatever the number of lines."""
-    skus = [item.sku for item in lines]
-    variations = digital.variations_for_skus(skus)
-    if not variations:
-        return {}
-    with_files = set(
-        ProductFile.objects.filter(product_id__in={v.product_id for v in variations.values()})
-        .filter(for_all_variations=True)
-        .values_list("product_id", flat=True)
-    )
-    delivering = set(
-        ProductFile.variations.through.objects.filter(
-            productvariation_id__in=[v.id for v in variations.values()]
-        ).values_list("productvariation_id", flat=True)
-    )
-    kinds = {}
-    for sku, variation in variations.items():
-        if digital.is_digital_only(variation):
-            kinds[sku] = "download"
-        elif variation.id in delivering or variation.product_id in with_files:
-            kinds[sku] = "both"
-        else:
-            kinds[sku] = "ship"
-    return kinds
+    """SKU -> "download", "both" or "ship" for anything with a ``sku`` (cart
+    or order lines, product variations); see shop_ext.digital.line_kinds."""
+    return digital.line_kinds(digital.variations_for_skus([item.sku for item in lines]).values())
 
 
 @register.filter
