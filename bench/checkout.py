@@ -128,7 +128,7 @@ def main():
                 errors[side] += errs
                 print(f"round {n + 1} {side:5}: {rate:.2f} checkouts/s ({completed} completed)", flush=True)
         paid_orders = d.sql("SELECT count(*) FROM shop_ext_orderdelivery")[0][0]
-        emails = d.smtp.count
+        emails = len(d.smtp.messages)
         cost = d.task("bench.checkout_data:paid_cost", orders=mode["orders"], skus=info["skus"])
     for side in errors:
         if errors[side]:

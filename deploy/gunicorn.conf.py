@@ -1,7 +1,7 @@
 """gunicorn settings for the shop: `gunicorn -c deploy/gunicorn.conf.py project.wsgi`.
 
 Values come from the environment so the same file serves the systemd unit
-(deploy/shop.service) and the stack tests:
+(deploy/shop.service), the stack tests and the benchmarks (deploy/local_stack.py):
 
     GUNICORN_BIND      where to listen (default 127.0.0.1:8001; nginx proxies to it)
     WEB_CONCURRENCY    worker processes (default 2 x CPUs + 1)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from deploy.local_stack import free_port
 from tests.shopper import BILLING, SHIPPING_SAME_AS_BILLING
 
 from .conftest import BASE_DIR, MEASUREMENTS, without_internal_location
@@ -121,7 +122,7 @@ def test_the_app_itself_answers_with_x_accel_redirect_and_no_body(stack, purchas
     grant_id, name, _, _size = purchase["files"][0]
     path = f"/account/orders/{purchase['order_id']}/files/{grant_id}/"
     cookie = "; ".join(f"{c.name}={c.value}" for c in purchase["session"].cookies)
-    status, headers, body = raw_get(stack.gunicorn_port, path, {"Host": "127.0.0.1", "Cookie": cookie})
+    status, headers, body = raw_get(stack.gunicorn.port, path, {"Host": "127.0.0.1", "Cookie": cookie})
     assert status == 200
     assert headers["x-accel-redirect"] == f"/protected/{name}"
     assert body == b""
@@ -258,7 +259,7 @@ def check_delivery(stack, site_url, purchase):
         [sys.executable, "manage.py", "check_delivery", "--site-url", site_url,
          "--username", BUYER["username"], "--password", BUYER["password"],
          "--order", str(purchase["order_id"]), "--grant", str(grant_id)],
-        cwd=BASE_DIR, env=stack.env, capture_output=True, text=True,
+        cwd=BASE_DIR, env=stack.environ(), capture_output=True, text=True,
     )
 
 
@@ -272,7 +273,7 @@ def test_check_delivery_passes_on_the_deployment(stack, purchase):
 
 def test_check_delivery_fails_without_the_internal_location(stack, purchase):
     conf = (BASE_DIR / "deploy" / "nginx.conf").read_text()
-    broken = stack.start_nginx("nginx-broken", stack.site_conf(without_internal_location(conf)))
+    broken = stack.start_nginx(stack.gunicorn, without_internal_location(conf), name="nginx-broken", port=free_port())
     result = check_delivery(stack, broken.url, purchase)
     print(result.stdout)
     assert result.returncode != 0
