@@ -111,3 +111,11 @@ def test_files_email_over_real_smtp(book, place_order, settings, smtp_sink, djan
     assert "multipart/alternative" in text and "text/html" in text
     assert f"https://shop.example.com/account/orders/{order.pk}/files/all.zip" in text
     assert OrderDelivery.objects.get(order=order).email_sent_at is not None
+
+
+def test_receipt_says_which_lines_are_downloads(book, place_order):
+    mail.outbox.clear()
+    place_order(book, "Paperback + eBook")
+    (receipt,) = mail.outbox
+    assert "(posted + download)" in receipt.body
+    assert "Posted + download" in receipt.alternatives[0][0]

@@ -164,3 +164,20 @@ def test_product_page_queries_do_not_grow_with_variations(client):
     assert queries_for(["eBook", "Paperback"]) == queries_for(
         ["eBook", "Paperback", "Paperback + eBook", "Download", "Hardback", "Audio CD"]
     )
+
+
+def test_deleting_an_unsold_product_removes_its_files(staff, django_capture_on_commit_callbacks):
+    book = make_book()
+    paths = [Path(f.file.path) for f in book.files.all()]
+    assert paths and all(p.exists() for p in paths)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(f"/admin/shop_ext/book/{book.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not ProductFile.objects.exists()
+    assert not any(p.exists() for p in paths)
+
+
+def test_migrations_for_our_apps_and_shop_are_complete():
+    from django.core.management import call_command
+
+    call_command("makemigrations", "shop", "shop_ext", check=True, dry_run=True, verbosity=0)
