@@ -2,11 +2,12 @@ from cartridge.shop import views as cartridge_views
 from cartridge.shop.views import cart as cartridge_cart
 from django.contrib import admin
 from django.urls import include, path, re_path
+from mezzanine.accounts import views as accounts_views
 from mezzanine.core.views import direct_to_template
 
 from shop_ext import converters  # noqa: F401  (registers <shop_id:...>)
 from shop_ext import views as shop_views
-from shop_ext.forms import RateLimitedDiscountForm, SafeCartItemFormSet
+from shop_ext.forms import PasswordResetForm, RateLimitedDiscountForm, SafeCartItemFormSet
 
 admin.autodiscover()
 
@@ -35,6 +36,13 @@ urlpatterns = [
     path("shop/", include("cartridge.shop.urls")),
     path("account/orders/", shop_views.order_history, name="shop_order_history"),
     path("account/orders/", include("shop_ext.urls")),
+    # Mezzanine's form is a 500 when two accounts share an email address.
+    path(
+        "accounts/password/reset/",
+        accounts_views.password_reset,
+        {"form_class": PasswordResetForm},
+        name="mezzanine_password_reset",
+    ),
     path("", direct_to_template, {"template": "index.html"}, name="home"),
     # Mezzanine's catch-all for pages (categories) must stay last.
     path("", include("mezzanine.urls")),
