@@ -20,6 +20,12 @@ class AddToCartForm(AddProductForm):
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
 
     def clean(self):
+        if "sku" in self._errors:
+            # Cartridge's hidden SKU field (posted by its wishlist): an error
+            # there (e.g. a NUL character) would not show on the page.
+            raise forms.ValidationError(
+                _("This item could not be found. Please choose its options and try again.")
+            )
         cleaned = super().clean()
         variation = getattr(self, "variation", None)
         if variation is not None and self._to_cart:
