@@ -1,10 +1,13 @@
+from cartridge.shop import views as cartridge_views
 from cartridge.shop.views import cart as cartridge_cart
 from django.contrib import admin
 from django.urls import include, path, re_path
+from mezzanine.accounts import views as accounts_views
 from mezzanine.core.views import direct_to_template
 
+from shop_ext import converters  # noqa: F401  (registers <shop_id:...>)
 from shop_ext import views as shop_views
-from shop_ext.forms import RateLimitedDiscountForm, SafeCartItemFormSet
+from shop_ext.forms import PasswordResetForm, RateLimitedDiscountForm, SafeCartItemFormSet
 
 admin.autodiscover()
 
@@ -21,10 +24,25 @@ urlpatterns = [
     ),
     path("shop/checkout/", shop_views.checkout, name="shop_checkout"),
     path("shop/checkout/complete/", shop_views.complete, name="shop_complete"),
-    path("shop/invoice/<int:order_id>/", shop_views.invoice, name="shop_invoice"),
+    path("shop/invoice/<shop_id:order_id>/", shop_views.invoice, name="shop_invoice"),
+    # Cartridge's own patterns take any number of digits (a 500 past 2**63):
+    # an id out of range is no order, as anywhere else.
+    path(
+        "shop/invoice/<shop_id:order_id>/resend/",
+        cartridge_views.invoice_resend_email,
+        name="shop_invoice_resend",
+    ),
+    re_path(r"^shop/invoice/[0-9]+/(resend/)?$", shop_views.no_such_order),
     path("shop/", include("cartridge.shop.urls")),
     path("account/orders/", shop_views.order_history, name="shop_order_history"),
     path("account/orders/", include("shop_ext.urls")),
+    # Mezzanine's form is a 500 when two accounts share an email address.
+    path(
+        "accounts/password/reset/",
+        accounts_views.password_reset,
+        {"form_class": PasswordResetForm},
+        name="mezzanine_password_reset",
+    ),
     path("", direct_to_template, {"template": "index.html"}, name="home"),
     # Mezzanine's catch-all for pages (categories) must stay last.
     path("", include("mezzanine.urls")),

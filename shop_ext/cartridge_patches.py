@@ -32,6 +32,7 @@ def apply():
     _sales_follow_categories()
     _deleting_sale_keeps_categories()
     _account_forms_pass_the_request()
+    _sign_in_lookup_without_500s()
 
 
 def _replace_category_processor():
@@ -270,17 +271,33 @@ def _deleting_sale_keeps_categories():
 
 
 def _account_forms_pass_the_request():
-    """Mezzanine's account forms call ``authenticate()`` without the request
-    (``LoginForm.clean`` to sign in, ``ProfileForm.save`` to sign in after
-    sign-up). django-axes refuses that (AxesBackendRequestParameterRequired),
-    so with axes on both pages were a 500 and failed sign-ins went uncounted.
-    The ``authenticate`` those forms call now hands over the current request,
-    which Mezzanine's CurrentRequestMiddleware keeps."""
+    """Mezzanine's account forms and views call ``authenticate()`` without
+    the request (``LoginForm.clean`` to sign in, ``ProfileForm.save`` to sign
+    in after sign-up, the password-reset and sign-up verification links).
+    django-axes refuses that (AxesBackendRequestParameterRequired), so with
+    axes on those pages were a 500 and failed sign-ins went uncounted. The
+    ``authenticate`` they call now hands over the current request, which
+    Mezzanine's CurrentRequestMiddleware keeps."""
     from django.contrib import auth
-    from mezzanine.accounts import forms
+    from mezzanine.accounts import forms, views
     from mezzanine.core.request import current_request
 
     def authenticate(request=None, **credentials):
         return auth.authenticate(request or current_request(), **credentials)
 
     forms.authenticate = authenticate
+    views.authenticate = authenticate
+
+
+def _sign_in_lookup_without_500s():
+    """``MezzanineBackend.authenticate`` uses ``User.objects.get`` on
+    "username or email" (two accounts with one email: a 500 on sign-in) and
+    trusts the uid of verification links (huge or overlong: a 500). See
+    shop_ext/auth_backends.py."""
+    from mezzanine.core.auth_backends import MezzanineBackend
+
+    from .auth_backends import make_authenticate
+
+    if getattr(MezzanineBackend.authenticate, "_shop_ext_wrapped", False):
+        return
+    MezzanineBackend.authenticate = make_authenticate(MezzanineBackend.authenticate)

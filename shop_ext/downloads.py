@@ -32,7 +32,8 @@ def record(request, order, grant, outcome, reason=""):
         grant=grant,
         user=request.user if request.user.is_authenticated else None,
         ip_address=client_ip(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        # No NUL: PostgreSQL text cannot hold one (a 500 for a hostile header).
+        user_agent=request.META.get("HTTP_USER_AGENT", "").replace("\x00", "")[:300],
         outcome=outcome,
         reason=reason[:200],
     )

@@ -3,8 +3,10 @@ from cartridge.shop.models import Cart, CartItem
 from django import forms
 from django.forms.models import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
+from mezzanine.accounts import forms as accounts_forms
 
 from . import stock
+from .auth_backends import find_user, shares_email
 from .digital import cart_ships, unavailable_reason, variations_for_skus
 from .ratelimit import DiscountRateLimitMixin
 
@@ -18,6 +20,12 @@ class AddToCartForm(AddProductForm):
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
 
     def clean(self):
+        if "sku" in self._errors:
+            # Cartridge's hidden SKU field (posted by its wishlist): an error
+            # there (e.g. a NUL character) would not show on the page.
+            raise forms.ValidationError(
+                _("This item could not be found. Please choose its options and try again.")
+            )
         cleaned = super().clean()
         variation = getattr(self, "variation", None)
         if variation is not None and self._to_cart:
@@ -72,3 +80,24 @@ SafeCartItemFormSet = inlineformset_factory(
 
 class RateLimitedDiscountForm(DiscountRateLimitMixin, DiscountForm):
     """Cartridge's cart-page discount form with failed codes rate-limited."""
+
+
+# ------------------------------------------------------------ accounts
+
+
+class PasswordResetForm(accounts_forms.PasswordResetForm):
+    """Mezzanine's "forgot password" form, which is a 500 when two accounts
+    share the email address entered (``User.objects.get``)."""
+
+    def clean(self):
+        login = self.cleaned_data.get("username")
+        if login is None:
+            return self.cleaned_data  # the field's own error says what is missing
+        self._user = find_user(login, is_active=True)
+        if self._user is None:
+            if shares_email(login, is_active=True):
+                raise forms.ValidationError(
+                    _("Several accounts use this email address: please enter your username.")
+                )
+            raise forms.ValidationError(_("Invalid username/email"))
+        return self.cleaned_data

@@ -1,6 +1,7 @@
 from cartridge.shop import views as cartridge_views
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 
@@ -80,3 +81,8 @@ def invoice(request, order_id):
     if isinstance(response, TemplateResponse):
         attach_downloads(response.context_data["order"], request.user)
     return response
+
+
+def no_such_order(request, *args):
+    """An order id out of any id column's range (see converters.py)."""
+    raise Http404("No such order.")

@@ -77,3 +77,18 @@ def paid_order(book, place_order, django_capture_on_commit_callbacks):
         mark_order_paid(order)
     order.refresh_from_db()
     return order
+
+
+# ------------------------------------------------- bad-input sweep counter
+# tests/test_bad_input_sweep.py counts the generated cases per endpoint
+# group here; the terminal summary reports them (and what they found).
+SWEEP_CASES = {}
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not SWEEP_CASES:
+        return
+    terminalreporter.section("bad-input sweep")
+    for group, count in sorted(SWEEP_CASES.items()):
+        terminalreporter.write_line(f"{group:<16} {count:>5} cases")
+    terminalreporter.write_line(f"{'total':<16} {sum(SWEEP_CASES.values()):>5} cases")

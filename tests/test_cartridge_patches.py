@@ -6,6 +6,7 @@ import inspect
 
 from cartridge.shop import checkout, forms, models, utils, views
 from mezzanine.accounts import forms as account_forms
+from mezzanine.accounts import views as account_views
 
 from shop_ext import cartridge_patches
 
@@ -105,6 +106,20 @@ def test_mezzanine_account_forms_still_authenticate_without_request():
         account_forms.LoginForm.clean
     )
     assert "authenticate(" in source(account_forms.ProfileForm.save)
+    assert "authenticate(uidb36=uidb36, token=token" in source(account_views.password_reset_verify)
+    assert "authenticate(uidb36=uidb36, token=token" in source(account_views.signup_verify)
+
+
+def test_mezzanine_still_looks_users_up_with_get():
+    """shop_ext.auth_backends.ShopBackend and forms.PasswordResetForm replace
+    lookups that are a 500 when two accounts share an email address; the
+    password-reset view must still take our form class (project/urls.py)."""
+    from mezzanine.core import auth_backends
+
+    assert "User.objects.get(username_or_email" in source(auth_backends)
+    assert "base36_to_int(" in source(auth_backends)
+    assert "User.objects.get(username_or_email" in source(account_forms.PasswordResetForm.clean)
+    assert "form_class" in params(account_views.password_reset)
 
 
 def test_axes_lockout_callable_signature():

@@ -117,6 +117,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "mezzanine.core.middleware.UpdateCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "shop_ext.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -184,6 +185,10 @@ ADMIN_MENU_ORDER = (
     (_("Users"), ("auth.User", "auth.Group")),
 )
 RICHTEXT_FILTER_LEVEL = 1  # Mezzanine's "high" bleach filtering of editors' HTML
+# Mezzanine bleaches rich text when a form saves it; filtering again on
+# render also covers content that never went through a form (fixtures,
+# imports, the shell). See docs/security.md.
+RICHTEXT_FILTERS = ("mezzanine.utils.html.escape", "mezzanine.utils.html.thumbnails")
 
 # ---------------------------------------------------------------- Cartridge
 SHOP_OPTION_TYPE_CHOICES = (

@@ -1,0 +1,62 @@
+"""Mezzanine's sign-in by username or email, without its crashes.
+
+``mezzanine.core.auth_backends.MezzanineBackend`` looks the user up with
+``User.objects.get(Q(username=x) | Q(email=x))``: two accounts with one
+email address (staff can create them in the admin), or a username that is
+someone else's email, make every sign-in with that address a 500
+(MultipleObjectsReturned). Its verification links (password reset, sign-up)
+turn an overlong or huge ``uidb36`` into ValueError / OverflowError, also a
+500.
+
+Here a username wins over an email; an email signs in only the one account
+that has it; a link with an impossible uid is just not valid. Mezzanine
+puts its backend into AUTHENTICATION_BACKENDS itself (set_dynamic_settings),
+so ``authenticate`` below replaces its method (shop_ext.cartridge_patches).
+"""
+from django.contrib.auth import get_user_model
+from django.utils.http import base36_to_int
+
+from .converters import MAX_ID
+
+
+def find_user(login, **filters):
+    """The account ``login`` (a username, or an email only one account
+    has) names, or None."""
+    users = get_user_model()._default_manager.filter(**filters)
+    by_username = users.filter(username=login).first()
+    if by_username is not None:
+        return by_username
+    by_email = list(users.filter(email=login)[:2])
+    return by_email[0] if len(by_email) == 1 else None
+
+
+def shares_email(login, **filters):
+    """Is ``login`` an email address several accounts use (and no username)?"""
+    users = get_user_model()._default_manager.filter(**filters)
+    return not users.filter(username=login).exists() and users.filter(email=login).count() > 1
+
+
+def make_authenticate(upstream):
+    """MezzanineBackend.authenticate, with the lookups above."""
+
+    def authenticate(self, request=None, **kwargs):
+        username = kwargs.get("username")
+        if username:
+            # Mezzanine passes is_active (True for a password reset); sign-in
+            # leaves it out so the form can say "Your account is inactive".
+            filters = {"is_active": kwargs["is_active"]} if "is_active" in kwargs else {}
+            user = find_user(username, **filters)
+            if user is not None and user.check_password(kwargs.get("password")):
+                return user
+            return None
+        if "uidb36" in kwargs:
+            try:
+                uid = base36_to_int(kwargs["uidb36"])
+            except ValueError:
+                return None
+            if uid > MAX_ID:
+                return None
+        return upstream(self, request, **kwargs)
+
+    authenticate._shop_ext_wrapped = True
+    return authenticate

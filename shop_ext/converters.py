@@ -1,0 +1,27 @@
+"""Path converters for database ids in our URLs.
+
+Django's ``<int:...>`` matches any run of digits; a number past what the
+id column holds reaches the database, and SQLite raises OverflowError (a
+500) for anything above 2**63 - 1. ``<shop_id:...>`` matches only ids an
+``AutoField`` can hold (PostgreSQL ``integer``), so anything larger is a
+plain 404, like an id that does not exist.
+"""
+from django.urls import register_converter
+
+MAX_ID = 2**31 - 1
+
+
+class ShopIdConverter:
+    regex = "[0-9]{1,10}"
+
+    def to_python(self, value):
+        value = int(value)
+        if value > MAX_ID:
+            raise ValueError("id out of range")  # the URL does not match: 404
+        return value
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(ShopIdConverter, "shop_id")

@@ -1,0 +1,25 @@
+"""Requests no page of the shop can answer, refused before any view runs."""
+from django.shortcuts import render
+
+
+def _has_nul(request):
+    if "\x00" in request.path:
+        return True
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists())
+
+
+class RejectNulMiddleware:
+    """PostgreSQL text cannot hold a NUL character: a page slug, product slug
+    or search term with one is a DataError, a 500 (and with SQLite simply no
+    match). Form fields already refuse NUL (Django's
+    ProhibitNullCharactersValidator); an address or query string with one is
+    refused here with a 400 that says why, on a page of its own (the site's
+    menus look pages up by the very path that cannot be looked up)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_nul(request):
+            return render(request, "shop_ext/bad_request.html", status=400)
+        return self.get_response(request)
