@@ -15,7 +15,7 @@ from mezzanine.core.models import CONTENT_STATUS_PUBLISHED
 
 from shop_ext.models import ProductFile
 
-from .conftest import add_to_cart, checkout
+from .shopper import add_to_cart, checkout
 from .test_production_settings import env  # noqa: F401  (fixture)
 
 BASE_DIR = Path(__file__).resolve().parents[1]
@@ -243,7 +243,7 @@ def test_post_with_csrf_token_works(csrf_client, book):
 
 def test_every_post_form_carries_a_csrf_token(client, book, buyer):
     client.force_login(buyer)
-    add_to_cart(client, book, "Paperback")
+    add_to_cart(client, book, option3="Paperback")
     pages = [book.get_absolute_url(), "/shop/cart/", "/shop/checkout/"]
     anonymous = Client()
     for url, who in [(u, client) for u in pages] + [
@@ -324,7 +324,7 @@ def test_production_security_settings(env):  # noqa: F811
 
 
 def test_session_cookie_is_httponly_and_samesite(client, book):
-    add_to_cart(client, book, "Paperback")
+    add_to_cart(client, book, option3="Paperback")
     cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
@@ -336,8 +336,8 @@ def test_session_cookie_is_httponly_and_samesite(client, book):
 def test_posted_prices_are_ignored(client, book, buyer):
     """Also: tests/test_hardening.py::test_edited_totals_in_post_data_are_ignored."""
     client.force_login(buyer)
-    add_to_cart(client, book, "Paperback")
-    response = checkout(client, {"total": "0.01", "item_total": "0.01", "unit_price": "0.01"})
+    add_to_cart(client, book, option3="Paperback")
+    response = checkout(client, billing_detail_email=buyer.email, total="0.01", item_total="0.01", unit_price="0.01")
     assert response.status_code == 302
     order = Order.objects.get()
     assert order.item_total == book.variations.get(option3="Paperback").unit_price
