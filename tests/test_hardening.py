@@ -26,21 +26,11 @@ from mezzanine.core.models import CONTENT_STATUS_PUBLISHED
 from shop_ext import cartridge_patches
 from shop_ext.models import ProductFile
 
-CHECKOUT = "/shop/checkout/"
-CART = "/shop/cart/"
-COMPLETE = "/shop/checkout/complete/"
+from .shopper import CART_URL as CART
+from .shopper import CHECKOUT_URL as CHECKOUT
+from .shopper import COMPLETE_URL as COMPLETE
+from .shopper import add_to_cart, cart_formset_data, checkout_details
 
-ADDRESS = {
-    "first_name": "Ada",
-    "last_name": "Lovelace",
-    "street": "12 Analytical Row",
-    "city": "London",
-    "state": "",
-    "postcode": "N1 9GU",
-    "country": "UK",
-    "phone": "020 7946 0000",
-    "email": "ada@example.com",
-}
 
 
 # ----------------------------------------------------------------- helpers
@@ -66,19 +56,8 @@ def add_file(product, variation):
     return product_file
 
 
-def add_to_cart(client, product, quantity=1, **options):
-    response = client.post(product.get_absolute_url(), {"quantity": quantity, **options})
-    assert response.status_code == 302, response.content[:2000]
-    return response
-
-
 def checkout_data(step, **extra):
-    data = {"step": step, "same_billing_shipping": "on", "discount_code": ""}
-    for key, value in ADDRESS.items():
-        data[f"billing_detail_{key}"] = value
-        data[f"shipping_detail_{key}"] = value
-    data.update(extra)
-    return data
+    return {**checkout_details(**extra), "step": step}
 
 
 def step_one(client, **extra):
@@ -98,21 +77,6 @@ def text(response):
 
 def messages_of(response):
     return [str(m) for m in response.context["messages"]] if response.context else []
-
-
-def cart_item_form_data(client, per_line=None):
-    """The cart page's formset as the browser would post it."""
-    response = client.get(CART)
-    formset = response.context["cart_formset"]
-    data = {"update_cart": "1"}
-    for key, value in formset.management_form.initial.items():
-        data[f"{formset.prefix}-{key}"] = value
-    for i, form in enumerate(formset.forms):
-        data[f"{formset.prefix}-{i}-id"] = form.instance.id
-        data[f"{formset.prefix}-{i}-quantity"] = (per_line or {}).get(
-            form.instance.sku, form.instance.quantity
-        )
-    return data
 
 
 @pytest.fixture(autouse=True)
@@ -182,12 +146,12 @@ def test_cart_update_refuses_unavailable_line_but_allows_removing_it(client):
     add_to_cart(client, product)
     Product.objects.filter(pk=product.pk).update(available=False)
 
-    data = cart_item_form_data(client)
+    data = cart_formset_data(client)
     response = client.post(CART, data)
     assert response.status_code == 200
     assert "Middlemarch" in text(response) and "not available for purchase" in text(response)
 
-    data = cart_item_form_data(client, {str(product.sku): 0})
+    data = cart_formset_data(client, {str(product.sku): 0})
     response = client.post(CART, data)
     assert response.status_code == 302
     assert not Cart.objects.filter(items__sku=product.sku).exists()
@@ -510,7 +474,7 @@ def test_cart_emptied_in_another_tab(client):
     product, _v = make_product("Vanishing")
     add_to_cart(client, product)
     step_one(client)
-    data = cart_item_form_data(client, {str(product.sku): 0})
+    data = cart_formset_data(client, {str(product.sku): 0})
     assert client.post(CART, data).status_code == 302  # the other tab
 
     response = confirm(client)
@@ -562,14 +526,14 @@ def test_other_discount_code_posted_on_last_step_is_refused(client):
 def test_cart_update_for_deleted_variation_is_a_message_not_a_500(client):
     product, variation = make_product("Withdrawn")
     add_to_cart(client, product)
-    data = cart_item_form_data(client, {str(product.sku): 2})
+    data = cart_formset_data(client, {str(product.sku): 2})
     ProductVariation.objects.filter(pk=variation.pk).delete()
 
     response = client.post(CART, data)
 
     assert response.status_code == 200
     assert "Withdrawn" in text(response) and "no longer sold" in text(response)
-    data = cart_item_form_data(client, {str(product.sku): 0})
+    data = cart_formset_data(client, {str(product.sku): 0})
     assert client.post(CART, data).status_code == 302
 
 
@@ -578,7 +542,7 @@ def test_cart_update_with_huge_or_negative_quantity(client):
     product, _v = make_product("Huge")
     add_to_cart(client, product)
     for quantity in (10**12, -3, "many"):
-        data = cart_item_form_data(client, {str(product.sku): quantity})
+        data = cart_formset_data(client, {str(product.sku): quantity})
         response = client.post(CART, data)
         assert response.status_code == 200
     assert Cart.objects.get().items.get().quantity == 1
