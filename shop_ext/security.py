@@ -1,5 +1,6 @@
-"""The page django-axes shows once a sign-in is locked out
-(AXES_LOCKOUT_CALLABLE): 429 with an explanation, in the site's look."""
+"""Our hooks into django-axes: the page shown once a sign-in is locked out
+(AXES_LOCKOUT_CALLABLE: 429 with an explanation, in the site's look), and
+the username it records (AXES_USERNAME_CALLABLE)."""
 from django.conf import settings
 from django.shortcuts import render
 
@@ -16,3 +17,12 @@ def _cooloff_minutes():
 def lockout_response(request, original_response=None, credentials=None):
     context = {"cooloff_minutes": _cooloff_minutes(), "title": "Too many sign-in attempts"}
     return render(request, "shop_ext/locked_out.html", context, status=429)
+
+
+def axes_username(request, credentials):
+    """The username django-axes records (AXES_USERNAME_CALLABLE): cut to its
+    AccessAttempt column (255), so an overlong sign-in name is a failed
+    sign-in like any other, not a database error."""
+    data = credentials or getattr(request, "POST", {}) or {}
+    username = data.get(settings.AXES_USERNAME_FORM_FIELD)
+    return username[:255] if isinstance(username, str) else username

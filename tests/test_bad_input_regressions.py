@@ -17,6 +17,15 @@ def quiet_client(user=None):
     return client
 
 
+def test_overlong_sign_in_name_with_axes_on_is_a_failed_sign_in(settings):
+    """django-axes stored the posted username in a 255-character column: on
+    PostgreSQL a longer one was a DataError, a 500 (found by the sweep)."""
+    settings.AXES_ENABLED = True
+    response = quiet_client().post("/accounts/login/", {"username": "x" * 300, "password": "nope"})
+    assert response.status_code == 200
+    assert "Invalid username" in response.content.decode()
+
+
 @pytest.mark.parametrize(
     "url",
     [

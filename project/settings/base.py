@@ -163,6 +163,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # A friendly 429 page instead of axes' bare text (shop_ext/security.py).
 AXES_LOCKOUT_CALLABLE = "shop_ext.security.lockout_response"
+AXES_USERNAME_CALLABLE = "shop_ext.security.axes_username"
 
 ACCOUNTS_VERIFICATION_REQUIRED = False
 ACCOUNTS_PROFILE_VIEWS_ENABLED = False
