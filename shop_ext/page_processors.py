@@ -3,13 +3,13 @@ from mezzanine.conf import settings
 from mezzanine.pages.page_processors import processor_for
 from mezzanine.utils.views import paginate
 
-from .digital import digital_summaries
+from . import listings
 
 
 @processor_for(Category, exact_page=True)
 def category_processor(request, page):
     """Products of a category page: sorted by a known key only, paged, and
-    marked with their digital formats in a fixed number of queries."""
+    annotated for their cards (shop_ext.listings) in a fixed number of queries."""
     settings.clear_cache()
     sort_keys = [key for _label, key in settings.SHOP_PRODUCT_SORT_OPTIONS]
     sort_by = request.GET.get("sort")
@@ -28,8 +28,6 @@ def category_processor(request, page):
         settings.MAX_PAGING_LINKS,
     )
     products.sort_by = sort_by
-    summaries = digital_summaries([p.id for p in products.object_list])
-    for product in products.object_list:
-        product.digital_summary = summaries.get(product.id)
+    listings.annotate(products.object_list)
     child_categories = Category.objects.filter(id__in=page.category.children.published())
     return {"products": products, "child_categories": child_categories}

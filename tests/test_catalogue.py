@@ -442,3 +442,14 @@ def test_deleting_a_sale_keeps_the_category_page(client, shelf):
     sale.delete()
 
     assert listed(client, category) == {"Almanac"}
+
+
+def test_price_filter_card_says_why_a_dearer_default_is_listed(client):
+    """A price range matches any variation, while a card shows the default
+    variation's price: the card names the cheaper format's price too."""
+    book = make_book({"Paperback": "16.00", "eBook": "9.00"}, title="Stars")
+    add_file(book, "eBook")
+    under_ten = CategoryFactory(title="Under ten", price_max=Decimal("10.00"))
+    page = client.get(under_ten.get_absolute_url()).content.decode()
+    assert "Stars" in page
+    assert "$16.00" in page and "Other formats from $9.00" in page

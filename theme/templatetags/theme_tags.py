@@ -9,7 +9,7 @@ from cartridge.shop.models import Product
 from django import template
 from django.utils.html import json_script
 
-from shop_ext import digital
+from shop_ext import digital, listings
 from shop_ext.models import Book
 
 register = template.Library()
@@ -30,13 +30,9 @@ def attach_bylines(products):
     return products
 
 
-def attach_digital_summaries(products):
+def attach_listing_details(products):
     products = list(products)
-    missing = [p for p in products if not hasattr(p, "digital_summary")]
-    if missing:
-        summaries = digital.digital_summaries([p.pk for p in missing])
-        for product in missing:
-            product.digital_summary = summaries.get(product.pk)
+    listings.annotate(products)
     return products
 
 
@@ -51,14 +47,14 @@ def new_products(context, limit=8, books_only=False):
     if books_only:
         products = products.filter(content_model=Book.get_content_model_name())
     products = list(products.order_by("-date_added", "-id")[: int(limit)])
-    return attach_digital_summaries(attach_bylines(products))
+    return attach_listing_details(attach_bylines(products))
 
 
 @register.simple_tag
 def with_bylines(products):
     """``{% with_bylines products.object_list as listed %}`` for listings
     built elsewhere (category pages, search results)."""
-    return attach_digital_summaries(attach_bylines(products))
+    return attach_listing_details(attach_bylines(products))
 
 
 @register.simple_tag
