@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django_sendfile import sendfile
 
-from .access import grant_decision, order_decision, owns
+from .access import checks_as_staff, grant_decision, order_decision, owns
 from .models import DownloadAttempt, OrderDelivery
 from .net import client_ip
 from .zips import order_zip
@@ -88,9 +88,8 @@ def _deliver(request, order, grant, files, decision, path_of, filename, content_
         )
         reason = "This file is temporarily unavailable. We have been told and will fix it; no attempt was used."
         return _refuse(request, order, grant, DownloadAttempt.FAILED, reason, 404)
-    staff_check = request.user.is_staff and order.user_id != request.user.id
     resumed = is_resume(request, order, grant)
-    if not (staff_check or resumed) and not use_attempt(order.delivery):
+    if not (checks_as_staff(request.user, order) or resumed) and not use_attempt(order.delivery):
         reason = "All download attempts for this order have been used."
         return _refuse(request, order, grant, DownloadAttempt.DENIED, reason, 403)
     response = sendfile(
