@@ -16,7 +16,6 @@ log = logging.getLogger(__name__)
 # Keep in step with SHOP_ORDER_STATUS_CHOICES in project/settings/base.py.
 UNPAID, PAID, SHIPPED, COMPLETE, CANCELLED, REFUNDED = 1, 2, 3, 4, 5, 6
 PAID_STATUSES = frozenset({PAID, SHIPPED, COMPLETE})
-REVOKED_STATUSES = frozenset({CANCELLED, REFUNDED})
 
 
 def is_paid(order):
@@ -38,11 +37,12 @@ def mark_order_paid(order):
         if locked.status in PAID_STATUSES:
             order.status = locked.status
             return False
+        variations = _line_variations(locked)
         delivery = OrderDelivery.objects.filter(order=locked).first()
         first_payment = delivery is None
         if first_payment:
-            delivery = _grant_files(locked)
-        ships = any(not digital.is_digital_only(v) for v in _line_variations(locked).values())
+            delivery = _grant_files(locked, variations)
+        ships = any(not digital.is_digital_only(v) for v in variations.values())
         locked.status = PAID if ships or delivery.unmatched_skus else COMPLETE
         locked.save(update_fields=["status"])
         if first_payment and locked.download_grants.exists():
@@ -88,9 +88,10 @@ def _limits(variations):
     return (min(attempts) if attempts else None), (min(days) if days else None)
 
 
-def _grant_files(order):
+def _grant_files(order, variations):
+    """Record the order's limits and a grant per line and file; ``variations``
+    maps the lines' SKUs to the catalogue's variations."""
     now = timezone.now()
-    variations = _line_variations(order)
     max_attempts, expiry_days = _limits(variations.values())
     delivery = OrderDelivery.objects.create(
         order=order,
