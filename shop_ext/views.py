@@ -10,7 +10,6 @@ from .access import order_decision
 from .checkout_guard import guard_checkout
 from .emails import download_lines
 from .forms import AddToCartForm, CheckoutForm
-from .models import OrderDelivery
 
 
 def product(request, slug):
@@ -64,7 +63,8 @@ def attach_downloads(order, user):
     """Give an order (for a template) its download lines and overall state."""
     order.download_lines = download_lines(order, user)
     order.download_decision = order_decision(user, order)
-    order.delivery_info = OrderDelivery.objects.filter(order=order).first()
+    # order_decision has loaded (and cached) the order's delivery, if any.
+    order.delivery_info = getattr(order, "delivery", None)
 
 
 def complete(request):
