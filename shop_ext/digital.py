@@ -48,10 +48,11 @@ def unavailable_reason(variation, quantity=1, in_cart=False, has_files=None):
         return "This product is not available for purchase."
     if not variation.has_price():
         return "This option has no price yet."
-    if has_files is None and promises_files(variation):
-        has_files = files_for(variation).exists()
-    if promises_files(variation) and not has_files:
-        return "This format is not available yet."
+    if promises_files(variation):
+        if has_files is None:
+            has_files = files_for(variation).exists()
+        if not has_files:
+            return "This format is not available yet."
     if is_digital_only(variation):
         return None
     stock = variation.num_in_stock
