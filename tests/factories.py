@@ -31,6 +31,16 @@ SIZE, COLOUR, FORMAT = 1, 2, 3
 PASSWORD = "correct horse battery staple"
 
 
+def many_to_many(name):
+    """A post-generation hook: ``SomeFactory(name=[...])`` sets that relation."""
+
+    def set_related(obj, create, extracted, **kwargs):
+        if create and extracted:
+            getattr(obj, name).set(extracted)
+
+    return factory.PostGeneration(set_related)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     """A shopper account; log in with ``PASSWORD``."""
 
@@ -131,15 +141,8 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     status = CONTENT_STATUS_PUBLISHED
     combined = True
 
-    @factory.post_generation
-    def products(obj, create, extracted, **kwargs):
-        if create and extracted:
-            obj.products.set(extracted)
-
-    @factory.post_generation
-    def options(obj, create, extracted, **kwargs):
-        if create and extracted:
-            obj.options.set(extracted)
+    products = many_to_many("products")
+    options = many_to_many("options")
 
 
 class DraftCategoryFactory(CategoryFactory):
@@ -164,15 +167,8 @@ class SaleFactory(factory.django.DjangoModelFactory):
     valid_from = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
     valid_to = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
 
-    @factory.post_generation
-    def products(obj, create, extracted, **kwargs):
-        if create and extracted:
-            obj.products.set(extracted)
-
-    @factory.post_generation
-    def categories(obj, create, extracted, **kwargs):
-        if create and extracted:
-            obj.categories.set(extracted)
+    products = many_to_many("products")
+    categories = many_to_many("categories")
 
     @factory.post_generation
     def apply(obj, create, extracted, **kwargs):
@@ -192,10 +188,7 @@ class DiscountCodeFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"CODE{n:04d}")
     active = True
 
-    @factory.post_generation
-    def products(obj, create, extracted, **kwargs):
-        if create and extracted:
-            obj.products.set(extracted)
+    products = many_to_many("products")
 
 
 def make_product(

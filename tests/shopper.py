@@ -6,6 +6,8 @@ shopper's journey: ``add_to_cart(client, book, option3="eBook")``,
 """
 from decimal import Decimal
 
+from django.test import Client
+
 CART_URL = "/shop/cart/"
 CHECKOUT_URL = "/shop/checkout/"
 COMPLETE_URL = "/shop/checkout/complete/"
@@ -28,6 +30,15 @@ EMPTY_SHIPPING = {
     name.replace("billing_detail", "shipping_detail"): "" for name in BILLING if name != "billing_detail_email"
 }
 SHIPPING_SAME_AS_BILLING = {**EMPTY_SHIPPING, "same_billing_shipping": "on"}
+
+
+def quiet_client(user=None):
+    """A browser whose server errors come back as 500 responses (not raised),
+    signed in as ``user`` if given."""
+    client = Client(raise_request_exception=False)
+    if user is not None:
+        client.force_login(user, backend="mezzanine.core.auth_backends.MezzanineBackend")
+    return client
 
 
 def add_to_cart(client, product, quantity=1, **options):

@@ -1,20 +1,15 @@
 """What the bad-input sweep (tests/test_bad_input_sweep.py) found, one
 focused test per fix."""
 import pytest
-from django.test import Client
 
 from shop_ext.models import DownloadAttempt
+
+from .shopper import quiet_client
 
 pytestmark = pytest.mark.django_db
 
 HUGE = "9223372036854775808"  # 2**63: SQLite's OverflowError
 
-
-def quiet_client(user=None):
-    client = Client(raise_request_exception=False)
-    if user is not None:
-        client.force_login(user, backend="mezzanine.core.auth_backends.MezzanineBackend")
-    return client
 
 
 def test_overlong_sign_in_name_with_axes_on_is_a_failed_sign_in(settings):

@@ -37,7 +37,6 @@ from cartridge.shop.models import (
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, F, Q
-from django.test import Client
 from django.utils.html import escape
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -46,6 +45,7 @@ from mezzanine.core.models import CONTENT_STATUS_PUBLISHED
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
 
 from .conftest import SWEEP_CASES
+from .shopper import quiet_client
 
 pytestmark = pytest.mark.django_db
 
@@ -193,12 +193,6 @@ def shop(db, book, paid_order, buyer, django_user_model):
         "other": other,
     }
 
-
-def client_for(user=None):
-    client = Client(raise_request_exception=False)
-    if user is not None:
-        client.force_login(user, backend="mezzanine.core.auth_backends.MezzanineBackend")
-    return client
 
 
 def snapshot(shop):
@@ -359,7 +353,7 @@ def cart_lines(client):
 )
 def test_add_to_cart(shop, which, option3, option1, quantity, sku, add_wishlist, signed_in):
     with example_case(shop, "add to cart"):
-        client = client_for(shop["buyer"] if signed_in else None)
+        client = quiet_client(shop["buyer"] if signed_in else None)
         product = shop[which]
         before = cart_lines(client)
         data = post_data(
@@ -382,7 +376,7 @@ def test_add_to_cart(shop, which, option3, option1, quantity, sku, add_wishlist,
 
 
 def cart_with_lines(shop):
-    client = client_for()
+    client = quiet_client()
     for product, fmt, quantity in ((shop["book"], "Paperback", 2), (shop["book"], "eBook", 1)):
         response = client.post(product.get_absolute_url(), {"option3": fmt, "quantity": quantity})
         assert response.status_code == 302
@@ -497,7 +491,7 @@ CHECKOUT_FIELDS = sorted(valid_checkout(1)) + ["remember", "back", "additional_i
 def test_checkout(shop, cart, at_step, step, tampered):
     with example_case(shop, "checkout"):
         signed_in = cart != "paperback"
-        client = client_for(shop["buyer"] if signed_in else None)
+        client = quiet_client(shop["buyer"] if signed_in else None)
         book = shop["book"]
         formats = {"paperback": ["Paperback"], "ebook": ["eBook"], "mixed": ["Paperback", "eBook"]}[cart]
         for fmt in formats:
@@ -553,7 +547,7 @@ def test_checkout(shop, cart, at_step, step, tampered):
 def test_search(shop, q, type_, page):
     with example_case(shop, "search"):
         query = post_data(q=q, type=type_, page=page)
-        response = no_5xx(client_for().get("/search/", query))
+        response = no_5xx(quiet_client().get("/search/", query))
         assert response.status_code in (200, 400)  # 400: a NUL character (RejectNulMiddleware)
         if response.status_code == 400:
             assert_explained(response)
@@ -571,7 +565,7 @@ def test_search(shop, q, type_, page):
 def test_category_page(shop, sort, page, extra):
     with example_case(shop, "category"):
         query = post_data(sort=sort, page=page, **extra)
-        response = no_5xx(client_for().get(shop["category"].get_absolute_url(), query))
+        response = no_5xx(quiet_client().get(shop["category"].get_absolute_url(), query))
         assert response.status_code in (200, 400)
         if response.status_code == 400:
             assert_explained(response)
@@ -591,7 +585,7 @@ def test_category_page(shop, sort, page, extra):
 def test_page_paths(shop, prefix, segment, query):
     with example_case(shop, "page paths"):
         url = prefix + quote(segment, safe="") + "/"
-        response = no_5xx(client_for().get(url, query))
+        response = no_5xx(quiet_client().get(url, query))
         if response.status_code >= 400:
             assert_explained(response)
 
@@ -638,7 +632,7 @@ def _is(segment, real):
 def test_download_urls(shop, admin_user, who, kind, order_id, grant_id, range_header, user_agent):
     with example_case(shop, "downloads"):
         user = {"owner": shop["buyer"], "other": shop["other"], "anonymous": None, "staff": admin_user}[who]
-        client = client_for(user)
+        client = quiet_client(user)
         order = shop["order"]
         grant = order.download_grants.order_by("id").first()
         oid, gid = _segment(order_id, order.pk), _segment(grant_id, grant.pk)
@@ -684,7 +678,7 @@ def test_invoice_urls(shop, order_id, fmt, who, resend):
         order = shop["order"]
         segment = _segment(order_id, order.pk)
         url = f"/shop/invoice/{segment}/" + ("resend/" if resend else "")
-        response = no_5xx(client_for(user).get(url, post_data(format=fmt)))
+        response = no_5xx(quiet_client(user).get(url, post_data(format=fmt)))
         if who != "owner" or not _is(segment, order.pk):
             assert response.status_code in (400, 404)
         if response.status_code >= 400:
@@ -704,7 +698,7 @@ def test_invoice_urls(shop, order_id, fmt, who, resend):
 def test_login(shop, settings, username, password, next_, axes):
     settings.AXES_ENABLED = axes
     with example_case(shop, "login"):
-        client = client_for()
+        client = quiet_client()
         response = no_5xx(client.post("/accounts/login/", post_data(username=username, password=password, next=next_)))
         if response.status_code == 302:
             assert "_auth_user_id" in client.session
@@ -726,7 +720,7 @@ def test_login(shop, settings, username, password, next_, axes):
 )
 def test_signup(shop, django_user_model, username, email, password1, password2, first_name, last_name):
     with example_case(shop, "signup"):
-        client = client_for()
+        client = quiet_client()
         users = django_user_model.objects.count()
         data = post_data(
             username=username, email=email, password1=password1, password2=password2,
@@ -744,7 +738,7 @@ def test_signup(shop, django_user_model, username, email, password1, password2, 
 @given(username=field(st.sampled_from(["dana", "mallory@example.com", "dana@example.com", "nobody"])))
 def test_password_reset(shop, mailoutbox, username):
     with example_case(shop, "password reset"):
-        client = client_for()
+        client = quiet_client()
         response = no_5xx(client.post("/accounts/password/reset/", post_data(username=username)))
         if response.status_code == 302 or (response.status_code == 200 and not _errors_of(response.context.get("form"))):
             pass  # sent (or Mezzanine's "check your email" page)
@@ -763,7 +757,7 @@ def test_password_reset(shop, mailoutbox, username):
 def test_account_links(shop, settings, kind, uidb36, token, axes):
     settings.AXES_ENABLED = axes
     with example_case(shop, "account links"):
-        client = client_for()
+        client = quiet_client()
         response = no_5xx(client.get(f"/accounts/{kind}/{uidb36}/{token}/", follow=True))
         assert "_auth_user_id" not in client.session
         assert_explained(response)
