@@ -206,3 +206,22 @@ def test_logged_ip_honours_only_trusted_proxies(client, paid_order, settings, tr
     settings.SHOP_TRUSTED_PROXIES = trusted
     client.get(zip_url(paid_order), HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.9")
     assert DownloadAttempt.objects.get(order=paid_order).ip_address == expected
+
+
+def test_order_history_lists_files_limits_and_links(client, paid_order):
+    client.get(zip_url(paid_order))
+    page = client.get("/account/orders/").content.decode()
+    for grant in paid_order.download_grants.select_related("file"):
+        assert file_url(paid_order, grant) in page
+        assert grant.file.sha256 in page
+    assert zip_url(paid_order) in page
+    assert "9</strong> of 10 download attempts left" in page
+    expires = OrderDelivery.objects.get(order=paid_order).expires_at
+    assert f"available until {expires:%-d %b %Y}" in page
+
+
+def test_order_history_says_an_unpaid_order_is_pending(client, book, place_order):
+    order = place_order(book, "eBook")
+    page = client.get("/account/orders/").content.decode()
+    assert "Your files will be ready once payment arrives." in page
+    assert zip_url(order) not in page
