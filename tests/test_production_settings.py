@@ -1,6 +1,7 @@
 """project.settings.production, loaded in a subprocess as a server would:
 clean under `manage.py check --deploy` with a valid environment, and
-refusing to start (with a message saying what to set) without one."""
+refusing to start (with a message saying what to set) without one, whatever
+the command and whatever else the environment holds."""
 import os
 import secrets
 import subprocess
@@ -49,20 +50,71 @@ def test_check_deploy_is_clean(env):
 
 def test_nginx_sendfile_backend_by_default_and_apache_by_choice(env):
     show = "from django.conf import settings; print(settings.SENDFILE_BACKEND, settings.SENDFILE_URL)"
-    assert manage(env, "shell", "-c", show).stdout.split() == ["django_sendfile.backends.nginx", "/protected"]
+    assert manage(env, "shell", "-v", "0", "-c", show).stdout.split() == ["django_sendfile.backends.nginx", "/protected"]
     env["SHOP_SENDFILE_BACKEND"] = "django_sendfile.backends.xsendfile"
-    assert manage(env, "shell", "-c", show).stdout.split()[0] == "django_sendfile.backends.xsendfile"
+    assert manage(env, "shell", "-v", "0", "-c", show).stdout.split()[0] == "django_sendfile.backends.xsendfile"
 
 
-def refusal(env, **changes):
+def refusal(env, *command, **changes):
+    """The one line a refused start prints (any traceback fails the test)."""
     for name, value in changes.items():
         if value is None:
             env.pop(name, None)
         else:
             env[name] = value
-    result = manage(env, "check")
+    result = manage(env, *(command or ["check"]))
     assert result.returncode != 0
-    return result.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in result.stderr, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Refusing to start (project.settings.production): ")
+    return line
+
+
+# Django's command runner used to swallow the settings' error and fail later
+# in a way that depended on the check registry's order, which followed the
+# size of the environment: every command, with environments of several sizes.
+@pytest.mark.parametrize(
+    "command",
+    [["check"], ["migrate", "--noinput"], ["runserver", "127.0.0.1:0", "--noreload"],
+     ["collectstatic", "--noinput"], ["shell", "-c", "print(1)"], ["load_demo"]],
+    ids=lambda command: command[0],
+)
+@pytest.mark.parametrize("padding", [0, 40, 4000])
+def test_every_command_refuses_a_bad_environment_with_its_message(env, command, padding):
+    env["UNRELATED_VARIABLE"] = "x" * padding
+    assert "Set SECRET_KEY to a long random value" in refusal(env, *command, SECRET_KEY="short")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DB_CONN_MAX_AGE", "ten", "DB_CONN_MAX_AGE must be a whole number, not 'ten'"),
+        ("SECURE_HSTS_SECONDS", "1y", "SECURE_HSTS_SECONDS must be a whole number, not '1y'"),
+        ("SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS", "lots", "SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS must be a whole number"),
+        ("SECURE_SSL_REDIRECT", "maybe", "SECURE_SSL_REDIRECT must be true or false, not 'maybe'"),
+        ("DATABASE_URL", "postgress://user:hunter2@db/shop", "DATABASE_URL must start with one of: "),
+        ("DATABASE_URL", "hunter2", "DATABASE_URL must start with one of: "),
+        ("EMAIL_URL", "mail.example.com:25", "EMAIL_URL must start with one of: "),
+    ],
+)
+def test_refuses_a_malformed_value_naming_the_variable(env, name, value, message):
+    line = refusal(env, **{name: value})
+    assert message in line
+    assert "hunter2" not in line  # URLs may hold passwords: never echoed
+
+
+def test_gunicorn_refuses_a_bad_environment_with_its_message(env):
+    """gunicorn imports the WSGI app itself: the worker fails to boot and
+    gunicorn stops (it does not retry forever), with the settings' message."""
+    env["SECRET_KEY"] = "short"
+    env["GUNICORN_BIND"] = "127.0.0.1:0"
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("gunicorn")), "-c", "deploy/gunicorn.conf.py",
+         "--workers", "1", "project.wsgi"],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: Set SECRET_KEY to a long random value" in result.stderr
 
 
 @pytest.mark.parametrize("key", [None, "", "dev-only-not-secret", "test-" + "x" * 60, "short-but-random-8f3k"])

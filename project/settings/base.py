@@ -9,9 +9,11 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from .environment import env_flag, env_int, env_list, env_str, env_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PROJECT_ROOT = str(BASE_DIR)
-VAR_DIR = Path(os.environ.get("SHOP_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = Path(env_str("SHOP_VAR_DIR", str(BASE_DIR / "var")))
 
 # Cartridge's money fields read ``decimal_places`` from the currency locale
 # when the models are imported. ``make`` generates the locale into .locale/
@@ -19,22 +21,30 @@ VAR_DIR = Path(os.environ.get("SHOP_VAR_DIR", BASE_DIR / "var"))
 _locale_dir = BASE_DIR / ".locale"
 if _locale_dir.is_dir():
     os.environ.setdefault("LOCPATH", str(_locale_dir))
-SHOP_CURRENCY_LOCALE = os.environ.get("SHOP_CURRENCY_LOCALE", "en_US.UTF-8")
+SHOP_CURRENCY_LOCALE = env_str("SHOP_CURRENCY_LOCALE", "en_US.UTF-8")
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = env_str("SECRET_KEY")
 DEBUG = False
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+    "default": env_url(
+        "DATABASE_URL",
+        f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        lambda url: dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0)),
+        schemes={"sqlite", "postgres", "postgresql", "pgsql"},
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Every transaction takes SQLite's write lock when it begins and waits up
+    # to 20 s for it: concurrent checkouts queue instead of failing with
+    # "database is locked" half-way through (a deferred transaction cannot
+    # wait when it upgrades its read lock to a write lock).
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 # Mezzanine's and Cartridge's migrations were written for AutoField.
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
-TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_TZ = True
 LANGUAGE_CODE = "en"
 LANGUAGES = (("en", _("English")),)
@@ -52,14 +62,21 @@ AUTHENTICATION_BACKENDS = (
 LOGIN_URL = "/accounts/login/"
 
 STATIC_URL = "/static/"
-STATIC_ROOT = os.environ.get("STATIC_ROOT", str(VAR_DIR / "static"))
+STATIC_ROOT = env_str("STATIC_ROOT", str(VAR_DIR / "static"))
 MEDIA_URL = "/media/"
-MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(VAR_DIR / "media"))
+MEDIA_ROOT = env_str("MEDIA_ROOT", str(VAR_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# filebrowser-safe (Mezzanine's media library) still reads this setting,
+# which Django 5.1 replaced with STORAGES.
+DEFAULT_FILE_STORAGE = STORAGES["default"]["BACKEND"]
 FILE_UPLOAD_PERMISSIONS = 0o644
 
 # Product files live outside MEDIA_ROOT and have no URL of their own:
 # django-sendfile2 hands them to the web server after our access checks.
-SENDFILE_ROOT = os.environ.get("SHOP_PRIVATE_ROOT", str(VAR_DIR / "private"))
+SENDFILE_ROOT = env_str("SHOP_PRIVATE_ROOT", str(VAR_DIR / "private"))
 SENDFILE_BACKEND = "django_sendfile.backends.simple"
 SENDFILE_URL = "/protected"
 
@@ -143,7 +160,7 @@ OPTIONAL_APPS = (PACKAGE_NAME_FILEBROWSER, PACKAGE_NAME_GRAPPELLI)
 MIGRATION_MODULES = {"shop": "shop_ext.shop_migrations"}
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shop@localhost")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "shop@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_FAIL_SILENTLY = False
 
@@ -215,9 +232,7 @@ SHOP_HANDLER_BILLING_SHIPPING = "shop_ext.handlers.billship_handler"
 SHOP_HANDLER_ORDER = "shop_ext.handlers.order_handler"
 # The seam for a real gateway: any callable with Cartridge's payment
 # handler signature that returns a transaction id once money was taken.
-SHOP_HANDLER_PAYMENT = os.environ.get(
-    "SHOP_HANDLER_PAYMENT", "shop_ext.payment.pay_on_account"
-)
+SHOP_HANDLER_PAYMENT = env_str("SHOP_HANDLER_PAYMENT", "shop_ext.payment.pay_on_account")
 SHOP_ORDER_FROM_EMAIL = DEFAULT_FROM_EMAIL
 SHOP_PER_PAGE_CATEGORY = 12
 SHOP_USE_WISHLIST = False
@@ -228,20 +243,20 @@ SHOP_USE_RATINGS = False
 SHOP_DIGITAL_FORMATS = ("eBook", "Download")
 # Formats that ship and also deliver files: not for sale until they have files.
 SHOP_BUNDLE_FORMATS = ("Paperback + eBook",)
-SHOP_PRODUCT_FILE_MAX_BYTES = int(os.environ.get("SHOP_PRODUCT_FILE_MAX_BYTES", 2 * 1024**3))
+SHOP_PRODUCT_FILE_MAX_BYTES = env_int("SHOP_PRODUCT_FILE_MAX_BYTES", 2 * 1024**3)
 # The public address used in emails; never taken from the request's Host.
-SHOP_SITE_URL = os.environ.get("SHOP_SITE_URL", "http://127.0.0.1:8000")
+SHOP_SITE_URL = env_str("SHOP_SITE_URL", "http://127.0.0.1:8000")
 # The option type (see SHOP_OPTION_TYPE_CHOICES) that holds the format.
 SHOP_FORMAT_OPTION_TYPE = 3
 # Download limits, as in the article: attempts per order (None: unlimited)
 # and days from payment until the links expire (None: never).
-SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS = int(os.environ.get("SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS", "10"))
-SHOP_DOWNLOAD_EXPIRY_DAYS = int(os.environ.get("SHOP_DOWNLOAD_EXPIRY_DAYS", "30")) or None
+SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS = env_int("SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS", 10)
+SHOP_DOWNLOAD_EXPIRY_DAYS = env_int("SHOP_DOWNLOAD_EXPIRY_DAYS", 30) or None
 # A Range request within this many minutes of a served download of the same
 # file resumes it without using a new attempt.
 SHOP_DOWNLOAD_RESUME_MINUTES = 60
 # Proxies (e.g. the local nginx) whose X-Forwarded-For header we believe.
-SHOP_TRUSTED_PROXIES = [p for p in os.environ.get("SHOP_TRUSTED_PROXIES", "").split(",") if p]
+SHOP_TRUSTED_PROXIES = env_list("SHOP_TRUSTED_PROXIES")
 # When staff add a file to a product already sold, do past buyers get it?
 # Off by default: an order delivers what it delivered when it was paid.
-SHOP_GRANT_NEW_FILES_TO_PAST_BUYERS = os.environ.get("SHOP_GRANT_NEW_FILES_TO_PAST_BUYERS") == "true"
+SHOP_GRANT_NEW_FILES_TO_PAST_BUYERS = env_flag("SHOP_GRANT_NEW_FILES_TO_PAST_BUYERS", False)

@@ -2,15 +2,14 @@
 from mezzanine.utils.conf import set_dynamic_settings
 
 from .base import *  # noqa: F401,F403
-from .base import VAR_DIR, os
+from .base import VAR_DIR
+from .environment import env_str
 
 DEBUG = True
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+SECRET_KEY = env_str("SECRET_KEY", "dev-only-not-secret")
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 # The demo takes payment at once, so a visitor can buy and then download.
-SHOP_HANDLER_PAYMENT = os.environ.get(
-    "SHOP_HANDLER_PAYMENT", "shop_ext.payment.pay_instantly_for_demo"
-)
+SHOP_HANDLER_PAYMENT = env_str("SHOP_HANDLER_PAYMENT", "shop_ext.payment.pay_instantly_for_demo")
 
 set_dynamic_settings(globals())

@@ -11,7 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 from mezzanine.utils.conf import set_dynamic_settings
 
 from .base import *  # noqa: F401,F403
-from .base import ALLOWED_HOSTS, MEDIA_ROOT, SECRET_KEY, SENDFILE_ROOT, SHOP_SITE_URL, STATIC_ROOT, TEMPLATES, os
+from .base import ALLOWED_HOSTS, MEDIA_ROOT, SECRET_KEY, SENDFILE_ROOT, SHOP_SITE_URL, STATIC_ROOT, TEMPLATES
+from .environment import env_flag, env_int, env_str, env_url
 
 if not SECRET_KEY or SECRET_KEY.startswith(("dev-", "test-")) or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
@@ -20,7 +21,7 @@ if not SECRET_KEY or SECRET_KEY.startswith(("dev-", "test-")) or len(SECRET_KEY)
     )
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Set ALLOWED_HOSTS, e.g. ALLOWED_HOSTS=shop.example.com")
-if os.environ.get("DEBUG", "").lower() not in ("", "0", "false", "no", "off"):
+if env_flag("DEBUG", False):
     raise ImproperlyConfigured(
         "DEBUG is on: production never runs with DEBUG (it shows settings and code to "
         "visitors). Unset DEBUG or use DJANGO_SETTINGS_MODULE=project.settings.dev locally."
@@ -37,7 +38,7 @@ def _inside(path, root):
 # Private files must never be below a directory the web server serves as is:
 # they would have a public URL and the download checks would be for show.
 # SHOP_WEB_ROOT is the site's document root (nginx `root`, Apache DocumentRoot).
-WEB_ROOT = os.environ.get("SHOP_WEB_ROOT", "/var/www")
+WEB_ROOT = env_str("SHOP_WEB_ROOT", "/var/www")
 for _name, _root in (("MEDIA_ROOT", MEDIA_ROOT), ("STATIC_ROOT", STATIC_ROOT), ("SHOP_WEB_ROOT", WEB_ROOT)):
     if _inside(SENDFILE_ROOT, _root) or _inside(_root, SENDFILE_ROOT):
         raise ImproperlyConfigured(
@@ -58,24 +59,23 @@ TEMPLATES = [
     }
 ]
 
-EMAIL_URL = os.environ.get("EMAIL_URL", "smtp://localhost:25")
-vars().update(dj_email_url.parse(EMAIL_URL))
+vars().update(env_url("EMAIL_URL", "smtp://localhost:25", dj_email_url.parse, schemes=dj_email_url.SCHEMES))
 
 # nginx (X-Accel-Redirect) by default; Apache with mod_xsendfile:
 # SHOP_SENDFILE_BACKEND=django_sendfile.backends.xsendfile. Never `simple`
 # here: it reads whole files into the worker's memory and ignores Range.
-SENDFILE_BACKEND = os.environ.get("SHOP_SENDFILE_BACKEND", "django_sendfile.backends.nginx")
+SENDFILE_BACKEND = env_str("SHOP_SENDFILE_BACKEND", "django_sendfile.backends.nginx")
 if SENDFILE_BACKEND.rsplit(".", 1)[-1] in ("simple", "development"):
     raise ImproperlyConfigured(
         f"SHOP_SENDFILE_BACKEND={SENDFILE_BACKEND} makes Django send the file itself: use "
         "django_sendfile.backends.nginx (default) or django_sendfile.backends.xsendfile"
     )
-SENDFILE_URL = os.environ.get("SHOP_PRIVATE_URL", "/protected")
+SENDFILE_URL = env_str("SHOP_PRIVATE_URL", "/protected")
 
 # Behind a TLS-terminating proxy (nginx) that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "true") == "true"
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365))
+SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

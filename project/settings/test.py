@@ -9,7 +9,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite's write lock instead of failing with "table is locked".
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
-    DATABASES["default"]["OPTIONS"] = {"timeout": 30}
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"
