@@ -1,11 +1,18 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-PYTHON ?= python3
+# Debian's own Python (3.11.2 on Debian 12), as docs/deploy.md uses; any
+# Python 3.11 to 3.13 works: make PYTHON=python3.13 ...
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
 VENV := .venv
 BIN := $(VENV)/bin
 LOCALE := .locale/en_US.UTF-8
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup demo clean bench
+.PHONY: run test setup test-packages demo clean bench
+
+# Debian packages: a venv for the app; nginx and Chromium, which the stack
+# and browser tests drive for real (installed when root, named otherwise).
+SETUP_PACKAGES := python3-venv
+TEST_PACKAGES := nginx-light chromium
 
 run: setup demo
 	@echo ""
@@ -15,10 +22,13 @@ run: setup demo
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: setup
+test: setup test-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 setup: $(STAMP) $(LOCALE)
+
+test-packages:
+	@bin/ensure-debian-packages $(TEST_PACKAGES)
 
 # Benchmarks against their baselines (bench/README.md); BENCH_ARGS=--quick or --full.
 BENCHMARKS := catalogue checkout delivery zip_build download_limit
@@ -29,10 +39,12 @@ demo:
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 
+# --no-deps: the requirements files are the complete, exact set, and this is
+# how Mezzanine's Django<5 pin is overridden (see requirements.txt).
 $(STAMP): requirements.txt requirements-test.txt
+	@bin/ensure-debian-packages $(SETUP_PACKAGES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-test.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements-test.txt
 	touch $(STAMP)
 
 # Cartridge reads money formats from this locale; generated without root.

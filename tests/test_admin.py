@@ -1,5 +1,6 @@
 """Admin smoke tests: every shop page an editor opens renders for a
 superuser, with data in it."""
+import re
 from decimal import Decimal
 
 import pytest
@@ -157,3 +158,15 @@ def test_product_file_recorded_facts(catalogue):
     assert len(product_file.sha256) == 64
     assert product_file.file.name.endswith(".pdf")
     assert "etc" not in product_file.file.name
+
+
+def test_collapsed_fieldsets_keep_the_markup_mezzanines_admin_opens(admin):
+    """Django 5.1+ wraps "collapse…" fieldsets in <details>, inside which
+    Mezzanine's admin script cannot open them (the editor's "Product
+    filters" stayed hidden): ours keep the heading as the fieldset's child."""
+    page = admin.get("/admin/shop/category/add/").content.decode()
+    assert "<details" not in page
+    assert '<script src="/static/admin/js/collapse.js">' in page
+    assert re.search(
+        r'<fieldset class="module aligned collapse-closed"[^>]*>\s*<h2[^>]*>Product filters</h2>', page
+    )

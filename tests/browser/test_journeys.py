@@ -26,7 +26,7 @@ BOOK = "The Lighthouse Keeper's Almanac"
 
 @pytest.fixture
 def demo(db):
-    call_command("load_demo", force=True, verbosity=0)
+    call_command("load_demo", force=True, demo_accounts=True, verbosity=0)
 
 
 def money(value):
@@ -218,7 +218,7 @@ def fill_richtext(page, field, html_text):
 def choose(page, field, label):
     """Pick ``label`` in Django's two-box filter_horizontal widget."""
     page.locator(f"#id_{field}_from").select_option(label=label)
-    page.locator(f"#id_{field}_add_link").click()
+    page.locator(f"#id_{field}_add").click()
     expect(page.locator(f"#id_{field}_to")).to_contain_text(label)
 
 
