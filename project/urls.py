@@ -43,6 +43,7 @@ urlpatterns = [
         {"form_class": PasswordResetForm},
         name="mezzanine_password_reset",
     ),
+    path("accounts/logout/", shop_views.logout, name="logout"),
     path("", direct_to_template, {"template": "index.html"}, name="home"),
     # Mezzanine's catch-all for pages (categories) must stay last.
     path("", include("mezzanine.urls")),

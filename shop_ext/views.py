@@ -1,9 +1,13 @@
 from cartridge.shop import views as cartridge_views
 from django.contrib import messages
+from django.contrib.auth import logout as sign_out
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from mezzanine.utils.urls import next_url
 
 from . import digital
 from .access import order_decision
@@ -86,3 +90,14 @@ def invoice(request, order_id):
 def no_such_order(request, *args):
     """An order id out of any id column's range (see converters.py)."""
     raise Http404("No such order.")
+
+
+@require_http_methods(["GET", "POST"])
+def logout(request):
+    """Sign out on POST only, so that no link or image on any page can sign a
+    visitor out; GET (an old bookmark) shows a button that does."""
+    if request.method == "POST":
+        sign_out(request)
+        messages.info(request, "You are signed out.")
+        return redirect(next_url(request) or "home")
+    return TemplateResponse(request, "accounts/account_logout.html", {"next": next_url(request) or ""})
