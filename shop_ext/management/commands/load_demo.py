@@ -3,6 +3,7 @@ import json
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cartridge.shop.models import Category, DiscountCode, Product, ProductImage, ProductOption, Sale
 from django.conf import settings
@@ -27,22 +28,36 @@ class Command(BaseCommand):
     help = "Load the demo catalogue, its images and files, and two demo accounts."
 
     def add_arguments(self, parser):
-        parser.add_argument("--force", action="store_true", help="Load even with DEBUG off.")
+        parser.add_argument(
+            "--force", action="store_true",
+            help="Load the catalogue with DEBUG off (a trial deployment); no accounts are made.",
+        )
+        parser.add_argument(
+            "--demo-accounts", action="store_true",
+            help="With --force: make the demo accounts, whose passwords are public, all the same.",
+        )
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, demo_accounts=False, **options):
         if not settings.DEBUG and not force:
-            raise CommandError("The demo has known passwords: it only loads with DEBUG on (or --force).")
+            raise CommandError(
+                "DEBUG is off: this looks like a real deployment. To load the demo catalogue "
+                "all the same, run load_demo --force (it makes no accounts: use createsuperuser)."
+            )
         if Product.objects.exists():
             self.stdout.write("Demo data is already loaded.")
             return
         data = json.loads(FIXTURE.read_text())
         with transaction.atomic():
             self.load(data)
+            # The demo accounts' passwords are in the README: only on a
+            # development machine unless asked for by name.
+            if settings.DEBUG or demo_accounts:
+                self.add_users()
         self.stdout.write(self.style.SUCCESS(f"Loaded {Product.objects.count()} products."))
 
     def load(self, data):
         site = Site.objects.get(pk=settings.SITE_ID)
-        site.domain, site.name = "127.0.0.1:8000", settings.SITE_TITLE
+        site.domain, site.name = urlsplit(settings.SHOP_SITE_URL).netloc, settings.SITE_TITLE
         site.save()
         for label, names in data["options"].items():
             for name in names:
@@ -67,7 +82,6 @@ class Command(BaseCommand):
             scope = spec.pop("categories", [])
             code = DiscountCode.objects.create(active=True, **spec)
             code.categories.set([categories[slug] for slug in scope])
-        self.add_users()
 
     def add_category(self, spec, parent, categories, sale):
         filters = spec.get("filter", {})
