@@ -1,0 +1,29 @@
+"""The demo loader on a deployment (DEBUG off): only when asked, never with
+the demo accounts' public passwords unless asked for by name."""
+import pytest
+from cartridge.shop.models import Product
+from django.contrib.auth import get_user_model
+from django.contrib.sites.models import Site
+from django.core.management import CommandError, call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def test_refuses_without_force_and_says_how():
+    with pytest.raises(CommandError, match="run load_demo --force"):
+        call_command("load_demo")
+    assert not Product.objects.exists()
+
+
+def test_force_loads_the_catalogue_for_the_sites_address_and_makes_no_accounts():
+    call_command("load_demo", force=True, verbosity=0)
+    assert Product.objects.count() == 14
+    assert Site.objects.get_current().domain == "shop.example.com"  # SHOP_SITE_URL
+    assert not get_user_model().objects.exists()
+
+
+def test_demo_accounts_only_when_asked_for_by_name():
+    call_command("load_demo", force=True, demo_accounts=True, verbosity=0)
+    users = get_user_model().objects
+    assert users.get(username="admin").is_superuser
+    assert users.get(username="demo-buyer").check_password("demo-buyer")
