@@ -12,7 +12,7 @@ SMTP); "stock" is bench/settings_stock.py (Cartridge's views, forms,
 templates and default handlers: nothing is paid). Rounds alternate ours,
 stock, ours, stock...; the table gives the median of the rounds' rates.
 
-Part 2: in-process, the added cost per order of shop_ext.orders.mark_order_paid
+Part 2: in-process, the added cost per order of shop_ext.orders.actions.mark_order_paid
 (grants + status + files email sent to an SMTP sink after commit) against
 Cartridge's default order handler (a no-op), alternating on fresh orders.
 
@@ -115,7 +115,7 @@ def main():
     with Deployment("checkout") as d:
         info = d.task("bench.checkout_data:setup", clients=CLIENTS, sides=["ours", "stock"])
         servers = {
-            "ours": d.start_gunicorn(OURS, workers=WORKERS, SHOP_HANDLER_PAYMENT="shop_ext.payment.pay_instantly_for_demo"),
+            "ours": d.start_gunicorn(OURS, workers=WORKERS, SHOP_HANDLER_PAYMENT="shop_ext.payments.gateways.pay_instantly_for_demo"),
             "stock": d.start_gunicorn(STOCK, workers=WORKERS),
         }
         for side, server in servers.items():  # warm-up: every worker imports and connects

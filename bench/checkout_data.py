@@ -79,7 +79,7 @@ def paid_cost(orders, skus):
     """Time our order-paid routine (grants, status, files email over SMTP
     after commit) against Cartridge's default order handler (a no-op), on
     fresh unpaid orders, alternating the two."""
-    from shop_ext.orders import mark_order_paid
+    from shop_ext.orders.actions import mark_order_paid
 
     user = get_user_model().objects.get(username="bench-0")
     ours, stock = [], []

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from bench.checkout_data import _product, session_for
 from shop_ext.models import DownloadGrant, ProductFile
-from shop_ext.orders import mark_order_paid
+from shop_ext.orders.actions import mark_order_paid
 
 
 def paid_order(files):

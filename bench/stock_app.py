@@ -1,5 +1,5 @@
 """Bench-only app (bench/settings_stock.py): put Cartridge's own behaviour back
-where shop_ext.cartridge_patches replaced it, so the baseline is stock
+where shop_ext.patches replaced it, so the baseline is stock
 Cartridge on our data. Listed after shop_ext, so its ready() runs last."""
 from django.apps import AppConfig
 
@@ -26,7 +26,7 @@ class StockCartridgeConfig(AppConfig):
         from cartridge.shop.models import Order, ProductVariation
         from mezzanine.pages import page_processors
 
-        from shop_ext import cartridge_patches
+        from shop_ext import patches
 
         # Category pages: Cartridge's processor only (ours registered by autodiscover).
         page_processors.autodiscover()
@@ -37,7 +37,7 @@ class StockCartridgeConfig(AppConfig):
         # Checkout: the configured payment handler unwrapped, Cartridge's
         # complete(), update_stock() and receipt sending.
         if getattr(cartridge_views.payment_handler, "_shop_ext_wrapped", False):
-            cartridge_views.payment_handler = cartridge_patches.inner_payment_handler
+            cartridge_views.payment_handler = patches.inner_payment_handler
         Order.complete = getattr(Order.complete, "__wrapped__", Order.complete)
         ProductVariation.update_stock = _stock_update_stock
         checkout.send_order_email = getattr(checkout.send_order_email, "__wrapped__", checkout.send_order_email)

@@ -2,12 +2,16 @@ from cartridge.shop import views as cartridge_views
 from cartridge.shop.views import cart as cartridge_cart
 from django.contrib import admin
 from django.urls import include, path, re_path
-from mezzanine.accounts import views as accounts_views
+from mezzanine.accounts import views as mezzanine_accounts
 from mezzanine.core.views import direct_to_template
 
 from shop_ext import converters  # noqa: F401  (registers <shop_id:...>)
-from shop_ext import views as shop_views
-from shop_ext.forms import PasswordResetForm, RateLimitedDiscountForm, SafeCartItemFormSet
+from shop_ext.accounts import views as accounts_views
+from shop_ext.accounts.forms import PasswordResetForm
+from shop_ext.catalogue import views as catalogue_views
+from shop_ext.checkout import views as checkout_views
+from shop_ext.checkout.forms import RateLimitedDiscountForm, SafeCartItemFormSet
+from shop_ext.orders import views as order_views
 
 admin.autodiscover()
 
@@ -15,16 +19,16 @@ urlpatterns = [
     path("admin/", include(admin.site.urls)),
     # Our wrappers of Cartridge's views come before Cartridge's own URLs,
     # which they shadow.
-    re_path(r"^shop/product/(?P<slug>.*)/$", shop_views.product, name="shop_product"),
+    re_path(r"^shop/product/(?P<slug>.*)/$", catalogue_views.product, name="shop_product"),
     path(
         "shop/cart/",
         cartridge_cart,
         {"cart_formset_class": SafeCartItemFormSet, "discount_form_class": RateLimitedDiscountForm},
         name="shop_cart",
     ),
-    path("shop/checkout/", shop_views.checkout, name="shop_checkout"),
-    path("shop/checkout/complete/", shop_views.complete, name="shop_complete"),
-    path("shop/invoice/<shop_id:order_id>/", shop_views.invoice, name="shop_invoice"),
+    path("shop/checkout/", checkout_views.checkout, name="shop_checkout"),
+    path("shop/checkout/complete/", checkout_views.complete, name="shop_complete"),
+    path("shop/invoice/<shop_id:order_id>/", order_views.invoice, name="shop_invoice"),
     # Cartridge's own patterns take any number of digits (a 500 past 2**63):
     # an id out of range is no order, as anywhere else.
     path(
@@ -32,18 +36,18 @@ urlpatterns = [
         cartridge_views.invoice_resend_email,
         name="shop_invoice_resend",
     ),
-    re_path(r"^shop/invoice/[0-9]+/(resend/)?$", shop_views.no_such_order),
+    re_path(r"^shop/invoice/[0-9]+/(resend/)?$", order_views.no_such_order),
     path("shop/", include("cartridge.shop.urls")),
-    path("account/orders/", shop_views.order_history, name="shop_order_history"),
+    path("account/orders/", order_views.order_history, name="shop_order_history"),
     path("account/orders/", include("shop_ext.urls")),
     # Mezzanine's form is a 500 when two accounts share an email address.
     path(
         "accounts/password/reset/",
-        accounts_views.password_reset,
+        mezzanine_accounts.password_reset,
         {"form_class": PasswordResetForm},
         name="mezzanine_password_reset",
     ),
-    path("accounts/logout/", shop_views.logout, name="logout"),
+    path("accounts/logout/", accounts_views.logout, name="logout"),
     path("", direct_to_template, {"template": "index.html"}, name="home"),
     # Mezzanine's catch-all for pages (categories) must stay last.
     path("", include("mezzanine.urls")),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from .orders import CANCELLED, REFUNDED, is_paid
+from shop_ext.orders import PAID_STATUSES, OrderStatus
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,12 @@ def order_decision(user, order, now=None):
     """May ``user`` download from ``order`` at all right now?"""
     if not owns(user, order):
         return NOT_FOUND
-    if order.status == CANCELLED:
+    if order.status == OrderStatus.CANCELLED:
         return Decision(False, "This order was cancelled, so its downloads are closed.", 403)
-    if order.status == REFUNDED:
+    if order.status == OrderStatus.REFUNDED:
         return Decision(False, "This order was refunded, so its downloads are closed.", 403)
     delivery = getattr(order, "delivery", None)
-    if not is_paid(order) or delivery is None:
+    if order.status not in PAID_STATUSES or delivery is None:
         return Decision(False, "Your files will be ready once payment arrives.", 403)
     if checks_as_staff(user, order):
         return ALLOWED

@@ -9,9 +9,10 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .emails import send_files_email
-from .models import Book, DownloadAttempt, DownloadGrant, DownloadPolicy, OrderDelivery, ProductFile
-from .orders import CANCELLED, PAID, REFUNDED, set_order_status
+from shop_ext.delivery.emails import send_files_email
+from shop_ext.models import Book, DownloadAttempt, DownloadGrant, DownloadPolicy, OrderDelivery, ProductFile
+from shop_ext.orders import OrderStatus
+from shop_ext.orders.actions import set_order_status
 
 
 class ProductFileInline(admin.TabularInline):
@@ -123,9 +124,9 @@ class OrderAdmin(cartridge_admin.OrderAdmin):
     )
     list_display = cartridge_admin.OrderAdmin.list_display + ("downloads",)
     actions = [
-        _status_action(PAID, "Paid"),
-        _status_action(CANCELLED, "Cancelled"),
-        _status_action(REFUNDED, "Refunded"),
+        _status_action(OrderStatus.PAID, "Paid"),
+        _status_action(OrderStatus.CANCELLED, "Cancelled"),
+        _status_action(OrderStatus.REFUNDED, "Refunded"),
         "resend_files_email",
         "reset_download_attempts",
         "extend_download_expiry",

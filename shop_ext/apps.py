@@ -7,6 +7,7 @@ class ShopExtConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self):
-        from . import cartridge_patches, signals  # noqa: F401
+        from shop_ext import patches
+        from shop_ext.delivery import receivers  # noqa: F401  (connects them)
 
-        cartridge_patches.apply()
+        patches.apply()

@@ -3,13 +3,13 @@ from mezzanine.conf import settings
 from mezzanine.pages.page_processors import processor_for
 from mezzanine.utils.views import paginate
 
-from . import listings
+from shop_ext.catalogue import listings
 
 
 @processor_for(Category, exact_page=True)
 def category_processor(request, page):
     """Products of a category page: sorted by a known key only, paged, and
-    annotated for their cards (shop_ext.listings) in a fixed number of queries."""
+    annotated for their cards (shop_ext.catalogue.listings) in a fixed number of queries."""
     settings.clear_cache()
     sort_keys = [key for _label, key in settings.SHOP_PRODUCT_SORT_OPTIONS]
     sort_by = request.GET.get("sort")

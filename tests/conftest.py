@@ -70,7 +70,7 @@ def place_order(client, buyer):
 @pytest.fixture
 def paid_order(book, place_order, django_capture_on_commit_callbacks):
     """An eBook order of ``buyer``, paid (grants made, email sent)."""
-    from shop_ext.orders import mark_order_paid
+    from shop_ext.orders.actions import mark_order_paid
 
     order = place_order(book, "eBook")
     with django_capture_on_commit_callbacks(execute=True):

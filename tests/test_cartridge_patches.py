@@ -1,5 +1,5 @@
 """Fail loudly if the upstream behaviour our replacements rely on changes
-(shop_ext/cartridge_patches.py, checkout_guard.py, forms.py, security.py).
+(shop_ext/patches.py, checkout_guard.py, forms.py, security.py).
 If one of these fails after upgrading Cartridge/Mezzanine/axes, re-read the
 upstream code and the docstring of the matching replacement."""
 import inspect
@@ -8,7 +8,7 @@ from cartridge.shop import checkout, forms, models, utils, views
 from mezzanine.accounts import forms as account_forms
 from mezzanine.accounts import views as account_views
 
-from shop_ext import cartridge_patches
+from shop_ext import patches
 
 
 def source(obj):
@@ -31,7 +31,7 @@ def test_checkout_steps_order_setup_payment_complete_email():
     assert setup < pay < delete < complete < email
     assert "except checkout.CheckoutError" in src
     assert getattr(views.payment_handler, "_shop_ext_wrapped", False)
-    assert cartridge_patches.inner_payment_handler is not None
+    assert patches.inner_payment_handler is not None
     assert getattr(checkout.send_order_email, "_shop_ext_wrapped", False)
     assert params(views.checkout_steps) == ["request", "form_class", "extra_context"]
 
@@ -56,7 +56,7 @@ def test_order_complete_decrements_stock_through_update_stock():
 
 
 def test_update_stock_is_ours():
-    assert models.ProductVariation.update_stock.__module__ == "shop_ext.cartridge_patches"
+    assert models.ProductVariation.update_stock.__module__ == "shop_ext.patches"
 
 
 def test_send_order_email_signature():
@@ -111,7 +111,7 @@ def test_mezzanine_account_forms_still_authenticate_without_request():
 
 
 def test_mezzanine_still_looks_users_up_with_get():
-    """shop_ext.auth_backends.ShopBackend and forms.PasswordResetForm replace
+    """shop_ext.accounts.backends.ShopBackend and forms.PasswordResetForm replace
     lookups that are a 500 when two accounts share an email address; the
     password-reset view must still take our form class (project/urls.py)."""
     from mezzanine.core import auth_backends

@@ -6,6 +6,8 @@ import pytest
 from cartridge.shop.models import Order
 from django.core import mail
 
+from shop_ext.orders import OrderStatus
+
 from .factories import PASSWORD, UserFactory, add_file, make_book, make_product, variation
 from .shopper import (
     BILLING,
@@ -22,7 +24,6 @@ from .shopper import (
 
 pytestmark = pytest.mark.django_db
 
-UNPAID = 1
 FLAT_SHIPPING = Decimal("4.50")
 
 
@@ -55,7 +56,7 @@ def test_guest_checkout_of_physical_goods_creates_one_unpaid_order(client, book,
     assert response.status_code == 302
     assert response.url == COMPLETE_URL
     order = Order.objects.get()
-    assert order.status == UNPAID
+    assert order.status == OrderStatus.UNPAID
     assert order.transaction_id is None
     assert order.billing_detail_email == BILLING["billing_detail_email"]
     assert order.shipping_detail_street == BILLING["billing_detail_street"]

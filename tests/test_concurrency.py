@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
-from shop_ext.orders import mark_order_paid
+from shop_ext.orders.actions import mark_order_paid
 
 from . import factories
 from .conftest import make_book

@@ -8,7 +8,8 @@ from django.utils import timezone
 from django_sendfile.utils import _get_sendfile
 
 from shop_ext.models import DownloadAttempt, OrderDelivery
-from shop_ext.orders import CANCELLED, PAID, REFUNDED, set_order_status
+from shop_ext.orders import OrderStatus
+from shop_ext.orders.actions import set_order_status
 
 from .conftest import EPUB, PDF
 
@@ -94,14 +95,14 @@ def test_unpaid_order_has_no_downloads(client, book, place_order):
     assert client.get(zip_url(order)).status_code in (403, 404)
 
 
-@pytest.mark.parametrize("status", [CANCELLED, REFUNDED])
+@pytest.mark.parametrize("status", [OrderStatus.CANCELLED, OrderStatus.REFUNDED])
 def test_cancel_and_refund_close_downloads_and_restore_reopens(client, paid_order, status):
     grant = epub_grant(paid_order)
     set_order_status(paid_order, status)
     response = client.get(file_url(paid_order, grant))
     assert response.status_code == 403
     assert b"downloads are closed" in response.content
-    set_order_status(paid_order, PAID)
+    set_order_status(paid_order, OrderStatus.PAID)
     assert client.get(file_url(paid_order, grant)).status_code == 200
 
 

@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 
 from shop_ext.models import DownloadGrant, OrderDelivery
-from shop_ext.orders import mark_order_paid
+from shop_ext.orders.actions import mark_order_paid
 
 pytestmark = pytest.mark.django_db
 

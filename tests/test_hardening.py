@@ -23,7 +23,7 @@ from django.test import Client
 from django.utils import timezone
 from mezzanine.core.models import CONTENT_STATUS_PUBLISHED
 
-from shop_ext import cartridge_patches
+from shop_ext import patches
 from shop_ext.models import ProductFile
 
 from .shopper import CART_URL as CART
@@ -197,9 +197,9 @@ def test_stock_taken_before_payment_loser_gets_message(client, monkeypatch):
     product, variation = make_product("Rebecca", stock=1)
     add_to_cart(client, product)
     step_one(client)
-    monkeypatch.setattr("shop_ext.checkout_guard.cart_problem_messages", lambda request: [])
+    monkeypatch.setattr("shop_ext.checkout.guard.cart_problem_messages", lambda request: [])
     paid = []
-    monkeypatch.setattr(cartridge_patches, "inner_payment_handler", lambda *a: paid.append(a))
+    monkeypatch.setattr(patches, "inner_payment_handler", lambda *a: paid.append(a))
     ProductVariation.objects.filter(pk=variation.pk).update(num_in_stock=0)
 
     response = confirm(client)
@@ -223,7 +223,7 @@ def test_failed_payment_gives_stock_back(client, monkeypatch):
     def declined(request, order_form, order):
         raise CheckoutError("Card declined")
 
-    monkeypatch.setattr(cartridge_patches, "inner_payment_handler", declined)
+    monkeypatch.setattr(patches, "inner_payment_handler", declined)
 
     response = confirm(client)
 

@@ -5,7 +5,8 @@ from django.core import mail
 from django.test import Client
 
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
-from shop_ext.orders import CANCELLED, COMPLETE, PAID, UNPAID, mark_order_paid
+from shop_ext.orders import OrderStatus
+from shop_ext.orders.actions import mark_order_paid
 
 from .conftest import make_book
 
@@ -52,11 +53,11 @@ def test_change_form_status_paid_runs_the_paid_routine(staff_client, unpaid_orde
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
-            f"/admin/shop/order/{unpaid_order.pk}/change/", change_form_data(unpaid_order, PAID)
+            f"/admin/shop/order/{unpaid_order.pk}/change/", change_form_data(unpaid_order, OrderStatus.PAID)
         )
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     unpaid_order.refresh_from_db()
-    assert unpaid_order.status == PAID
+    assert unpaid_order.status == OrderStatus.PAID
     assert DownloadGrant.objects.filter(order=unpaid_order).count() == 2
     assert [m.subject for m in mail.outbox] == [f"Your files from Paper & Pixel Books (order #{unpaid_order.pk})"]
 
@@ -64,13 +65,13 @@ def test_change_form_status_paid_runs_the_paid_routine(staff_client, unpaid_orde
 def test_changelist_inline_status_edit_runs_the_paid_routine(staff_client, unpaid_order, django_capture_on_commit_callbacks):
     data = {
         "form-TOTAL_FORMS": 1, "form-INITIAL_FORMS": 1, "form-0-id": unpaid_order.pk,
-        "form-0-status": PAID, "_save": "Save",
+        "form-0-status": OrderStatus.PAID, "_save": "Save",
     }
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post("/admin/shop/order/", data)
     assert response.status_code == 302
     assert DownloadGrant.objects.filter(order=unpaid_order).count() == 2
-    assert Order.objects.get(pk=unpaid_order.pk).status == PAID
+    assert Order.objects.get(pk=unpaid_order.pk).status == OrderStatus.PAID
 
 
 def test_bulk_actions(staff_client, book, place_order, django_capture_on_commit_callbacks):
@@ -83,7 +84,7 @@ def test_bulk_actions(staff_client, book, place_order, django_capture_on_commit_
 
     mail.outbox.clear()
     assert act("mark_paid").status_code == 302
-    assert set(Order.objects.filter(pk__in=ids).values_list("status", flat=True)) == {COMPLETE}
+    assert set(Order.objects.filter(pk__in=ids).values_list("status", flat=True)) == {OrderStatus.COMPLETE}
     assert len(mail.outbox) == 2
 
     OrderDelivery.objects.filter(order_id__in=ids).update(attempts_used=7)
@@ -105,7 +106,7 @@ def test_bulk_actions(staff_client, book, place_order, django_capture_on_commit_
     assert len(mail.outbox) == 2
 
     act("mark_cancelled")
-    assert set(Order.objects.filter(pk__in=ids).values_list("status", flat=True)) == {CANCELLED}
+    assert set(Order.objects.filter(pk__in=ids).values_list("status", flat=True)) == {OrderStatus.CANCELLED}
 
 
 def test_order_page_shows_delivery_grants_and_log(staff_client, paid_order, client):
@@ -127,7 +128,7 @@ def test_unmatched_sku_is_reported_and_other_lines_granted(book, place_order, st
     with django_capture_on_commit_callbacks(execute=True):
         mark_order_paid(order)
     order.refresh_from_db()
-    assert order.status == PAID  # left open for staff to look at
+    assert order.status == OrderStatus.PAID  # left open for staff to look at
     assert OrderDelivery.objects.get(order=order).unmatched_skus == ["GONE-123"]
     assert DownloadGrant.objects.filter(order=order).count() == 2
     assert "GONE-123" in caplog.text
@@ -135,5 +136,5 @@ def test_unmatched_sku_is_reported_and_other_lines_granted(book, place_order, st
 
 
 def test_status_unpaid_stays_unpaid_without_grants(unpaid_order):
-    assert unpaid_order.status == UNPAID
+    assert unpaid_order.status == OrderStatus.UNPAID
     assert not DownloadGrant.objects.filter(order=unpaid_order).exists()

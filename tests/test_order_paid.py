@@ -2,7 +2,8 @@ import pytest
 from django.core import mail
 
 from shop_ext.models import DownloadGrant, OrderDelivery
-from shop_ext.orders import COMPLETE, PAID, UNPAID, mark_order_paid
+from shop_ext.orders import OrderStatus
+from shop_ext.orders.actions import mark_order_paid
 
 from .conftest import make_book
 
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def test_on_account_checkout_leaves_order_unpaid_without_grants(book, place_order):
     order = place_order(book, "eBook")
-    assert order.status == UNPAID
+    assert order.status == OrderStatus.UNPAID
     assert not DownloadGrant.objects.filter(order=order).exists()
     assert order.shipping_total == 0
 
@@ -22,7 +23,7 @@ def test_mark_paid_grants_files_and_sends_one_email(book, place_order, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         assert mark_order_paid(order) is True
     order.refresh_from_db()
-    assert order.status == COMPLETE  # nothing to ship
+    assert order.status == OrderStatus.COMPLETE  # nothing to ship
     assert sorted(DownloadGrant.objects.filter(order=order).values_list("file__original_filename", flat=True)) == [
         "almanac.epub", "almanac.pdf"
     ]
@@ -46,7 +47,7 @@ def test_bundle_stays_paid_for_shipping(book, place_order, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         mark_order_paid(order)
     order.refresh_from_db()
-    assert order.status == PAID
+    assert order.status == OrderStatus.PAID
     assert DownloadGrant.objects.filter(order=order).count() == 2
 
 
@@ -56,7 +57,7 @@ def test_paperback_only_order_gets_no_grants_and_no_email(book, place_order, dja
     with django_capture_on_commit_callbacks(execute=True):
         mark_order_paid(order)
     order.refresh_from_db()
-    assert order.status == PAID
+    assert order.status == OrderStatus.PAID
     assert not DownloadGrant.objects.filter(order=order).exists()
     assert mail.outbox == []
 

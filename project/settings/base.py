@@ -9,6 +9,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from shop_ext.orders import OrderStatus
+
 from .environment import env_flag, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -134,7 +136,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "mezzanine.core.middleware.UpdateCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "shop_ext.middleware.RejectNulMiddleware",
+    "shop_ext.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -179,8 +181,8 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # A friendly 429 page instead of axes' bare text (shop_ext/security.py).
-AXES_LOCKOUT_CALLABLE = "shop_ext.security.lockout_response"
-AXES_USERNAME_CALLABLE = "shop_ext.security.axes_username"
+AXES_LOCKOUT_CALLABLE = "shop_ext.accounts.axes.lockout_response"
+AXES_USERNAME_CALLABLE = "shop_ext.accounts.axes.axes_username"
 
 ACCOUNTS_VERIFICATION_REQUIRED = False
 ACCOUNTS_PROFILE_VIEWS_ENABLED = False
@@ -215,24 +217,17 @@ SHOP_OPTION_TYPE_CHOICES = (
     (3, _("Format")),
 )
 SHOP_OPTION_ADMIN_ORDER = (3, 1, 2)
-SHOP_ORDER_STATUS_CHOICES = (
-    (1, _("Unpaid")),
-    (2, _("Paid")),
-    (3, _("Shipped")),
-    (4, _("Complete")),
-    (5, _("Cancelled")),
-    (6, _("Refunded")),
-)
+SHOP_ORDER_STATUS_CHOICES = OrderStatus.choices
 # No card fields on our server: payment is taken by the handler below.
 SHOP_PAYMENT_STEP_ENABLED = False
 SHOP_CHECKOUT_STEPS_SPLIT = True
 SHOP_CHECKOUT_STEPS_CONFIRMATION = True
 SHOP_DEFAULT_SHIPPING_VALUE = 4.50
-SHOP_HANDLER_BILLING_SHIPPING = "shop_ext.handlers.billship_handler"
-SHOP_HANDLER_ORDER = "shop_ext.handlers.order_handler"
+SHOP_HANDLER_BILLING_SHIPPING = "shop_ext.checkout.handlers.billship_handler"
+SHOP_HANDLER_ORDER = "shop_ext.checkout.handlers.order_handler"
 # The seam for a real gateway: any callable with Cartridge's payment
 # handler signature that returns a transaction id once money was taken.
-SHOP_HANDLER_PAYMENT = env_str("SHOP_HANDLER_PAYMENT", "shop_ext.payment.pay_on_account")
+SHOP_HANDLER_PAYMENT = env_str("SHOP_HANDLER_PAYMENT", "shop_ext.payments.gateways.pay_on_account")
 SHOP_ORDER_FROM_EMAIL = DEFAULT_FROM_EMAIL
 SHOP_PER_PAGE_CATEGORY = 12
 SHOP_USE_WISHLIST = False

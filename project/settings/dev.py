@@ -10,6 +10,6 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-not-secret")
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 # The demo takes payment at once, so a visitor can buy and then download.
-SHOP_HANDLER_PAYMENT = env_str("SHOP_HANDLER_PAYMENT", "shop_ext.payment.pay_instantly_for_demo")
+SHOP_HANDLER_PAYMENT = env_str("SHOP_HANDLER_PAYMENT", "shop_ext.payments.gateways.pay_instantly_for_demo")
 
 set_dynamic_settings(globals())

@@ -1,6 +1,6 @@
 """Category.sale becomes SET_NULL: deleting a sale must not delete the
 category pages that filter by it. The change is made at runtime by
-shop_ext.cartridge_patches._deleting_sale_keeps_categories (Python-level
+shop_ext.patches._deleting_sale_keeps_categories (Python-level
 on_delete only: the database schema does not change)."""
 import django.db.models.deletion
 from django.db import migrations, models

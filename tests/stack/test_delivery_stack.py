@@ -79,7 +79,7 @@ def purchase(stack):
         BUYER["username"],
     )
     stack.django(
-        "import json; from cartridge.shop.models import Order; from shop_ext.orders import mark_order_paid; "
+        "import json; from cartridge.shop.models import Order; from shop_ext.orders.actions import mark_order_paid; "
         f"print(json.dumps(mark_order_paid(Order.objects.get(pk={order_id}))))"
     )
     email = stack.smtp.wait_for_message("Your files from")

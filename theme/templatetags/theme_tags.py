@@ -9,7 +9,7 @@ from cartridge.shop.models import Product
 from django import template
 from django.utils.html import json_script
 
-from shop_ext import digital, listings
+from shop_ext.catalogue import availability, listings
 from shop_ext.models import Book
 
 register = template.Library()
@@ -60,8 +60,8 @@ def with_bylines(products):
 @register.simple_tag
 def line_kinds(lines):
     """SKU -> "download", "both" or "ship" for anything with a ``sku`` (cart
-    or order lines, product variations); see shop_ext.digital.line_kinds."""
-    return digital.line_kinds(digital.variations_for_skus([item.sku for item in lines]).values())
+    or order lines, product variations); see shop_ext.catalogue.availability.line_kinds."""
+    return availability.line_kinds(availability.variations_for_skus([item.sku for item in lines]).values())
 
 
 @register.filter

@@ -12,7 +12,7 @@ from django.db.models import Q, Sum
 from django.template.defaultfilters import filesizeformat
 from mezzanine.utils.sites import current_site_id
 
-from .models import ProductFile
+from shop_ext.models import ProductFile
 
 
 def format_field():

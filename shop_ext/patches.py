@@ -69,7 +69,7 @@ def _take_stock_before_payment():
         return
     inner_payment_handler = cartridge_views.payment_handler
 
-    from . import stock
+    from shop_ext.catalogue import stock
 
     def payment_handler(request, order_form, order):
         try:
@@ -111,7 +111,7 @@ def _atomic_update_stock():
     the stock before payment."""
     from cartridge.shop.models import ProductVariation
 
-    from . import stock
+    from shop_ext.catalogue import stock
 
     def update_stock(self, quantity):
         if self.num_in_stock is None or _stock_already_taken.get():
@@ -296,7 +296,7 @@ def _sign_in_lookup_without_500s():
     shop_ext/auth_backends.py."""
     from mezzanine.core.auth_backends import MezzanineBackend
 
-    from .auth_backends import make_authenticate
+    from shop_ext.accounts.backends import make_authenticate
 
     if getattr(MezzanineBackend.authenticate, "_shop_ext_wrapped", False):
         return

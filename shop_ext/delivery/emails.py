@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from mezzanine.utils.email import send_mail_template
 
-from .access import grant_decision
-from .models import OrderDelivery
+from shop_ext.access import grant_decision
+from shop_ext.models import OrderDelivery
 
 log = logging.getLogger(__name__)
 

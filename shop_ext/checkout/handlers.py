@@ -3,8 +3,8 @@ from cartridge.shop.utils import set_shipping
 from django.utils.translation import gettext as _
 from mezzanine.conf import settings
 
-from .digital import cart_ships
-from .orders import mark_order_paid
+from shop_ext.catalogue.availability import cart_ships
+from shop_ext.orders.actions import mark_order_paid
 
 
 def billship_handler(request, order_form):

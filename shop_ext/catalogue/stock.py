@@ -8,7 +8,7 @@ cart, and decrements stock with a read-modify-save after payment. Here:
 * ``take_stock`` decrements the stock of every line in one transaction with
   conditional UPDATEs (``num_in_stock >= quantity``), so two buyers of the
   last unit cannot both get it, and stock never goes negative. It runs
-  before payment (see cartridge_patches), ``give_back_stock`` undoes it if
+  before payment (see shop_ext.patches), ``give_back_stock`` undoes it if
   the payment fails.
 """
 import logging
@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F, Subquery
 from mezzanine.utils.sites import current_site_id
 
-from . import digital
+from shop_ext.catalogue import availability
 
 log = logging.getLogger("shop_ext")
 
@@ -48,7 +48,7 @@ def line_reason(variation, quantity, published_ids=None):
         return "This item is no longer sold. Please remove it from your cart."
     if published_ids is not None and variation.product_id not in published_ids:
         return "This product is no longer available. Please remove it from your cart."
-    reason = digital.unavailable_reason(variation, quantity, in_cart=True)
+    reason = availability.unavailable_reason(variation, quantity, in_cart=True)
     return f"{reason} Please change or remove this line." if reason else None
 
 
@@ -58,7 +58,7 @@ def cart_problems(cart, site_id=None):
     if not items:
         return []
     site_id = site_id or current_site_id()
-    variations = digital.variations_for_skus([i.sku for i in items], site_id=site_id)
+    variations = availability.variations_for_skus([i.sku for i in items], site_id=site_id)
     published_ids = set(
         Product.objects.published()
         .filter(id__in={v.product_id for v in variations.values()})
@@ -115,7 +115,7 @@ def _lines(cart, site_id):
     """(variation_id, quantity, description) for tracked lines, in id order so
     concurrent checkouts lock rows in the same order (no deadlock)."""
     items = list(cart)
-    variations = digital.variations_for_skus([i.sku for i in items], site_id=site_id)
+    variations = availability.variations_for_skus([i.sku for i in items], site_id=site_id)
     quantities = {}
     for item in items:
         variation = variations.get(item.sku)

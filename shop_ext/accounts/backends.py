@@ -11,12 +11,12 @@ turn an overlong or huge ``uidb36`` into ValueError / OverflowError, also a
 Here a username wins over an email; an email signs in only the one account
 that has it; a link with an impossible uid is just not valid. Mezzanine
 puts its backend into AUTHENTICATION_BACKENDS itself (set_dynamic_settings),
-so ``authenticate`` below replaces its method (shop_ext.cartridge_patches).
+so ``authenticate`` below replaces its method (shop_ext.patches).
 """
 from django.contrib.auth import get_user_model
 from django.utils.http import base36_to_int
 
-from .converters import MAX_ID
+from shop_ext.converters import MAX_ID
 
 
 def find_user(login, **filters):

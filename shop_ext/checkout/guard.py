@@ -14,7 +14,7 @@ from cartridge.shop.utils import clear_session, recalculate_cart
 from django.contrib import messages
 from django.shortcuts import redirect
 
-from . import stock
+from shop_ext.catalogue import stock
 
 DISCOUNT_SESSION_KEYS = ("free_shipping", "discount_code", "discount_total")
 

@@ -4,8 +4,8 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from .models import ProductFile
-from .orders import grant_file_to_past_buyers
+from shop_ext.models import ProductFile
+from shop_ext.delivery.grants import grant_file_to_past_buyers
 
 
 def _delete_after_commit(storage, name):

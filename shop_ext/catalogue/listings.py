@@ -1,7 +1,7 @@
 """What a product card in a listing shows beyond Cartridge's fields."""
 from cartridge.shop.models import ProductVariation
 
-from .digital import digital_summaries
+from shop_ext.catalogue.availability import digital_summaries
 
 
 def annotate(products):

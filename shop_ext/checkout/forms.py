@@ -1,0 +1,59 @@
+from cartridge.shop.forms import CartItemForm, DiscountForm, OrderForm
+from cartridge.shop.models import Cart, CartItem
+from django import forms
+from django.forms.models import inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from shop_ext.catalogue import stock
+from shop_ext.catalogue.availability import cart_ships, unavailable_reason, variations_for_skus
+from shop_ext.catalogue.forms import MAX_QUANTITY
+from shop_ext.checkout.ratelimit import DiscountRateLimitMixin
+
+
+
+
+class CheckoutForm(DiscountRateLimitMixin, OrderForm):
+    """Cartridge's order form; a cart with nothing to ship asks for no
+    shipping address."""
+
+    def __init__(self, request, step, data=None, initial=None, errors=None, **kwargs):
+        super().__init__(request, step, data=data, initial=initial, errors=errors, **kwargs)
+        self.ships = cart_ships(request.cart)
+        if not self.ships:
+            for name, field in self.fields.items():
+                if name.startswith("shipping_detail") or name == "same_billing_shipping":
+                    field.widget = forms.HiddenInput()
+                    field.required = False
+            self.fields["additional_instructions"].label = _("Notes for your order")
+
+
+# ------------------------------------------------------------ cart page
+# Wired in project/urls.py through shop_ext/cart.py.
+
+
+class SafeCartItemForm(CartItemForm):
+    """Cartridge's cart line form: a line whose variation was deleted is a
+    clear error instead of a 500 (Cartridge does objects.get(sku=...)), a
+    quantity is capped, and availability is checked again, naming the line."""
+
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=0, max_value=MAX_QUANTITY)
+
+    def clean_quantity(self):
+        quantity = self.cleaned_data["quantity"]
+        item = self.instance
+        if quantity == 0:
+            return quantity  # removing a line is always allowed
+        variation = variations_for_skus([item.sku]).get(item.sku)
+        reason = stock.line_reason(variation, quantity)
+        if reason:
+            raise forms.ValidationError(f"{item.description}: {reason}")
+        return quantity
+
+
+SafeCartItemFormSet = inlineformset_factory(
+    Cart, CartItem, form=SafeCartItemForm, can_delete=True, extra=0
+)
+
+
+class RateLimitedDiscountForm(DiscountRateLimitMixin, DiscountForm):
+    """Cartridge's cart-page discount form with failed codes rate-limited."""

@@ -1,0 +1,40 @@
+from cartridge.shop import views as cartridge_views
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.template.response import TemplateResponse
+from django.views.decorators.cache import never_cache
+
+from shop_ext.catalogue import availability
+from shop_ext.checkout.forms import CheckoutForm
+from shop_ext.checkout.guard import guard_checkout
+from shop_ext.orders.views import attach_downloads
+
+
+@never_cache
+def checkout(request):
+    """Cartridge's checkout. Downloads live in the buyer's account, so a cart
+    with files to download asks the shopper to sign in first; the cart is
+    kept in the session across sign-in and sign-up."""
+    if (
+        not request.user.is_authenticated
+        and request.cart.has_items()
+        and availability.cart_has_downloads(request.cart)
+    ):
+        messages.info(
+            request,
+            "Your cart has downloads, which are kept in your account: "
+            "please sign in or create an account to continue.",
+        )
+        return redirect_to_login(request.get_full_path())
+    refused = guard_checkout(request, CheckoutForm)
+    if refused is not None:
+        return refused
+    return cartridge_views.checkout_steps(request, form_class=CheckoutForm)
+
+
+def complete(request):
+    """Cartridge's completion page, with the order's downloads once paid."""
+    response = cartridge_views.complete(request)
+    if isinstance(response, TemplateResponse):
+        attach_downloads(response.context_data["order"], request.user)
+    return response

@@ -1,0 +1,70 @@
+"""Download grants: what a paid order may download, recorded at paid time
+so that later catalogue edits do not change what a buyer got."""
+import logging
+from datetime import timedelta
+
+from cartridge.shop.models import OrderItem, ProductVariation
+from django.conf import settings
+from django.utils import timezone
+
+from shop_ext.catalogue import availability
+from shop_ext.models import DownloadGrant, DownloadPolicy, OrderDelivery
+
+log = logging.getLogger(__name__)
+
+
+def limits_for(variations):
+    """Attempts and days for an order: the strictest of its products' own
+    limits, else the site defaults."""
+    attempts = [settings.SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS]
+    days = [settings.SHOP_DOWNLOAD_EXPIRY_DAYS]
+    policies = DownloadPolicy.objects.filter(product_id__in={v.product_id for v in variations})
+    for policy in policies:
+        attempts.append(policy.max_attempts)
+        days.append(policy.expiry_days)
+    attempts = [a for a in attempts if a]
+    days = [d for d in days if d]
+    return (min(attempts) if attempts else None), (min(days) if days else None)
+
+
+def grant_files(order, variations):
+    """Record the order's limits and a grant per line and file; ``variations``
+    maps the lines' SKUs to the catalogue's variations."""
+    now = timezone.now()
+    max_attempts, expiry_days = limits_for(variations.values())
+    delivery = OrderDelivery.objects.create(
+        order=order,
+        paid_at=now,
+        expires_at=now + timedelta(days=expiry_days) if expiry_days else None,
+        max_attempts=max_attempts,
+    )
+    grants = []
+    for item in order.items.all():
+        variation = variations.get(item.sku)
+        if variation is None:
+            delivery.unmatched_skus.append(item.sku)
+            log.warning("Order #%s: line SKU %r matches no variation; nothing granted", order.pk, item.sku)
+            continue
+        grants += [DownloadGrant(order=order, order_item=item, file=f) for f in availability.files_for(variation)]
+    DownloadGrant.objects.bulk_create(grants, ignore_conflicts=True)
+    if delivery.unmatched_skus:
+        delivery.save(update_fields=["unmatched_skus"])
+    return delivery
+
+
+def grant_file_to_past_buyers(product_file):
+    """Give a newly added file to orders already paid for a variation that
+    now delivers it. Runs only with SHOP_GRANT_NEW_FILES_TO_PAST_BUYERS on:
+    by default a purchase delivers what it delivered when it was paid."""
+    variations = ProductVariation.objects.filter(product_id=product_file.product_id)
+    if not product_file.for_all_variations:
+        variations = variations.filter(files=product_file)
+    skus = list(variations.values_list("sku", flat=True))
+    items = OrderItem.objects.filter(
+        sku__in=skus,
+        order__site_id=product_file.product.site_id,
+        order__delivery__isnull=False,
+    )
+    grants = [DownloadGrant(order_id=item.order_id, order_item=item, file=product_file) for item in items]
+    DownloadGrant.objects.bulk_create(grants, ignore_conflicts=True)
+    return len(grants)

@@ -1,0 +1,64 @@
+"""The order-paid routine and the moves between order statuses."""
+import logging
+
+from cartridge.shop.models import Order
+from django.db import transaction
+from django.db.models import F
+
+from shop_ext.catalogue import availability
+from shop_ext.delivery.emails import send_files_email
+from shop_ext.delivery.grants import grant_files
+from shop_ext.models import OrderDelivery
+from shop_ext.orders import PAID_STATUSES, OrderStatus
+
+log = logging.getLogger(__name__)
+
+
+def mark_order_paid(order):
+    """The only way an order becomes paid. Safe to call again or from two
+    workers at once: one set of grants, one email.
+
+    Returns True if this call changed the order to paid.
+    """
+    with transaction.atomic():
+        # Lock the order row before reading it. A no-op UPDATE takes the row
+        # lock on PostgreSQL and the write lock on SQLite (where
+        # SELECT ... FOR UPDATE does nothing), so a second caller waits here.
+        Order.objects.filter(pk=order.pk).update(status=F("status"))
+        locked = Order.objects.get(pk=order.pk)
+        if locked.status in PAID_STATUSES:
+            order.status = locked.status
+            return False
+        variations = _line_variations(locked)
+        delivery = OrderDelivery.objects.filter(order=locked).first()
+        first_payment = delivery is None
+        if first_payment:
+            delivery = grant_files(locked, variations)
+        ships = any(not availability.is_digital_only(v) for v in variations.values())
+        locked.status = OrderStatus.PAID if ships or delivery.unmatched_skus else OrderStatus.COMPLETE
+        locked.save(update_fields=["status"])
+        if first_payment and locked.download_grants.exists():
+            transaction.on_commit(lambda: send_files_email(locked))
+    order.status = locked.status
+    log.info("Order #%s marked paid (status %s)", order.pk, locked.status)
+    return True
+
+
+def set_order_status(order, status):
+    """Move an order to ``status``; becoming paid goes through mark_order_paid.
+
+    Cancelled and refunded orders keep their grants, but the download rules
+    (shop_ext.delivery.access) refuse them until the order is paid again.
+    """
+    if status in PAID_STATUSES and order.status not in PAID_STATUSES:
+        mark_order_paid(order)
+        if status == OrderStatus.PAID:
+            return  # mark_order_paid chose Paid or, with nothing to ship, Complete
+    if order.status != status:
+        Order.objects.filter(pk=order.pk).update(status=status)
+        order.status = status
+
+
+def _line_variations(order):
+    skus = order.items.values_list("sku", flat=True)
+    return availability.variations_for_skus(skus, site_id=order.site_id)

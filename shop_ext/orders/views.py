@@ -1,0 +1,37 @@
+"""Cartridge's order pages (history, invoice) with each paid order's files."""
+from cartridge.shop import views as cartridge_views
+from django.http import Http404
+from django.template.response import TemplateResponse
+
+from shop_ext.access import order_decision
+from shop_ext.delivery.emails import download_lines
+
+
+def order_history(request):
+    """Cartridge's order history, with each paid order's files and limits."""
+    response = cartridge_views.order_history(request)
+    if isinstance(response, TemplateResponse):
+        for order in response.context_data["orders"].object_list:
+            attach_downloads(order, request.user)
+    return response
+
+
+def attach_downloads(order, user):
+    """Give an order (for a template) its download lines and overall state."""
+    order.download_lines = download_lines(order, user)
+    order.download_decision = order_decision(user, order)
+    # order_decision has loaded (and cached) the order's delivery, if any.
+    order.delivery_info = getattr(order, "delivery", None)
+
+
+def invoice(request, order_id):
+    """Cartridge's invoice (HTML or PDF), with links to the downloads."""
+    response = cartridge_views.invoice(request, order_id)
+    if isinstance(response, TemplateResponse):
+        attach_downloads(response.context_data["order"], request.user)
+    return response
+
+
+def no_such_order(request, *args):
+    """An order id out of any id column's range (see shop_ext.converters)."""
+    raise Http404("No such order.")
