@@ -2,10 +2,14 @@
 
 A buyer signs up, buys an ebook, the order is paid, the email arrives over
 SMTP and its link downloads the file through nginx (X-Accel-Redirect), with
-Django's worker never touching the bytes.
+Django's worker never touching the bytes. nginx's workers run as www-data,
+apart from the app, as deployed.
 """
+import grp
 import hashlib
+import pwd
 import re
+import stat
 import socket
 import subprocess
 import sys
@@ -46,6 +50,14 @@ def sha256_of_stream(response):
         digest.update(chunk)
         size += len(chunk)
     return digest.hexdigest(), size
+
+
+def sha256_of_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def attempts_used(stack, order_id):
@@ -124,13 +136,74 @@ def test_the_app_itself_answers_with_x_accel_redirect_and_no_body(stack, purchas
     cookie = "; ".join(f"{c.name}={c.value}" for c in purchase["session"].cookies)
     status, headers, body = raw_get(stack.gunicorn.port, path, {"Host": "127.0.0.1", "Cookie": cookie})
     assert status == 200
-    assert headers["x-accel-redirect"] == f"/protected/{name}"
+    file_path, _, query = headers["x-accel-redirect"].partition("?")
+    assert file_path == f"/protected/{name}"
+    assert query.startswith("attempt=")  # for nginx to hand back if it cannot send the file
     assert body == b""
     # The empty response says so (django-sendfile2 would announce the file's
     # size); nginx sends the real file's length (checked through nginx above).
     assert headers["content-length"] == "0"
-    assert headers["content-disposition"].startswith("attachment")
+    # nginx sets Content-Disposition from it (it would copy the app's onto its error page).
+    assert headers["x-download-disposition"].startswith("attachment")
+    assert "content-disposition" not in headers
     assert headers["x-content-type-options"] == "nosniff"
+
+
+def uid_of(pid):
+    return int(re.search(r"^Uid:\s+(\d+)", Path(f"/proc/{pid}/status").read_text(), re.M).group(1))
+
+
+def test_nginx_workers_run_as_www_data_apart_from_the_app(stack):
+    www_data = pwd.getpwnam("www-data").pw_uid
+    assert {uid_of(pid) for pid in stack.nginx.worker_pids} == {www_data}, (
+        "run the stack tests as root (as CI does), so nginx's workers can be www-data"
+    )
+    assert uid_of(stack.worker_pid) != www_data
+
+
+def test_order_zip_downloads_through_nginx_and_resumes(stack, purchase):
+    """The zip the app builds is readable by nginx's workers (group www-data,
+    0640), not only the files staff uploaded."""
+    order_id, session = purchase["order_id"], purchase["session"]
+    link = f"{stack.url}/account/orders/{order_id}/files/all.zip"
+    response = session.get(link, stream=True)
+    assert response.status_code == 200, response.text[:2000]
+    assert response.headers["Server"].startswith("nginx")
+    assert response.headers["Content-Type"] == "application/zip"
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    [zip_file] = (stack.private_root / "zips").glob(f"order-{order_id}/*.zip")
+    assert sha256_of_stream(response) == (sha256_of_file(zip_file), zip_file.stat().st_size)
+    info = zip_file.stat()
+    assert (stat.S_IMODE(info.st_mode), grp.getgrgid(info.st_gid).gr_name) == (0o640, "www-data")
+
+    before = attempts_used(stack, order_id)
+    response = session.get(link, headers={"Range": "bytes=0-99"})
+    assert response.status_code == 206
+    assert response.content == zip_file.read_bytes()[:100]
+    assert attempts_used(stack, order_id) == before
+
+
+def test_a_file_nginx_cannot_read_is_a_clear_page_and_uses_no_attempt(stack, purchase):
+    grant_id, name, _, _ = purchase["files"][0]
+    order_id = purchase["order_id"]
+    product_file = stack.private_root / name
+    before = attempts_used(stack, order_id)
+    product_file.chmod(0o600)  # owner root: nginx's workers (www-data) cannot read it
+    try:
+        response = purchase["session"].get(f"{stack.url}/account/orders/{order_id}/files/{grant_id}/")
+    finally:
+        product_file.chmod(0o640)
+    assert response.status_code == 503
+    assert "We could not send this file. No download attempt was used, and we have been told." in response.text
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "Content-Disposition" not in response.headers  # a page, not a download
+    assert attempts_used(stack, order_id) == before
+    [(outcome,)] = stack.sql(
+        "SELECT outcome FROM shop_ext_downloadattempt WHERE order_id = %s ORDER BY id DESC LIMIT 1", order_id,
+    )
+    assert outcome == "failed"
+    assert f'{name}" failed (13: Permission denied)' in stack.nginx.log.read_text()
+    assert "could not send" in stack.gunicorn.log.read_text()  # the error for staff, with the fix
 
 
 def raw_get(port, path, headers):
