@@ -38,6 +38,12 @@ NGINX = shutil.which("nginx") or next(
     (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
 )
 NGINX_MISSING = "nginx is not installed (Debian: apt-get install nginx-light)"
+# As deployed (docs/deploy.md): nginx's workers run as www-data, the app as
+# another user (here: root, who runs the stack), with the unit's umask;
+# the static, media and private roots are group www-data, mode 2750.
+NGINX_USER = "www-data"
+APP_UMASK = 0o027
+SHARED_WITH_NGINX_MODE = 0o2750
 # A server database to create the run's own database from (never used itself).
 ADMIN_DB_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 # Readiness waits only (never an assertion about speed).
@@ -148,10 +154,20 @@ def drop_database(admin_db_url, name):
 # ------------------------------------------------------------ nginx
 
 
+def share_with_nginx(directory):
+    """The app's directory that nginx's workers read: group www-data, mode
+    2750 (new files and directories inherit the group). As root only: the
+    caller is nginx's worker user otherwise."""
+    if os.geteuid() == 0:
+        shutil.chown(directory, group=NGINX_USER)
+        directory.chmod(SHARED_WITH_NGINX_MODE)
+
+
 def nginx_main_conf(tmp, site_conf, worker_connections=256, access_log=True):
     """A whole nginx.conf around the rendered site, writing only below tmp
     (``access_log`` False: none)."""
-    user = "user root root;\n" if os.geteuid() == 0 else ""
+    # Not root: nginx can't switch users, so its workers run as the caller.
+    user = f"user {NGINX_USER} {NGINX_USER};\n" if os.geteuid() == 0 else ""
     temp = "\n".join(
         f"    {kind}_temp_path {tmp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
@@ -210,12 +226,13 @@ class LocalStack:
                  nginx_worker_connections=256, nginx_access_log=True):
         self.own_tmp = tmp is None
         self.tmp = Path(tempfile.mkdtemp(prefix=f"{name}-")) if tmp is None else Path(tmp)
-        self.tmp.chmod(0o755)  # nginx workers (when run as root: as root) must read below it
+        self.tmp.chmod(0o755)  # nginx's workers must traverse it (so must its parents)
         self.static_root = self.tmp / "static"
         self.media_root = self.tmp / "media"
         self.private_root = self.tmp / "private"
         for d in (self.static_root, self.media_root, self.private_root):
             d.mkdir()
+            share_with_nginx(d)
         self.settings = settings
         self.admin_db_url = admin_db_url
         self.db_name = f"{name}_{os.getpid()}_{secrets.token_hex(3)}"
@@ -289,7 +306,7 @@ class LocalStack:
         """``manage.py *args`` in this stack's environment (a CompletedProcess)."""
         result = subprocess.run(
             [PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env or self.environ(settings),
-            capture_output=True, text=True,
+            capture_output=True, text=True, umask=APP_UMASK,
         )
         if check and result.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -318,6 +335,7 @@ class LocalStack:
             args += ["--access-logformat", access_log_format]
         process = subprocess.Popen(
             [*args, "project.wsgi"], cwd=BASE_DIR, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
+            umask=APP_UMASK,
         )
         server = Server(process, port, log, access_log)
         self.servers.append(server)

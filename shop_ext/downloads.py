@@ -3,6 +3,11 @@
 Django only decides; the bytes are sent by the web server through
 django-sendfile2 (X-Accel-Redirect with nginx), so the cost of a download
 in Django does not grow with the file's size.
+
+The attempt is counted before nginx opens the file. When nginx then cannot
+send it (unreadable or missing on its side), it tells the app
+(``download_failed``, reached through deploy/nginx.conf's error_page), which
+gives the attempt back.
 """
 import logging
 from datetime import timedelta
@@ -10,12 +15,16 @@ from datetime import timedelta
 from cartridge.shop.models import Order
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.db import transaction
 from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from django_sendfile import sendfile
 
 from .access import checks_as_staff, grant_decision, order_decision, owns
@@ -25,9 +34,18 @@ from .zips import order_zip
 
 log = logging.getLogger(__name__)
 
+# The token nginx hands back when it cannot send a file (see download_failed).
+FAILED_DELIVERY_SALT = "shop_ext.downloads.failed-delivery"
+# nginx reports a failure as soon as it opens the file, moments after the app
+# answered; a token older than this is not a report of that download.
+FAILED_DELIVERY_MAX_AGE = 5 * 60
+# Where the X-Accel-Redirect response names the download's file name, for
+# nginx's internal location to set as Content-Disposition (deploy/nginx.conf).
+DISPOSITION_FOR_NGINX = "X-Download-Disposition"
+
 
 def record(request, order, grant, outcome, reason=""):
-    DownloadAttempt.objects.create(
+    return DownloadAttempt.objects.create(
         order=order,
         grant=grant,
         user=request.user if request.user.is_authenticated else None,
@@ -89,7 +107,8 @@ def _deliver(request, order, grant, files, decision, path_of, filename, content_
         reason = "This file is temporarily unavailable. We have been told and will fix it; no attempt was used."
         return _refuse(request, order, grant, DownloadAttempt.FAILED, reason, 404)
     resumed = is_resume(request, order, grant)
-    if not (checks_as_staff(request.user, order) or resumed) and not use_attempt(order.delivery):
+    counted = not (checks_as_staff(request.user, order) or resumed)
+    if counted and not use_attempt(order.delivery):
         reason = "All download attempts for this order have been used."
         return _refuse(request, order, grant, DownloadAttempt.DENIED, reason, 403)
     response = sendfile(
@@ -97,11 +116,74 @@ def _deliver(request, order, grant, files, decision, path_of, filename, content_
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    attempt = record(request, order, grant, DownloadAttempt.RESUMED if resumed else DownloadAttempt.SERVED)
     if response.has_header("X-Accel-Redirect"):
         # The body comes from nginx, which sets its own length; ours is empty.
         del response["Content-Length"]
-    record(request, order, grant, DownloadAttempt.RESUMED if resumed else DownloadAttempt.SERVED)
+        _let_nginx_report_failure(response, attempt, counted)
     return response
+
+
+def _let_nginx_report_failure(response, attempt, counted):
+    """Hand nginx what it needs to tell ``download_failed`` that it could
+    not send the file. Clients never see X-Accel-* headers."""
+    token = signing.dumps({"attempt": attempt.pk, "counted": counted}, salt=FAILED_DELIVERY_SALT)
+    # nginx ignores the query string when it maps the URI to the file, and
+    # keeps it for its error_page; the token is URL-safe as it is.
+    response["X-Accel-Redirect"] += f"?attempt={token}"
+    # nginx copies the app's Content-Disposition onto whatever it answers,
+    # its error page too, which a browser would then save under the book's
+    # name; the internal location sets it from this header instead.
+    response[DISPOSITION_FOR_NGINX] = response["Content-Disposition"]
+    del response["Content-Disposition"]
+
+
+@csrf_exempt  # posted by nginx, not by a form: the signed token is the authority
+@require_POST
+@never_cache
+def download_failed(request):
+    """nginx could not send a file the app handed it (deploy/nginx.conf's
+    error_page posts the attempt's token here): give the attempt back, once,
+    tell staff what to fix, and tell the buyer."""
+    try:
+        report = signing.loads(
+            request.body.decode("ascii", "replace"), salt=FAILED_DELIVERY_SALT, max_age=FAILED_DELIVERY_MAX_AGE
+        )
+    except signing.BadSignature:  # forged or expired (SignatureExpired is a BadSignature)
+        raise Http404("No such download.")
+    attempt = _mark_failed_once(report["attempt"], report["counted"])
+    if attempt is None:  # reported already: a replay changes nothing
+        raise Http404("No such download.")
+    log.error(
+        "Order #%s: the web server could not send %s (download log entry %s; attempt given back: %s). "
+        "Most likely its worker (www-data) cannot read the file: the private root must be owned by the "
+        "app's user with group www-data and mode 2750, and the app run with UMask 0027; else the file is "
+        "missing on the web server's side (its alias or mount differs from SHOP_PRIVATE_ROOT). "
+        "See docs/deploy.md.",
+        attempt.order_id, attempt.grant.file.file.name if attempt.grant else "the order's zip",
+        attempt.pk, "yes" if report["counted"] else "none was used",
+    )
+    reason = "We could not send this file. No download attempt was used, and we have been told."
+    context = {"order": attempt.order, "reason": reason}
+    return TemplateResponse(request, "shop_ext/download_refused.html", context, status=503)
+
+
+def _mark_failed_once(attempt_id, counted):
+    """The log entry turned from served (or resumed) to failed, and its
+    attempt given back if it used one; None when it was not served or was
+    reported already. The conditional UPDATE lets only one report through."""
+    with transaction.atomic():
+        flipped = DownloadAttempt.objects.filter(
+            pk=attempt_id, outcome__in=(DownloadAttempt.SERVED, DownloadAttempt.RESUMED)
+        ).update(outcome=DownloadAttempt.FAILED, reason="The web server could not send the file.")
+        if not flipped:
+            return None
+        attempt = DownloadAttempt.objects.select_related("order", "grant__file").get(pk=attempt_id)
+        if counted:
+            OrderDelivery.objects.filter(order_id=attempt.order_id, attempts_used__gt=0).update(
+                attempts_used=F("attempts_used") - 1
+            )
+    return attempt
 
 
 @never_cache

@@ -220,7 +220,7 @@ class DownloadAttempt(models.Model):
         (SERVED, _("Served")),
         (RESUMED, _("Resumed (not counted)")),
         (DENIED, _("Denied")),
-        (FAILED, _("Failed: file missing")),
+        (FAILED, _("Failed (no attempt used)")),
     ]
 
     order = models.ForeignKey(

@@ -1,7 +1,17 @@
 import os
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+
+# Everything the app writes below SENDFILE_ROOT (product files, order zips)
+# must be readable by the web server's worker (nginx: www-data), which sends
+# it after X-Accel-Redirect, and by nobody else. The deployment gives the
+# private root group www-data and mode 2750 (docs/deploy.md): the setgid bit
+# makes new files and directories inherit that group, and these modes let
+# the group, and only the group, read them.
+PRIVATE_FILE_MODE = 0o640
+PRIVATE_DIR_MODE = 0o2750
 
 
 class PrivateStorage(FileSystemStorage):
@@ -10,6 +20,15 @@ class PrivateStorage(FileSystemStorage):
     The root is read on every use (not cached) so tests and deployments can
     point it elsewhere without re-importing the models.
     """
+
+    file_permissions_mode = PRIVATE_FILE_MODE
+
+    def _save(self, name, content):
+        # Not directory_permissions_mode: Django chmods each new directory,
+        # and a chmod by the app user (not in group www-data) clears the
+        # setgid bit, so files below it would get the app's group instead.
+        make_private_dirs(os.path.dirname(self.path(name)))
+        return super()._save(name, content)
 
     @property
     def base_location(self):
@@ -29,3 +48,17 @@ private_storage = PrivateStorage()
 def get_private_storage():
     """Callable for ``FileField(storage=...)`` so migrations refer to it by name."""
     return private_storage
+
+
+def make_private_dirs(directory):
+    """``mkdir -p`` below SENDFILE_ROOT with PRIVATE_DIR_MODE at every level.
+
+    mkdir narrows the mode by the umask (the unit's 0027 leaves it as is)
+    and takes the setgid bit from its parent. No chmod follows: the kernel
+    clears the setgid bit on a chmod by a user outside the directory's group.
+    """
+    directory = Path(directory)
+    if directory.is_dir():
+        return
+    make_private_dirs(directory.parent)
+    directory.mkdir(PRIVATE_DIR_MODE, exist_ok=True)

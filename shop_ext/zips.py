@@ -13,6 +13,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from .storage import PRIVATE_FILE_MODE, make_private_dirs
+
 # Formats that are compressed already: deflating them again costs CPU for nothing.
 _STORED_TYPES = {
     "application/zip", "application/epub+zip", "application/pdf", "application/gzip",
@@ -54,7 +56,7 @@ def order_zip(order, files):
     target = zip_path(order, files)
     if target.exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(target.parent)
     fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out, zipfile.ZipFile(out, "w", allowZip64=True) as archive:
@@ -63,6 +65,8 @@ def order_zip(order, files):
                     product_file.file.path, arcname=name,
                     compress_type=compression_for(product_file.content_type),
                 )
+        # mkstemp makes the file 0600: nginx's worker could not read it.
+        os.chmod(temporary, PRIVATE_FILE_MODE)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -177,18 +177,100 @@ def test_zip_holds_the_order_files_and_is_rebuilt_when_one_changes(client, paid_
     assert len(list(zips.glob("*.zip"))) == 1 and list(zips.glob("*.zip")) != first
 
 
-def test_nginx_backend_answers_with_x_accel_redirect_and_no_body(client, paid_order, settings):
+@pytest.fixture
+def nginx_backend(settings):
     settings.SENDFILE_BACKEND = "django_sendfile.backends.nginx"
     settings.SENDFILE_URL = "/protected"
     _get_sendfile.cache_clear()
-    try:
-        grant = epub_grant(paid_order)
-        response = client.get(file_url(paid_order, grant))
-        assert response.status_code == 200
-        assert response["X-Accel-Redirect"] == f"/protected/{grant.file.file.name}"
-        assert response.content == b""
-    finally:
-        _get_sendfile.cache_clear()
+    yield
+    _get_sendfile.cache_clear()
+
+
+def test_nginx_backend_answers_with_x_accel_redirect_and_no_body(client, paid_order, nginx_backend):
+    grant = epub_grant(paid_order)
+    response = client.get(file_url(paid_order, grant))
+    assert response.status_code == 200
+    path, _, query = response["X-Accel-Redirect"].partition("?")
+    assert path == f"/protected/{grant.file.file.name}"
+    assert query.startswith("attempt=")  # the token nginx hands back if it cannot send the file
+    # For nginx's internal location to set: it would copy a Content-Disposition onto its error page.
+    assert response["X-Download-Disposition"] == 'attachment; filename="almanac.epub"'
+    assert not response.has_header("Content-Disposition")
+    assert response.content == b""
+
+
+FAILED_URL = "/account/orders/download-failed/"
+
+
+def failure_token(response):
+    """The token the app hands nginx with the file, for reporting a failure."""
+    return response["X-Accel-Redirect"].partition("?attempt=")[2]
+
+
+def report_failure(client, token):
+    """What nginx's @download_failed sends: the token as a POST body."""
+    return client.post(FAILED_URL, data=token, content_type="text/plain")
+
+
+def outcomes(order):
+    return sorted(DownloadAttempt.objects.filter(order=order).values_list("outcome", flat=True))
+
+
+def test_a_download_nginx_cannot_send_gives_its_attempt_back_once(client, paid_order, nginx_backend, caplog):
+    token = failure_token(client.get(zip_url(paid_order)))
+    assert attempts_used(paid_order) == 1
+    response = report_failure(client, token)
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "We could not send this file. No download attempt was used, and we have been told." in page
+    assert not response.has_header("Content-Disposition")
+    assert attempts_used(paid_order) == 0
+    assert outcomes(paid_order) == ["failed"]
+    assert "the order's zip" in caplog.text and "group www-data and mode 2750" in caplog.text
+    assert token not in caplog.text
+    # A replay (nginx retried, or someone holds the token) changes nothing.
+    assert report_failure(client, token).status_code == 404
+    assert attempts_used(paid_order) == 0 and outcomes(paid_order) == ["failed"]
+
+
+def test_forged_or_expired_failure_reports_change_nothing(client, paid_order, nginx_backend, monkeypatch):
+    from django.core import signing
+
+    token = failure_token(client.get(file_url(paid_order, epub_grant(paid_order))))
+    attempt_id = DownloadAttempt.objects.get(order=paid_order).pk
+    forged = [
+        "",
+        token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+        signing.dumps({"attempt": attempt_id, "counted": True}, salt="another-salt"),
+        signing.dumps({"attempt": attempt_id, "counted": True}),
+    ]
+    now = signing.time.time()
+    monkeypatch.setattr(signing.time, "time", lambda: now - 6 * 60)
+    forged.append(signing.dumps({"attempt": attempt_id, "counted": True}, salt="shop_ext.downloads.failed-delivery"))
+    monkeypatch.undo()
+    for body_text in forged:
+        assert report_failure(client, body_text).status_code == 404
+    assert client.get(FAILED_URL).status_code == 405
+    assert attempts_used(paid_order) == 1 and outcomes(paid_order) == ["served"]
+
+
+def test_a_resumed_download_that_fails_gives_back_no_attempt(client, paid_order, nginx_backend):
+    url = file_url(paid_order, epub_grant(paid_order))
+    client.get(url)
+    resumed = client.get(url, HTTP_RANGE="bytes=100-")
+    assert outcomes(paid_order) == ["resumed", "served"]
+    assert report_failure(client, failure_token(resumed)).status_code == 503
+    assert attempts_used(paid_order) == 1  # the resume used none, so none comes back
+    assert outcomes(paid_order) == ["failed", "served"]
+
+
+def test_a_range_after_a_failed_download_is_no_resume(client, paid_order, nginx_backend):
+    url = file_url(paid_order, epub_grant(paid_order))
+    report_failure(client, failure_token(client.get(url)))
+    assert attempts_used(paid_order) == 0
+    client.get(url, HTTP_RANGE="bytes=100-")
+    assert attempts_used(paid_order) == 1
+    assert outcomes(paid_order) == ["failed", "served"]
 
 
 def test_private_files_are_not_under_media(client, paid_order, settings):

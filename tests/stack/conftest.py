@@ -3,7 +3,9 @@
 One session-wide deployment (deploy/local_stack.py): a fresh PostgreSQL
 database with the demo data, gunicorn with the production settings, nginx
 with deploy/nginx.conf rendered for temporary directories, and an SMTP sink
-(aiosmtpd, in this process). Everything listens on 127.0.0.1 on ports chosen
+(aiosmtpd, in this process). Run as root (as CI does), nginx's workers are
+www-data and the app root, so the app's files reach nginx only through the
+group and modes a real deployment has (docs/deploy.md). Everything listens on 127.0.0.1 on ports chosen
 at run time; every process started here is stopped here, by its PID,
 whatever happens.
 
@@ -54,14 +56,16 @@ class Stack(LocalStack):
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory):
+def stack():
     if NGINX is None:
         pytest.fail(
             "nginx is not installed: the stack tests need it "
             "(apt-get install nginx-light; .ci/run installs it)", pytrace=False,
         )
     admin_db_url = os.environ.get("STACK_POSTGRES_URL", ADMIN_DB_URL)
-    with Stack(tmp=tmp_path_factory.mktemp("stack"), admin_db_url=admin_db_url) as s:
+    # Its own directory below /tmp: nginx's workers (www-data) cannot
+    # traverse pytest's (/tmp/pytest-of-root is 0700).
+    with Stack(admin_db_url=admin_db_url) as s:
         s.manage("collectstatic", "--noinput", "-v0")
         s.manage("load_demo", "--force")
         s.gunicorn = s.start_gunicorn()

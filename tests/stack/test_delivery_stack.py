@@ -2,10 +2,14 @@
 
 A buyer signs up, buys an ebook, the order is paid, the email arrives over
 SMTP and its link downloads the file through nginx (X-Accel-Redirect), with
-Django's worker never touching the bytes.
+Django's worker never touching the bytes. nginx's workers run as www-data,
+apart from the app, as deployed.
 """
+import grp
 import hashlib
+import pwd
 import re
+import stat
 import socket
 import subprocess
 import sys
@@ -48,6 +52,14 @@ def sha256_of_stream(response):
     return digest.hexdigest(), size
 
 
+def sha256_of_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def attempts_used(stack, order_id):
     return stack.sql("SELECT attempts_used FROM shop_ext_orderdelivery WHERE order_id = %s", order_id)[0][0]
 
@@ -83,6 +95,8 @@ def purchase(stack):
         f"print(json.dumps(mark_order_paid(Order.objects.get(pk={order_id}))))"
     )
     email = stack.smtp.wait_for_message("Your files from")
+    # This module's tests download more often than a buyer's 10 attempts allow.
+    stack.sql("UPDATE shop_ext_orderdelivery SET max_attempts = 50 WHERE order_id = %s", order_id)
     files = stack.sql(
         "SELECT g.id, f.file, f.sha256, f.size FROM shop_ext_downloadgrant g "
         "JOIN shop_ext_productfile f ON f.id = g.file_id WHERE g.order_id = %s ORDER BY g.id", order_id,
@@ -124,13 +138,74 @@ def test_the_app_itself_answers_with_x_accel_redirect_and_no_body(stack, purchas
     cookie = "; ".join(f"{c.name}={c.value}" for c in purchase["session"].cookies)
     status, headers, body = raw_get(stack.gunicorn.port, path, {"Host": "127.0.0.1", "Cookie": cookie})
     assert status == 200
-    assert headers["x-accel-redirect"] == f"/protected/{name}"
+    file_path, _, query = headers["x-accel-redirect"].partition("?")
+    assert file_path == f"/protected/{name}"
+    assert query.startswith("attempt=")  # for nginx to hand back if it cannot send the file
     assert body == b""
     # The empty response says so (django-sendfile2 would announce the file's
     # size); nginx sends the real file's length (checked through nginx above).
     assert headers["content-length"] == "0"
-    assert headers["content-disposition"].startswith("attachment")
+    # nginx sets Content-Disposition from it (it would copy the app's onto its error page).
+    assert headers["x-download-disposition"].startswith("attachment")
+    assert "content-disposition" not in headers
     assert headers["x-content-type-options"] == "nosniff"
+
+
+def uid_of(pid):
+    return int(re.search(r"^Uid:\s+(\d+)", Path(f"/proc/{pid}/status").read_text(), re.M).group(1))
+
+
+def test_nginx_workers_run_as_www_data_apart_from_the_app(stack):
+    www_data = pwd.getpwnam("www-data").pw_uid
+    assert {uid_of(pid) for pid in stack.nginx.worker_pids} == {www_data}, (
+        "run the stack tests as root (as CI does), so nginx's workers can be www-data"
+    )
+    assert uid_of(stack.worker_pid) != www_data
+
+
+def test_order_zip_downloads_through_nginx_and_resumes(stack, purchase):
+    """The zip the app builds is readable by nginx's workers (group www-data,
+    0640), not only the files staff uploaded."""
+    order_id, session = purchase["order_id"], purchase["session"]
+    link = f"{stack.url}/account/orders/{order_id}/files/all.zip"
+    response = session.get(link, stream=True)
+    assert response.status_code == 200, response.text[:2000]
+    assert response.headers["Server"].startswith("nginx")
+    assert response.headers["Content-Type"] == "application/zip"
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    [zip_file] = (stack.private_root / "zips").glob(f"order-{order_id}/*.zip")
+    assert sha256_of_stream(response) == (sha256_of_file(zip_file), zip_file.stat().st_size)
+    info = zip_file.stat()
+    assert (stat.S_IMODE(info.st_mode), grp.getgrgid(info.st_gid).gr_name) == (0o640, "www-data")
+
+    before = attempts_used(stack, order_id)
+    response = session.get(link, headers={"Range": "bytes=0-99"})
+    assert response.status_code == 206
+    assert response.content == zip_file.read_bytes()[:100]
+    assert attempts_used(stack, order_id) == before
+
+
+def test_a_file_nginx_cannot_read_is_a_clear_page_and_uses_no_attempt(stack, purchase):
+    grant_id, name, _, _ = purchase["files"][0]
+    order_id = purchase["order_id"]
+    product_file = stack.private_root / name
+    before = attempts_used(stack, order_id)
+    product_file.chmod(0o600)  # owner root: nginx's workers (www-data) cannot read it
+    try:
+        response = purchase["session"].get(f"{stack.url}/account/orders/{order_id}/files/{grant_id}/")
+    finally:
+        product_file.chmod(0o640)
+    assert response.status_code == 503
+    assert "We could not send this file. No download attempt was used, and we have been told." in response.text
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "Content-Disposition" not in response.headers  # a page, not a download
+    assert attempts_used(stack, order_id) == before
+    [(outcome,)] = stack.sql(
+        "SELECT outcome FROM shop_ext_downloadattempt WHERE order_id = %s ORDER BY id DESC LIMIT 1", order_id,
+    )
+    assert outcome == "failed"
+    assert f'{name}" failed (13: Permission denied)' in stack.nginx.log.read_text()
+    assert "could not send" in stack.gunicorn.log.read_text()  # the error for staff, with the fix
 
 
 def raw_get(port, path, headers):
@@ -268,7 +343,31 @@ def test_check_delivery_passes_on_the_deployment(stack, purchase):
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "FAIL" not in result.stdout
-    assert result.stdout.count("PASS") >= 12
+    assert result.stdout.count("PASS") >= 15
+    assert "PASS  download the order's zip" in result.stdout
+    assert "PASS  Range: bytes=0-99 of /account/orders/" in result.stdout
+    assert "all.zip gives 206" in result.stdout
+
+
+def test_check_delivery_names_the_fix_when_nginx_cannot_read_the_zip(stack, purchase):
+    order_id = purchase["order_id"]
+    purchase["session"].get(f"{stack.url}/account/orders/{order_id}/files/all.zip").raise_for_status()
+    before = attempts_used(stack, order_id)
+    zips = list((stack.private_root / "zips").glob(f"order-{order_id}/*.zip"))
+    for zip_file in zips:
+        zip_file.chmod(0o600)  # as mkstemp left it before the app chmod'ed it
+    try:
+        result = check_delivery(stack, stack.url, purchase)
+    finally:
+        for zip_file in zips:
+            zip_file.chmod(0o640)
+    print(result.stdout)
+    assert result.returncode != 0
+    fails = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
+    assert len(fails) == 1 and "download the order's zip" in fails[0] and "status 503" in fails[0], result.stdout
+    assert ("fix: nginx's worker cannot read the zip: give the private root (SHOP_PRIVATE_ROOT) group www-data, "
+            "mode 2750, and the app UMask 0027 - see docs/deploy.md") in result.stdout
+    assert attempts_used(stack, order_id) == before + 1  # the single file; the refused zip used none
 
 
 def test_check_delivery_fails_without_the_internal_location(stack, purchase):

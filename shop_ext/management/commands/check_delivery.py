@@ -5,9 +5,11 @@
 
 Signs in through the site's login form, then checks that private files are
 reachable only through the download view and that the web server (nginx's
-X-Accel-Redirect or Apache's X-Sendfile) sends them, with the app's headers.
-The account must own a paid order with a file (or be staff, with --order and
---grant). A download by the order's owner uses one download attempt.
+X-Accel-Redirect or Apache's X-Sendfile) sends them, with the app's headers:
+one file and the order's zip (which the app writes itself), each whole and
+resumed with Range. The account must own a paid order with a file (or be
+staff, with --order and --grant). Downloads by the order's owner use two
+download attempts (none when nginx could not send the file).
 
 Prints PASS/FAIL per check with a one-line fix for each failure; exits
 non-zero when any check fails.
@@ -24,6 +26,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 DOWNLOAD_LINK = re.compile(r"/account/orders/(\d+)/files/(\d+)/")
 CHUNK = 1024 * 1024
+# The app's page when nginx could not read a file it was handed (shop_ext/downloads.py).
+NGINX_COULD_NOT_SEND = 503
+
+
+def unreadable_fix(what):
+    return (f"nginx's worker cannot read the {what}: give the private root (SHOP_PRIVATE_ROOT) group "
+            f"www-data, mode 2750, and the app UMask 0027 - see docs/deploy.md")
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -116,8 +125,10 @@ class Command(BaseCommand):
             )
         product_file = None if options["no_db"] else self.product_file(order_id, grant_id)
         self.check_private_paths(client, product_file)
-        download = self.check_download(client, order_id, grant_id, product_file)
-        self.check_range(client, order_id, grant_id, download)
+        file_path = f"/account/orders/{order_id}/files/{grant_id}/"
+        self.check_range(client, file_path, self.check_download(client, file_path, product_file))
+        zip_path = f"/account/orders/{order_id}/files/all.zip"
+        self.check_range(client, zip_path, self.check_zip(client, zip_path))
         self.check_public_files(client)
         if self.failures:
             raise CommandError(f"{self.failures} check(s) failed.")
@@ -195,13 +206,14 @@ class Command(BaseCommand):
                 if response.status < 400 else f"answer 404 (not {response.status}) for private paths",
             )
 
-    def check_download(self, client, order_id, grant_id, product_file):
-        path = f"/account/orders/{order_id}/files/{grant_id}/"
+    def check_download(self, client, path, product_file):
         response = client.request(path)
         size = response.header("Content-Length")
         location = response.header("Location")
         if (location and settings.LOGIN_URL in location) or response.status == 403:
             fix = "use the order's owner (or a staff account) with attempts left, and check --order/--grant"
+        elif response.status == NGINX_COULD_NOT_SEND:
+            fix = unreadable_fix("file")
         else:
             fix = (f"the app's X-Accel-Redirect reached the app again ({response.status}{' to ' + location if location else ''}): "
                    f"nginx has no `internal` location for {settings.SENDFILE_URL}/ (or SHOP_PRIVATE_URL differs); "
@@ -247,18 +259,39 @@ class Command(BaseCommand):
         )
         return response
 
-    def check_range(self, client, order_id, grant_id, download):
+    def check_zip(self, client, path):
+        """The order's zip: unlike product files, the app writes it itself."""
+        response = client.request(path)
+        if response.status == NGINX_COULD_NOT_SEND:
+            fix = unreadable_fix("zip")
+        elif response.status == 500:
+            fix = ("the app could not build the zip: its user must own SHOP_PRIVATE_ROOT (mode 2750) "
+                   "to write zips/ below it; the app's log says more")
+        else:
+            fix = "the zip is sent like the single file: see the download checks above"
+        ok = self.result(
+            response.status == 200 and response.body.startswith(b"PK\x03\x04")
+            and response.header("Content-Length") == str(response.length),
+            f"download the order's zip {path}",
+            f"status {response.status}, {response.length} bytes, {response.header('Content-Type')}", fix,
+        )
+        return response if ok else None
+
+    def check_range(self, client, path, download):
         if download is None or download.length < 100:
-            self.info("range check skipped: no full download of at least 100 bytes to compare with")
+            self.info(f"range check of {path} skipped: no full download of at least 100 bytes to compare with")
             return
-        path = f"/account/orders/{order_id}/files/{grant_id}/"
         response = client.request(path, headers={"Range": "bytes=0-99"})
+        if response.status == NGINX_COULD_NOT_SEND:
+            fix = unreadable_fix("file")
+        else:
+            fix = ("Range ignored: Django sent the file itself (simple backend?): set SHOP_SENDFILE_BACKEND to "
+                   "the web server's backend and serve through it")
         self.result(
             response.status == 206 and response.length == 100 and response.body == download.body[:100],
-            "Range: bytes=0-99 gives 206 with those 100 bytes",
+            f"Range: bytes=0-99 of {path} gives 206 with those 100 bytes",
             f"status {response.status}, {response.length} bytes, {response.header('Content-Range') or 'no Content-Range'}",
-            "Range ignored: Django sent the file itself (simple backend?): set SHOP_SENDFILE_BACKEND to "
-            "the web server's backend and serve through it",
+            fix,
         )
 
     def check_public_files(self, client):
