@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Zip of an order: build time and peak memory, first request vs a later one.
 
-shop_ext.zips.order_zip on an order whose files total 10 MB (and 1 GB with
+shop_ext.delivery.zips.order_zip on an order whose files total 10 MB (and 1 GB with
 --full), four files each, sparse, of a stored (already compressed) type. Each
 call runs in a fresh subprocess so its memory is its own: tracemalloc peak
 (Python allocations) and ru_maxrss (the whole process). Calls alternate
@@ -40,7 +40,7 @@ def child(root, total):
     from django.conf import settings
 
     settings.configure(SENDFILE_ROOT=root)
-    from shop_ext.zips import order_zip
+    from shop_ext.delivery.zips import order_zip
 
     files = []
     for n in range(FILES):

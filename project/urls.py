@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from mezzanine.accounts import views as mezzanine_accounts
 from mezzanine.core.views import direct_to_template
 
-from shop_ext import converters  # noqa: F401  (registers <shop_id:...>)
+from shop_ext.core import converters  # noqa: F401  (registers <shop_id:...>)
 from shop_ext.accounts import views as accounts_views
 from shop_ext.accounts.forms import PasswordResetForm
 from shop_ext.catalogue import views as catalogue_views

@@ -8,8 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from . import files
-from .storage import get_private_storage
+from shop_ext.core import files
+from shop_ext.core.storage import get_private_storage
 
 
 class Book(Product):

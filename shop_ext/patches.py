@@ -293,7 +293,7 @@ def _sign_in_lookup_without_500s():
     """``MezzanineBackend.authenticate`` uses ``User.objects.get`` on
     "username or email" (two accounts with one email: a 500 on sign-in) and
     trusts the uid of verification links (huge or overlong: a 500). See
-    shop_ext/auth_backends.py."""
+    shop_ext/accounts/backends.py."""
     from mezzanine.core.auth_backends import MezzanineBackend
 
     from shop_ext.accounts.backends import make_authenticate

@@ -246,7 +246,7 @@ def test_forged_or_expired_failure_reports_change_nothing(client, paid_order, ng
     ]
     now = signing.time.time()
     monkeypatch.setattr(signing.time, "time", lambda: now - 6 * 60)
-    forged.append(signing.dumps({"attempt": attempt_id, "counted": True}, salt="shop_ext.downloads.failed-delivery"))
+    forged.append(signing.dumps({"attempt": attempt_id, "counted": True}, salt="shop_ext.delivery.views.failed-delivery"))
     monkeypatch.undo()
     for body_text in forged:
         assert report_failure(client, body_text).status_code == 404

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 
-from shop_ext.storage import PRIVATE_FILE_MODE, make_private_dirs, private_storage
+from shop_ext.core.storage import PRIVATE_FILE_MODE, make_private_dirs, private_storage
 
 from .test_downloads import zip_url
 

@@ -180,7 +180,7 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# A friendly 429 page instead of axes' bare text (shop_ext/security.py).
+# A friendly 429 page instead of axes' bare text (shop_ext/accounts/axes.py).
 AXES_LOCKOUT_CALLABLE = "shop_ext.accounts.axes.lockout_response"
 AXES_USERNAME_CALLABLE = "shop_ext.accounts.axes.axes_username"
 

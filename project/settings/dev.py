@@ -2,7 +2,7 @@
 from mezzanine.utils.conf import set_dynamic_settings
 
 from .base import *  # noqa: F401,F403
-from .base import VAR_DIR
+from .base import INSTALLED_APPS, VAR_DIR
 from .environment import env_str
 
 DEBUG = True
@@ -11,5 +11,8 @@ SECRET_KEY = env_str("SECRET_KEY", "dev-only-not-secret")
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 # The demo takes payment at once, so a visitor can buy and then download.
 SHOP_HANDLER_PAYMENT = env_str("SHOP_HANDLER_PAYMENT", "shop_ext.payments.gateways.pay_instantly_for_demo")
+
+# The demo catalogue and its loader (make run; the browser and theme tests).
+INSTALLED_APPS = [*INSTALLED_APPS, "shop_demo"]
 
 set_dynamic_settings(globals())

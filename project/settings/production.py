@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from mezzanine.utils.conf import set_dynamic_settings
 
 from .base import *  # noqa: F401,F403
-from .base import ALLOWED_HOSTS, MEDIA_ROOT, SECRET_KEY, SENDFILE_ROOT, SHOP_SITE_URL, STATIC_ROOT, TEMPLATES
+from .base import ALLOWED_HOSTS, INSTALLED_APPS, MEDIA_ROOT, SECRET_KEY, SENDFILE_ROOT, SHOP_SITE_URL, STATIC_ROOT, TEMPLATES
 from .environment import env_flag, env_int, env_str, env_url
 
 if not SECRET_KEY or SECRET_KEY.startswith(("dev-", "test-")) or len(SECRET_KEY) < 50:
@@ -99,5 +99,9 @@ LOGGING = {
 
 if not _https_site and SECURE_SSL_REDIRECT:
     raise ImproperlyConfigured("Set SHOP_SITE_URL to the shop's public https:// address")
+
+# A trial deployment may load the demo catalogue (docs/deploy.md, section 6).
+if env_flag("SHOP_DEMO", False):
+    INSTALLED_APPS = [*INSTALLED_APPS, "shop_demo"]
 
 set_dynamic_settings(globals())

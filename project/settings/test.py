@@ -2,7 +2,7 @@
 from mezzanine.utils.conf import set_dynamic_settings
 
 from .base import *  # noqa: F401,F403
-from .base import DATABASES, VAR_DIR
+from .base import DATABASES, INSTALLED_APPS, VAR_DIR
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not shared-cache memory, so tests with threads can wait for
@@ -17,5 +17,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SHOP_SITE_URL = "https://shop.example.com"
 AXES_ENABLED = False
+
+# The demo catalogue and its loader (make run; the browser and theme tests).
+INSTALLED_APPS = [*INSTALLED_APPS, "shop_demo"]
 
 set_dynamic_settings(globals())

@@ -16,7 +16,7 @@ so ``authenticate`` below replaces its method (shop_ext.patches).
 from django.contrib.auth import get_user_model
 from django.utils.http import base36_to_int
 
-from shop_ext.converters import MAX_ID
+from shop_ext.core.converters import MAX_ID
 
 
 def find_user(login, **filters):

@@ -28,7 +28,7 @@ class CheckoutForm(DiscountRateLimitMixin, OrderForm):
 
 
 # ------------------------------------------------------------ cart page
-# Wired in project/urls.py through shop_ext/cart.py.
+# Wired in project/urls.py (the cart view's formset and discount form).
 
 
 class SafeCartItemForm(CartItemForm):

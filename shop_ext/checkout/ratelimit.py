@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
-from shop_ext.net import client_ip
+from shop_ext.core.net import client_ip
 
 log = logging.getLogger("shop_ext")
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from mezzanine.utils.email import send_mail_template
 
-from shop_ext.access import grant_decision
+from shop_ext.delivery.access import grant_decision
 from shop_ext.models import OrderDelivery
 
 log = logging.getLogger(__name__)

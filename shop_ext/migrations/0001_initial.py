@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import migrations, models
 import django.db.models.deletion
 import shop_ext.models
-import shop_ext.storage
+import shop_ext.core.storage
 
 
 class Migration(migrations.Migration):
@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
             name='ProductFile',
             fields=[
                 ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=255, storage=shop_ext.storage.get_private_storage, upload_to=shop_ext.models.product_file_path, verbose_name='File')),
+                ('file', models.FileField(max_length=255, storage=shop_ext.core.storage.get_private_storage, upload_to=shop_ext.models.product_file_path, verbose_name='File')),
                 ('title', models.CharField(blank=True, help_text="Shown to buyers; defaults to the uploaded file's name.", max_length=200, verbose_name='Title')),
                 ('for_all_variations', models.BooleanField(default=False, help_text='Tick for a file every buyer of this product gets (e.g. a bonus PDF).', verbose_name='Delivered by every variation')),
                 ('original_filename', models.CharField(editable=False, max_length=255, verbose_name='Original filename')),

@@ -3,7 +3,7 @@ from cartridge.shop import views as cartridge_views
 from django.http import Http404
 from django.template.response import TemplateResponse
 
-from shop_ext.access import order_decision
+from shop_ext.delivery.access import order_decision
 from shop_ext.delivery.emails import download_lines
 
 
@@ -33,5 +33,5 @@ def invoice(request, order_id):
 
 
 def no_such_order(request, *args):
-    """An order id out of any id column's range (see shop_ext.converters)."""
+    """An order id out of any id column's range (see shop_ext.core.converters)."""
     raise Http404("No such order.")

@@ -304,7 +304,7 @@ def test_editor_builds_a_category_and_adds_a_book(live_server, demo, page, new_p
     assert book.unit_price == Decimal("4.99")
 
     # The EPUB, delivered by the eBook variation only.
-    from shop_ext.demo_media import epub_bytes
+    from shop_demo.media import epub_bytes
 
     epub = epub_bytes("Night Trains of Europe", "Ines Marlow", "Sleeper routes.")
     page.locator("#files-group").get_by_text("Add another Product file").click()

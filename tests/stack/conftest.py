@@ -60,14 +60,14 @@ def stack():
     if NGINX is None:
         pytest.fail(
             "nginx is not installed: the stack tests need it "
-            "(apt-get install nginx-light; .ci/run installs it)", pytrace=False,
+            "(apt-get install nginx-light; make test installs it)", pytrace=False,
         )
     admin_db_url = os.environ.get("STACK_POSTGRES_URL", ADMIN_DB_URL)
     # Its own directory below /tmp: nginx's workers (www-data) cannot
     # traverse pytest's (/tmp/pytest-of-root is 0700).
     with Stack(admin_db_url=admin_db_url) as s:
         s.manage("collectstatic", "--noinput", "-v0")
-        s.manage("load_demo", "--force")
+        s.manage("load_demo", "--force", env=s.environ(SHOP_DEMO="true"))
         s.gunicorn = s.start_gunicorn()
         s.nginx = s.start_nginx(s.gunicorn)
         yield s

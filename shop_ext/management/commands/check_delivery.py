@@ -26,7 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 DOWNLOAD_LINK = re.compile(r"/account/orders/(\d+)/files/(\d+)/")
 CHUNK = 1024 * 1024
-# The app's page when nginx could not read a file it was handed (shop_ext/downloads.py).
+# The app's page when nginx could not read a file it was handed (shop_ext/delivery/views.py).
 NGINX_COULD_NOT_SEND = 503
 
 

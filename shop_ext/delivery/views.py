@@ -27,15 +27,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_sendfile import sendfile
 
-from .access import checks_as_staff, grant_decision, order_decision, owns
-from .models import DownloadAttempt, OrderDelivery
-from .net import client_ip
-from .zips import order_zip
+from shop_ext.delivery.access import checks_as_staff, grant_decision, order_decision, owns
+from shop_ext.models import DownloadAttempt, OrderDelivery
+from shop_ext.core.net import client_ip
+from shop_ext.delivery.zips import order_zip
 
 log = logging.getLogger(__name__)
 
 # The token nginx hands back when it cannot send a file (see download_failed).
-FAILED_DELIVERY_SALT = "shop_ext.downloads.failed-delivery"
+FAILED_DELIVERY_SALT = "shop_ext.delivery.views.failed-delivery"
 # nginx reports a failure as soon as it opens the file, moments after the app
 # answered; a token older than this is not a report of that download.
 FAILED_DELIVERY_MAX_AGE = 5 * 60

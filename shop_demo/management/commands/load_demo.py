@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from shop_ext import demo_media
+from shop_demo import media
 from shop_ext.models import Book, ProductFile
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo_catalogue.json"
@@ -131,7 +131,7 @@ class Command(BaseCommand):
         name = f"product/{slugify(spec['title'])}.png"
         if default_storage.exists(name):
             default_storage.delete(name)
-        default_storage.save(name, ContentFile(demo_media.cover_png(spec["title"], byline, spec["colour"])))
+        default_storage.save(name, ContentFile(media.cover_png(spec["title"], byline, spec["colour"])))
         ProductImage.objects.create(product=product, file=name, description=spec["title"])
         fields = {OPTION_FIELDS[label]: names for label, names in options.items() if names}
         product.variations.create_from_options(fields)
@@ -140,10 +140,10 @@ class Command(BaseCommand):
 
     def add_files(self, product, spec, byline, formats):
         makers = {
-            "epub": ("epub", lambda: demo_media.epub_bytes(spec["title"], byline, spec["content"])),
-            "pdf": ("pdf", lambda: demo_media.pdf_bytes(spec["title"], byline, spec["content"])),
-            "font": ("zip", lambda: demo_media.font_pack_bytes(spec["title"].split(" (")[0])),
-            "audio": ("wav", demo_media.rain_wav_bytes),
+            "epub": ("epub", lambda: media.epub_bytes(spec["title"], byline, spec["content"])),
+            "pdf": ("pdf", lambda: media.pdf_bytes(spec["title"], byline, spec["content"])),
+            "font": ("zip", lambda: media.font_pack_bytes(spec["title"].split(" (")[0])),
+            "audio": ("wav", media.rain_wav_bytes),
         }
         variations = product.variations.filter(option3__in=formats)
         for kind in spec.get("files", []):

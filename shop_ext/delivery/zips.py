@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .storage import PRIVATE_FILE_MODE, make_private_dirs
+from shop_ext.core.storage import PRIVATE_FILE_MODE, make_private_dirs
 
 # Formats that are compressed already: deflating them again costs CPU for nothing.
 _STORED_TYPES = {
