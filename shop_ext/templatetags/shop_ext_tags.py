@@ -1,9 +1,63 @@
+"""Template tags of the shop's domain. Listings must not cost a query per
+product, so the catalogue helpers work on a whole list at once."""
+from cartridge.shop.models import Product
 from django import template
 
-from shop_ext.models import DownloadGrant
+from shop_ext.catalogue import availability, listings
+from shop_ext.models import Book, DownloadGrant
 from shop_ext.orders import PAID_STATUSES
 
 register = template.Library()
+
+DEFAULT_BYLINE = "Paper & Pixel"
+
+
+def attach_bylines(products):
+    """Set ``product.byline`` (a Book's author, or the shop's name) on each
+    product, in one query for the whole list."""
+    products = list(products)
+    authors = dict(
+        Book.objects.filter(pk__in=[p.pk for p in products]).values_list("pk", "author")
+    )
+    for product in products:
+        product.byline = authors.get(product.pk) or DEFAULT_BYLINE
+        product.is_book = product.pk in authors
+    return products
+
+
+def attach_listing_details(products):
+    products = list(products)
+    listings.annotate(products)
+    return products
+
+
+@register.simple_tag(takes_context=True)
+def new_products(context, limit=8, books_only=False):
+    """``{% new_products 8 as products %}``: published, available products,
+    newest first, with ``byline`` and ``digital_summary`` set (four queries
+    whatever the limit). ``books_only=True`` leaves out gifts and downloads."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    products = Product.objects.published(for_user=user).filter(available=True)
+    if books_only:
+        products = products.filter(content_model=Book.get_content_model_name())
+    products = list(products.order_by("-date_added", "-id")[: int(limit)])
+    return attach_listing_details(attach_bylines(products))
+
+
+@register.simple_tag
+def with_bylines(products):
+    """``{% with_bylines products.object_list as listed %}`` for listings
+    built elsewhere (category pages, search results)."""
+    return attach_listing_details(attach_bylines(products))
+
+
+@register.simple_tag
+def line_kinds(lines):
+    """SKU -> "download", "both" or "ship" for anything with a ``sku`` (cart
+    or order lines, product variations); see shop_ext.catalogue.availability.line_kinds."""
+    return availability.line_kinds(availability.variations_for_skus([item.sku for item in lines]).values())
+
 
 
 @register.simple_tag
@@ -14,9 +68,7 @@ def download_note(order):
         if DownloadGrant.objects.filter(order=order).exists():
             return "Your files are ready: download them from your orders page."
         return ""
-    from shop_ext.catalogue.availability import files_for, variations_for_skus
-
-    variations = variations_for_skus(order.items.values_list("sku", flat=True), site_id=order.site_id)
-    if any(files_for(v).exists() for v in variations.values()):
+    variations = availability.variations_for_skus(order.items.values_list("sku", flat=True), site_id=order.site_id)
+    if any(availability.files_for(v).exists() for v in variations.values()):
         return "Your files will be ready to download from your account once payment arrives."
     return ""

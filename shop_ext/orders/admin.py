@@ -1,0 +1,159 @@
+"""Orders in the admin: every status change goes through the paid routine,
+and staff manage each order's downloads (log, limits, grants, email)."""
+from datetime import timedelta
+
+from cartridge.shop import admin as cartridge_admin
+from cartridge.shop.models import Order
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shop_ext.delivery.emails import send_files_email
+from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
+from shop_ext.orders import OrderStatus
+from shop_ext.orders.actions import set_order_status
+
+
+class OrderDeliveryInline(admin.StackedInline):
+    model = OrderDelivery
+    can_delete = False
+    max_num = 1
+    extra = 0
+    fields = (
+        ("paid_at", "expires_at"),
+        ("max_attempts", "attempts_used"),
+        ("email_sent_at", "email_error"),
+        "unmatched_skus",
+    )
+    readonly_fields = ("paid_at", "email_sent_at", "email_error", "unmatched_skus")
+    verbose_name_plural = _("Digital delivery")
+
+    def has_add_permission(self, request, obj=None):
+        return False  # created only by mark_order_paid
+
+
+class DownloadGrantInline(admin.TabularInline):
+    model = DownloadGrant
+    extra = 0
+    can_delete = False
+    fields = ("order_item", "file", "created_at", "revoked_at")
+    readonly_fields = ("order_item", "file", "created_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class DownloadAttemptInline(admin.TabularInline):
+    model = DownloadAttempt
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "user", "ip_address", "grant", "outcome", "reason", "user_agent")
+    readonly_fields = fields
+    verbose_name_plural = _("Download log")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _status_action(status, label):
+    def action(modeladmin, request, queryset):
+        for order in queryset:
+            set_order_status(order, status)
+        modeladmin.message_user(request, f"{queryset.count()} order(s) marked {label.lower()}.")
+
+    action.__name__ = f"mark_{label.lower()}"
+    action.short_description = _("Mark selected orders %s") % label.lower()
+    return action
+
+
+class OrderAdmin(cartridge_admin.OrderAdmin):
+    """Cartridge's order admin; every status change goes through
+    set_order_status, so becoming paid always runs mark_order_paid."""
+
+    inlines = cartridge_admin.OrderAdmin.inlines + (
+        OrderDeliveryInline, DownloadGrantInline, DownloadAttemptInline,
+    )
+    list_display = cartridge_admin.OrderAdmin.list_display + ("downloads",)
+    actions = [
+        _status_action(OrderStatus.PAID, "Paid"),
+        _status_action(OrderStatus.CANCELLED, "Cancelled"),
+        _status_action(OrderStatus.REFUNDED, "Refunded"),
+        "resend_files_email",
+        "reset_download_attempts",
+        "extend_download_expiry",
+        "revoke_downloads",
+        "restore_downloads",
+    ]
+
+    def save_model(self, request, obj, form, change):
+        new_status = obj.status
+        if change and "status" in form.changed_data:
+            obj.status = form.initial["status"]
+            super().save_model(request, obj, form, change)
+            set_order_status(obj, new_status)
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("Downloads"))
+    def downloads(self, obj):
+        delivery = getattr(obj, "delivery", None)
+        if delivery is None:
+            return "-"
+        used = f"{delivery.attempts_used}/{delivery.max_attempts or '∞'}"
+        mail = "email sent" if delivery.email_sent_at else ("EMAIL FAILED" if delivery.email_error else "email pending")
+        return f"{used} · {mail}"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("delivery")
+
+    @admin.action(description=_("Re-send the files email"))
+    def resend_files_email(self, request, queryset):
+        sent = sum(send_files_email(order) for order in queryset.filter(delivery__isnull=False))
+        self.message_user(request, f"Files email sent for {sent} order(s).")
+
+    @admin.action(description=_("Reset download attempts"))
+    def reset_download_attempts(self, request, queryset):
+        count = OrderDelivery.objects.filter(order__in=queryset).update(attempts_used=0)
+        self.message_user(request, f"Download attempts reset for {count} order(s).")
+
+    @admin.action(description=_("Extend downloads by %(days)s days") % {"days": 30})
+    def extend_download_expiry(self, request, queryset):
+        now = timezone.now()
+        deliveries = OrderDelivery.objects.filter(order__in=queryset)
+        for delivery in deliveries:
+            delivery.expires_at = max(delivery.expires_at or now, now) + timedelta(days=30)
+            delivery.save(update_fields=["expires_at"])
+        self.message_user(request, f"Downloads extended for {len(deliveries)} order(s).")
+
+    @admin.action(description=_("Revoke all downloads"))
+    def revoke_downloads(self, request, queryset):
+        count = DownloadGrant.objects.filter(order__in=queryset, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        self.message_user(request, f"{count} download grant(s) revoked.")
+
+    @admin.action(description=_("Restore revoked downloads"))
+    def restore_downloads(self, request, queryset):
+        count = DownloadGrant.objects.filter(order__in=queryset, revoked_at__isnull=False).update(
+            revoked_at=None
+        )
+        self.message_user(request, f"{count} download grant(s) restored.")
+
+
+@admin.register(DownloadAttempt)
+class DownloadAttemptAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "order", "user", "ip_address", "grant", "outcome", "reason")
+    list_filter = ("outcome", "created_at")
+    search_fields = ("order__id", "user__username", "user__email", "ip_address")
+    date_hierarchy = "created_at"
+    list_select_related = ("order", "user", "grant__file")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(Order)
+admin.site.register(Order, OrderAdmin)
