@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 LOCALE := .locale/en_US.UTF-8
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup test-packages demo clean bench
+.PHONY: run test lint setup test-packages demo clean bench
 
 # Debian packages: a venv for the app; nginx and Chromium, which the stack
 # and browser tests drive for real (installed when root, named otherwise).
@@ -24,6 +24,11 @@ run: setup demo
 
 test: setup test-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff's lint rules and formatting (pyproject.toml); `ruff format .` fixes the latter.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 setup: $(STAMP) $(LOCALE)
 
