@@ -6,6 +6,7 @@ Paperback; every 3rd also an eBook with a file (digital); every 10th has the
 Size option too (6 variations), every 20th three sizes (9 variations). The
 first product is all of these: the product page probe.
 """
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -55,13 +56,23 @@ def grow(total):
     products = []
     for i in range(start, total):
         price = Decimal(5 + i % 30) + Decimal("0.99")
-        products.append(Product(
-            title=f"Generated title {i:05d}", slug=f"generated-title-{i:05d}", site_id=1, status=2,
-            publish_date=now - timedelta(days=1), content=f"<p>Generated book number {i}.</p>",
-            description=f"Generated book number {i}.", gen_description=False,
-            content_model="product", available=True, unit_price=price, num_in_stock=1000,
-            sku=f"G{i:05d}",
-        ))
+        products.append(
+            Product(
+                title=f"Generated title {i:05d}",
+                slug=f"generated-title-{i:05d}",
+                site_id=1,
+                status=2,
+                publish_date=now - timedelta(days=1),
+                content=f"<p>Generated book number {i}.</p>",
+                description=f"Generated book number {i}.",
+                gen_description=False,
+                content_model="product",
+                available=True,
+                unit_price=price,
+                num_in_stock=1000,
+                sku=f"G{i:05d}",
+            )
+        )
     Product.objects.bulk_create(products, batch_size=1000)
     created = list(Product.objects.filter(slug__startswith="generated-title-").order_by("id")[start:])
     variations, files, file_links = [], [], []
@@ -69,22 +80,36 @@ def grow(total):
         i = int(product.slug.rsplit("-", 1)[1])
         combos, digital = _variants(i)
         for n, (size, fmt) in enumerate(combos):
-            variations.append(ProductVariation(
-                product=product, option1=size, option3=fmt, unit_price=product.unit_price,
-                sku=f"G{i:05d}-{n}", num_in_stock=None if fmt == "eBook" else 1000, default=n == 0,
-            ))
+            variations.append(
+                ProductVariation(
+                    product=product,
+                    option1=size,
+                    option3=fmt,
+                    unit_price=product.unit_price,
+                    sku=f"G{i:05d}-{n}",
+                    num_in_stock=None if fmt == "eBook" else 1000,
+                    default=n == 0,
+                )
+            )
         if digital:
-            files.append(ProductFile(
-                product=product, file=f"products/{product.pk}/generated.epub",
-                original_filename=f"title-{i:05d}.epub", size=2_000_000 + i,
-                content_type="application/epub+zip", sha256="0" * 64,
-            ))
+            files.append(
+                ProductFile(
+                    product=product,
+                    file=f"products/{product.pk}/generated.epub",
+                    original_filename=f"title-{i:05d}.epub",
+                    size=2_000_000 + i,
+                    content_type="application/epub+zip",
+                    sha256="0" * 64,
+                )
+            )
     ProductVariation.objects.bulk_create(variations, batch_size=2000)
     ProductFile.objects.bulk_create(files, batch_size=1000)
     file_of = {f.product_id: f.pk for f in ProductFile.objects.filter(product__in=created)}
     for v in ProductVariation.objects.filter(product__in=created, option3__in=["eBook", "Paperback + eBook"]):
         if v.product_id in file_of:
-            file_links.append(ProductFile.variations.through(productfile_id=file_of[v.product_id], productvariation_id=v.pk))
+            file_links.append(
+                ProductFile.variations.through(productfile_id=file_of[v.product_id], productvariation_id=v.pk)
+            )
     ProductFile.variations.through.objects.bulk_create(file_links, batch_size=2000)
     Product.categories.through.objects.bulk_create(
         [Product.categories.through(product_id=p.pk, category_id=chosen.pk) for p in created], batch_size=2000

@@ -18,9 +18,9 @@ Cartridge's default order handler (a no-op), alternating on fresh orders.
 
 Goal: ours >= 0.9 x stock throughput.
 """
+
 import re
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -39,16 +39,21 @@ MODES = {
 CLIENTS = 8
 WORKERS = 5
 BILLING = {
-    "billing_detail_first_name": "Dana", "billing_detail_last_name": "Reader",
-    "billing_detail_street": "1 Paper Lane", "billing_detail_city": "Bookham",
-    "billing_detail_state": "", "billing_detail_postcode": "BK1 2AB",
-    "billing_detail_country": "UK", "billing_detail_phone": "0123456789",
+    "billing_detail_first_name": "Dana",
+    "billing_detail_last_name": "Reader",
+    "billing_detail_street": "1 Paper Lane",
+    "billing_detail_city": "Bookham",
+    "billing_detail_state": "",
+    "billing_detail_postcode": "BK1 2AB",
+    "billing_detail_country": "UK",
+    "billing_detail_phone": "0123456789",
     "billing_detail_email": "dana@example.com",
 }
 DETAILS = {
     **BILLING,
     **{k.replace("billing_", "shipping_"): "" for k in BILLING if k != "billing_detail_email"},
-    "same_billing_shipping": "on", "discount_code": "BENCH10",
+    "same_billing_shipping": "on",
+    "discount_code": "BENCH10",
 }
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -59,7 +64,9 @@ class Failed(Exception):
 
 def expect(response, *statuses):
     if response.status_code not in statuses:
-        raise Failed(f"{response.request.method} {response.url}: {response.status_code}\n{response.text[:800]}")
+        raise Failed(
+            f"{response.request.method} {response.url}: {response.status_code}\n{response.text[:800]}"
+        )
     return response
 
 
@@ -68,7 +75,10 @@ def one_checkout(session, base, info):
     token = TOKEN.search(page.text).group(1)
     headers = {"Referer": base + "/"}
     post = lambda path, data: session.post(  # noqa: E731
-        base + path, data={**data, "csrfmiddlewaretoken": token}, headers=headers, allow_redirects=False,
+        base + path,
+        data={**data, "csrfmiddlewaretoken": token},
+        headers=headers,
+        allow_redirects=False,
     )
     expect(post(info["paperback"], {"option3": "Paperback", "quantity": 1, "add_cart": 1}), 302)
     expect(session.get(base + info["ebook"]), 200)
@@ -104,7 +114,9 @@ def run_round(base, sessions, info, per_client):
 
 def main():
     args = parser(
-        "checkout", __doc__, quick="2 rounds x 8 clients x 1 checkout; 20 paid orders",
+        "checkout",
+        __doc__,
+        quick="2 rounds x 8 clients x 1 checkout; 20 paid orders",
         default="4 rounds x 8 clients x 3 checkouts per side; 100 paid orders per side",
         full="8 rounds x 8 clients x 6 checkouts per side; 400 paid orders per side",
     ).parse_args()
@@ -115,14 +127,20 @@ def main():
     with Deployment("checkout") as d:
         info = d.task("bench.checkout_data:setup", clients=CLIENTS, sides=["ours", "stock"])
         servers = {
-            "ours": d.start_gunicorn(OURS, workers=WORKERS, SHOP_HANDLER_PAYMENT="shop_ext.payments.gateways.pay_instantly_for_demo"),
+            "ours": d.start_gunicorn(
+                OURS,
+                workers=WORKERS,
+                SHOP_PAYMENT_GATEWAY="shop_ext.payments.gateways.pay_instantly_for_demo",
+            ),
             "stock": d.start_gunicorn(STOCK, workers=WORKERS),
         }
         for side, server in servers.items():  # warm-up: every worker imports and connects
             run_round(server.url, info["sessions"][side], info, 1)
         for n in range(mode["rounds"]):
             for side, server in servers.items():
-                rate, completed, errs = run_round(server.url, info["sessions"][side], info, mode["per_client"])
+                rate, completed, errs = run_round(
+                    server.url, info["sessions"][side], info, mode["per_client"]
+                )
                 rates[side].append(rate)
                 done[side] += completed
                 errors[side] += errs
@@ -134,25 +152,56 @@ def main():
         if errors[side]:
             print(f"{side}: {len(errors[side])} failed checkouts, first:\n{errors[side][0]}")
     r = ratio(median(rates["ours"]), median(rates["stock"]))
-    rows = [["checkouts/s, 8 clients", median(rates["ours"]), median(rates["stock"]), r],
-            ["completed checkouts", done["ours"], done["stock"], None],
-            ["failed checkouts", len(errors["ours"]), len(errors["stock"]), None]]
+    rows = [
+        ["checkouts/s, 8 clients", median(rates["ours"]), median(rates["stock"]), r],
+        ["completed checkouts", done["ours"], done["stock"], None],
+        ["failed checkouts", len(errors["ours"]), len(errors["stock"]), None],
+    ]
     added = cost["median_ours_ms"] - cost["median_stock_ms"]
-    cost_rows = [["order paid (ms per order)", cost["median_ours_ms"], cost["median_stock_ms"],
-                  ratio(cost["median_ours_ms"], cost["median_stock_ms"]) if cost["median_stock_ms"] else None, added]]
+    cost_rows = [
+        [
+            "order paid (ms per order)",
+            cost["median_ours_ms"],
+            cost["median_stock_ms"],
+            ratio(cost["median_ours_ms"], cost["median_stock_ms"]) if cost["median_stock_ms"] else None,
+            added,
+        ]
+    ]
     tables = {
-        "Checkout throughput (median of rounds)": table(["measure", "ours", "stock", "ratio ours/stock"], rows),
+        "Checkout throughput (median of rounds)": table(
+            ["measure", "ours", "stock", "ratio ours/stock"], rows
+        ),
         "Order-paid routine, in-process (median)": table(
-            ["measure", "ours: mark_order_paid", "stock: default_order_handler", "ratio", "added ms per order"], cost_rows),
+            [
+                "measure",
+                "ours: mark_order_paid",
+                "stock: default_order_handler",
+                "ratio",
+                "added ms per order",
+            ],
+            cost_rows,
+        ),
     }
     goals = [
-        {"goal": "checkout throughput ours >= 0.9 x stock", "met": r is not None and r >= 0.9,
-         "observed": f"ratio {r:.2f}" if r else "no data"},
-        {"goal": "every checkout completed", "met": not errors["ours"] and not errors["stock"],
-         "observed": f"failed ours {len(errors['ours'])}, stock {len(errors['stock'])}"},
+        {
+            "goal": "checkout throughput ours >= 0.9 x stock",
+            "met": r is not None and r >= 0.9,
+            "observed": f"ratio {r:.2f}" if r else "no data",
+        },
+        {
+            "goal": "every checkout completed",
+            "met": not errors["ours"] and not errors["stock"],
+            "observed": f"failed ours {len(errors['ours'])}, stock {len(errors['stock'])}",
+        },
     ]
-    data = {"rates": rates, "completed": done, "paid_orders_during_run": paid_orders,
-            "emails_received": emails, "paid_cost": cost, "errors": {k: v[:3] for k, v in errors.items()}}
+    data = {
+        "rates": rates,
+        "completed": done,
+        "paid_orders_during_run": paid_orders,
+        "emails_received": emails,
+        "paid_cost": cost,
+        "errors": {k: v[:3] for k, v in errors.items()},
+    }
     write_results("checkout", args, tables, data, goals)
 
 

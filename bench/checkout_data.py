@@ -1,4 +1,5 @@
 """Data and in-process measurements for bench/checkout.py (run via bench.task)."""
+
 import time
 from decimal import Decimal
 from statistics import median
@@ -28,7 +29,7 @@ def _product(title, fmt, price, stock):
 def session_for(user):
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
-    session["_auth_user_backend"] = "mezzanine.core.auth_backends.MezzanineBackend"
+    session["_auth_user_backend"] = "shop_ext.accounts.backends.ShopBackend"
     session["_auth_user_hash"] = user.get_session_auth_hash()
     session.create()
     return session.session_key
@@ -40,8 +41,12 @@ def setup(clients, sides):
     paperback = _product("Bench paperback", "Paperback", "12.00", 10**6)
     ebook = _product("Bench ebook", "eBook", "7.00", None)
     product_file = ProductFile.objects.create(
-        product=ebook, file=f"products/{ebook.pk}/bench.epub", original_filename="bench.epub",
-        size=1_234_567, content_type="application/epub+zip", sha256="0" * 64,
+        product=ebook,
+        file=f"products/{ebook.pk}/bench.epub",
+        original_filename="bench.epub",
+        size=1_234_567,
+        content_type="application/epub+zip",
+        sha256="0" * 64,
     )
     product_file.variations.set(ebook.variations.all())
     DiscountCode.objects.create(title="Bench", code="BENCH10", active=True, discount_percent=Decimal(10))
@@ -52,26 +57,47 @@ def setup(clients, sides):
         for side in sides:
             sessions[side].append(session_for(user))
     return {
-        "paperback": paperback.get_absolute_url(), "ebook": ebook.get_absolute_url(), "sessions": sessions,
+        "paperback": paperback.get_absolute_url(),
+        "ebook": ebook.get_absolute_url(),
+        "sessions": sessions,
         "skus": [paperback.variations.get().sku, ebook.variations.get().sku],
     }
 
 
 def _unpaid_order(user, skus, n):
     order = Order.objects.create(
-        user_id=user.pk, site_id=1, status=1, billing_detail_first_name="Dana",
-        billing_detail_last_name="Reader", billing_detail_street="1 Paper Lane",
-        billing_detail_city="Bookham", billing_detail_postcode="BK1", billing_detail_country="UK",
-        billing_detail_phone="0123", billing_detail_email=f"{user.username}@example.com",
-        shipping_detail_first_name="Dana", shipping_detail_last_name="Reader",
-        shipping_detail_street="1 Paper Lane", shipping_detail_city="Bookham",
-        shipping_detail_postcode="BK1", shipping_detail_country="UK", shipping_detail_phone="0123",
-        item_total=Decimal("19.00"), total=Decimal("23.50"), shipping_total=Decimal("4.50"),
+        user_id=user.pk,
+        site_id=1,
+        status=1,
+        billing_detail_first_name="Dana",
+        billing_detail_last_name="Reader",
+        billing_detail_street="1 Paper Lane",
+        billing_detail_city="Bookham",
+        billing_detail_postcode="BK1",
+        billing_detail_country="UK",
+        billing_detail_phone="0123",
+        billing_detail_email=f"{user.username}@example.com",
+        shipping_detail_first_name="Dana",
+        shipping_detail_last_name="Reader",
+        shipping_detail_street="1 Paper Lane",
+        shipping_detail_city="Bookham",
+        shipping_detail_postcode="BK1",
+        shipping_detail_country="UK",
+        shipping_detail_phone="0123",
+        item_total=Decimal("19.00"),
+        total=Decimal("23.50"),
+        shipping_total=Decimal("4.50"),
         transaction_id=f"BENCH-{n}",
     )
     for sku in skus:
-        OrderItem.objects.create(order=order, sku=sku, description=sku, quantity=1,
-                                 unit_price=Decimal("9.50"), total_price=Decimal("9.50"))
+        OrderItem.objects.create(
+            order=order,
+            sku=sku,
+            description=sku,
+            quantity=1,
+            unit_price=Decimal("9.50"),
+            total_price=Decimal("9.50"),
+        )
     return order
 
 
@@ -93,5 +119,10 @@ def paid_cost(orders, skus):
             call(order)
             samples.append((time.perf_counter() - start) * 1000)
     paid = Order.objects.filter(transaction_id__startswith="BENCH-ours", delivery__isnull=False).count()
-    return {"ours_ms": ours, "stock_ms": stock, "median_ours_ms": median(ours),
-            "median_stock_ms": median(stock), "orders_paid": paid}
+    return {
+        "ours_ms": ours,
+        "stock_ms": stock,
+        "median_ours_ms": median(ours),
+        "median_stock_ms": median(stock),
+        "orders_paid": paid,
+    }

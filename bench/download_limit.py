@@ -9,8 +9,8 @@ exactly 5), denied (403), and the download log's "served" rows. Latency:
 median and p95 of the denials, next to those of the served requests (the
 two sides of the table, from the same rounds).
 """
+
 import http.client
-import os
 import sys
 import threading
 import time
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.stack import OURS, Deployment, median, p95, parser, ratio, table, write_results  # noqa: E402
+from bench.stack import OURS, Deployment, median, p95, parser, table, write_results  # noqa: E402
 
 MODES = {"quick": {"rounds": 2}, "default": {"rounds": 6}, "full": {"rounds": 20}}
 CONCURRENT = 50
@@ -39,8 +39,13 @@ def fetch(port, path, cookie, barrier):
 
 
 def main():
-    args = parser("download_limit", __doc__, quick="2 rounds of 50 requests", default="6 rounds of 50 requests",
-                  full="20 rounds of 50 requests").parse_args()
+    args = parser(
+        "download_limit",
+        __doc__,
+        quick="2 rounds of 50 requests",
+        default="6 rounds of 50 requests",
+        full="20 rounds of 50 requests",
+    ).parse_args()
     rounds = []
     served_ms, denied_ms = [], []
     with Deployment("limit") as d:
@@ -54,40 +59,89 @@ def main():
         nginx = d.start_nginx(gunicorn)
         url = f"/account/orders/{info['order']}/files/{info['grants']['file.bin']}/"
         for n in range(MODES[args.mode]["rounds"]):
-            d.sql("UPDATE shop_ext_orderdelivery SET max_attempts = %s, attempts_used = 0 WHERE order_id = %s",
-                  ATTEMPTS, info["order"])
+            d.sql(
+                "UPDATE shop_ext_orderdelivery SET max_attempts = %s, attempts_used = 0 WHERE order_id = %s",
+                ATTEMPTS,
+                info["order"],
+            )
             d.sql("DELETE FROM shop_ext_downloadattempt WHERE order_id = %s", info["order"])
             barrier = threading.Barrier(CONCURRENT)
             with ThreadPoolExecutor(CONCURRENT) as pool:
-                results = list(pool.map(lambda _: fetch(nginx.port, url, info["session"], barrier), range(CONCURRENT)))
+                results = list(
+                    pool.map(
+                        lambda _, barrier=barrier: fetch(nginx.port, url, info["session"], barrier),
+                        range(CONCURRENT),
+                    )
+                )
             served = [ms for status, ms in results if status == 200]
             denied = [ms for status, ms in results if status == 403]
             other = [status for status, _ in results if status not in (200, 403)]
-            logged = d.sql("SELECT count(*) FROM shop_ext_downloadattempt WHERE order_id = %s AND outcome = 'served'",
-                           info["order"])[0][0]
-            used = d.sql("SELECT attempts_used FROM shop_ext_orderdelivery WHERE order_id = %s", info["order"])[0][0]
-            rounds.append({"served": len(served), "denied": len(denied), "other": other, "logged_served": logged,
-                           "attempts_used": used})
+            logged = d.sql(
+                "SELECT count(*) FROM shop_ext_downloadattempt WHERE order_id = %s AND outcome = 'served'",
+                info["order"],
+            )[0][0]
+            used = d.sql(
+                "SELECT attempts_used FROM shop_ext_orderdelivery WHERE order_id = %s", info["order"]
+            )[0][0]
+            rounds.append(
+                {
+                    "served": len(served),
+                    "denied": len(denied),
+                    "other": other,
+                    "logged_served": logged,
+                    "attempts_used": used,
+                }
+            )
             served_ms += served
             denied_ms += denied
-            print(f"round {n + 1}: served {len(served)}, denied {len(denied)}, other {other}, "
-                  f"log {logged}, attempts_used {used}", flush=True)
+            print(
+                f"round {n + 1}: served {len(served)}, denied {len(denied)}, other {other}, "
+                f"log {logged}, attempts_used {used}",
+                flush=True,
+            )
     rows = [
-        ["served (200)", sum(r["served"] for r in rounds), min(r["served"] for r in rounds),
-         max(r["served"] for r in rounds), median(served_ms), p95(served_ms)],
-        ["denied (403)", sum(r["denied"] for r in rounds), min(r["denied"] for r in rounds),
-         max(r["denied"] for r in rounds), median(denied_ms), p95(denied_ms)],
+        [
+            "served (200)",
+            sum(r["served"] for r in rounds),
+            min(r["served"] for r in rounds),
+            max(r["served"] for r in rounds),
+            median(served_ms),
+            p95(served_ms),
+        ],
+        [
+            "denied (403)",
+            sum(r["denied"] for r in rounds),
+            min(r["denied"] for r in rounds),
+            max(r["denied"] for r in rounds),
+            median(denied_ms),
+            p95(denied_ms),
+        ],
     ]
-    exact = all(r["served"] == ATTEMPTS and r["logged_served"] == ATTEMPTS and r["attempts_used"] == ATTEMPTS
-                and not r["other"] for r in rounds)
-    goals = [{"goal": f"exactly {ATTEMPTS} served per round of {CONCURRENT}, log and counter agree", "met": exact,
-              "observed": ", ".join(str(r["served"]) for r in rounds)},
-             ]
+    exact = all(
+        r["served"] == ATTEMPTS
+        and r["logged_served"] == ATTEMPTS
+        and r["attempts_used"] == ATTEMPTS
+        and not r["other"]
+        for r in rounds
+    )
+    goals = [
+        {
+            "goal": f"exactly {ATTEMPTS} served per round of {CONCURRENT}, log and counter agree",
+            "met": exact,
+            "observed": ", ".join(str(r["served"]) for r in rounds),
+        },
+    ]
     headers = ["outcome", "total", "min per round", "max per round", "median ms", "p95 ms"]
-    write_results("download_limit", args,
-                  {f"Download limit: {CONCURRENT} concurrent requests, {ATTEMPTS} attempts left, "
-                   f"{len(rounds)} rounds": table(headers, rows)},
-                  {"rounds": rounds, "served_ms": served_ms, "denied_ms": denied_ms}, goals)
+    write_results(
+        "download_limit",
+        args,
+        {
+            f"Download limit: {CONCURRENT} concurrent requests, {ATTEMPTS} attempts left, "
+            f"{len(rounds)} rounds": table(headers, rows)
+        },
+        {"rounds": rounds, "served_ms": served_ms, "denied_ms": denied_ms},
+        goals,
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Profile one page in-process (bench.task helper): where the time and the queries go.
 
-    python -m bench.task bench.profile_page:run '{"url": "/all-titles/"}'
+python -m bench.task bench.profile_page:run '{"url": "/all-titles/"}'
 """
+
 import cProfile
 import io
 import pstats

@@ -2,6 +2,7 @@
 (every query the connection runs, from the first middleware to the last byte
 of the rendered response) and returns the count in ``X-Bench-Queries``.
 Works with DEBUG off (connection.execute_wrapper, not connection.queries)."""
+
 from django.db import connection
 
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Print the latest bench/results/*.json as Markdown (for docs/benchmarks.md)."""
+
 import json
 import sys
 from pathlib import Path
@@ -25,8 +26,10 @@ def main():
             print(f"- **{'met' if goal['met'] else 'MISSED'}**: {goal['goal']} ({goal['observed']})")
         print()
     if machine:
-        print(f"Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['ram_gb']} GB RAM, "
-              f"Python {machine['python']}, Linux {machine['kernel']}")
+        print(
+            f"Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['ram_gb']} GB RAM, "
+            f"Python {machine['python']}, Linux {machine['kernel']}"
+        )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ switched back in, for side-by-side benchmarks. Never used outside bench/.
 Data model, migrations and middleware stay the project's, so both sides read
 the same database.
 """
+
 from pathlib import Path
 
 import cartridge

@@ -6,13 +6,14 @@ baseline run side by side on the same data), gunicorn's access log with the
 request time (%(D)s), more nginx connections and no nginx access log, and
 ``task`` to run a helper inside the deployment's Django.
 """
+
 import argparse
 import json
 import os
 import platform
 import statistics
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from deploy.local_stack import ADMIN_DB_URL, BASE_DIR, PYTHON, LocalStack
@@ -48,18 +49,24 @@ class Deployment(LocalStack):
 
     def __init__(self, name, smtp=True):
         super().__init__(
-            f"bench_{name}", settings=OURS, smtp=smtp,
+            f"bench_{name}",
+            settings=OURS,
+            smtp=smtp,
             admin_db_url=os.environ.get("BENCH_POSTGRES_URL", ADMIN_DB_URL),
             extra_env={"ALLOWED_HOSTS": "127.0.0.1,localhost", "PYTHONPATH": str(BASE_DIR)},
-            nginx_worker_connections=512, nginx_access_log=False,
+            nginx_worker_connections=512,
+            nginx_access_log=False,
         )
 
     def task(self, function, settings=OURS, env=None, **kwargs):
         """Run ``bench.<module>:<function>(**kwargs)`` in this deployment's
         Django, in a subprocess; it returns a JSON value."""
         result = subprocess.run(
-            [PYTHON, "-m", "bench.task", function, json.dumps(kwargs)], cwd=BASE_DIR,
-            env=env or self.environ(settings), capture_output=True, text=True,
+            [PYTHON, "-m", "bench.task", function, json.dumps(kwargs)],
+            cwd=BASE_DIR,
+            env=env or self.environ(settings),
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             raise RuntimeError(f"{function} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
@@ -68,8 +75,12 @@ class Deployment(LocalStack):
     def start_gunicorn(self, settings=OURS, workers=1, name=None, **extra_env):
         name = name or settings.rsplit(".", 1)[-1]
         return super().start_gunicorn(
-            settings, workers, name=f"gunicorn-{name}", access_log_format=ACCESS_LOG_FORMAT,
-            GUNICORN_LOGLEVEL="warning", **extra_env,
+            settings,
+            workers,
+            name=f"gunicorn-{name}",
+            access_log_format=ACCESS_LOG_FORMAT,
+            GUNICORN_LOGLEVEL="warning",
+            **extra_env,
         )
 
 
@@ -105,8 +116,12 @@ def ratio(ours, baseline):
 
 def machine():
     model = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")), platform.processor() or "unknown",
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
     )
     mem_kb = proc_status_kb_meminfo()
     return {
@@ -136,12 +151,16 @@ def fmt(value, digits=2):
 def table(headers, rows):
     """A Markdown table (prints well in a terminal and pastes into docs)."""
     cells = [[fmt(c) for c in row] for row in rows]
-    widths = [max(len(str(h)), *(len(r[i]) for r in cells)) if cells else len(str(h)) for i, h in enumerate(headers)]
+    widths = [
+        max(len(str(h)), *(len(r[i]) for r in cells)) if cells else len(str(h)) for i, h in enumerate(headers)
+    ]
     lines = [
-        "| " + " | ".join(str(h).ljust(w) for h, w in zip(headers, widths)) + " |",
+        "| " + " | ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=False)) + " |",
         "|" + "|".join("-" * (w + 2) for w in widths) + "|",
     ]
-    lines += ["| " + " | ".join(c.rjust(w) for c, w in zip(row, widths)) + " |" for row in cells]
+    lines += [
+        "| " + " | ".join(c.rjust(w) for c, w in zip(row, widths, strict=False)) + " |" for row in cells
+    ]
     return "\n".join(lines)
 
 
@@ -149,7 +168,7 @@ def write_results(name, args, tables, data, goals):
     """Print the tables and goals; write bench/results/<name>.json."""
     out = {
         "benchmark": name,
-        "ran_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "mode": args.mode,
         "machine": machine(),
         "tables": tables,
@@ -172,11 +191,15 @@ def write_results(name, args, tables, data, goals):
 def parser(name, doc, quick, default, full):
     """--quick / (default) / --full, with what each mode runs in the help."""
     p = argparse.ArgumentParser(
-        prog=f"bench/{name}.py", description=doc, formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog=f"bench/{name}.py",
+        description=doc,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=f"modes:\n  --quick   {quick}\n  default   {default}\n  --full    {full}",
     )
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--quick", dest="mode", action="store_const", const="quick", help="smallest run (smoke)")
+    group.add_argument(
+        "--quick", dest="mode", action="store_const", const="quick", help="smallest run (smoke)"
+    )
     group.add_argument("--full", dest="mode", action="store_const", const="full", help="largest run")
     p.set_defaults(mode="default")
     return p

@@ -1,6 +1,7 @@
 """Bench-only app (bench/settings_stock.py): put Cartridge's own behaviour back
 where shop_ext.patches replaced it, so the baseline is stock
 Cartridge on our data. Listed after shop_ext, so its ready() runs last."""
+
 from django.apps import AppConfig
 
 
@@ -22,11 +23,8 @@ class StockCartridgeConfig(AppConfig):
     def ready(self):
         from cartridge.shop import checkout
         from cartridge.shop import page_processors as cartridge_processors
-        from cartridge.shop import views as cartridge_views
         from cartridge.shop.models import Order, ProductVariation
         from mezzanine.pages import page_processors
-
-        from shop_ext import patches
 
         # Category pages: Cartridge's processor only (ours registered by autodiscover).
         page_processors.autodiscover()
@@ -34,10 +32,10 @@ class StockCartridgeConfig(AppConfig):
         registered[:] = [e for e in registered if not e[0].__module__.startswith("shop_ext")]
         if not any(e[0] is cartridge_processors.category_processor for e in registered):
             registered.insert(0, (cartridge_processors.category_processor, True))
-        # Checkout: the configured payment handler unwrapped, Cartridge's
-        # complete(), update_stock() and receipt sending.
-        if getattr(cartridge_views.payment_handler, "_shop_ext_wrapped", False):
-            cartridge_views.payment_handler = patches.inner_payment_handler
+        # Checkout: Cartridge's payment handler (settings_stock), complete(),
+        # update_stock() and receipt sending.
         Order.complete = getattr(Order.complete, "__wrapped__", Order.complete)
         ProductVariation.update_stock = _stock_update_stock
-        checkout.send_order_email = getattr(checkout.send_order_email, "__wrapped__", checkout.send_order_email)
+        checkout.send_order_email = getattr(
+            checkout.send_order_email, "__wrapped__", checkout.send_order_email
+        )

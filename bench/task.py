@@ -2,6 +2,7 @@
 
 Prints the function's return value as JSON on the last line of stdout.
 """
+
 import importlib
 import json
 import sys

@@ -1,13 +1,15 @@
 """project.urls plus one bench-only view: Django streaming a private file
 itself (FileResponse), the "no X-Accel-Redirect" delivery baseline. Only
 bench/settings_*.py point here; production urls never have it."""
+
 from pathlib import Path
 
 from django.conf import settings
 from django.http import FileResponse, Http404
 from django.urls import path
 
-from project.urls import handler404, handler500, urlpatterns as project_urlpatterns  # noqa: F401
+from project.urls import handler404, handler500  # noqa: F401
+from project.urls import urlpatterns as project_urlpatterns
 
 
 def stream_file(request, name):

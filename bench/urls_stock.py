@@ -1,5 +1,6 @@
 """URLs of the stock-Cartridge baseline: Cartridge's own product, cart and
 checkout views (no wrappers of ours), Mezzanine's pages."""
+
 from cartridge.shop.views import order_history
 from django.contrib import admin
 from django.urls import include, path

@@ -9,6 +9,7 @@ call runs in a fresh subprocess so its memory is its own: tracemalloc peak
 reused). Goals: the later call reuses the zip (same file, not rebuilt) and
 memory does not grow with the size.
 """
+
 import json
 import os
 import resource
@@ -45,10 +46,15 @@ def child(root, total):
     files = []
     for n in range(FILES):
         path = Path(root) / "files" / f"part-{n}.epub"
-        files.append(SimpleNamespace(
-            pk=n + 1, sha256=f"{n:064d}", download_name=f"Part {n}.epub", content_type="application/epub+zip",
-            file=SimpleNamespace(path=str(path)),
-        ))
+        files.append(
+            SimpleNamespace(
+                pk=n + 1,
+                sha256=f"{n:064d}",
+                download_name=f"Part {n}.epub",
+                content_type="application/epub+zip",
+                file=SimpleNamespace(path=str(path)),
+            )
+        )
     order = SimpleNamespace(pk=1)
     tracemalloc.start()
     start = time.perf_counter()
@@ -56,16 +62,30 @@ def child(root, total):
     elapsed = time.perf_counter() - start
     _, peak = tracemalloc.get_traced_memory()
     stat = os.stat(target)
-    print(json.dumps({"s": elapsed, "tracemalloc_peak_kb": peak / 1024,
-                      "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                      "zip": str(target), "zip_size": stat.st_size, "zip_mtime_ns": stat.st_mtime_ns}))
+    print(
+        json.dumps(
+            {
+                "s": elapsed,
+                "tracemalloc_peak_kb": peak / 1024,
+                "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                "zip": str(target),
+                "zip_size": stat.st_size,
+                "zip_mtime_ns": stat.st_mtime_ns,
+            }
+        )
+    )
 
 
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "--child":
         return child(sys.argv[2], int(sys.argv[3]))
-    args = parser("zip_build", __doc__, quick="10 MB, 2 calls per side", default="10 MB and 200 MB, 3 calls per side",
-                  full="10 MB, 200 MB and 1 GB, 3 calls per side").parse_args()
+    args = parser(
+        "zip_build",
+        __doc__,
+        quick="10 MB, 2 calls per side",
+        default="10 MB and 200 MB, 3 calls per side",
+        full="10 MB, 200 MB and 1 GB, 3 calls per side",
+    ).parse_args()
     mode = MODES[args.mode]
     rows, data = [], []
     for label, total in mode["sizes"].items():
@@ -80,35 +100,67 @@ def main():
                 for side in ("first", "later"):
                     if side == "first":
                         shutil.rmtree(root / "zips", ignore_errors=True)
-                    out = subprocess.run([PYTHON, __file__, "--child", str(root), str(total)], cwd=BASE_DIR,
-                                         capture_output=True, text=True, check=True)
+                    out = subprocess.run(
+                        [PYTHON, __file__, "--child", str(root), str(total)],
+                        cwd=BASE_DIR,
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    )
                     samples[side].append(json.loads(out.stdout.strip().splitlines()[-1]))
         finally:
             shutil.rmtree(root, ignore_errors=True)
         reused = all(
-            later["zip_mtime_ns"] == first["zip_mtime_ns"] for first, later in zip(samples["first"], samples["later"])
+            later["zip_mtime_ns"] == first["zip_mtime_ns"]
+            for first, later in zip(samples["first"], samples["later"], strict=False)
         )
         for side in ("first", "later"):
             s = samples[side]
-            row = {"size": label, "side": side, "median_ms": median([x["s"] for x in s]) * 1000,
-                   "tracemalloc_peak_kb": max(x["tracemalloc_peak_kb"] for x in s),
-                   "maxrss_mb": max(x["maxrss_kb"] for x in s) / 1024, "zip_mb": s[0]["zip_size"] / MB}
+            row = {
+                "size": label,
+                "side": side,
+                "median_ms": median([x["s"] for x in s]) * 1000,
+                "tracemalloc_peak_kb": max(x["tracemalloc_peak_kb"] for x in s),
+                "maxrss_mb": max(x["maxrss_kb"] for x in s) / 1024,
+                "zip_mb": s[0]["zip_size"] / MB,
+            }
             data.append({**row, "reused": reused, "samples": s})
-            rows.append([label, side, row["median_ms"], row["tracemalloc_peak_kb"], row["maxrss_mb"], row["zip_mb"]])
+            rows.append(
+                [label, side, row["median_ms"], row["tracemalloc_peak_kb"], row["maxrss_mb"], row["zip_mb"]]
+            )
         first = next(r for r in data if r["size"] == label and r["side"] == "first")
         later = next(r for r in data if r["size"] == label and r["side"] == "later")
-        rows.append([label, "ratio later/first", ratio(later["median_ms"], first["median_ms"]), None, None, None])
-        print(f"{label}: first {first['median_ms']:.1f} ms, later {later['median_ms']:.2f} ms, reused {reused}", flush=True)
+        rows.append(
+            [label, "ratio later/first", ratio(later["median_ms"], first["median_ms"]), None, None, None]
+        )
+        print(
+            f"{label}: first {first['median_ms']:.1f} ms, later {later['median_ms']:.2f} ms, reused {reused}",
+            flush=True,
+        )
     firsts = [r for r in data if r["side"] == "first"]
     goals = [
-        {"goal": "a later request reuses the built zip", "met": all(r["reused"] for r in data),
-         "observed": "same file (mtime) on every later call" if all(r["reused"] for r in data) else "rebuilt"},
-        {"goal": "build memory flat in size (ru_maxrss within 10 MB)",
-         "met": max(r["maxrss_mb"] for r in firsts) - min(r["maxrss_mb"] for r in firsts) <= 10,
-         "observed": " -> ".join(f"{r['maxrss_mb']:.1f} MB" for r in firsts)},
+        {
+            "goal": "a later request reuses the built zip",
+            "met": all(r["reused"] for r in data),
+            "observed": "same file (mtime) on every later call"
+            if all(r["reused"] for r in data)
+            else "rebuilt",
+        },
+        {
+            "goal": "build memory flat in size (ru_maxrss within 10 MB)",
+            "met": max(r["maxrss_mb"] for r in firsts) - min(r["maxrss_mb"] for r in firsts) <= 10,
+            "observed": " -> ".join(f"{r['maxrss_mb']:.1f} MB" for r in firsts),
+        },
     ]
     headers = ["order total", "call", "median ms", "tracemalloc peak KB", "ru_maxrss MB", "zip MB"]
-    write_results("zip_build", args, {"Zip of an order: first (build) vs later (reuse)": table(headers, rows)}, data, goals)
+    write_results(
+        "zip_build",
+        args,
+        {"Zip of an order: first (build) vs later (reuse)": table(headers, rows)},
+        data,
+        goals,
+    )
+    return None
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ Values come from the environment so the same file serves the systemd unit
 Workers are synchronous: Django only decides, nginx sends the files
 (X-Accel-Redirect), so no request holds a worker for the length of a download.
 """
+
 import multiprocessing
 import os
 

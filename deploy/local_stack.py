@@ -14,6 +14,7 @@ Needs nginx (Debian: apt-get install nginx-light), gunicorn next to this
 Python, and a PostgreSQL server to create the database on (``admin_db_url``,
 only used to create and drop the run's own database).
 """
+
 import os
 import secrets
 import shutil
@@ -141,7 +142,7 @@ def create_database(admin_db_url, name):
 
     with psycopg.connect(admin_db_url, autocommit=True) as conn:
         # template0 accepts no connections, so another session can't block the copy.
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')
+        conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'")
 
 
 def drop_database(admin_db_url, name):
@@ -172,12 +173,12 @@ def nginx_main_conf(tmp, site_conf, worker_connections=256, access_log=True):
         f"    {kind}_temp_path {tmp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     return f"""{user}worker_processes 1;
-error_log {tmp / 'error.log'};
+error_log {tmp / "error.log"};
 events {{ worker_connections {worker_connections}; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log {tmp / 'access.log' if access_log else 'off'};
+    access_log {tmp / "access.log" if access_log else "off"};
 {temp}
     sendfile on;
     include {site_conf};
@@ -197,9 +198,19 @@ def start_nginx(tmp, site_text, port, worker_connections=256, access_log=True):
     conf.write_text(nginx_main_conf(tmp, site, worker_connections, access_log))
     error_log = tmp / "error.log"
     process = subprocess.Popen(
-        [NGINX, "-p", str(tmp), "-c", str(conf), "-e", str(error_log),
-         "-g", f"daemon off; master_process on; pid {tmp / 'nginx.pid'};"],
-        stdout=open(tmp / "stdout.log", "wb"), stderr=subprocess.STDOUT,
+        [
+            NGINX,
+            "-p",
+            str(tmp),
+            "-c",
+            str(conf),
+            "-e",
+            str(error_log),
+            "-g",
+            f"daemon off; master_process on; pid {tmp / 'nginx.pid'};",
+        ],
+        stdout=open(tmp / "stdout.log", "wb"),
+        stderr=subprocess.STDOUT,
     )
     try:
         wait_for_port(port, process, error_log)
@@ -221,9 +232,17 @@ class LocalStack:
     environment; ``smtp`` False: no sink, email to dummy://.
     """
 
-    def __init__(self, name="shop_stack", tmp=None, settings="project.settings.production",
-                 admin_db_url=ADMIN_DB_URL, smtp=True, extra_env=None,
-                 nginx_worker_connections=256, nginx_access_log=True):
+    def __init__(
+        self,
+        name="shop_stack",
+        tmp=None,
+        settings="project.settings.production",
+        admin_db_url=ADMIN_DB_URL,
+        smtp=True,
+        extra_env=None,
+        nginx_worker_connections=256,
+        nginx_access_log=True,
+    ):
         self.own_tmp = tmp is None
         self.tmp = Path(tempfile.mkdtemp(prefix=f"{name}-")) if tmp is None else Path(tmp)
         self.tmp.chmod(0o755)  # nginx's workers must traverse it (so must its parents)
@@ -305,8 +324,12 @@ class LocalStack:
     def manage(self, *args, settings=None, env=None, check=True):
         """``manage.py *args`` in this stack's environment (a CompletedProcess)."""
         result = subprocess.run(
-            [PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env or self.environ(settings),
-            capture_output=True, text=True, umask=APP_UMASK,
+            [PYTHON, "manage.py", *args],
+            cwd=BASE_DIR,
+            env=env or self.environ(settings),
+            capture_output=True,
+            text=True,
+            umask=APP_UMASK,
         )
         if check and result.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -327,14 +350,22 @@ class LocalStack:
         log = self.tmp / f"{name}.log"
         access_log = self.tmp / f"{name}-access.log"
         env = self.environ(
-            settings, GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY=workers,
-            GUNICORN_MAX_REQUESTS=0, GUNICORN_ACCESSLOG=access_log, **extra_env,
+            settings,
+            GUNICORN_BIND=f"127.0.0.1:{port}",
+            WEB_CONCURRENCY=workers,
+            GUNICORN_MAX_REQUESTS=0,
+            GUNICORN_ACCESSLOG=access_log,
+            **extra_env,
         )
         args = [GUNICORN, "-c", str(GUNICORN_CONF)]
         if access_log_format:
             args += ["--access-logformat", access_log_format]
         process = subprocess.Popen(
-            [*args, "project.wsgi"], cwd=BASE_DIR, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
+            [*args, "project.wsgi"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=open(log, "wb"),
+            stderr=subprocess.STDOUT,
             umask=APP_UMASK,
         )
         server = Server(process, port, log, access_log)
@@ -344,22 +375,28 @@ class LocalStack:
 
     def site_conf(self, upstream, port, template=None):
         """``template`` (default deploy/nginx.conf) rendered for this stack."""
-        return render(template if template is not None else NGINX_SITE.read_text(), {
-            "listen": f"127.0.0.1:{port}",
-            "server_name": "127.0.0.1",
-            "upstream": f"127.0.0.1:{upstream.port}",
-            "static_root": self.static_root,
-            "media_root": self.media_root,
-            "private_root": self.private_root,
-        })
+        return render(
+            template if template is not None else NGINX_SITE.read_text(),
+            {
+                "listen": f"127.0.0.1:{port}",
+                "server_name": "127.0.0.1",
+                "upstream": f"127.0.0.1:{upstream.port}",
+                "static_root": self.static_root,
+                "media_root": self.media_root,
+                "private_root": self.private_root,
+            },
+        )
 
     def start_nginx(self, upstream, template=None, name="nginx", port=None):
         """nginx in front of the gunicorn ``upstream``, on ``site_port`` (the
         one SHOP_SITE_URL names) unless ``port`` is given."""
         port = port or self.site_port
         server = start_nginx(
-            self.tmp / name, self.site_conf(upstream, port, template), port,
-            self.nginx_worker_connections, self.nginx_access_log,
+            self.tmp / name,
+            self.site_conf(upstream, port, template),
+            port,
+            self.nginx_worker_connections,
+            self.nginx_access_log,
         )
         self.servers.append(server)
         return server

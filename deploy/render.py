@@ -8,6 +8,7 @@
 
 Refuses to leave a placeholder unfilled (or, from the command line, to fill one that is not there).
 """
+
 import re
 import sys
 

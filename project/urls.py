@@ -5,12 +5,12 @@ from django.urls import include, path, re_path
 from mezzanine.accounts import views as mezzanine_accounts
 from mezzanine.core.views import direct_to_template
 
-from shop_ext.core import converters  # noqa: F401  (registers <shop_id:...>)
 from shop_ext.accounts import views as accounts_views
 from shop_ext.accounts.forms import PasswordResetForm
 from shop_ext.catalogue import views as catalogue_views
 from shop_ext.checkout import views as checkout_views
 from shop_ext.checkout.forms import RateLimitedDiscountForm, SafeCartItemFormSet
+from shop_ext.core import converters  # noqa: F401  (registers <shop_id:...>)
 from shop_ext.orders import views as order_views
 
 admin.autodiscover()
@@ -47,6 +47,8 @@ urlpatterns = [
         {"form_class": PasswordResetForm},
         name="mezzanine_password_reset",
     ),
+    path("accounts/login/", accounts_views.login, name="login"),
+    path("accounts/signup/", accounts_views.signup, name="signup"),
     path("accounts/logout/", accounts_views.logout, name="logout"),
     path("", direct_to_template, {"template": "index.html"}, name="home"),
     # Mezzanine's catch-all for pages (categories) must stay last.

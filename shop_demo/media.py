@@ -1,5 +1,6 @@
 """Media for the demo shop, made here rather than downloaded: covers drawn
 with Pillow and small but real EPUB, PDF, font-pack and audio files."""
+
 import io
 import math
 import struct
@@ -48,7 +49,7 @@ def epub_bytes(title, author, body):
             "book.opf",
             '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" '
             'unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/">'
-            f"<dc:identifier id=\"id\">urn:demo:{zlib.crc32(title.encode())}</dc:identifier>"
+            f'<dc:identifier id="id">urn:demo:{zlib.crc32(title.encode())}</dc:identifier>'
             f"<dc:title>{title}</dc:title><dc:creator>{author}</dc:creator>"
             "<dc:language>en</dc:language></metadata><manifest>"
             '<item id="c1" href="chapter1.xhtml" media-type="application/xhtml+xml"/>'

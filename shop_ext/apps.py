@@ -7,7 +7,9 @@ class ShopExtConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self):
-        from shop_ext import patches
-        from shop_ext.delivery import receivers  # noqa: F401  (connects them)
+        # Importing the receivers connects them; the patches apply once.
+        from shop_ext import patches  # noqa: PLC0415 (needs the app registry)
+        from shop_ext.catalogue import receivers as catalogue_receivers  # noqa: F401, PLC0415
+        from shop_ext.delivery import receivers as delivery_receivers  # noqa: F401, PLC0415
 
         patches.apply()

@@ -38,9 +38,11 @@ def product_file_path(instance, filename):
 class ProductFileQuerySet(models.QuerySet):
     def for_variation(self, variation):
         """The one rule for "which files does this variation deliver"."""
-        return self.filter(product_id=variation.product_id).filter(
-            Q(for_all_variations=True) | Q(variations=variation)
-        ).distinct()
+        return (
+            self.filter(product_id=variation.product_id)
+            .filter(Q(for_all_variations=True) | Q(variations=variation))
+            .distinct()
+        )
 
 
 class ProductFile(models.Model):
@@ -53,15 +55,21 @@ class ProductFile(models.Model):
         _("File"), storage=get_private_storage, upload_to=product_file_path, max_length=255
     )
     title = models.CharField(
-        _("Title"), max_length=200, blank=True,
+        _("Title"),
+        max_length=200,
+        blank=True,
         help_text=_("Shown to buyers; defaults to the uploaded file's name."),
     )
     for_all_variations = models.BooleanField(
-        _("Delivered by every variation"), default=False,
+        _("Delivered by every variation"),
+        default=False,
         help_text=_("Tick for a file every buyer of this product gets (e.g. a bonus PDF)."),
     )
     variations = models.ManyToManyField(
-        ProductVariation, blank=True, related_name="files", verbose_name=_("Delivered by"),
+        ProductVariation,
+        blank=True,
+        related_name="files",
+        verbose_name=_("Delivered by"),
         help_text=_("The variations (e.g. eBook, Paperback + eBook) that deliver this file."),
     )
     original_filename = models.CharField(_("Original filename"), max_length=255, editable=False)
@@ -80,6 +88,13 @@ class ProductFile(models.Model):
     def __str__(self):
         return self.display_name
 
+    def save(self, *args, **kwargs):
+        # A new or replaced upload: record what it is before it is stored.
+        if self.file and not self.file._committed:
+            for field, value in files.describe(self.file).items():
+                setattr(self, field, value)
+        super().save(*args, **kwargs)
+
     def clean(self):
         upload = self.file
         if not upload or upload._committed:
@@ -91,13 +106,6 @@ class ProductFile(models.Model):
             raise ValidationError(
                 {"file": _("The file is larger than the limit of %(mb)s MB.") % {"mb": limit // 2**20}}
             )
-
-    def save(self, *args, **kwargs):
-        # A new or replaced upload: record what it is before it is stored.
-        if self.file and not self.file._committed:
-            for field, value in files.describe(self.file).items():
-                setattr(self, field, value)
-        super().save(*args, **kwargs)
 
     @property
     def display_name(self):
@@ -125,11 +133,15 @@ class DownloadPolicy(models.Model):
         Product, related_name="download_policy", on_delete=models.CASCADE, verbose_name=_("Product")
     )
     max_attempts = models.PositiveIntegerField(
-        _("Download attempts per order"), null=True, blank=True,
+        _("Download attempts per order"),
+        null=True,
+        blank=True,
         help_text=_("Empty: the site default."),
     )
     expiry_days = models.PositiveIntegerField(
-        _("Days to download after payment"), null=True, blank=True,
+        _("Days to download after payment"),
+        null=True,
+        blank=True,
         help_text=_("Empty: the site default."),
     )
 
@@ -151,12 +163,16 @@ class OrderDelivery(models.Model):
     paid_at = models.DateTimeField(_("Paid at"))
     expires_at = models.DateTimeField(_("Downloads expire"), null=True, blank=True)
     max_attempts = models.PositiveIntegerField(
-        _("Download attempts allowed"), null=True, blank=True,
+        _("Download attempts allowed"),
+        null=True,
+        blank=True,
         help_text=_("For the whole order; empty means no limit."),
     )
     attempts_used = models.PositiveIntegerField(_("Download attempts used"), default=0)
     unmatched_skus = models.JSONField(
-        _("Lines with no product"), default=list, blank=True,
+        _("Lines with no product"),
+        default=list,
+        blank=True,
         help_text=_("SKUs of lines that no longer match a variation when the order was paid."),
     )
     email_sent_at = models.DateTimeField(_("Files email sent"), null=True, blank=True)
@@ -187,7 +203,9 @@ class DownloadGrant(models.Model):
         Order, related_name="download_grants", on_delete=models.CASCADE, verbose_name=_("Order")
     )
     order_item = models.ForeignKey(
-        OrderItem, related_name="download_grants", on_delete=models.CASCADE,
+        OrderItem,
+        related_name="download_grants",
+        on_delete=models.CASCADE,
         verbose_name=_("Order line"),
     )
     # PROTECT: a file a paid order still needs cannot be deleted.
@@ -227,11 +245,19 @@ class DownloadAttempt(models.Model):
         Order, related_name="download_attempts", on_delete=models.CASCADE, verbose_name=_("Order")
     )
     grant = models.ForeignKey(
-        DownloadGrant, related_name="attempts", null=True, blank=True, on_delete=models.SET_NULL,
-        verbose_name=_("File"), help_text=_("Empty for the whole-order zip."),
+        DownloadGrant,
+        related_name="attempts",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("File"),
+        help_text=_("Empty for the whole-order zip."),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         verbose_name=_("User"),
     )
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)

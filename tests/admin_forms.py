@@ -2,7 +2,7 @@
 
 
 def _field_data(form, data):
-    for name, field in form.fields.items():
+    for name, _field in form.fields.items():
         value = form[name].value()
         key = form.add_prefix(name)
         if value is None or value is False:

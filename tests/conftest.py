@@ -35,9 +35,7 @@ def isolated_storage(settings, tmp_path):
 def make_book(title="The Lighthouse Keeper's Almanac", files=(("almanac.epub", EPUB), ("almanac.pdf", PDF))):
     """A Book in three formats; its files are delivered by the eBook and
     Paperback + eBook variations."""
-    book = factories.make_book(
-        THREE_FORMATS, title=title, stock={"Paperback": 10, "Paperback + eBook": 10}
-    )
+    book = factories.make_book(THREE_FORMATS, title=title, stock={"Paperback": 10, "Paperback + eBook": 10})
     for name, data in files:
         factories.add_file(book, "eBook", "Paperback + eBook", name=name, content=data)
     return book
@@ -61,7 +59,8 @@ def place_order(client, buyer):
         client.force_login(buyer)
         add_to_cart(client, product, quantity, option3=fmt)
         response = checkout(client, billing_detail_email=buyer.email)
-        assert response.status_code == 302 and response["Location"] == COMPLETE_URL
+        assert response.status_code == 302
+        assert response["Location"] == COMPLETE_URL
         return Order.objects.filter(user_id=buyer.id).latest("id")
 
     return place

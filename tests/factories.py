@@ -7,6 +7,7 @@ price them, pick the default one and copy its price onto the product.
 The factories below are the building blocks; each sets only what a row
 needs to be valid and visible to shoppers (published, available, priced).
 """
+
 from datetime import timedelta
 from decimal import Decimal
 

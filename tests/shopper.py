@@ -4,6 +4,7 @@ Each helper posts what the shop's own pages post, so the tests read as a
 shopper's journey: ``add_to_cart(client, book, option3="eBook")``,
 ``checkout(client)``.
 """
+
 from decimal import Decimal
 
 from django.test import Client
@@ -27,7 +28,9 @@ BILLING = {
 # The browser posts the (empty) shipping fields too; with the box ticked,
 # Cartridge copies the billing values into them.
 EMPTY_SHIPPING = {
-    name.replace("billing_detail", "shipping_detail"): "" for name in BILLING if name != "billing_detail_email"
+    name.replace("billing_detail", "shipping_detail"): ""
+    for name in BILLING
+    if name != "billing_detail_email"
 }
 SHIPPING_SAME_AS_BILLING = {**EMPTY_SHIPPING, "same_billing_shipping": "on"}
 
@@ -37,7 +40,7 @@ def quiet_client(user=None):
     signed in as ``user`` if given."""
     client = Client(raise_request_exception=False)
     if user is not None:
-        client.force_login(user, backend="mezzanine.core.auth_backends.MezzanineBackend")
+        client.force_login(user, backend="shop_ext.accounts.backends.ShopBackend")
     return client
 
 

@@ -1,5 +1,6 @@
 """Admin smoke tests: every shop page an editor opens renders for a
 superuser, with data in it."""
+
 import re
 from decimal import Decimal
 

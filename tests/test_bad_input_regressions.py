@@ -1,5 +1,6 @@
 """What the bad-input sweep (tests/test_bad_input_sweep.py) found, one
 focused test per fix."""
+
 import pytest
 
 from shop_ext.models import DownloadAttempt
@@ -9,7 +10,6 @@ from .shopper import quiet_client
 pytestmark = pytest.mark.django_db
 
 HUGE = "9223372036854775808"  # 2**63: SQLite's OverflowError
-
 
 
 def test_overlong_sign_in_name_with_axes_on_is_a_failed_sign_in(settings):
@@ -41,12 +41,14 @@ def test_ids_out_of_range_are_404_not_500(paid_order, buyer, url):
 def test_invoice_resend_still_works_for_the_owner(paid_order, buyer, mailoutbox):
     sent = len(mailoutbox)
     response = quiet_client(buyer).post(f"/shop/invoice/{paid_order.pk}/resend/")
-    assert response.status_code == 302 and len(mailoutbox) == sent + 1
+    assert response.status_code == 302
+    assert len(mailoutbox) == sent + 1
 
 
 def test_pdf_invoice_renders(client, paid_order):
     response = client.get(f"/shop/invoice/{paid_order.pk}/", {"format": "pdf"})
-    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
 
 
 @pytest.mark.parametrize("login", ["shared@example.com", "dana"])
@@ -115,3 +117,36 @@ def test_nul_in_user_agent_is_logged_without_it(paid_order, buyer):
     )
     assert response.status_code == 200
     assert DownloadAttempt.objects.get(order=paid_order).user_agent == "evilagent"
+
+
+@pytest.mark.parametrize("next_", ["0", "shop_cart", "javascript:alert(1)", "//evil.example.com/"])
+def test_sign_in_with_a_next_that_is_no_path_goes_home(django_user_model, next_):
+    """Mezzanine redirected to any relative ``next`` and Django looked a bare
+    word up as a URL name: a 500 right after a successful sign-in."""
+    django_user_model.objects.create_user("dana", "dana@example.com", "pw-dana-123")
+    client = quiet_client()
+    response = client.post("/accounts/login/", {"username": "dana", "password": "pw-dana-123", "next": next_})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert "_auth_user_id" in client.session
+
+    response = client.post("/accounts/logout/", {"next": next_})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_sign_in_with_a_path_as_next_goes_there(django_user_model):
+    django_user_model.objects.create_user("dana", "dana@example.com", "pw-dana-123")
+    response = quiet_client().post(
+        "/accounts/login/?next=/shop/cart/", {"username": "dana", "password": "pw-dana-123"}
+    )
+    assert response["Location"] == "/shop/cart/"
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/accounts/signup/"])
+def test_an_empty_post_to_an_account_form_says_what_is_missing(url):
+    """An empty POST was taken for a first visit: the page came back
+    without a word (found by the sweep)."""
+    response = quiet_client().post(url, {})
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()

@@ -18,6 +18,7 @@ cases per endpoint group is printed in the terminal summary ("bad-input
 sweep"). Examples are derandomized: the run is the same every time; set
 SWEEP_SCALE=10 (say) for a longer, still deterministic, run.
 """
+
 import os
 from contextlib import contextmanager
 from decimal import Decimal
@@ -169,16 +170,12 @@ def shop(db, book, paid_order, buyer, django_user_model):
     order and another user."""
     from .conftest import make_book
 
-    pamphlet = Product.objects.create(
-        title="Pamphlet", available=True, status=CONTENT_STATUS_PUBLISHED
-    )
+    pamphlet = Product.objects.create(title="Pamphlet", available=True, status=CONTENT_STATUS_PUBLISHED)
     pamphlet.variations.create(default=True, unit_price=Decimal("3.00"), num_in_stock=2)
     pamphlet.copy_default_variation()
     category = Category.objects.create(title="Everything", status=CONTENT_STATUS_PUBLISHED)
     category.products.set([book, pamphlet])
-    DiscountCode.objects.create(
-        title="Ten percent", code="TEN", active=True, discount_percent=Decimal("10")
-    )
+    DiscountCode.objects.create(title="Ten percent", code="TEN", active=True, discount_percent=Decimal("10"))
     other = django_user_model.objects.create_user("mallory", "mallory@example.com", "pw-mallory-1")
     # Two accounts with one email address (staff can make them in the admin).
     django_user_model.objects.create_user("dana2", "dana@example.com", "pw-dana2-123")
@@ -192,7 +189,6 @@ def shop(db, book, paid_order, buyer, django_user_model):
         "buyer": buyer,
         "other": other,
     }
-
 
 
 def snapshot(shop):
@@ -221,9 +217,9 @@ def check_invariants(shop, before):
         Q(quantity__lt=1) | Q(unit_price__lt=0) | Q(total_price__lt=0)
     ).exists(), "an order line with a bad quantity or price"
     new_orders = Order.objects.filter(id__gt=before["max_order_id"])
-    assert not new_orders.filter(
-        Q(billing_detail_first_name="") | Q(billing_detail_email="")
-    ).exists(), "an order without billing details"
+    assert not new_orders.filter(Q(billing_detail_first_name="") | Q(billing_detail_email="")).exists(), (
+        "an order without billing details"
+    )
     assert not ProductVariation.objects.filter(num_in_stock__lt=0).exists(), "negative stock"
     assert not Product.objects.filter(num_in_stock__lt=0).exists(), "negative product stock"
 
@@ -237,11 +233,17 @@ def check_invariants(shop, before):
 
     # Downloads: grants only for paid orders, consistent rows.
     assert not DownloadGrant.objects.filter(order__delivery__isnull=True).exists(), "grant of unpaid order"
-    assert not DownloadGrant.objects.exclude(order_item__order_id=F("order_id")).exists(), "grant/line mismatch"
-    assert not DownloadAttempt.objects.filter(grant__isnull=False).exclude(
-        grant__order_id=F("order_id")
-    ).exists(), "attempt logged against another order's grant"
-    assert not OrderDelivery.objects.filter(attempts_used__gt=F("max_attempts")).exists(), "attempts overshoot"
+    assert not DownloadGrant.objects.exclude(order_item__order_id=F("order_id")).exists(), (
+        "grant/line mismatch"
+    )
+    assert (
+        not DownloadAttempt.objects.filter(grant__isnull=False)
+        .exclude(grant__order_id=F("order_id"))
+        .exists()
+    ), "attempt logged against another order's grant"
+    assert not OrderDelivery.objects.filter(attempts_used__gt=F("max_attempts")).exists(), (
+        "attempts overshoot"
+    )
 
     # Carts: no junk lines (zero quantity, or a SKU that is not sold).
     skus = set(ProductVariation.objects.values_list("sku", flat=True))
@@ -328,9 +330,7 @@ def assert_explained(response):
         visible = text.split("<body", 1)[-1]
         assert len(visible.strip()) > 0, f"{response.status_code} with an empty page"
         return
-    assert explanations(response), (
-        f"refused without saying why: {response.status_code} {response.request}"
-    )
+    assert explanations(response), f"refused without saying why: {response.status_code} {response.request}"
 
 
 # ------------------------------------------------------------ add to cart
@@ -365,7 +365,7 @@ def test_add_to_cart(shop, which, option3, option1, quantity, sku, add_wishlist,
             if add_wishlist is MISSING:
                 assert response["Location"] == CART
                 assert after != before
-                for line_sku, line_quantity in after:
+                for _line_sku, line_quantity in after:
                     assert 1 <= line_quantity <= 999
         else:
             assert after == before
@@ -387,7 +387,9 @@ def cart_with_lines(shop):
 @given(
     total_forms=field(st.sampled_from(["2", "3", "0", "1"])),
     initial_forms=field(st.sampled_from(["2", "0", "3"])),
-    ids=st.lists(st.one_of(st.sampled_from(["own0", "own1", "other"]), JUNK, st.just(MISSING)), min_size=0, max_size=4),
+    ids=st.lists(
+        st.one_of(st.sampled_from(["own0", "own1", "other"]), JUNK, st.just(MISSING)), min_size=0, max_size=4
+    ),
     quantities=st.lists(field(st.sampled_from(["0", "1", "3"])), min_size=0, max_size=4),
     deletes=st.lists(field(st.sampled_from(["on", ""])), min_size=0, max_size=4),
     update_cart=field("Update cart"),
@@ -441,7 +443,9 @@ def test_cart_update(shop, total_forms, initial_forms, ids, quantities, deletes,
 
 
 @sweep(40)
-@given(code=field(st.sampled_from(["TEN", "ten", " TEN ", "NOPE"])), update_cart=st.sampled_from([MISSING, ""]))
+@given(
+    code=field(st.sampled_from(["TEN", "ten", " TEN ", "NOPE"])), update_cart=st.sampled_from([MISSING, ""])
+)
 def test_discount_code(shop, code, update_cart):
     with example_case(shop, "discount code"):
         client = cart_with_lines(shop)
@@ -498,7 +502,8 @@ def test_checkout(shop, cart, at_step, step, tampered):
             assert client.post(book.get_absolute_url(), {"option3": fmt, "quantity": 1}).status_code == 302
         if at_step == 2:
             first = client.post(CHECKOUT, valid_checkout(1))
-            assert first.status_code == 200 and first.context["step"] == 2
+            assert first.status_code == 200
+            assert first.context["step"] == 2
         data = valid_checkout(at_step)
         data["step"] = step
         for name, value in tampered.items():
@@ -558,7 +563,9 @@ def test_search(shop, q, type_, page):
 
 @sweep(40)
 @given(
-    sort=field(st.sampled_from(["-date_added", "unit_price", "-unit_price", "title", "-title", "-num_in_stock"])),
+    sort=field(
+        st.sampled_from(["-date_added", "unit_price", "-unit_price", "title", "-title", "-num_in_stock"])
+    ),
     page=field(st.sampled_from(["1", "2", "-1", "0"])),
     extra=st.dictionaries(st.sampled_from(["min", "max", "option3", "q", "sale"]), JUNK, max_size=2),
 )
@@ -600,8 +607,20 @@ ID = st.one_of(
 )
 RANGE = st.one_of(
     st.just(MISSING),
-    st.sampled_from(["bytes=0-", "bytes=0-9", "bytes=-1", "bytes=5-1", "bytes=0-0,1-1", "bytes=abc",
-                     "bytes=99999999999999999999-", "items=0-1", "bytes=", "bytes=-0"]),
+    st.sampled_from(
+        [
+            "bytes=0-",
+            "bytes=0-9",
+            "bytes=-1",
+            "bytes=5-1",
+            "bytes=0-0,1-1",
+            "bytes=abc",
+            "bytes=99999999999999999999-",
+            "items=0-1",
+            "bytes=",
+            "bytes=-0",
+        ]
+    ),
     JUNK.filter(lambda s: "\n" not in s and "\r" not in s),
 )
 
@@ -628,7 +647,9 @@ def _is(segment, real):
     range_header=RANGE,
     user_agent=st.one_of(st.just(MISSING), JUNK),
 )
-@example(who="owner", kind="file", order_id="real", grant_id="real", range_header=MISSING, user_agent="x\x00y")
+@example(
+    who="owner", kind="file", order_id="real", grant_id="real", range_header=MISSING, user_agent="x\x00y"
+)
 def test_download_urls(shop, admin_user, who, kind, order_id, grant_id, range_header, user_agent):
     with example_case(shop, "downloads"):
         user = {"owner": shop["buyer"], "other": shop["other"], "anonymous": None, "staff": admin_user}[who]
@@ -692,18 +713,23 @@ def test_invoice_urls(shop, order_id, fmt, who, resend):
 @given(
     username=field(st.sampled_from(["dana", "dana@example.com", "DANA"])),
     password=field(st.sampled_from([PASSWORD, "wrong"])),
-    next_=field(st.sampled_from(["/shop/cart/", "https://evil.example/", "//evil.example", "javascript:alert(1)"])),
+    next_=field(
+        st.sampled_from(["/shop/cart/", "https://evil.example/", "//evil.example", "javascript:alert(1)"])
+    ),
     axes=st.booleans(),
 )
 def test_login(shop, settings, username, password, next_, axes):
     settings.AXES_ENABLED = axes
     with example_case(shop, "login"):
         client = quiet_client()
-        response = no_5xx(client.post("/accounts/login/", post_data(username=username, password=password, next=next_)))
+        response = no_5xx(
+            client.post("/accounts/login/", post_data(username=username, password=password, next=next_))
+        )
         if response.status_code == 302:
             assert "_auth_user_id" in client.session
             location = response["Location"]
-            assert location.startswith("/") and not location.startswith("//"), location
+            assert location.startswith("/"), location
+            assert not location.startswith("//"), location
         else:
             assert "_auth_user_id" not in client.session
             assert_explained(response)
@@ -723,8 +749,12 @@ def test_signup(shop, django_user_model, username, email, password1, password2, 
         client = quiet_client()
         users = django_user_model.objects.count()
         data = post_data(
-            username=username, email=email, password1=password1, password2=password2,
-            first_name=first_name, last_name=last_name,
+            username=username,
+            email=email,
+            password1=password1,
+            password2=password2,
+            first_name=first_name,
+            last_name=last_name,
         )
         response = no_5xx(client.post("/accounts/signup/", data))
         if response.status_code == 302:
@@ -740,7 +770,9 @@ def test_password_reset(shop, mailoutbox, username):
     with example_case(shop, "password reset"):
         client = quiet_client()
         response = no_5xx(client.post("/accounts/password/reset/", post_data(username=username)))
-        if response.status_code == 302 or (response.status_code == 200 and not _errors_of(response.context.get("form"))):
+        if response.status_code == 302 or (
+            response.status_code == 200 and not _errors_of(response.context.get("form"))
+        ):
             pass  # sent (or Mezzanine's "check your email" page)
         else:
             assert_explained(response)
@@ -749,9 +781,14 @@ def test_password_reset(shop, mailoutbox, username):
 @sweep(30)
 @given(
     kind=st.sampled_from(["password/verify", "verify"]),
-    uidb36=st.one_of(st.sampled_from(["1", "2", "zzzzzzzzzzzz", "zzzzzzzzzzzzz", "zzzzzzzzzzzzzz", "-", "_"]),
-                     st.text("0123456789abcdefghijklmnopqrstuvwxyz-_", min_size=1, max_size=30)),
-    token=st.one_of(st.sampled_from(["set-password", "x", "-", "1-1"]), st.text("0123456789abcdef-_", min_size=1, max_size=60)),
+    uidb36=st.one_of(
+        st.sampled_from(["1", "2", "zzzzzzzzzzzz", "zzzzzzzzzzzzz", "zzzzzzzzzzzzzz", "-", "_"]),
+        st.text("0123456789abcdefghijklmnopqrstuvwxyz-_", min_size=1, max_size=30),
+    ),
+    token=st.one_of(
+        st.sampled_from(["set-password", "x", "-", "1-1"]),
+        st.text("0123456789abcdef-_", min_size=1, max_size=60),
+    ),
     axes=st.booleans(),
 )
 def test_account_links(shop, settings, kind, uidb36, token, axes):

@@ -1,5 +1,6 @@
 """The cart: adding from the product page, updating, removing, totals,
 sale prices, and the availability rules enforced on POST."""
+
 from datetime import timedelta
 from decimal import Decimal
 

@@ -1,14 +1,16 @@
-"""Fail loudly if the upstream behaviour our replacements rely on changes
-(shop_ext/patches.py, checkout_guard.py, forms.py, security.py).
+"""Fail loudly if the upstream behaviour our replacements and hooks rely on
+changes (shop_ext/patches.py; checkout.handlers, checkout.guard,
+checkout.forms, catalogue.receivers, accounts.backends, accounts.axes).
 If one of these fails after upgrading Cartridge/Mezzanine/axes, re-read the
 upstream code and the docstring of the matching replacement."""
+
 import inspect
 
 from cartridge.shop import checkout, forms, models, utils, views
 from mezzanine.accounts import forms as account_forms
 from mezzanine.accounts import views as account_views
 
-from shop_ext import patches
+from shop_ext.checkout.handlers import payment_handler
 
 
 def source(obj):
@@ -20,8 +22,9 @@ def params(func):
 
 
 def test_checkout_steps_order_setup_payment_complete_email():
-    """_take_stock_before_payment / _safe_order_email rely on this order and
-    on the module-level names the view looks up at call time."""
+    """checkout.handlers.payment_handler (stock before payment) and
+    _safe_order_email rely on this order and on the module-level names the
+    view looks up at call time."""
     src = source(views.checkout_steps)
     setup = src.index("order.setup(request)")
     pay = src.index("payment_handler(request, form, order)")
@@ -30,8 +33,7 @@ def test_checkout_steps_order_setup_payment_complete_email():
     email = src.index("checkout.send_order_email(request, order)")
     assert setup < pay < delete < complete < email
     assert "except checkout.CheckoutError" in src
-    assert getattr(views.payment_handler, "_shop_ext_wrapped", False)
-    assert patches.inner_payment_handler is not None
+    assert views.payment_handler is payment_handler  # SHOP_HANDLER_PAYMENT, read at import
     assert getattr(checkout.send_order_email, "_shop_ext_wrapped", False)
     assert params(views.checkout_steps) == ["request", "form_class", "extra_context"]
 
@@ -43,7 +45,8 @@ def test_checkout_step_is_read_from_post():
     assert 'request.POST.get("back") is not None' in src
     assert "request.cart.has_items()" in src
     assert 'request.session["order"]["step"] = step' in src
-    assert checkout.CHECKOUT_STEP_FIRST == 1 and checkout.CHECKOUT_STEP_LAST == 2
+    assert checkout.CHECKOUT_STEP_FIRST == 1
+    assert checkout.CHECKOUT_STEP_LAST == 2
 
 
 def test_order_complete_decrements_stock_through_update_stock():
@@ -77,22 +80,22 @@ def test_category_sale_no_longer_cascades():
     from django.db.models import SET_NULL
 
     field = models.Category._meta.get_field("sale")
-    assert field.null and field.remote_field.on_delete is SET_NULL
+    assert field.null
+    assert field.remote_field.on_delete is SET_NULL
 
 
 def test_cart_item_form_and_cart_view_contract():
     """SafeCartItemForm replaces clean_quantity; the cart view takes our
     formset and discount form classes."""
-    assert "ProductVariation.objects.get(sku=self.instance.sku)" in source(
-        forms.CartItemForm.clean_quantity
-    )
+    assert "ProductVariation.objects.get(sku=self.instance.sku)" in source(forms.CartItemForm.clean_quantity)
     assert params(views.cart)[:4] == ["request", "template", "cart_formset_class", "discount_form_class"]
     assert "cart_formset._errors = errors" in source(views.cart)
 
 
 def test_discount_forms_validate_in_clean_discount_code():
     src = source(forms.DiscountForm.clean_discount_code)
-    assert "self._request" in src and "DiscountCode.objects.get_valid" in src
+    assert "self._request" in src
+    assert "DiscountCode.objects.get_valid" in src
     assert issubclass(forms.OrderForm, forms.DiscountForm)
     assert "get_valid" in dir(models.DiscountCode.objects)
     assert "billship_handler(request, None)" in source(utils.recalculate_cart)
@@ -102,9 +105,7 @@ def test_mezzanine_account_forms_still_authenticate_without_request():
     """If Mezzanine starts passing the request, _account_forms_pass_the_request
     can go; if it stops calling the module-level ``authenticate``, the patch
     would silently do nothing."""
-    assert "authenticate(username=username, password=password)" in source(
-        account_forms.LoginForm.clean
-    )
+    assert "authenticate(username=username, password=password)" in source(account_forms.LoginForm.clean)
     assert "authenticate(" in source(account_forms.ProfileForm.save)
     assert "authenticate(uidb36=uidb36, token=token" in source(account_views.password_reset_verify)
     assert "authenticate(uidb36=uidb36, token=token" in source(account_views.signup_verify)

@@ -1,6 +1,7 @@
 """The catalogue as shoppers see it: category pages and their filters,
 product pages of the Book type, variations and the product's denormalized
 price after an admin save."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -124,9 +125,7 @@ def test_combined_filters_must_all_match(client, shelf):
 
 
 def test_filters_not_combined_match_any(client, shelf):
-    category = CategoryFactory(
-        options=[format_option("eBook")], price_max=Decimal("5.00"), combined=False
-    )
+    category = CategoryFactory(options=[format_option("eBook")], price_max=Decimal("5.00"), combined=False)
 
     assert listed(client, category) == {"Almanac", "Fonts"}
 
@@ -142,9 +141,7 @@ def test_combined_filters_and_hand_picked_products(client, shelf):
 
 
 def test_filters_not_combined_add_hand_picked_products(client, shelf):
-    category = CategoryFactory(
-        products=[shelf["Tote"]], options=[format_option("Download")], combined=False
-    )
+    category = CategoryFactory(products=[shelf["Tote"]], options=[format_option("Download")], combined=False)
 
     assert listed(client, category) == {"Tote", "Fonts"}
 
@@ -391,7 +388,11 @@ def test_admin_save_follows_a_change_of_default_variation(admin_client_, paper_b
 
     assert response.status_code == 302
     paper_book.refresh_from_db()
-    assert (paper_book.unit_price, paper_book.sale_price, paper_book.sku) == (Decimal("6.99"), Decimal("5.49"), ebook.sku)
+    assert (paper_book.unit_price, paper_book.sale_price, paper_book.sku) == (
+        Decimal("6.99"),
+        Decimal("5.49"),
+        ebook.sku,
+    )
     # The shop page now shows the eBook first, at its sale price.
     shop_page = admin_client_.get(paper_book.get_absolute_url())
     assert shop_page.context["variations"][0].pk == ebook.pk
@@ -432,7 +433,8 @@ def test_unused_colour_option_type_is_not_offered(client, book):
     response = client.get(book.get_absolute_url())
 
     fields = response.context["add_product_form"].fields
-    assert f"option{COLOUR}" not in fields and f"option{SIZE}" not in fields
+    assert f"option{COLOUR}" not in fields
+    assert f"option{SIZE}" not in fields
 
 
 def test_deleting_a_sale_keeps_the_category_page(client, shelf):
@@ -452,4 +454,5 @@ def test_price_filter_card_says_why_a_dearer_default_is_listed(client):
     under_ten = CategoryFactory(title="Under ten", price_max=Decimal("10.00"))
     page = client.get(under_ten.get_absolute_url()).content.decode()
     assert "Stars" in page
-    assert "$16.00" in page and "Other formats from $9.00" in page
+    assert "$16.00" in page
+    assert "Other formats from $9.00" in page

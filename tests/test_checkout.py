@@ -1,5 +1,6 @@
 """Checkout from cart to order: the two steps, the order it creates, the
 receipt, sign-in for downloads, and shipping for digital/mixed carts."""
+
 from decimal import Decimal
 
 import pytest
@@ -126,14 +127,17 @@ def test_confirmation_step_shows_totals_before_the_order_is_placed(client, tote)
 
     assert response.context["step"] == 2
     html = response.content.decode()
-    assert "$8.00" in html and "$4.50" in html and "$12.50" in html
+    assert "$8.00" in html
+    assert "$4.50" in html
+    assert "$12.50" in html
     assert Order.objects.count() == 0
 
 
 def test_checkout_with_an_empty_cart_places_no_order(client):
     response = checkout_step(client, 2, checkout_details())
 
-    assert response.status_code == 302 and response.url == "/shop/cart/"
+    assert response.status_code == 302
+    assert response.url == "/shop/cart/"
     assert Order.objects.count() == 0
     assert len(mail.outbox) == 0
 
@@ -266,7 +270,8 @@ def test_out_of_range_low_step_places_no_order(client, tote, step):
 
     response = checkout_step(client, step, checkout_details())
 
-    assert response.status_code == 302 and response.url == CHECKOUT_URL
+    assert response.status_code == 302
+    assert response.url == CHECKOUT_URL
     assert Order.objects.count() == 0
 
 

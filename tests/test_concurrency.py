@@ -3,6 +3,7 @@
 Each thread has its own database connection, so on PostgreSQL these run
 truly in parallel; on SQLite the database serialises them.
 """
+
 import threading
 
 import pytest

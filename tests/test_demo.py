@@ -1,5 +1,6 @@
 """The demo loader on a deployment (DEBUG off): only when asked, never with
 the demo accounts' public passwords unless asked for by name."""
+
 import pytest
 from cartridge.shop.models import Product
 from django.contrib.auth import get_user_model

@@ -1,5 +1,6 @@
 """Discount codes entered at checkout: each kind of reduction, the rules
 that refuse a code, product scope, and uses remaining."""
+
 from datetime import timedelta
 from decimal import Decimal
 

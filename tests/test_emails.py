@@ -1,4 +1,5 @@
 """Receipts and the files email: content, real SMTP, and mail failures."""
+
 import smtplib
 import socket
 
@@ -26,7 +27,8 @@ def test_receipt_for_unpaid_order_promises_files_after_payment(book, place_order
     order = place_order(book, "eBook")
     (receipt,) = mail.outbox
     assert "once payment arrives" in receipt.body
-    assert "/files/" not in receipt.body and "/files/" not in receipt.alternatives[0][0]
+    assert "/files/" not in receipt.body
+    assert "/files/" not in receipt.alternatives[0][0]
     assert str(order.pk) in receipt.subject or f"#{order.pk}" in receipt.body
 
 
@@ -35,7 +37,8 @@ def test_files_email_lists_each_file_with_size_and_absolute_link(paid_order):
     html = message.alternatives[0][0]
     for grant in DownloadGrant.objects.filter(order=paid_order).select_related("file"):
         link = f"https://shop.example.com/account/orders/{paid_order.pk}/files/{grant.pk}/"
-        assert link in message.body and link in html
+        assert link in message.body
+        assert link in html
         assert grant.file.download_name in message.body
     assert "1.0\xa0KB" in message.body or "1.0 KB" in message.body  # the EPUB's size
     assert "10 times" in message.body
@@ -50,7 +53,9 @@ def test_links_ignore_the_host_header(book, place_order, client, django_capture_
     assert "evil.example.net" not in mail.outbox[0].body
 
 
-def test_mail_failure_keeps_order_paid_and_can_be_resent(book, place_order, settings, django_capture_on_commit_callbacks, admin_user, caplog):
+def test_mail_failure_keeps_order_paid_and_can_be_resent(
+    book, place_order, settings, django_capture_on_commit_callbacks, admin_user, caplog
+):
     order = place_order(book, "eBook")
     settings.EMAIL_BACKEND = "tests.test_emails.RefusingBackend"
     with django_capture_on_commit_callbacks(execute=True):
@@ -71,7 +76,8 @@ def test_mail_failure_keeps_order_paid_and_can_be_resent(book, place_order, sett
     staff.post("/admin/shop/order/", {"action": "resend_files_email", "_selected_action": [order.pk]})
     assert len(mail.outbox) == 1
     delivery.refresh_from_db()
-    assert delivery.email_sent_at is not None and delivery.email_error == ""
+    assert delivery.email_sent_at is not None
+    assert delivery.email_error == ""
 
 
 @pytest.fixture
@@ -98,7 +104,9 @@ def smtp_sink():
         controller.stop()
 
 
-def test_files_email_over_real_smtp(book, place_order, settings, smtp_sink, django_capture_on_commit_callbacks):
+def test_files_email_over_real_smtp(
+    book, place_order, settings, smtp_sink, django_capture_on_commit_callbacks
+):
     handler, port = smtp_sink
     order = place_order(book, "eBook")
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -108,7 +116,8 @@ def test_files_email_over_real_smtp(book, place_order, settings, smtp_sink, djan
     (envelope,) = handler.messages
     assert envelope.rcpt_tos == ["dana@example.com"]
     text = envelope.content.decode()
-    assert "multipart/alternative" in text and "text/html" in text
+    assert "multipart/alternative" in text
+    assert "text/html" in text
     assert f"https://shop.example.com/account/orders/{order.pk}/files/all.zip" in text
     assert OrderDelivery.objects.get(order=order).email_sent_at is not None
 

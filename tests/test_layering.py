@@ -1,6 +1,7 @@
 """How the code may import itself (docs/architecture.md): shop_ext's feature
 packages import downwards only, nothing imports in a cycle, the product
 never imports the demo, and the theme holds no domain code."""
+
 import ast
 from pathlib import Path
 
@@ -75,7 +76,9 @@ def test_feature_packages_import_downwards_only(path):
             continue
         target = layer(name)
         assert target is not None, f"{me} imports the root module {name}, which is for wiring only"
-        assert target < my_layer, f"{me} (layer {my_layer}) imports {name} (layer {target}) above or beside it"
+        assert target < my_layer, (
+            f"{me} (layer {my_layer}) imports {name} (layer {target}) above or beside it"
+        )
 
 
 def test_the_enum_package_imports_nothing_of_ours():
@@ -86,7 +89,9 @@ def test_no_import_cycles():
     graph = {}
     for package in ("shop_ext", "shop_demo", "theme", "project"):
         for path in sources(package):
-            graph[module_name(path)] = {n for n in imports(path, top_level_only=True) if n in graph or ours(n)}
+            graph[module_name(path)] = {
+                n for n in imports(path, top_level_only=True) if n in graph or ours(n)
+            }
     state = {}
 
     def visit(name, trail):

@@ -1,4 +1,5 @@
 """Staff paths to paid, and the staff download tools, through the admin."""
+
 import pytest
 from cartridge.shop.models import Order
 from django.core import mail
@@ -33,39 +34,69 @@ def change_form_data(order, status):
         if field.name.startswith(("billing_detail", "shipping_detail"))
     }
     data.update(
-        additional_instructions="", shipping_total=order.shipping_total or "", shipping_type=order.shipping_type,
-        tax_total="", tax_type="", discount_total="", discount_code="", item_total=order.item_total,
-        total=order.total, status=status, transaction_id="",
+        additional_instructions="",
+        shipping_total=order.shipping_total or "",
+        shipping_type=order.shipping_type,
+        tax_total="",
+        tax_type="",
+        discount_total="",
+        discount_code="",
+        item_total=order.item_total,
+        total=order.total,
+        status=status,
+        transaction_id="",
     )
-    for prefix, count in (("items", order.items.count()), ("delivery", 0), ("download_grants", 0), ("download_attempts", 0)):
+    for prefix, count in (
+        ("items", order.items.count()),
+        ("delivery", 0),
+        ("download_grants", 0),
+        ("download_attempts", 0),
+    ):
         data[f"{prefix}-TOTAL_FORMS"] = count
         data[f"{prefix}-INITIAL_FORMS"] = count
     for i, item in enumerate(order.items.all()):
-        data.update({
-            f"items-{i}-id": item.pk, f"items-{i}-order": order.pk, f"items-{i}-sku": item.sku,
-            f"items-{i}-description": item.description, f"items-{i}-quantity": item.quantity,
-            f"items-{i}-unit_price": item.unit_price, f"items-{i}-total_price": item.total_price,
-        })
+        data.update(
+            {
+                f"items-{i}-id": item.pk,
+                f"items-{i}-order": order.pk,
+                f"items-{i}-sku": item.sku,
+                f"items-{i}-description": item.description,
+                f"items-{i}-quantity": item.quantity,
+                f"items-{i}-unit_price": item.unit_price,
+                f"items-{i}-total_price": item.total_price,
+            }
+        )
     return data
 
 
-def test_change_form_status_paid_runs_the_paid_routine(staff_client, unpaid_order, django_capture_on_commit_callbacks):
+def test_change_form_status_paid_runs_the_paid_routine(
+    staff_client, unpaid_order, django_capture_on_commit_callbacks
+):
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
             f"/admin/shop/order/{unpaid_order.pk}/change/", change_form_data(unpaid_order, OrderStatus.PAID)
         )
-    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    assert response.status_code == 302, (
+        response.context["adminform"].form.errors if response.context else response
+    )
     unpaid_order.refresh_from_db()
     assert unpaid_order.status == OrderStatus.PAID
     assert DownloadGrant.objects.filter(order=unpaid_order).count() == 2
-    assert [m.subject for m in mail.outbox] == [f"Your files from Paper & Pixel Books (order #{unpaid_order.pk})"]
+    assert [m.subject for m in mail.outbox] == [
+        f"Your files from Paper & Pixel Books (order #{unpaid_order.pk})"
+    ]
 
 
-def test_changelist_inline_status_edit_runs_the_paid_routine(staff_client, unpaid_order, django_capture_on_commit_callbacks):
+def test_changelist_inline_status_edit_runs_the_paid_routine(
+    staff_client, unpaid_order, django_capture_on_commit_callbacks
+):
     data = {
-        "form-TOTAL_FORMS": 1, "form-INITIAL_FORMS": 1, "form-0-id": unpaid_order.pk,
-        "form-0-status": OrderStatus.PAID, "_save": "Save",
+        "form-TOTAL_FORMS": 1,
+        "form-INITIAL_FORMS": 1,
+        "form-0-id": unpaid_order.pk,
+        "form-0-status": OrderStatus.PAID,
+        "_save": "Save",
     }
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post("/admin/shop/order/", data)
@@ -114,17 +145,23 @@ def test_order_page_shows_delivery_grants_and_log(staff_client, paid_order, clie
     response = staff_client.get(f"/admin/shop/order/{paid_order.pk}/change/")
     assert response.status_code == 200
     content = response.content.decode()
-    assert "Digital delivery" in content and "almanac.epub" in content and "test reason" in content
+    assert "Digital delivery" in content
+    assert "almanac.epub" in content
+    assert "test reason" in content
     assert staff_client.get("/admin/shop_ext/downloadattempt/?outcome__exact=denied").status_code == 200
 
 
-def test_unmatched_sku_is_reported_and_other_lines_granted(book, place_order, staff_client, django_capture_on_commit_callbacks, caplog):
+def test_unmatched_sku_is_reported_and_other_lines_granted(
+    book, place_order, staff_client, django_capture_on_commit_callbacks, caplog
+):
     other = make_book(title="Salt and Static")
     order = place_order(book, "eBook")
     item = order.items.get()
     item.sku = "GONE-123"
     item.save()
-    order.items.create(sku=other.variations.get(option3="eBook").sku, description="Salt", quantity=1, unit_price=5)
+    order.items.create(
+        sku=other.variations.get(option3="eBook").sku, description="Salt", quantity=1, unit_price=5
+    )
     with django_capture_on_commit_callbacks(execute=True):
         mark_order_paid(order)
     order.refresh_from_db()

@@ -24,9 +24,9 @@ def test_mark_paid_grants_files_and_sends_one_email(book, place_order, django_ca
         assert mark_order_paid(order) is True
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETE  # nothing to ship
-    assert sorted(DownloadGrant.objects.filter(order=order).values_list("file__original_filename", flat=True)) == [
-        "almanac.epub", "almanac.pdf"
-    ]
+    assert sorted(
+        DownloadGrant.objects.filter(order=order).values_list("file__original_filename", flat=True)
+    ) == ["almanac.epub", "almanac.pdf"]
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["dana@example.com"]
@@ -51,7 +51,9 @@ def test_bundle_stays_paid_for_shipping(book, place_order, django_capture_on_com
     assert DownloadGrant.objects.filter(order=order).count() == 2
 
 
-def test_paperback_only_order_gets_no_grants_and_no_email(book, place_order, django_capture_on_commit_callbacks):
+def test_paperback_only_order_gets_no_grants_and_no_email(
+    book, place_order, django_capture_on_commit_callbacks
+):
     order = place_order(book, "Paperback")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):

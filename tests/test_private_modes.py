@@ -1,5 +1,6 @@
 """What the app writes below the private root is readable by the web
 server's group (www-data in a deployment) and by nobody else."""
+
 import grp
 import os
 import shutil
@@ -61,10 +62,14 @@ def test_the_app_user_outside_group_www_data_keeps_files_in_that_group(settings)
             finally:
                 os._exit(status)
         assert os.waitpid(pid, 0)[1] == 0
-        created = [p for p in private_root.rglob("*")]
+        created = list(private_root.rglob("*"))
         assert {p.relative_to(private_root).as_posix() for p in created} == {
-            "products", "products/deep", "products/deep/er", "products/deep/er/book.epub",
-            "zips", "zips/order-1",
+            "products",
+            "products/deep",
+            "products/deep/er",
+            "products/deep/er/book.epub",
+            "zips",
+            "zips/order-1",
         }
         for path in created:
             assert (path.stat().st_uid, path.stat().st_gid) == (NOBODY, www_data), path

@@ -1,4 +1,5 @@
 """The product admin page renders with files on it (private files have no URL)."""
+
 import pytest
 
 from tests.conftest import make_book

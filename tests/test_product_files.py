@@ -1,12 +1,13 @@
 """Product files: upload through the admin, metadata, mapping, storage."""
+
 import hashlib
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 
 from shop_ext.models import ProductFile
 
@@ -42,16 +43,19 @@ def test_upload_records_metadata_from_the_bytes_not_the_browser(staff, settings)
     assert product_file.original_filename == "Almanac Final.epub"
     assert product_file.size == len(EPUB)
     assert product_file.sha256 == hashlib.sha256(EPUB).hexdigest()
-    assert product_file.content_type == "application/zip" or product_file.content_type == "application/epub+zip"
+    assert (
+        product_file.content_type == "application/zip" or product_file.content_type == "application/epub+zip"
+    )
     assert product_file.content_type != "text/html"
     stored = Path(product_file.file.path)
-    assert stored.is_relative_to(settings.SENDFILE_ROOT) and stored.name != "Almanac Final.epub"
+    assert stored.is_relative_to(settings.SENDFILE_ROOT)
+    assert stored.name != "Almanac Final.epub"
     assert list(ProductFile.objects.for_variation(ebook)) == [product_file]
     assert list(ProductFile.objects.for_variation(variation(book, option3="Paperback"))) == []
 
 
 @pytest.mark.parametrize(
-    "name, content, error",
+    ("name", "content", "error"),
     [
         ("empty.epub", b"", "empty"),
         ("big.pdf", b"%PDF" + b"x" * 2048, "larger than the limit"),
@@ -72,7 +76,8 @@ def test_hostile_filename_is_stored_under_a_safe_name(staff, settings):
     response = upload(staff, book, "../../evil\x07name.epub", EPUB)
     assert response.status_code == 302
     product_file = ProductFile.objects.get()
-    assert "/" not in product_file.original_filename and "\x07" not in product_file.original_filename
+    assert "/" not in product_file.original_filename
+    assert "\x07" not in product_file.original_filename
     assert Path(product_file.file.path).resolve().is_relative_to(Path(settings.SENDFILE_ROOT).resolve())
 
 
@@ -80,7 +85,9 @@ def test_product_wide_file_is_delivered_by_every_variation():
     book = make_book(files=())
     from django.core.files.base import ContentFile
 
-    bonus = ProductFile.objects.create(product=book, file=ContentFile(b"%PDF bonus", name="map.pdf"), for_all_variations=True)
+    bonus = ProductFile.objects.create(
+        product=book, file=ContentFile(b"%PDF bonus", name="map.pdf"), for_all_variations=True
+    )
     for fmt in ("Paperback", "eBook", "Paperback + eBook"):
         assert list(ProductFile.objects.for_variation(variation(book, option3=fmt))) == [bonus]
 
@@ -113,7 +120,9 @@ def test_a_file_a_paid_order_needs_cannot_be_deleted(paid_order, staff):
     assert Path(product_file.file.path).exists()
 
 
-def test_new_files_reach_past_buyers_only_when_the_setting_says_so(paid_order, settings, django_capture_on_commit_callbacks):
+def test_new_files_reach_past_buyers_only_when_the_setting_says_so(
+    paid_order, settings, django_capture_on_commit_callbacks
+):
     from django.core.files.base import ContentFile
 
     book = paid_order.download_grants.first().file.product
@@ -154,7 +163,7 @@ def test_product_page_queries_do_not_grow_with_variations(client):
     from .factories import add_file, make_product
 
     def queries_for(formats):
-        product = make_product({name: "5.00" for name in formats}, stock=3)
+        product = make_product(dict.fromkeys(formats, "5.00"), stock=3)
         add_file(product, formats[0], name=f"{len(formats)}.epub")
         client.get(product.get_absolute_url())  # warm per-process caches
         with CaptureQueriesContext(connection) as ctx:
@@ -169,7 +178,8 @@ def test_product_page_queries_do_not_grow_with_variations(client):
 def test_deleting_an_unsold_product_removes_its_files(staff, django_capture_on_commit_callbacks):
     book = make_book()
     paths = [Path(f.file.path) for f in book.files.all()]
-    assert paths and all(p.exists() for p in paths)
+    assert paths
+    assert all(p.exists() for p in paths)
     with django_capture_on_commit_callbacks(execute=True):
         response = staff.post(f"/admin/shop_ext/book/{book.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302

@@ -2,6 +2,7 @@
 clean under `manage.py check --deploy` with a valid environment, and
 refusing to start (with a message saying what to set) without one, whatever
 the command and whatever else the environment holds."""
+
 import os
 import secrets
 import subprocess
@@ -17,7 +18,15 @@ BASE_DIR = Path(__file__).resolve().parents[1]
 def env(tmp_path):
     """A valid production environment; SQLite keeps `check` off any server."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SHOP_", "SECURE_"))}
-    for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "EMAIL_URL", "DEBUG", "STATIC_ROOT", "MEDIA_ROOT"):
+    for name in (
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "EMAIL_URL",
+        "DEBUG",
+        "STATIC_ROOT",
+        "MEDIA_ROOT",
+    ):
         base.pop(name, None)
     return {
         **base,
@@ -50,9 +59,14 @@ def test_check_deploy_is_clean(env):
 
 def test_nginx_sendfile_backend_by_default_and_apache_by_choice(env):
     show = "from django.conf import settings; print(settings.SENDFILE_BACKEND, settings.SENDFILE_URL)"
-    assert manage(env, "shell", "-v", "0", "-c", show).stdout.split() == ["django_sendfile.backends.nginx", "/protected"]
+    assert manage(env, "shell", "-v", "0", "-c", show).stdout.split() == [
+        "django_sendfile.backends.nginx",
+        "/protected",
+    ]
     env["SHOP_SENDFILE_BACKEND"] = "django_sendfile.backends.xsendfile"
-    assert manage(env, "shell", "-v", "0", "-c", show).stdout.split()[0] == "django_sendfile.backends.xsendfile"
+    assert (
+        manage(env, "shell", "-v", "0", "-c", show).stdout.split()[0] == "django_sendfile.backends.xsendfile"
+    )
 
 
 def refusal(env, *command, **changes):
@@ -75,8 +89,14 @@ def refusal(env, *command, **changes):
 # size of the environment: every command, with environments of several sizes.
 @pytest.mark.parametrize(
     "command",
-    [["check"], ["migrate", "--noinput"], ["runserver", "127.0.0.1:0", "--noreload"],
-     ["collectstatic", "--noinput"], ["shell", "-c", "print(1)"], ["load_demo"]],
+    [
+        ["check"],
+        ["migrate", "--noinput"],
+        ["runserver", "127.0.0.1:0", "--noreload"],
+        ["collectstatic", "--noinput"],
+        ["shell", "-c", "print(1)"],
+        ["load_demo"],
+    ],
     ids=lambda command: command[0],
 )
 @pytest.mark.parametrize("padding", [0, 40, 4000])
@@ -90,7 +110,11 @@ def test_every_command_refuses_a_bad_environment_with_its_message(env, command, 
     [
         ("DB_CONN_MAX_AGE", "ten", "DB_CONN_MAX_AGE must be a whole number, not 'ten'"),
         ("SECURE_HSTS_SECONDS", "1y", "SECURE_HSTS_SECONDS must be a whole number, not '1y'"),
-        ("SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS", "lots", "SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS must be a whole number"),
+        (
+            "SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS",
+            "lots",
+            "SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS must be a whole number",
+        ),
         ("SECURE_SSL_REDIRECT", "maybe", "SECURE_SSL_REDIRECT must be true or false, not 'maybe'"),
         ("DATABASE_URL", "postgress://user:hunter2@db/shop", "DATABASE_URL must start with one of: "),
         ("DATABASE_URL", "hunter2", "DATABASE_URL must start with one of: "),
@@ -109,15 +133,27 @@ def test_gunicorn_refuses_a_bad_environment_with_its_message(env):
     env["SECRET_KEY"] = "short"
     env["GUNICORN_BIND"] = "127.0.0.1:0"
     result = subprocess.run(
-        [str(Path(sys.executable).with_name("gunicorn")), "-c", "deploy/gunicorn.conf.py",
-         "--workers", "1", "project.wsgi"],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "-c",
+            "deploy/gunicorn.conf.py",
+            "--workers",
+            "1",
+            "project.wsgi",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "ImproperlyConfigured: Set SECRET_KEY to a long random value" in result.stderr
 
 
-@pytest.mark.parametrize("key", [None, "", "dev-only-not-secret", "test-" + "x" * 60, "short-but-random-8f3k"])
+@pytest.mark.parametrize(
+    "key", [None, "", "dev-only-not-secret", "test-" + "x" * 60, "short-but-random-8f3k"]
+)
 def test_refuses_a_missing_or_default_secret_key(env, key):
     assert "Set SECRET_KEY to a long random value" in refusal(env, SECRET_KEY=key)
 
@@ -137,7 +173,9 @@ def test_refuses_missing_allowed_hosts(env):
 
 
 def test_refuses_a_plain_http_site_url_while_redirecting_to_https(env):
-    assert "Set SHOP_SITE_URL to the shop's public https:// address" in refusal(env, SHOP_SITE_URL="http://shop.example.com")
+    assert "Set SHOP_SITE_URL to the shop's public https:// address" in refusal(
+        env, SHOP_SITE_URL="http://shop.example.com"
+    )
 
 
 @pytest.mark.parametrize("served", ["MEDIA_ROOT", "STATIC_ROOT", "SHOP_WEB_ROOT"])

@@ -1,5 +1,6 @@
 """The claims of docs/security.md (OWASP Top 10, 2021), each proven here or
 by the test named in the document."""
+
 import json
 import re
 import subprocess
@@ -29,7 +30,7 @@ def text(response):
 
 
 def login(client, user):
-    client.force_login(user, backend="mezzanine.core.auth_backends.MezzanineBackend")
+    client.force_login(user, backend="shop_ext.accounts.backends.ShopBackend")
 
 
 # ------------------------------------------------------ A01 access control
@@ -53,7 +54,8 @@ def test_anonymous_invoice_is_404(paid_order):
 def test_owner_sees_own_invoice_as_page_and_pdf(client, paid_order):
     assert client.get(f"/shop/invoice/{paid_order.pk}/").status_code == 200
     pdf = client.get(f"/shop/invoice/{paid_order.pk}/", {"format": "pdf"})
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
 
 
 def test_order_history_lists_only_own_orders(client, paid_order, intruder):
@@ -66,7 +68,8 @@ def test_order_history_lists_only_own_orders(client, paid_order, intruder):
 
 def test_order_history_needs_sign_in(paid_order):
     response = Client().get("/account/orders/")
-    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
 
 
 def test_other_users_downloads_are_404(client, paid_order, intruder):
@@ -80,7 +83,8 @@ def test_other_users_downloads_are_404(client, paid_order, intruder):
 def test_admin_needs_staff(client, buyer):
     login(client, buyer)
     response = client.get("/admin/shop/order/")
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
 
 
 @pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "javascript:alert(1)"])
@@ -90,7 +94,8 @@ def test_login_does_not_redirect_off_site(buyer, next_url):
         "/accounts/login/", {"username": "dana", "password": "pw-dana-123", "next": next_url}
     )
     assert response.status_code == 302
-    assert response["Location"].startswith("/") and not response["Location"].startswith("//")
+    assert response["Location"].startswith("/")
+    assert not response["Location"].startswith("//")
 
 
 # -------------------------------------------- A01 / A05 private file storage
@@ -110,15 +115,15 @@ def test_private_files_are_outside_media_and_static_with_random_names(book):
 def test_private_file_has_no_url(client, book):
     product_file = ProductFile.objects.filter(product=book).first()
     name = product_file.file.name
-    with pytest.raises(Exception):
-        product_file.file.url  # the private storage has no base URL
+    with pytest.raises(ValueError, match="Private files have no URL"):
+        _ = product_file.file.url
     for prefix in (django_settings.MEDIA_URL, django_settings.STATIC_URL, "/protected/", "/private/"):
         assert client.get(prefix + name, follow=True).status_code == 404
 
 
 def test_nginx_serves_private_files_only_internally():
     conf = (BASE_DIR / "deploy" / "nginx.conf").read_text()
-    block = conf[conf.index("location ^~ /protected/"):]
+    block = conf[conf.index("location ^~ /protected/") :]
     block = block[: block.index("}")]
     assert "internal;" in block
 
@@ -128,7 +133,8 @@ def test_uploaded_path_components_never_reach_storage(book):
     product_file.save()
     path = Path(product_file.file.path).resolve()
     assert Path(django_settings.SENDFILE_ROOT).resolve() in path.parents
-    assert ".." not in product_file.file.name and "evil" not in product_file.file.name
+    assert ".." not in product_file.file.name
+    assert "evil" not in product_file.file.name
     assert product_file.original_filename == "evil.html"
     assert product_file.content_type == "application/pdf"  # sniffed from the bytes, not the name
 
@@ -146,9 +152,7 @@ def test_upload_over_the_size_limit_is_refused(book, settings):
 
 
 def test_script_in_product_title_is_escaped_on_product_and_category_pages(client):
-    product = Product.objects.create(
-        title=f"Evil {SCRIPT}", available=True, status=CONTENT_STATUS_PUBLISHED
-    )
+    product = Product.objects.create(title=f"Evil {SCRIPT}", available=True, status=CONTENT_STATUS_PUBLISHED)
     product.variations.create(default=True, unit_price=5, num_in_stock=None)
     product.copy_default_variation()
     category = Category.objects.create(title="Shelf", status=CONTENT_STATUS_PUBLISHED)
@@ -163,8 +167,12 @@ def test_script_in_product_title_is_escaped_on_product_and_category_pages(client
 def test_rich_text_is_bleached_when_editors_save_it(admin_client):
     product = Product.objects.create(title="Plain", available=True, status=CONTENT_STATUS_PUBLISHED)
     field = Product._meta.get_field("content")
-    cleaned = field.clean(f"<p>Fine</p>{SCRIPT}<img src=x onerror=alert(1)><a href='javascript:x()'>l</a>", product)
-    assert "<script" not in cleaned and "onerror" not in cleaned and "javascript:" not in cleaned
+    cleaned = field.clean(
+        f"<p>Fine</p>{SCRIPT}<img src=x onerror=alert(1)><a href='javascript:x()'>l</a>", product
+    )
+    assert "<script" not in cleaned
+    assert "onerror" not in cleaned
+    assert "javascript:" not in cleaned
     assert "<p>Fine</p>" in cleaned
 
 
@@ -180,12 +188,15 @@ def test_rich_text_is_bleached_again_on_render(client):
     product.copy_default_variation()
     page = text(client.get(product.get_absolute_url()))
     assert "<p>Fine</p>" in page
-    assert SCRIPT not in page and "onerror" not in page and "<iframe" not in page
+    assert SCRIPT not in page
+    assert "onerror" not in page
+    assert "<iframe" not in page
     category = Category.objects.create(
         title="Shelf", content=f"<p>Intro</p>{SCRIPT}", status=CONTENT_STATUS_PUBLISHED
     )
     page = text(client.get(category.get_absolute_url()))
-    assert "<p>Intro</p>" in page and SCRIPT not in page
+    assert "<p>Intro</p>" in page
+    assert SCRIPT not in page
 
 
 def test_rich_text_settings():
@@ -200,7 +211,8 @@ def test_rich_text_settings():
 
 def test_search_query_is_escaped_in_results(client):
     page = text(client.get("/search/", {"q": SCRIPT}))
-    assert SCRIPT not in page and "&lt;script&gt;" in page
+    assert SCRIPT not in page
+    assert "&lt;script&gt;" in page
 
 
 def test_sql_metacharacters_are_data(client, book):
@@ -279,18 +291,22 @@ def test_downloads_are_not_sniffed_or_cached(client, paid_order):
 def test_error_pages_show_no_internals(client):
     response = client.get("/no/such/page/")
     assert response.status_code == 404
-    assert "Traceback" not in text(response) and "SECRET_KEY" not in text(response)
+    assert "Traceback" not in text(response)
+    assert "SECRET_KEY" not in text(response)
     assert "urlpatterns" not in text(response).lower()
 
 
-def production_settings(env, names):
+def production_settings(environment, names):
     code = (
         "import json; from django.conf import settings; "
         f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}, default=str))"
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True,
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -300,25 +316,43 @@ def test_production_security_settings(env):  # noqa: F811
     values = production_settings(
         env,
         [
-            "DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY",
-            "SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SAMESITE", "SECURE_HSTS_SECONDS",
-            "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_PROXY_SSL_HEADER", "SECURE_SSL_REDIRECT",
-            "SECURE_CONTENT_TYPE_NOSNIFF", "X_FRAME_OPTIONS", "SENDFILE_BACKEND", "MIDDLEWARE",
-            "AXES_ENABLED", "AXES_FAILURE_LIMIT", "RICHTEXT_FILTER_LEVEL", "PASSWORD_HASHERS",
+            "DEBUG",
+            "SESSION_COOKIE_SECURE",
+            "CSRF_COOKIE_SECURE",
+            "SESSION_COOKIE_HTTPONLY",
+            "SESSION_COOKIE_SAMESITE",
+            "CSRF_COOKIE_SAMESITE",
+            "SECURE_HSTS_SECONDS",
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+            "SECURE_PROXY_SSL_HEADER",
+            "SECURE_SSL_REDIRECT",
+            "SECURE_CONTENT_TYPE_NOSNIFF",
+            "X_FRAME_OPTIONS",
+            "SENDFILE_BACKEND",
+            "MIDDLEWARE",
+            "AXES_ENABLED",
+            "AXES_FAILURE_LIMIT",
+            "RICHTEXT_FILTER_LEVEL",
+            "PASSWORD_HASHERS",
         ],
     )
     assert values["DEBUG"] is False
-    assert values["SESSION_COOKIE_SECURE"] is True and values["CSRF_COOKIE_SECURE"] is True
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert values["CSRF_COOKIE_SECURE"] is True
     assert values["SESSION_COOKIE_HTTPONLY"] is True
-    assert values["SESSION_COOKIE_SAMESITE"] == "Lax" and values["CSRF_COOKIE_SAMESITE"] == "Lax"
-    assert values["SECURE_HSTS_SECONDS"] >= 31536000 and values["SECURE_HSTS_INCLUDE_SUBDOMAINS"]
+    assert values["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert values["CSRF_COOKIE_SAMESITE"] == "Lax"
+    assert values["SECURE_HSTS_SECONDS"] >= 31536000
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"]
     assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
-    assert values["SECURE_SSL_REDIRECT"] is True and values["SECURE_CONTENT_TYPE_NOSNIFF"] is True
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert values["SECURE_CONTENT_TYPE_NOSNIFF"] is True
     assert values["X_FRAME_OPTIONS"] == "DENY"
     assert values["SENDFILE_BACKEND"] == "django_sendfile.backends.nginx"
     assert "django.middleware.csrf.CsrfViewMiddleware" in values["MIDDLEWARE"]
     assert "axes.middleware.AxesMiddleware" in values["MIDDLEWARE"]
-    assert values["AXES_ENABLED"] is not False and values["AXES_FAILURE_LIMIT"] == 5
+    assert values["AXES_ENABLED"] is not False
+    assert values["AXES_FAILURE_LIMIT"] == 5
     assert values["RICHTEXT_FILTER_LEVEL"] == 1
     assert "PBKDF2" in values["PASSWORD_HASHERS"][0] or "Argon2" in values["PASSWORD_HASHERS"][0]
 
@@ -337,7 +371,9 @@ def test_posted_prices_are_ignored(client, book, buyer):
     """Also: tests/test_hardening.py::test_edited_totals_in_post_data_are_ignored."""
     client.force_login(buyer)
     add_to_cart(client, book, option3="Paperback")
-    response = checkout(client, billing_detail_email=buyer.email, total="0.01", item_total="0.01", unit_price="0.01")
+    response = checkout(
+        client, billing_detail_email=buyer.email, total="0.01", item_total="0.01", unit_price="0.01"
+    )
     assert response.status_code == 302
     order = Order.objects.get()
     assert order.item_total == book.variations.get(option3="Paperback").unit_price
@@ -373,5 +409,6 @@ def test_two_accounts_with_one_email_can_sign_in_and_reset(client, django_user_m
     assert "Several accounts use this email address" in text(response)
     assert mailoutbox == []
     response = client.post("/accounts/password/reset/", {"username": "bob"})
-    assert response.status_code == 200 and len(mailoutbox) == 1
+    assert response.status_code == 200
+    assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["shared@example.com"]

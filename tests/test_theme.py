@@ -1,4 +1,5 @@
 """The shop's look: pages render the catalogue the way shoppers see it."""
+
 import re
 
 import pytest
@@ -24,7 +25,8 @@ def test_home_page_lists_new_books_with_prices(client, demo):
     newest = Book.objects.order_by("-date_added").first()
     assert newest.title.replace("'", "&#x27;") in html
     assert f"by {newest.author}" in html
-    assert 'class="price' in html and "$" in html
+    assert 'class="price' in html
+    assert "$" in html
     # Every image has an alt attribute.
     assert not re.search(r"<img(?![^>]*\balt=)[^>]*>", html)
 

@@ -3,11 +3,13 @@
 Values that differ between machines come from environment variables; the
 environment modules (``dev``, ``test``, ``production``) only change defaults.
 """
+
 import os
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+from mezzanine.utils.conf import set_dynamic_settings
 
 from shop_ext.orders import OrderStatus
 
@@ -57,10 +59,10 @@ SITE_TITLE = "Paper & Pixel Books"
 SITE_TAGLINE = "Paperbacks and ebooks, side by side"
 
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-AUTHENTICATION_BACKENDS = (
+AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "mezzanine.core.auth_backends.MezzanineBackend",
-)
+    "shop_ext.accounts.backends.ShopBackend",
+]
 LOGIN_URL = "/accounts/login/"
 
 STATIC_URL = "/static/"
@@ -204,6 +206,9 @@ ADMIN_MENU_ORDER = (
     (_("Site"), ("sites.Site", "redirects.Redirect", "conf.Setting")),
     (_("Users"), ("auth.User", "auth.Group")),
 )
+# Mezzanine 6.1.1's TinyMCE set-up script fails on "Add another" in the
+# Django 4.1+ admin; ours is its copy with that fixed (theme/static/theme/js/).
+TINYMCE_SETUP_JS = "theme/js/tinymce_setup.js"
 RICHTEXT_FILTER_LEVEL = 1  # Mezzanine's "high" bleach filtering of editors' HTML
 # Mezzanine bleaches rich text when a form saves it; filtering again on
 # render also covers content that never went through a form (fixtures,
@@ -225,9 +230,11 @@ SHOP_CHECKOUT_STEPS_CONFIRMATION = True
 SHOP_DEFAULT_SHIPPING_VALUE = 4.50
 SHOP_HANDLER_BILLING_SHIPPING = "shop_ext.checkout.handlers.billship_handler"
 SHOP_HANDLER_ORDER = "shop_ext.checkout.handlers.order_handler"
+# Takes the stock, then calls the gateway below.
+SHOP_HANDLER_PAYMENT = "shop_ext.checkout.handlers.payment_handler"
 # The seam for a real gateway: any callable with Cartridge's payment
 # handler signature that returns a transaction id once money was taken.
-SHOP_HANDLER_PAYMENT = env_str("SHOP_HANDLER_PAYMENT", "shop_ext.payments.gateways.pay_on_account")
+SHOP_PAYMENT_GATEWAY = env_str("SHOP_PAYMENT_GATEWAY", "shop_ext.payments.gateways.pay_on_account")
 SHOP_ORDER_FROM_EMAIL = DEFAULT_FROM_EMAIL
 SHOP_PER_PAGE_CATEGORY = 12
 SHOP_USE_WISHLIST = False
@@ -255,3 +262,11 @@ SHOP_TRUSTED_PROXIES = env_list("SHOP_TRUSTED_PROXIES")
 # When staff add a file to a product already sold, do past buyers get it?
 # Off by default: an order delivers what it delivered when it was paid.
 SHOP_GRANT_NEW_FILES_TO_PAST_BUYERS = env_flag("SHOP_GRANT_NEW_FILES_TO_PAST_BUYERS", False)
+
+
+def finish_settings(namespace):
+    """The last line of every environment's settings: Mezzanine's dynamic
+    settings, then our sign-in backend alone, as set_dynamic_settings puts
+    MezzanineBackend back in front of it (ShopBackend is its subclass)."""
+    set_dynamic_settings(namespace)
+    namespace["AUTHENTICATION_BACKENDS"].remove("mezzanine.core.auth_backends.MezzanineBackend")

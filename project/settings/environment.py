@@ -5,6 +5,7 @@ variable (never a traceback from deep inside a library); manage.py prints
 that message for every command. Values that may hold passwords (URLs) are
 never echoed.
 """
+
 import os
 from urllib.parse import urlsplit
 

@@ -4,14 +4,24 @@ Everything secret or site-specific comes from the environment; see
 docs/deploy.md for the list. The settings refuse to load when a value
 would make the shop unsafe, and the message says what to set.
 """
+
 from pathlib import Path
 
 import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
-from mezzanine.utils.conf import set_dynamic_settings
 
 from .base import *  # noqa: F401,F403
-from .base import ALLOWED_HOSTS, INSTALLED_APPS, MEDIA_ROOT, SECRET_KEY, SENDFILE_ROOT, SHOP_SITE_URL, STATIC_ROOT, TEMPLATES
+from .base import (
+    ALLOWED_HOSTS,
+    INSTALLED_APPS,
+    MEDIA_ROOT,
+    SECRET_KEY,
+    SENDFILE_ROOT,
+    SHOP_SITE_URL,
+    STATIC_ROOT,
+    TEMPLATES,
+    finish_settings,
+)
 from .environment import env_flag, env_int, env_str, env_url
 
 if not SECRET_KEY or SECRET_KEY.startswith(("dev-", "test-")) or len(SECRET_KEY) < 50:
@@ -104,4 +114,4 @@ if not _https_site and SECURE_SSL_REDIRECT:
 if env_flag("SHOP_DEMO", False):
     INSTALLED_APPS = [*INSTALLED_APPS, "shop_demo"]
 
-set_dynamic_settings(globals())
+finish_settings(globals())

@@ -1,8 +1,7 @@
 """Test suite settings: fast hashing, mail kept in memory, isolated storage."""
-from mezzanine.utils.conf import set_dynamic_settings
 
 from .base import *  # noqa: F401,F403
-from .base import DATABASES, INSTALLED_APPS, VAR_DIR
+from .base import DATABASES, INSTALLED_APPS, VAR_DIR, finish_settings
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not shared-cache memory, so tests with threads can wait for
@@ -21,4 +20,4 @@ AXES_ENABLED = False
 # The demo catalogue and its loader (make run; the browser and theme tests).
 INSTALLED_APPS = [*INSTALLED_APPS, "shop_demo"]
 
-set_dynamic_settings(globals())
+finish_settings(globals())

@@ -1,6 +1,7 @@
 """Our hooks into django-axes: the page shown once a sign-in is locked out
 (AXES_LOCKOUT_CALLABLE: 429 with an explanation, in the site's look), and
 the username it records (AXES_USERNAME_CALLABLE)."""
+
 from django.conf import settings
 from django.shortcuts import render
 

@@ -9,12 +9,14 @@ turn an overlong or huge ``uidb36`` into ValueError / OverflowError, also a
 500.
 
 Here a username wins over an email; an email signs in only the one account
-that has it; a link with an impossible uid is just not valid. Mezzanine
-puts its backend into AUTHENTICATION_BACKENDS itself (set_dynamic_settings),
-so ``authenticate`` below replaces its method (shop_ext.patches).
+that has it; a link with an impossible uid is just not valid. ShopBackend
+takes MezzanineBackend's place in AUTHENTICATION_BACKENDS (see
+project/settings/base.py, finish_settings).
 """
+
 from django.contrib.auth import get_user_model
 from django.utils.http import base36_to_int
+from mezzanine.core.auth_backends import MezzanineBackend
 
 from shop_ext.core.converters import MAX_ID
 
@@ -36,8 +38,8 @@ def shares_email(login, **filters):
     return not users.filter(username=login).exists() and users.filter(email=login).count() > 1
 
 
-def make_authenticate(upstream):
-    """MezzanineBackend.authenticate, with the lookups above."""
+class ShopBackend(MezzanineBackend):
+    """MezzanineBackend with the lookups above."""
 
     def authenticate(self, request=None, **kwargs):
         username = kwargs.get("username")
@@ -56,7 +58,4 @@ def make_authenticate(upstream):
                 return None
             if uid > MAX_ID:
                 return None
-        return upstream(self, request, **kwargs)
-
-    authenticate._shop_ext_wrapped = True
-    return authenticate
+        return super().authenticate(request, **kwargs)

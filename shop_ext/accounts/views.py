@@ -1,9 +1,47 @@
+"""Mezzanine's account pages, with the inputs that made them fail made safe."""
+
 from django.contrib import messages
 from django.contrib.auth import logout as sign_out
+from django.http import QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
+from mezzanine.accounts import views as mezzanine_accounts
 from mezzanine.utils.urls import next_url
+
+
+def local_next(request):
+    """The ``next`` parameter when it is a path on this site, else None.
+
+    Mezzanine accepts any relative value and Django's redirect() looks a
+    bare word up as a URL name: ``?next=0`` was a 500 after signing in."""
+    target = next_url(request)
+    return target if target and target.startswith("/") and not target.startswith("//") else None
+
+
+def _with_safe_inputs(view):
+    """Run a Mezzanine account view with a ``next`` it can redirect to, and
+    with an empty POST bound as a form (so the page says what is missing)
+    rather than taken for a first visit."""
+
+    def wrapper(request, *args, **kwargs):
+        keep = local_next(request)
+        for method in ("GET", "POST"):
+            params = getattr(request, method)
+            if "next" in params and params["next"] != keep:
+                params = params.copy()
+                del params["next"]
+                setattr(request, method, params)
+        if request.method == "POST" and not request.POST:
+            request.POST = QueryDict("submitted=1")
+        return view(request, *args, **kwargs)
+
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+login = _with_safe_inputs(mezzanine_accounts.login)
+signup = _with_safe_inputs(mezzanine_accounts.signup)
 
 
 @require_http_methods(["GET", "POST"])
@@ -13,5 +51,5 @@ def logout(request):
     if request.method == "POST":
         sign_out(request)
         messages.info(request, "You are signed out.")
-        return redirect(next_url(request) or "home")
-    return TemplateResponse(request, "accounts/account_logout.html", {"next": next_url(request) or ""})
+        return redirect(local_next(request) or "home")
+    return TemplateResponse(request, "accounts/account_logout.html", {"next": local_next(request) or ""})

@@ -1,5 +1,6 @@
 """Products in the admin: Cartridge's product page with the files inline
 and the per-product download limits, and the Book type."""
+
 from cartridge.shop import admin as cartridge_admin
 from cartridge.shop.models import Product, ProductVariation
 from django import forms
@@ -36,7 +37,8 @@ class ProductFileInline(admin.TabularInline):
     def details(self, obj):
         if not obj.pk:
             return "-"
-        return f"{obj.original_filename} · {obj.content_type} · {filesizeformat(obj.size)} · sha256 {obj.sha256[:12]}…"
+        size = filesizeformat(obj.size)
+        return f"{obj.original_filename} · {obj.content_type} · {size} · sha256 {obj.sha256[:12]}…"
 
 
 class DownloadPolicyInline(admin.StackedInline):

@@ -3,6 +3,7 @@
 These rules are used by the product page, the cart, checkout and listings,
 so each lives here once.
 """
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -101,15 +102,14 @@ def unavailable_reasons(variations, delivering=None):
     if tracked:
         in_carts = dict(
             CartItem.objects.filter(sku__in=[v.sku for v in tracked], cart__in=Cart.objects.current())
-            .values("sku").annotate(quantity=Sum("quantity")).values_list("sku", "quantity")
+            .values("sku")
+            .annotate(quantity=Sum("quantity"))
+            .values_list("sku", "quantity")
         )
         for v in tracked:
             # Cartridge's live_num_in_stock() caches its answer here.
             v._cached_num_in_stock = v.num_in_stock - (in_carts.get(v.sku) or 0)
-    return {
-        v.sku: unavailable_reason(v, has_files=v.id in delivering)
-        for v in variations
-    }
+    return {v.sku: unavailable_reason(v, has_files=v.id in delivering) for v in variations}
 
 
 def variations_for_skus(skus, site_id=None):

@@ -1,4 +1,5 @@
 """What a product card in a listing shows beyond Cartridge's fields."""
+
 from cartridge.shop.models import ProductVariation
 
 from shop_ext.catalogue.availability import digital_summaries

@@ -11,6 +11,7 @@ cart, and decrements stock with a read-modify-save after payment. Here:
   before payment (see shop_ext.patches), ``give_back_stock`` undoes it if
   the payment fails.
 """
+
 import logging
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ from mezzanine.utils.sites import current_site_id
 
 from shop_ext.catalogue import availability
 
-log = logging.getLogger("shop_ext")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,7 @@ def _sync_product(variation_id, product_id):
     """Keep the product's denormalised num_in_stock equal to its default
     variation's (Cartridge's update_stock does this for the default)."""
     Product.objects.filter(pk=product_id).update(
-        num_in_stock=Subquery(
-            ProductVariation.objects.filter(pk=variation_id).values("num_in_stock")[:1]
-        )
+        num_in_stock=Subquery(ProductVariation.objects.filter(pk=variation_id).values("num_in_stock")[:1])
     )
 
 
@@ -134,8 +133,10 @@ def take_stock(cart, site_id=None):
         for variation_id, quantity, description in lines:
             if not decrement(variation_id, quantity):
                 problem = LineProblem(
-                    "", description, "sold out while you were checking out. "
-                    "Please remove it from your cart or lower the quantity."
+                    "",
+                    description,
+                    "sold out while you were checking out. "
+                    "Please remove it from your cart or lower the quantity.",
                 )
                 # Rolling back the atomic block gives back the lines taken so far.
                 raise OutOfStock([problem])

@@ -5,11 +5,9 @@ from django.forms.models import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from shop_ext.catalogue import stock
-from shop_ext.catalogue.availability import cart_ships, unavailable_reason, variations_for_skus
+from shop_ext.catalogue.availability import cart_ships, variations_for_skus
 from shop_ext.catalogue.forms import MAX_QUANTITY
 from shop_ext.checkout.ratelimit import DiscountRateLimitMixin
-
-
 
 
 class CheckoutForm(DiscountRateLimitMixin, OrderForm):
@@ -50,9 +48,7 @@ class SafeCartItemForm(CartItemForm):
         return quantity
 
 
-SafeCartItemFormSet = inlineformset_factory(
-    Cart, CartItem, form=SafeCartItemForm, can_delete=True, extra=0
-)
+SafeCartItemFormSet = inlineformset_factory(Cart, CartItem, form=SafeCartItemForm, can_delete=True, extra=0)
 
 
 class RateLimitedDiscountForm(DiscountRateLimitMixin, DiscountForm):

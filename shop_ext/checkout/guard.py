@@ -8,6 +8,7 @@ discount code validated on the first step even if it expired since.
 ``guard_checkout`` returns a redirect with a message in those cases, before
 any order exists; otherwise None and Cartridge's view runs as usual.
 """
+
 from cartridge.shop import checkout
 from cartridge.shop.models import DiscountCode
 from cartridge.shop.utils import clear_session, recalculate_cart

@@ -11,6 +11,7 @@ Settings (optional): SHOP_DISCOUNT_MAX_FAILURES (per session, default 10),
 SHOP_DISCOUNT_MAX_FAILURES_PER_IP (default 50), SHOP_DISCOUNT_FAILURE_WINDOW
 (seconds, default 3600).
 """
+
 import logging
 
 from django import forms
@@ -20,11 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from shop_ext.core.net import client_ip
 
-log = logging.getLogger("shop_ext")
+log = logging.getLogger(__name__)
 
-TOO_MANY = _(
-    "Too many invalid discount codes were tried. Please wait an hour before trying another code."
-)
+TOO_MANY = _("Too many invalid discount codes were tried. Please wait an hour before trying another code.")
 
 
 def _limits():
@@ -82,5 +81,5 @@ class DiscountRateLimitMixin:
         except forms.ValidationError:
             record_failure(request)
             if is_blocked(request):
-                raise forms.ValidationError(TOO_MANY)
+                raise forms.ValidationError(TOO_MANY) from None
             raise

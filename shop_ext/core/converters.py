@@ -6,6 +6,7 @@ id column holds reaches the database, and SQLite raises OverflowError (a
 ``AutoField`` can hold (PostgreSQL ``integer``), so anything larger is a
 plain 404, like an id that does not exist.
 """
+
 from django.urls import register_converter
 
 MAX_ID = 2**31 - 1

@@ -1,4 +1,5 @@
 """Facts about an uploaded product file, worked out from its bytes."""
+
 import hashlib
 import mimetypes
 import unicodedata

@@ -1,4 +1,5 @@
 """Requests no page of the shop can answer, refused before any view runs."""
+
 from django.shortcuts import render
 
 

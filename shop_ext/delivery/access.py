@@ -2,6 +2,7 @@
 
 Used by the download views, the order history page and the files email.
 """
+
 from dataclasses import dataclass
 
 from django.utils import timezone

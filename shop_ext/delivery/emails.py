@@ -1,4 +1,5 @@
 """The "your files are ready" email, sent once an order is paid."""
+
 import logging
 
 from django.conf import settings

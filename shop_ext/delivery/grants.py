@@ -1,5 +1,6 @@
 """Download grants: what a paid order may download, recorded at paid time
 so that later catalogue edits do not change what a buyer got."""
+
 import logging
 from datetime import timedelta
 
@@ -45,7 +46,9 @@ def grant_files(order, variations):
             delivery.unmatched_skus.append(item.sku)
             log.warning("Order #%s: line SKU %r matches no variation; nothing granted", order.pk, item.sku)
             continue
-        grants += [DownloadGrant(order=order, order_item=item, file=f) for f in availability.files_for(variation)]
+        grants += [
+            DownloadGrant(order=order, order_item=item, file=f) for f in availability.files_for(variation)
+        ]
     DownloadGrant.objects.bulk_create(grants, ignore_conflicts=True)
     if delivery.unmatched_skus:
         delivery.save(update_fields=["unmatched_skus"])

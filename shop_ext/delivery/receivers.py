@@ -1,11 +1,12 @@
 """Keep private storage and past grants in step with ProductFile rows."""
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from shop_ext.models import ProductFile
 from shop_ext.delivery.grants import grant_file_to_past_buyers
+from shop_ext.models import ProductFile
 
 
 def _delete_after_commit(storage, name):

@@ -9,6 +9,7 @@ send it (unreadable or missing on its side), it tells the app
 (``download_failed``, reached through deploy/nginx.conf's error_page), which
 gives the attempt back.
 """
+
 import logging
 from datetime import timedelta
 
@@ -27,10 +28,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_sendfile import sendfile
 
-from shop_ext.delivery.access import checks_as_staff, grant_decision, order_decision, owns
-from shop_ext.models import DownloadAttempt, OrderDelivery
 from shop_ext.core.net import client_ip
+from shop_ext.delivery.access import checks_as_staff, grant_decision, order_decision, owns
 from shop_ext.delivery.zips import order_zip
+from shop_ext.models import DownloadAttempt, OrderDelivery
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,10 @@ def is_resume(request, order, grant):
         return False
     since = timezone.now() - timedelta(minutes=settings.SHOP_DOWNLOAD_RESUME_MINUTES)
     return DownloadAttempt.objects.filter(
-        order=order, grant=grant, user=request.user, outcome=DownloadAttempt.SERVED,
+        order=order,
+        grant=grant,
+        user=request.user,
+        outcome=DownloadAttempt.SERVED,
         created_at__gte=since,
     ).exists()
 
@@ -102,9 +106,12 @@ def _deliver(request, order, grant, files, decision, path_of, filename, content_
     if missing:
         log.error(
             "Order #%s: file(s) missing from private storage: %s",
-            order.pk, ", ".join(f"{f.pk} {f.file.name}" for f in missing),
+            order.pk,
+            ", ".join(f"{f.pk} {f.file.name}" for f in missing),
         )
-        reason = "This file is temporarily unavailable. We have been told and will fix it; no attempt was used."
+        reason = (
+            "This file is temporarily unavailable. We have been told and will fix it; no attempt was used."
+        )
         return _refuse(request, order, grant, DownloadAttempt.FAILED, reason, 404)
     resumed = is_resume(request, order, grant)
     counted = not (checks_as_staff(request.user, order) or resumed)
@@ -147,10 +154,12 @@ def download_failed(request):
     tell staff what to fix, and tell the buyer."""
     try:
         report = signing.loads(
-            request.body.decode("ascii", "replace"), salt=FAILED_DELIVERY_SALT, max_age=FAILED_DELIVERY_MAX_AGE
+            request.body.decode("ascii", "replace"),
+            salt=FAILED_DELIVERY_SALT,
+            max_age=FAILED_DELIVERY_MAX_AGE,
         )
     except signing.BadSignature:  # forged or expired (SignatureExpired is a BadSignature)
-        raise Http404("No such download.")
+        raise Http404("No such download.") from None
     attempt = _mark_failed_once(report["attempt"], report["counted"])
     if attempt is None:  # reported already: a replay changes nothing
         raise Http404("No such download.")
@@ -160,8 +169,10 @@ def download_failed(request):
         "app's user with group www-data and mode 2750, and the app run with UMask 0027; else the file is "
         "missing on the web server's side (its alias or mount differs from SHOP_PRIVATE_ROOT). "
         "See docs/deploy.md.",
-        attempt.order_id, attempt.grant.file.file.name if attempt.grant else "the order's zip",
-        attempt.pk, "yes" if report["counted"] else "none was used",
+        attempt.order_id,
+        attempt.grant.file.file.name if attempt.grant else "the order's zip",
+        attempt.pk,
+        "yes" if report["counted"] else "none was used",
     )
     reason = "We could not send this file. No download attempt was used, and we have been told."
     context = {"order": attempt.order, "reason": reason}
@@ -194,7 +205,11 @@ def download_file(request, order_id, grant_id):
     grant.order = order
     product_file = grant.file
     return _deliver(
-        request, order, grant, [product_file], grant_decision(request.user, grant),
+        request,
+        order,
+        grant,
+        [product_file],
+        grant_decision(request.user, grant),
         path_of=lambda: product_file.file.path,
         filename=product_file.download_name,
         content_type=product_file.content_type,
@@ -210,7 +225,11 @@ def download_zip(request, order_id):
     if not files:
         raise Http404("This order has no files.")
     return _deliver(
-        request, order, None, files, order_decision(request.user, order),
+        request,
+        order,
+        None,
+        files,
+        order_decision(request.user, order),
         path_of=lambda: order_zip(order, files),
         filename=f"order-{order.pk}-files.zip",
         content_type="application/zip",

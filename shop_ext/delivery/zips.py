@@ -5,6 +5,7 @@ reused until a file of the order changes. It is written to a temporary file
 and renamed into place, so a reader never sees half a zip, and members are
 copied in chunks, so memory does not grow with the files' sizes.
 """
+
 import hashlib
 import os
 import tempfile
@@ -17,8 +18,13 @@ from shop_ext.core.storage import PRIVATE_FILE_MODE, make_private_dirs
 
 # Formats that are compressed already: deflating them again costs CPU for nothing.
 _STORED_TYPES = {
-    "application/zip", "application/epub+zip", "application/pdf", "application/gzip",
-    "application/x-7z-compressed", "font/woff", "font/woff2",
+    "application/zip",
+    "application/epub+zip",
+    "application/pdf",
+    "application/gzip",
+    "application/x-7z-compressed",
+    "font/woff",
+    "font/woff2",
 }
 _STORED_MAJOR = {"audio", "video", "image"}
 
@@ -62,7 +68,8 @@ def order_zip(order, files):
         with os.fdopen(fd, "wb") as out, zipfile.ZipFile(out, "w", allowZip64=True) as archive:
             for product_file, name in _member_names(files):
                 archive.write(
-                    product_file.file.path, arcname=name,
+                    product_file.file.path,
+                    arcname=name,
                     compress_type=compression_for(product_file.content_type),
                 )
         # mkstemp makes the file 0600: nginx's worker could not read it.

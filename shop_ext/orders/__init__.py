@@ -1,5 +1,6 @@
 """Orders: their statuses (here, importable from anywhere, settings
 included), the paid routine (``actions``), the order pages (``views``)."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

@@ -1,4 +1,5 @@
 """The order-paid routine and the moves between order statuses."""
+
 import logging
 
 from cartridge.shop.models import Order

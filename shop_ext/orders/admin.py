@@ -1,5 +1,6 @@
 """Orders in the admin: every status change goes through the paid routine,
 and staff manage each order's downloads (log, limits, grants, email)."""
+
 from datetime import timedelta
 
 from cartridge.shop import admin as cartridge_admin
@@ -71,7 +72,9 @@ class OrderAdmin(cartridge_admin.OrderAdmin):
     set_order_status, so becoming paid always runs mark_order_paid."""
 
     inlines = cartridge_admin.OrderAdmin.inlines + (
-        OrderDeliveryInline, DownloadGrantInline, DownloadAttemptInline,
+        OrderDeliveryInline,
+        DownloadGrantInline,
+        DownloadAttemptInline,
     )
     list_display = cartridge_admin.OrderAdmin.list_display + ("downloads",)
     actions = [
@@ -100,7 +103,11 @@ class OrderAdmin(cartridge_admin.OrderAdmin):
         if delivery is None:
             return "-"
         used = f"{delivery.attempts_used}/{delivery.max_attempts or '∞'}"
-        mail = "email sent" if delivery.email_sent_at else ("EMAIL FAILED" if delivery.email_error else "email pending")
+        mail = (
+            "email sent"
+            if delivery.email_sent_at
+            else ("EMAIL FAILED" if delivery.email_error else "email pending")
+        )
         return f"{used} · {mail}"
 
     def get_queryset(self, request):

@@ -1,4 +1,5 @@
 """Cartridge's order pages (history, invoice) with each paid order's files."""
+
 from cartridge.shop import views as cartridge_views
 from django.http import Http404
 from django.template.response import TemplateResponse

@@ -1,5 +1,6 @@
 """Template tags of the shop's domain. Listings must not cost a query per
 product, so the catalogue helpers work on a whole list at once."""
+
 from cartridge.shop.models import Product
 from django import template
 
@@ -16,9 +17,7 @@ def attach_bylines(products):
     """Set ``product.byline`` (a Book's author, or the shop's name) on each
     product, in one query for the whole list."""
     products = list(products)
-    authors = dict(
-        Book.objects.filter(pk__in=[p.pk for p in products]).values_list("pk", "author")
-    )
+    authors = dict(Book.objects.filter(pk__in=[p.pk for p in products]).values_list("pk", "author"))
     for product in products:
         product.byline = authors.get(product.pk) or DEFAULT_BYLINE
         product.is_book = product.pk in authors
@@ -59,7 +58,6 @@ def line_kinds(lines):
     return availability.line_kinds(availability.variations_for_skus([item.sku for item in lines]).values())
 
 
-
 @register.simple_tag
 def download_note(order):
     """One sentence for receipts about an order's files: ready, or coming
@@ -68,7 +66,9 @@ def download_note(order):
         if DownloadGrant.objects.filter(order=order).exists():
             return "Your files are ready: download them from your orders page."
         return ""
-    variations = availability.variations_for_skus(order.items.values_list("sku", flat=True), site_id=order.site_id)
+    variations = availability.variations_for_skus(
+        order.items.values_list("sku", flat=True), site_id=order.site_id
+    )
     if any(availability.files_for(v).exists() for v in variations.values()):
         return "Your files will be ready to download from your account once payment arrives."
     return ""

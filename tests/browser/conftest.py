@@ -5,6 +5,7 @@ request that fails, or a stylesheet/script/image/font answered with a status
 >= 400 fails the test. Chromium missing is a failure, never a skip: CI
 (.ci/run) installs Debian's ``chromium`` first.
 """
+
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -40,8 +41,7 @@ def pytest_collection_modifyitems(items):
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's chromium "
-            "(apt-get install chromium), as .ci/run does.",
+            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does.",
             pytrace=False,
         )
     from playwright.sync_api import sync_playwright
@@ -72,9 +72,12 @@ class PageProblems(list):
 
     def watch(self, page):
         page.on("console", self._console)
-        page.on("pageerror", lambda error: self.append(
-            f"uncaught exception on {page.url}: {error}\n    {(error.stack or '')[:400]}"
-        ))
+        page.on(
+            "pageerror",
+            lambda error: self.append(
+                f"uncaught exception on {page.url}: {error}\n    {(error.stack or '')[:400]}"
+            ),
+        )
         page.on("requestfailed", self._request_failed)
         page.on("response", self._response)
 
@@ -181,7 +184,9 @@ A11Y_JS = """
     const byAria = (field.getAttribute('aria-label') || '').trim();
     const byRef = (field.getAttribute('aria-labelledby') || '').split(/\\s+/)
         .some((id) => id && text(document.getElementById(id)));
-    if (!(byFor || byWrap || byAria || byRef)) problems.push('form field without a label: ' + describe(field));
+    if (!(byFor || byWrap || byAria || byRef)) {
+      problems.push('form field without a label: ' + describe(field));
+    }
   }
   for (const img of document.querySelectorAll('img')) {
     if (!img.hasAttribute('alt')) problems.push('img without alt: ' + describe(img));

@@ -1,8 +1,9 @@
 """Pick and shrink the browser tests' screenshots for docs/screenshots/.
 
-    SCREENSHOTS_DIR=var/screenshots .venv/bin/python -m pytest -q -m browser
-    .venv/bin/python -m tests.browser.docs_screenshots var/screenshots
+SCREENSHOTS_DIR=var/screenshots .venv/bin/python -m pytest -q -m browser
+.venv/bin/python -m tests.browser.docs_screenshots var/screenshots
 """
+
 import sys
 from pathlib import Path
 

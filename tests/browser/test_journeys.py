@@ -3,6 +3,7 @@
 Each test loads the demo shop into an empty database and drives the live
 server the way a person would: by links, labels and buttons.
 """
+
 import hashlib
 import io
 import re
@@ -93,8 +94,13 @@ def test_shopper_buys_an_ebook_and_a_tote_bag(live_server, demo, page, shoot, ch
     expect(page).to_have_url(re.compile("/shop/checkout/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Checkout")
     for name, value in {
-        "first_name": "Dana", "last_name": "Reader", "street": "1 Paper Lane", "city": "Bookham",
-        "postcode": "BK1 2AB", "country": "United Kingdom", "phone": "0123456789",
+        "first_name": "Dana",
+        "last_name": "Reader",
+        "street": "1 Paper Lane",
+        "city": "Bookham",
+        "postcode": "BK1 2AB",
+        "country": "United Kingdom",
+        "phone": "0123456789",
         "email": "buyer@example.com",
     }.items():
         page.locator(f"[name=billing_detail_{name}]").fill(value)
@@ -160,7 +166,8 @@ def test_buyer_downloads_after_staff_mark_the_order_paid(
     assert len(files) == 2  # the almanac's EPUB and PDF
     # The "your files are ready" email went out once, after the commit.
     files_emails = [m for m in mailoutbox if files[0].download_name in m.body]
-    assert len(files_emails) == 1 and files_emails[0].to == ["buyer@example.com"]
+    assert len(files_emails) == 1
+    assert files_emails[0].to == ["buyer@example.com"]
 
     buyer = new_page()
     buyer.goto(live_server.url + "/account/orders/")
@@ -184,7 +191,7 @@ def test_buyer_downloads_after_staff_mark_the_order_paid(
         row.get_by_role("link", name=f"Download {epub.download_name}").click()
     download = info.value
     assert download.suggested_filename == epub.download_name
-    data = open(download.path(), "rb").read()
+    data = download.path().read_bytes()
     assert hashlib.sha256(data).hexdigest() == epub.sha256
     with epub.file.open("rb") as stored:
         assert data == stored.read()
@@ -192,13 +199,15 @@ def test_buyer_downloads_after_staff_mark_the_order_paid(
     # All files as one zip.
     with buyer.expect_download() as info:
         row.get_by_role("link", name="Download all files (zip)").click()
-    archive = zipfile.ZipFile(io.BytesIO(open(info.value.path(), "rb").read()))
+    archive = zipfile.ZipFile(io.BytesIO(info.value.path().read_bytes()))
     assert sorted(archive.namelist()) == sorted(f.download_name for f in files)
     for product_file in files:
         assert hashlib.sha256(archive.read(product_file.download_name)).hexdigest() == product_file.sha256
 
     buyer.reload()
-    expect(buyer.locator(f"#order-{order.id} .download-limits")).to_contain_text("8 of 10 download attempts left")
+    expect(buyer.locator(f"#order-{order.id} .download-limits")).to_contain_text(
+        "8 of 10 download attempts left"
+    )
     assert DownloadGrant.objects.filter(order=order).count() == 2
 
 
@@ -240,7 +249,9 @@ def cover_png(path, title):
     return path
 
 
-def test_editor_builds_a_category_and_adds_a_book(live_server, demo, page, new_page, shoot, check_a11y, tmp_path):
+def test_editor_builds_a_category_and_adds_a_book(
+    live_server, demo, page, new_page, shoot, check_a11y, tmp_path
+):
     admin_sign_in(page, live_server)
 
     # A "Product category" page in the page tree: ebooks up to $9.
@@ -316,7 +327,8 @@ def test_editor_builds_a_category_and_adds_a_book(live_server, demo, page, new_p
     save_and_continue(page)
     product_file = ProductFile.objects.get(product=book)
     assert product_file.sha256 == hashlib.sha256(epub).hexdigest()
-    assert product_file.size == len(epub) and product_file.original_filename == "night-trains.epub"
+    assert product_file.size == len(epub)
+    assert product_file.original_filename == "night-trains.epub"
     assert list(product_file.variations.all()) == [variations["eBook"]]
     files_inline = page.locator("#files-group")
     expect(files_inline).to_contain_text("night-trains.epub")

@@ -5,11 +5,13 @@ StaticFilesHandler) but not MEDIA: in development Mezzanine's ``runserver``
 serves them, in production nginx does. Product images and thumbnails live in
 MEDIA_ROOT, which the test suite changes per test, so it is read per request.
 """
+
 from django.conf import settings
 from django.urls import re_path
 from django.views.static import serve
 
-from project.urls import handler404, handler500, urlpatterns as project_urlpatterns  # noqa: F401
+from project.urls import handler404, handler500  # noqa: F401
+from project.urls import urlpatterns as project_urlpatterns
 
 
 def media(request, path):

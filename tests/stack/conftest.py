@@ -12,6 +12,7 @@ whatever happens.
 nginx must be installed (Debian: apt-get install nginx-light; .ci/run does
 it). Without it these tests fail with that message: they never skip.
 """
+
 import json
 import os
 
@@ -60,7 +61,8 @@ def stack():
     if NGINX is None:
         pytest.fail(
             "nginx is not installed: the stack tests need it "
-            "(apt-get install nginx-light; make test installs it)", pytrace=False,
+            "(apt-get install nginx-light; make test installs it)",
+            pytrace=False,
         )
     admin_db_url = os.environ.get("STACK_POSTGRES_URL", ADMIN_DB_URL)
     # Its own directory below /tmp: nginx's workers (www-data) cannot

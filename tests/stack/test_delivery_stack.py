@@ -5,12 +5,13 @@ SMTP and its link downloads the file through nginx (X-Accel-Redirect), with
 Django's worker never touching the bytes. nginx's workers run as www-data,
 apart from the app, as deployed.
 """
+
 import grp
 import hashlib
 import pwd
 import re
-import stat
 import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -39,8 +40,10 @@ def post_form(session, url, data):
     page = session.get(url)
     assert page.status_code == 200, (url, page.status_code)
     return session.post(
-        url, data={**data, "csrfmiddlewaretoken": csrf_token(page.text)},
-        headers={"Referer": url}, allow_redirects=False,
+        url,
+        data={**data, "csrfmiddlewaretoken": csrf_token(page.text)},
+        headers={"Referer": url},
+        allow_redirects=False,
     )
 
 
@@ -69,29 +72,42 @@ def purchase(stack):
     """Sign up, buy the eBook, get paid (from the deployment's own Django),
     receive the files email over SMTP."""
     buyer = requests.Session()
-    response = post_form(buyer, f"{stack.url}/accounts/signup/", {
-        "first_name": "Stack", "last_name": "Buyer", "email": BUYER["email"], "username": BUYER["username"],
-        "password1": BUYER["password"], "password2": BUYER["password"],
-    })
+    response = post_form(
+        buyer,
+        f"{stack.url}/accounts/signup/",
+        {
+            "first_name": "Stack",
+            "last_name": "Buyer",
+            "email": BUYER["email"],
+            "username": BUYER["username"],
+            "password1": BUYER["password"],
+            "password2": BUYER["password"],
+        },
+    )
     assert response.status_code == 302, response.text[:2000]
     product_url = f"{stack.url}/shop/product/{BOOK_SLUG}/"
     response = post_form(buyer, product_url, {"option3": "eBook", "quantity": 1})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/shop/cart/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/shop/cart/")
     details = {**BILLING, **SHIPPING_SAME_AS_BILLING, "billing_detail_email": BUYER["email"]}
     checkout = f"{stack.url}/shop/checkout/"
     response = post_form(buyer, checkout, {**details, "step": 1})
     assert response.status_code == 200
     response = buyer.post(
-        checkout, data={**details, "step": 2, "csrfmiddlewaretoken": csrf_token(response.text)},
-        headers={"Referer": checkout}, allow_redirects=False,
+        checkout,
+        data={**details, "step": 2, "csrfmiddlewaretoken": csrf_token(response.text)},
+        headers={"Referer": checkout},
+        allow_redirects=False,
     )
-    assert response.status_code == 302 and response.headers["Location"].endswith("/shop/checkout/complete/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/shop/checkout/complete/")
     [(order_id,)] = stack.sql(
         "SELECT o.id FROM shop_order o JOIN auth_user u ON u.id = o.user_id WHERE u.username = %s",
         BUYER["username"],
     )
     stack.django(
-        "import json; from cartridge.shop.models import Order; from shop_ext.orders.actions import mark_order_paid; "
+        "import json; from cartridge.shop.models import Order; "
+        "from shop_ext.orders.actions import mark_order_paid; "
         f"print(json.dumps(mark_order_paid(Order.objects.get(pk={order_id}))))"
     )
     email = stack.smtp.wait_for_message("Your files from")
@@ -99,7 +115,8 @@ def purchase(stack):
     stack.sql("UPDATE shop_ext_orderdelivery SET max_attempts = 50 WHERE order_id = %s", order_id)
     files = stack.sql(
         "SELECT g.id, f.file, f.sha256, f.size FROM shop_ext_downloadgrant g "
-        "JOIN shop_ext_productfile f ON f.id = g.file_id WHERE g.order_id = %s ORDER BY g.id", order_id,
+        "JOIN shop_ext_productfile f ON f.id = g.file_id WHERE g.order_id = %s ORDER BY g.id",
+        order_id,
     )
     return {"session": buyer, "order_id": order_id, "email": email, "files": files}
 
@@ -114,8 +131,9 @@ def test_buyer_downloads_from_the_email_link_through_nginx(stack, purchase):
     assert link in links
 
     # Not signed in: the link leads to the login page, and back after it.
-    stranger = requests.get(link, allow_redirects=False)
-    assert stranger.status_code == 302 and "/accounts/login/" in stranger.headers["Location"]
+    stranger = requests.get(link, allow_redirects=False, timeout=60)
+    assert stranger.status_code == 302
+    assert "/accounts/login/" in stranger.headers["Location"]
 
     response = purchase["session"].get(link, stream=True)
     assert response.status_code == 200
@@ -126,7 +144,8 @@ def test_buyer_downloads_from_the_email_link_through_nginx(stack, purchase):
     # Set again in nginx's internal location (nginx drops the app's).
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
-    assert "private" in response.headers["Cache-Control"] and "no-store" in response.headers["Cache-Control"]
+    assert "private" in response.headers["Cache-Control"]
+    assert "no-store" in response.headers["Cache-Control"]
     assert int(response.headers["Content-Length"]) == size
     assert sha256_of_stream(response) == (sha256, size)
 
@@ -196,12 +215,15 @@ def test_a_file_nginx_cannot_read_is_a_clear_page_and_uses_no_attempt(stack, pur
     finally:
         product_file.chmod(0o640)
     assert response.status_code == 503
-    assert "We could not send this file. No download attempt was used, and we have been told." in response.text
+    assert (
+        "We could not send this file. No download attempt was used, and we have been told." in response.text
+    )
     assert response.headers["Content-Type"].startswith("text/html")
     assert "Content-Disposition" not in response.headers  # a page, not a download
     assert attempts_used(stack, order_id) == before
     [(outcome,)] = stack.sql(
-        "SELECT outcome FROM shop_ext_downloadattempt WHERE order_id = %s ORDER BY id DESC LIMIT 1", order_id,
+        "SELECT outcome FROM shop_ext_downloadattempt WHERE order_id = %s ORDER BY id DESC LIMIT 1",
+        order_id,
     )
     assert outcome == "failed"
     assert f'{name}" failed (13: Permission denied)' in stack.nginx.log.read_text()
@@ -228,8 +250,15 @@ def raw_get(port, path, headers):
 def test_private_files_have_no_url_of_their_own(stack, purchase):
     _, name, _, _ = purchase["files"][0]
     assert (stack.private_root / name).is_file()
-    for path in (f"/protected/{name}", "/protected/", f"/media/{name}", f"/private/{name}",
-                 f"/static/{name}", f"/{name}", f"/media/../private/{name}"):
+    for path in (
+        f"/protected/{name}",
+        "/protected/",
+        f"/media/{name}",
+        f"/private/{name}",
+        f"/static/{name}",
+        f"/{name}",
+        f"/media/../private/{name}",
+    ):
         # Signed in as the buyer too: only the download view may serve it.
         # (Django may first add a slash: 301, then 404.)
         for session in (requests.Session(), purchase["session"]):
@@ -306,35 +335,55 @@ def vm_rss_kb(pid):
 
 def test_static_and_product_images_are_served_by_nginx(stack):
     css = next(stack.static_root.rglob("*.css"))
-    response = requests.get(f"{stack.url}/static/{css.relative_to(stack.static_root).as_posix()}")
-    assert response.status_code == 200 and response.content == css.read_bytes()
+    response = requests.get(f"{stack.url}/static/{css.relative_to(stack.static_root).as_posix()}", timeout=60)
+    assert response.status_code == 200
+    assert response.content == css.read_bytes()
     assert response.headers["Content-Type"].startswith("text/css")
     [(image,)] = stack.sql(
         "SELECT i.file FROM shop_productimage i JOIN shop_product p ON p.id = i.product_id "
-        "WHERE p.slug = %s LIMIT 1", BOOK_SLUG,
+        "WHERE p.slug = %s LIMIT 1",
+        BOOK_SLUG,
     )
-    page = requests.get(f"{stack.url}/shop/product/{BOOK_SLUG}/")
+    page = requests.get(f"{stack.url}/shop/product/{BOOK_SLUG}/", timeout=60)
     assert f"/media/{image}" in page.text
-    response = requests.get(f"{stack.url}/media/{image}")
-    assert response.status_code == 200 and response.content == (stack.media_root / image).read_bytes()
+    response = requests.get(f"{stack.url}/media/{image}", timeout=60)
+    assert response.status_code == 200
+    assert response.content == (stack.media_root / image).read_bytes()
     assert response.headers["Content-Type"].startswith("image/")
     # Not Django: its response would carry the app's own headers.
-    assert "Vary" not in response.headers and "Cross-Origin-Opener-Policy" not in response.headers
+    assert "Vary" not in response.headers
+    assert "Cross-Origin-Opener-Policy" not in response.headers
     # Every image on the page, Mezzanine's thumbnails (in .thumbnails/) too.
     images = set(re.findall(r'src="(/media/[^"]+)"', page.text))
     assert any("/.thumbnails/" in src for src in images)
     for src in images:
-        response = requests.get(stack.url + src)
-        assert response.status_code == 200 and response.headers["Content-Type"].startswith("image/"), src
+        response = requests.get(stack.url + src, timeout=60)
+        assert response.status_code == 200, src
+        assert response.headers["Content-Type"].startswith("image/"), src
 
 
 def check_delivery(stack, site_url, purchase):
     grant_id = purchase["files"][0][0]
     return subprocess.run(
-        [sys.executable, "manage.py", "check_delivery", "--site-url", site_url,
-         "--username", BUYER["username"], "--password", BUYER["password"],
-         "--order", str(purchase["order_id"]), "--grant", str(grant_id)],
-        cwd=BASE_DIR, env=stack.environ(), capture_output=True, text=True,
+        [
+            sys.executable,
+            "manage.py",
+            "check_delivery",
+            "--site-url",
+            site_url,
+            "--username",
+            BUYER["username"],
+            "--password",
+            BUYER["password"],
+            "--order",
+            str(purchase["order_id"]),
+            "--grant",
+            str(grant_id),
+        ],
+        cwd=BASE_DIR,
+        env=stack.environ(),
+        capture_output=True,
+        text=True,
     )
 
 
@@ -364,19 +413,25 @@ def test_check_delivery_names_the_fix_when_nginx_cannot_read_the_zip(stack, purc
     print(result.stdout)
     assert result.returncode != 0
     fails = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
-    assert len(fails) == 1 and "download the order's zip" in fails[0] and "status 503" in fails[0], result.stdout
-    assert ("fix: nginx's worker cannot read the zip: give the private root (SHOP_PRIVATE_ROOT) group www-data, "
-            "mode 2750, and the app UMask 0027 - see docs/deploy.md") in result.stdout
+    assert len(fails) == 1, result.stdout
+    assert "download the order's zip" in fails[0], result.stdout
+    assert "status 503" in fails[0], result.stdout
+    assert (
+        "fix: nginx's worker cannot read the zip: give the private root (SHOP_PRIVATE_ROOT) group www-data, "
+        "mode 2750, and the app UMask 0027 - see docs/deploy.md"
+    ) in result.stdout
     assert attempts_used(stack, order_id) == before + 1  # the single file; the refused zip used none
 
 
 def test_check_delivery_fails_without_the_internal_location(stack, purchase):
     conf = (BASE_DIR / "deploy" / "nginx.conf").read_text()
-    broken = stack.start_nginx(stack.gunicorn, without_internal_location(conf), name="nginx-broken", port=free_port())
+    broken = stack.start_nginx(
+        stack.gunicorn, without_internal_location(conf), name="nginx-broken", port=free_port()
+    )
     result = check_delivery(stack, broken.url, purchase)
     print(result.stdout)
     assert result.returncode != 0
     fails = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
-    assert fails and any("download" in line for line in fails), result.stdout
+    assert any("download" in line for line in fails), result.stdout
     assert "internal" in result.stdout  # the fix hint names nginx's internal location
     assert "checks failed" in result.stderr or "check(s) failed" in result.stderr

@@ -1,11 +1,14 @@
 """Template helpers for the shop's look; the ones that know the catalogue
 (bylines, listings, line kinds) are shop_ext's (shop_ext_tags)."""
+
 import json
 
 from django import template
 from django.utils.html import json_script
+from mezzanine.pages.models import Page
 
 register = template.Library()
+
 
 @register.filter
 def get_item(mapping, key):
@@ -63,8 +66,6 @@ def mark_unavailable_options(form, variations, unavailable_skus):
 def published_page(context, slug):
     """``{% published_page "books" as books %}``: a published page by slug,
     or None, so hard-wired links on the home page never point at nothing."""
-    from mezzanine.pages.models import Page
-
     request = context.get("request")
     user = getattr(request, "user", None)
     return Page.objects.published(for_user=user).filter(slug=slug).first()
@@ -72,7 +73,7 @@ def published_page(context, slug):
 
 @register.filter
 def option_values(variation):
-    """"eBook", or "M / Ink": a variation's option values without labels."""
+    """ "eBook", or "M / Ink": a variation's option values without labels."""
     return " / ".join(str(value) for value in variation.options() if value)
 
 

@@ -1,4 +1,5 @@
 """Load the demo catalogue from fixtures/demo_catalogue.json, with its media."""
+
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -29,11 +30,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--force", action="store_true",
+            "--force",
+            action="store_true",
             help="Load the catalogue with DEBUG off (a trial deployment); no accounts are made.",
         )
         parser.add_argument(
-            "--demo-accounts", action="store_true",
+            "--demo-accounts",
+            action="store_true",
             help="With --force: make the demo accounts, whose passwords are public, all the same.",
         )
 
@@ -86,7 +89,10 @@ class Command(BaseCommand):
     def add_category(self, spec, parent, categories, sale):
         filters = spec.get("filter", {})
         category = Category.objects.create(
-            title=spec["title"], slug=spec["slug"], parent=parent, content=spec["content"],
+            title=spec["title"],
+            slug=spec["slug"],
+            parent=parent,
+            content=spec["content"],
             price_max=Decimal(filters["price_max"]) if "price_max" in filters else None,
             sale=sale if "sale" in filters else None,
         )
@@ -98,9 +104,14 @@ class Command(BaseCommand):
 
     def add_book(self, spec, categories, number):
         book = Book.objects.create(
-            title=spec["title"], author=spec["author"], isbn=spec["isbn"],
-            publisher=spec["publisher"], published_year=spec["published_year"],
-            pages=spec["pages"], content=f"<p>{spec['content']}</p>", available=True,
+            title=spec["title"],
+            author=spec["author"],
+            isbn=spec["isbn"],
+            publisher=spec["publisher"],
+            published_year=spec["published_year"],
+            pages=spec["pages"],
+            content=f"<p>{spec['content']}</p>",
+            available=True,
         )
         # Spread "date added" so the newest-first listing looks like a shop's.
         Product.objects.filter(pk=book.pk).update(date_added=timezone.now() - timedelta(days=number))

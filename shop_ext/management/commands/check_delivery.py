@@ -14,6 +14,7 @@ download attempts (none when nginx could not send the file).
 Prints PASS/FAIL per check with a one-line fix for each failure; exits
 non-zero when any check fails.
 """
+
 import hashlib
 import http.cookiejar
 import re
@@ -23,6 +24,9 @@ import urllib.request
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from shop_ext.models import DownloadGrant
 
 DOWNLOAD_LINK = re.compile(r"/account/orders/(\d+)/files/(\d+)/")
 CHUNK = 1024 * 1024
@@ -31,8 +35,10 @@ NGINX_COULD_NOT_SEND = 503
 
 
 def unreadable_fix(what):
-    return (f"nginx's worker cannot read the {what}: give the private root (SHOP_PRIVATE_ROOT) group "
-            f"www-data, mode 2750, and the app UMask 0027 - see docs/deploy.md")
+    return (
+        f"nginx's worker cannot read the {what}: give the private root (SHOP_PRIVATE_ROOT) group "
+        f"www-data, mode 2750, and the app UMask 0027 - see docs/deploy.md"
+    )
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -65,10 +71,14 @@ class Response:
 
 class Client:
     def __init__(self, site_url, timeout):
+        if urllib.parse.urlsplit(site_url).scheme not in ("http", "https"):
+            raise CommandError(f"--site-url must start with https:// or http://, not {site_url!r}")
         self.site_url = site_url.rstrip("/")
         self.timeout = timeout
         self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies), NoRedirect)
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), NoRedirect
+        )
 
     def request(self, path, data=None, headers=None, keep=2 * 1024 * 1024, follow=False):
         """One request; with ``follow``, redirects within the site are followed (GET)."""
@@ -86,7 +96,8 @@ class Client:
     def _request(self, path, data, headers, keep):
         url = self.site_url + path
         body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(url, data=body, headers={"User-Agent": "shop-check-delivery", **(headers or {})})
+        headers = {"User-Agent": "shop-check-delivery", **(headers or {})}
+        request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 (http(s), see __init__)
         try:
             raw = self.opener.open(request, timeout=self.timeout)
         except urllib.error.HTTPError as error:  # 3xx (not followed), 4xx, 5xx
@@ -105,11 +116,14 @@ class Command(BaseCommand):
         parser.add_argument("--site-url", default=settings.SHOP_SITE_URL, help="The shop's public address.")
         parser.add_argument("--username", required=True)
         parser.add_argument("--password", required=True)
-        parser.add_argument("--order", type=int, help="Order id (default: the first with files in the account's history).")
+        parser.add_argument(
+            "--order", type=int, help="Order id (default: the first with files in the account's history)."
+        )
         parser.add_argument("--grant", type=int, help="Download grant id (default: the order's first file).")
         parser.add_argument("--timeout", type=float, default=60)
         parser.add_argument(
-            "--no-db", action="store_true",
+            "--no-db",
+            action="store_true",
             help="Do not look the file up in this installation's database (when checking another site).",
         )
 
@@ -121,7 +135,8 @@ class Command(BaseCommand):
         order_id, grant_id = self.find_download(client, options["order"], options["grant"])
         if order_id is None:
             raise CommandError(
-                "No download link found: give --order and --grant, or use an account with a paid order with files."
+                "No download link found: give --order and --grant, "
+                "or use an account with a paid order with files."
             )
         product_file = None if options["no_db"] else self.product_file(order_id, grant_id)
         self.check_private_paths(client, product_file)
@@ -153,18 +168,20 @@ class Command(BaseCommand):
         match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
         if login.status != 200 or not match:
             return self.result(
-                False, "login form", f"GET {settings.LOGIN_URL} gave {login.status} without a CSRF token",
+                False,
+                "login form",
+                f"GET {settings.LOGIN_URL} gave {login.status} without a CSRF token",
                 "check that nginx proxies / to gunicorn and ALLOWED_HOSTS holds the site's host",
             )
         response = client.request(
             settings.LOGIN_URL,
-            {"csrfmiddlewaretoken": match.group(1), "username": username,
-             "password": password, "next": "/"},
+            {"csrfmiddlewaretoken": match.group(1), "username": username, "password": password, "next": "/"},
             headers={"Referer": client.site_url + settings.LOGIN_URL},
         )
         return self.result(
             response.status == 302 and client.cookie(settings.SESSION_COOKIE_NAME) is not None,
-            "sign in through the login form", f"status {response.status}",
+            "sign in through the login form",
+            f"status {response.status}",
             "wrong username/password, or the session cookie is Secure but the site is not https "
             "(SHOP_SITE_URL), or CSRF_TRUSTED_ORIGINS lacks the site",
         )
@@ -181,10 +198,10 @@ class Command(BaseCommand):
     def product_file(self, order_id, grant_id):
         """The grant's file, when this installation's database has it."""
         try:
-            from shop_ext.models import DownloadGrant
-
-            grant = DownloadGrant.objects.select_related("file").filter(pk=grant_id, order_id=order_id).first()
-        except Exception as exc:  # no database here: check without it
+            grant = (
+                DownloadGrant.objects.select_related("file").filter(pk=grant_id, order_id=order_id).first()
+            )
+        except DatabaseError as exc:  # no database here: check without it
             self.info(f"database not reachable ({type(exc).__name__}); storage paths are guessed")
             return None
         if grant is None:
@@ -200,10 +217,13 @@ class Command(BaseCommand):
         for path in paths:
             response = client.request(path, keep=0, follow=True)
             self.result(
-                response.status == 404, f"private path not reachable: {path}", f"status {response.status}",
+                response.status == 404,
+                f"private path not reachable: {path}",
+                f"status {response.status}",
                 f"private file reachable: remove the public location serving {path.rsplit('/', 1)[0]}/ "
                 f"and keep `internal;` in the {private_url}/ location"
-                if response.status < 400 else f"answer 404 (not {response.status}) for private paths",
+                if response.status < 400
+                else f"answer 404 (not {response.status}) for private paths",
             )
 
     def check_download(self, client, path, product_file):
@@ -215,9 +235,12 @@ class Command(BaseCommand):
         elif response.status == NGINX_COULD_NOT_SEND:
             fix = unreadable_fix("file")
         else:
-            fix = (f"the app's X-Accel-Redirect reached the app again ({response.status}{' to ' + location if location else ''}): "
-                   f"nginx has no `internal` location for {settings.SENDFILE_URL}/ (or SHOP_PRIVATE_URL differs); "
-                   f"add `location {settings.SENDFILE_URL}/ {{ internal; alias <SHOP_PRIVATE_ROOT>/; }}`")
+            fix = (
+                f"the app's X-Accel-Redirect reached the app again "
+                f"({response.status}{' to ' + location if location else ''}): nginx has no `internal` "
+                f"location for {settings.SENDFILE_URL}/ (or SHOP_PRIVATE_URL differs); "
+                f"add `location {settings.SENDFILE_URL}/ {{ internal; alias <SHOP_PRIVATE_ROOT>/; }}`"
+            )
             if response.status == 404:
                 fix = "the account can't see this order (use the owner or staff), or " + fix
         ok = self.result(response.status == 200, f"download {path}", f"status {response.status}", fix)
@@ -225,35 +248,42 @@ class Command(BaseCommand):
             return None
         self.result(
             not response.header("X-Accel-Redirect") and not response.header("X-Sendfile"),
-            "web server consumed the sendfile header", response.header("X-Accel-Redirect") or response.header("X-Sendfile"),
+            "web server consumed the sendfile header",
+            response.header("X-Accel-Redirect") or response.header("X-Sendfile"),
             "the web server passes X-Accel-Redirect/X-Sendfile to the client: put nginx (or Apache with "
             "XSendFile On) in front of gunicorn, and match SHOP_SENDFILE_BACKEND to it",
         )
         self.result(
-            response.length > 0 and size == str(response.length), "download body non-empty, length = Content-Length",
+            response.length > 0 and size == str(response.length),
+            "download body non-empty, length = Content-Length",
             f"{response.length} bytes, Content-Length {size or 'missing'}",
             "0-byte download: nginx 'internal' location alias doesn't match SENDFILE_ROOT (SHOP_PRIVATE_ROOT)"
-            if response.length == 0 else "a proxy or the app altered the body: serve it through X-Accel-Redirect",
+            if response.length == 0
+            else "a proxy or the app altered the body: serve it through X-Accel-Redirect",
         )
         self.result(
-            not response.header("Content-Type").startswith("text/html"), "download is the file, not a page",
+            not response.header("Content-Type").startswith("text/html"),
+            "download is the file, not a page",
             response.header("Content-Type"),
             f"the redirect to {settings.SENDFILE_URL}/ reached the app: add nginx's `location "
             f"{settings.SENDFILE_URL}/ {{ internal; alias <SHOP_PRIVATE_ROOT>/; }}`",
         )
         if product_file is not None:
             self.result(
-                response.sha256 == product_file.sha256, "download matches the file's recorded SHA-256",
+                response.sha256 == product_file.sha256,
+                "download matches the file's recorded SHA-256",
                 f"{response.sha256[:16]}…",
-                "nginx's alias for the internal location points at a different directory than SHOP_PRIVATE_ROOT",
+                "nginx's alias for the internal location points at another directory than SHOP_PRIVATE_ROOT",
             )
         self.result(
-            response.header("Content-Disposition").startswith("attachment"), "Content-Disposition: attachment",
+            response.header("Content-Disposition").startswith("attachment"),
+            "Content-Disposition: attachment",
             response.header("Content-Disposition") or "missing",
             "the web server dropped the app's Content-Disposition: don't clear it in the internal location",
         )
         self.result(
-            "nosniff" in response.header("X-Content-Type-Options"), "X-Content-Type-Options: nosniff on the download",
+            "nosniff" in response.header("X-Content-Type-Options"),
+            "X-Content-Type-Options: nosniff on the download",
             response.header("X-Content-Type-Options") or "missing",
             'add `add_header X-Content-Type-Options "nosniff" always;` inside the internal location',
         )
@@ -265,32 +295,41 @@ class Command(BaseCommand):
         if response.status == NGINX_COULD_NOT_SEND:
             fix = unreadable_fix("zip")
         elif response.status == 500:
-            fix = ("the app could not build the zip: its user must own SHOP_PRIVATE_ROOT (mode 2750) "
-                   "to write zips/ below it; the app's log says more")
+            fix = (
+                "the app could not build the zip: its user must own SHOP_PRIVATE_ROOT (mode 2750) "
+                "to write zips/ below it; the app's log says more"
+            )
         else:
             fix = "the zip is sent like the single file: see the download checks above"
         ok = self.result(
-            response.status == 200 and response.body.startswith(b"PK\x03\x04")
+            response.status == 200
+            and response.body.startswith(b"PK\x03\x04")
             and response.header("Content-Length") == str(response.length),
             f"download the order's zip {path}",
-            f"status {response.status}, {response.length} bytes, {response.header('Content-Type')}", fix,
+            f"status {response.status}, {response.length} bytes, {response.header('Content-Type')}",
+            fix,
         )
         return response if ok else None
 
     def check_range(self, client, path, download):
         if download is None or download.length < 100:
-            self.info(f"range check of {path} skipped: no full download of at least 100 bytes to compare with")
+            self.info(
+                f"range check of {path} skipped: no full download of at least 100 bytes to compare with"
+            )
             return
         response = client.request(path, headers={"Range": "bytes=0-99"})
         if response.status == NGINX_COULD_NOT_SEND:
             fix = unreadable_fix("file")
         else:
-            fix = ("Range ignored: Django sent the file itself (simple backend?): set SHOP_SENDFILE_BACKEND to "
-                   "the web server's backend and serve through it")
+            fix = (
+                "Range ignored: Django sent the file itself (simple backend?): set SHOP_SENDFILE_BACKEND to "
+                "the web server's backend and serve through it"
+            )
         self.result(
             response.status == 206 and response.length == 100 and response.body == download.body[:100],
             f"Range: bytes=0-99 of {path} gives 206 with those 100 bytes",
-            f"status {response.status}, {response.length} bytes, {response.header('Content-Range') or 'no Content-Range'}",
+            f"status {response.status}, {response.length} bytes, "
+            f"{response.header('Content-Range') or 'no Content-Range'}",
             fix,
         )
 
@@ -312,15 +351,25 @@ class Command(BaseCommand):
             response = client.request(found[label], keep=0, follow=True)
             root = "STATIC_ROOT (run collectstatic)" if label == "static" else "MEDIA_ROOT"
             self.result(
-                response.status == 200 and response.length > 0, f"{label} file served: {found[label]}",
+                response.status == 200 and response.length > 0,
+                f"{label} file served: {found[label]}",
                 f"status {response.status}",
                 f"add `location {prefix} {{ alias <{root}>/; }}` to the nginx site",
             )
 
     def site_pages(self, client, limit=12):
         """Up to ``limit`` pages of the site, product pages first once seen."""
-        skip = ("/accounts/", "/account/", "/admin/", "/shop/cart", "/shop/checkout", "/search",
-                settings.STATIC_URL, settings.MEDIA_URL, settings.SENDFILE_URL)
+        skip = (
+            "/accounts/",
+            "/account/",
+            "/admin/",
+            "/shop/cart",
+            "/shop/checkout",
+            "/search",
+            settings.STATIC_URL,
+            settings.MEDIA_URL,
+            settings.SENDFILE_URL,
+        )
         queue, seen = ["/"], set()
         while queue and len(seen) < limit:
             path = queue.pop(0)

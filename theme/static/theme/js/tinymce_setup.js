@@ -1,5 +1,5 @@
-// Mezzanine 6.1.1's tinymce_setup.js, patched (theme/ comes before mezzanine
-// in INSTALLED_APPS, so this copy is served): since Django 4.1 the
+// Mezzanine 6.1.1's tinymce_setup.js, patched; served instead of Mezzanine's
+// through the TINYMCE_SETUP_JS setting (project/settings/base.py). Since Django 4.1 the
 // 'formset:added' event is a native CustomEvent dispatched on the new row,
 // with no jQuery $row argument, and the original threw a TypeError each
 // time staff clicked "Add another ..." under an inline. Only that handler differs.

@@ -1,0 +1,80 @@
+"""Sales follow the products and categories they cover.
+
+Cartridge applies a sale on save and on m2m_changed(post_add) of its
+*products*: a sale limited to categories is applied only on its second save
+(the categories are saved after the sale), removing products or categories
+does not clear them, and products added to a category later never get the
+sale. These receivers re-apply the sales concerned whenever a sale's
+products or categories, or a category's products, change; and clear a
+sale's prices when it is deleted in bulk. Connected in ShopExtConfig.ready().
+"""
+
+from cartridge.shop.models import Category, Product, Sale
+from django.db import transaction
+from django.db.models.signals import m2m_changed, pre_delete
+from django.dispatch import receiver
+
+SALE_FIELDS = {Sale.categories.through: "sale_related", Sale.products.through: "sale_set"}
+
+
+def reapply(sales):
+    """Re-apply each sale now and once more after the transaction commits:
+    the admin saves a product's variations (with the sale fields it showed)
+    after its categories, which would undo an update made only now."""
+    ids = {s.pk if isinstance(s, Sale) else s for s in sales}
+    ids.discard(None)
+    if not ids:
+        return
+
+    def run():
+        for sale in Sale.objects.filter(pk__in=ids):
+            sale.update_products()
+
+    run()
+    transaction.on_commit(run)
+
+
+@receiver(m2m_changed, sender=Sale.categories.through, dispatch_uid="shop_ext_sale_categories")
+@receiver(m2m_changed, sender=Sale.products.through, dispatch_uid="shop_ext_sale_products")
+def sale_coverage_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action == "pre_clear" and reverse:
+        instance._shop_ext_cleared_sales = list(
+            getattr(instance, SALE_FIELDS[sender]).values_list("pk", flat=True)
+        )
+        return
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        reapply([instance])
+    elif action == "post_clear":
+        reapply(getattr(instance, "_shop_ext_cleared_sales", []))
+    else:
+        reapply(pk_set or [])
+
+
+@receiver(m2m_changed, sender=Product.categories.through, dispatch_uid="shop_ext_category_products")
+def category_products_changed(sender, instance, action, pk_set, **kwargs):
+    # product.categories or category.products (both use this table).
+    is_category = isinstance(instance, Category)
+    if action == "pre_clear":
+        instance._shop_ext_cleared = (
+            [instance.pk] if is_category else list(instance.categories.values_list("pk", flat=True))
+        )
+        return
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if action == "post_clear":
+        category_ids = getattr(instance, "_shop_ext_cleared", [])
+    elif is_category:
+        category_ids = [instance.pk]
+    else:
+        category_ids = list(pk_set or [])
+    if category_ids:
+        reapply(Sale.objects.filter(categories__in=category_ids).values_list("pk", flat=True).distinct())
+
+
+@receiver(pre_delete, sender=Sale, dispatch_uid="shop_ext_sale_clear")
+def clear_deleted_sale(sender, instance, **kwargs):
+    # Sale.delete() clears its prices, a queryset delete (the admin's
+    # "delete selected") does not.
+    instance._clear()
