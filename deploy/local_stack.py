@@ -1,7 +1,7 @@
 """The production stack on one machine: a throw-away PostgreSQL database,
 gunicorn with deploy/gunicorn.conf.py, nginx with deploy/nginx.conf rendered
 for temporary directories, and an SMTP sink -- for the stack tests
-(tests/stack) and the benchmarks (bench/).
+(tests/functional/stack) and the benchmarks (bench/).
 
 Everything listens on 127.0.0.1 on ports chosen at run time. ``LocalStack``
 is a context manager: every process it starts is stopped by its PID, the

@@ -2,7 +2,6 @@ from cartridge.shop import views as cartridge_views
 from cartridge.shop.views import cart as cartridge_cart
 from django.contrib import admin
 from django.urls import include, path, re_path
-from mezzanine.accounts import views as mezzanine_accounts
 from mezzanine.core.views import direct_to_template
 
 from shop_ext.accounts import views as accounts_views
@@ -43,10 +42,12 @@ urlpatterns = [
     # Mezzanine's form is a 500 when two accounts share an email address.
     path(
         "accounts/password/reset/",
-        mezzanine_accounts.password_reset,
+        accounts_views.password_reset,
         {"form_class": PasswordResetForm},
         name="mezzanine_password_reset",
     ),
+    # Mezzanine's account pages, with a safe `next` and an empty POST
+    # answered (shop_ext/accounts/views.py); sign-out by POST only.
     path("accounts/login/", accounts_views.login, name="login"),
     path("accounts/signup/", accounts_views.signup, name="signup"),
     path("accounts/logout/", accounts_views.logout, name="logout"),

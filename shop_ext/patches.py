@@ -4,7 +4,7 @@ use the hook: SHOP_HANDLER_* settings, signal receivers, subclasses,
 settings such as TINYMCE_SETUP_JS.)
 
 Each replacement has a test that fails loudly if the upstream behaviour it
-relies on changes (tests/test_cartridge_patches.py). apply() runs once, from
+relies on changes (tests/unit/test_cartridge_patches.py). apply() runs once, from
 ShopExtConfig.ready().
 """
 

@@ -3,12 +3,9 @@ import os
 import pytest
 from cartridge.shop.models import Order
 
-from . import factories
-from .shopper import COMPLETE_URL, add_to_cart, checkout
+from tests import factories
 
-EPUB = b"PK\x03\x04" + b"demo epub bytes " * 64
-PDF = b"%PDF-1.4\n" + b"demo pdf bytes " * 128
-THREE_FORMATS = {"Paperback": "12.99", "eBook": "6.99", "Paperback + eBook": "15.99"}
+from .shopper import COMPLETE_URL, add_to_cart, checkout
 
 
 @pytest.fixture(scope="session")
@@ -32,18 +29,9 @@ def isolated_storage(settings, tmp_path):
     settings.SENDFILE_ROOT = str(tmp_path / "private")
 
 
-def make_book(title="The Lighthouse Keeper's Almanac", files=(("almanac.epub", EPUB), ("almanac.pdf", PDF))):
-    """A Book in three formats; its files are delivered by the eBook and
-    Paperback + eBook variations."""
-    book = factories.make_book(THREE_FORMATS, title=title, stock={"Paperback": 10, "Paperback + eBook": 10})
-    for name, data in files:
-        factories.add_file(book, "eBook", "Paperback + eBook", name=name, content=data)
-    return book
-
-
 @pytest.fixture
 def book(db):
-    return make_book()
+    return factories.book_with_files()
 
 
 @pytest.fixture
@@ -79,7 +67,7 @@ def paid_order(book, place_order, django_capture_on_commit_callbacks):
 
 
 # ------------------------------------------------- bad-input sweep counter
-# tests/test_bad_input_sweep.py counts the generated cases per endpoint
+# tests/integration/site/test_bad_input_sweep.py counts the generated cases per endpoint
 # group here; the terminal summary reports them (and what they found).
 SWEEP_CASES = {}
 

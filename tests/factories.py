@@ -249,3 +249,20 @@ def add_file(product, *formats, name="book.epub", content=b"PK\x03\x04 an ebook"
 def format_option(name):
     """The Format option of this name (e.g. for a category's option filter)."""
     return ProductOptionFactory(type=FORMAT, name=name)
+
+
+# A three-format book whose eBook and Paperback + eBook deliver two files.
+EPUB = b"PK\x03\x04" + b"demo epub bytes " * 64
+PDF = b"%PDF-1.4\n" + b"demo pdf bytes " * 128
+THREE_FORMATS = {"Paperback": "12.99", "eBook": "6.99", "Paperback + eBook": "15.99"}
+
+
+def book_with_files(
+    title="The Lighthouse Keeper's Almanac", files=(("almanac.epub", EPUB), ("almanac.pdf", PDF))
+):
+    """A Book in three formats; its files are delivered by the eBook and
+    Paperback + eBook variations."""
+    book = make_book(THREE_FORMATS, title=title, stock={"Paperback": 10, "Paperback + eBook": 10})
+    for name, data in files:
+        add_file(book, "eBook", "Paperback + eBook", name=name, content=data)
+    return book

@@ -42,6 +42,7 @@ def _with_safe_inputs(view):
 
 login = _with_safe_inputs(mezzanine_accounts.login)
 signup = _with_safe_inputs(mezzanine_accounts.signup)
+password_reset = _with_safe_inputs(mezzanine_accounts.password_reset)
 
 
 @require_http_methods(["GET", "POST"])

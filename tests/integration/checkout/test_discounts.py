@@ -1,0 +1,235 @@
+"""Discount codes entered at checkout: each kind of reduction, the rules
+that refuse a code, product scope, and uses remaining."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from cartridge.shop.models import DiscountCode, Order
+from django.utils import timezone
+
+from tests.factories import DiscountCodeFactory, make_product, variation
+from tests.shopper import (
+    CART_URL,
+    add_to_cart,
+    checkout,
+    checkout_details,
+    checkout_step,
+    update_cart,
+)
+
+pytestmark = pytest.mark.django_db
+
+SHIPPING = Decimal("4.50")
+INVALID = "The discount code entered is invalid."
+
+
+@pytest.fixture
+def lamp():
+    return make_product({"Paperback": "20.00"}, title="Reading lamp")
+
+
+@pytest.fixture
+def notebook():
+    return make_product({"Paperback": "10.00"}, title="Notebook")
+
+
+@pytest.fixture
+def cart(client, lamp, notebook):
+    """A cart worth 30.00: one lamp (20.00) and one notebook (10.00)."""
+    add_to_cart(client, lamp, option3="Paperback")
+    add_to_cart(client, notebook, option3="Paperback")
+    return client
+
+
+def place_order(client, code):
+    response = checkout(client, discount_code=code)
+    assert response.status_code == 302, response
+    return Order.objects.get()
+
+
+def refused(client, code):
+    """Step 1 with the code: True if the shop refused it and stayed on step 1."""
+    response = checkout_step(client, 1, checkout_details(discount_code=code))
+    assert response.status_code == 200
+    errors = response.context["form"].errors.get("discount_code", [])
+    return response.context["step"] == 1 and errors == [INVALID]
+
+
+def test_percent_code_reduces_the_item_total(cart):
+    DiscountCodeFactory(code="TENPERCENT", discount_percent=Decimal("10"))
+
+    order = place_order(cart, "TENPERCENT")
+
+    assert order.discount_code == "TENPERCENT"
+    assert order.item_total == Decimal("30.00")
+    assert order.discount_total == Decimal("3.00")
+    assert order.shipping_total == SHIPPING
+    assert order.total == Decimal("30.00") + SHIPPING - Decimal("3.00")
+
+
+def test_deduct_code_takes_a_fixed_amount_off(cart):
+    DiscountCodeFactory(code="FIVEOFF", discount_deduct=Decimal("5.00"))
+
+    order = place_order(cart, "FIVEOFF")
+
+    assert order.discount_total == Decimal("5.00")
+    assert order.total == Decimal("29.50")  # 30.00 + 4.50 - 5.00
+
+
+def test_deduct_code_larger_than_the_cart_gives_nothing_off(cart):
+    """Cartridge's rule: a deduction that would make the total negative is not applied."""
+    DiscountCodeFactory(code="BIGOFF", discount_deduct=Decimal("50.00"))
+
+    order = place_order(cart, "BIGOFF")
+
+    assert order.discount_total == Decimal("0")
+    assert order.total == Decimal("34.50")
+
+
+def test_exact_code_is_accepted_but_takes_nothing_off(cart):
+    """Cartridge gap: DiscountCode.calculate() ignores ``discount_exact``
+    ("Reduce to amount"), so such a code is accepted at checkout and shown
+    on the order, yet reduces nothing. Sales do honour discount_exact."""
+    DiscountCodeFactory(code="ALLFOR15", discount_exact=Decimal("15.00"))
+
+    order = place_order(cart, "ALLFOR15")
+
+    assert order.discount_code == "ALLFOR15"
+    assert order.discount_total == Decimal("0")
+    assert order.total == Decimal("34.50")
+
+
+def test_free_shipping_code_removes_shipping(cart):
+    DiscountCodeFactory(code="SHIPFREE", free_shipping=True)
+
+    order = place_order(cart, "SHIPFREE")
+
+    assert order.shipping_total == Decimal("0")
+    assert order.discount_total == Decimal("0")
+    assert order.total == Decimal("30.00")
+
+
+def test_free_shipping_and_percent_together(cart):
+    DiscountCodeFactory(code="BOTH", free_shipping=True, discount_percent=Decimal("50"))
+
+    order = place_order(cart, "BOTH")
+
+    assert order.shipping_total == Decimal("0")
+    assert order.total == Decimal("15.00")
+
+
+def test_minimum_purchase_refuses_a_smaller_cart(cart):
+    DiscountCodeFactory(code="BIGSPEND", discount_percent=Decimal("10"), min_purchase=Decimal("30.01"))
+
+    assert refused(cart, "BIGSPEND")
+
+
+def test_minimum_purchase_accepts_a_cart_that_reaches_it(cart):
+    DiscountCodeFactory(code="BIGSPEND", discount_percent=Decimal("10"), min_purchase=Decimal("30.00"))
+
+    order = place_order(cart, "BIGSPEND")
+
+    assert order.discount_total == Decimal("3.00")
+
+
+def test_expired_code_is_refused(cart):
+    DiscountCodeFactory(
+        code="SUMMER",
+        discount_percent=Decimal("10"),
+        valid_from=timezone.now() - timedelta(days=30),
+        valid_to=timezone.now() - timedelta(days=1),
+    )
+
+    assert refused(cart, "SUMMER")
+
+
+def test_code_not_yet_valid_is_refused(cart):
+    DiscountCodeFactory(
+        code="WINTER", discount_percent=Decimal("10"), valid_from=timezone.now() + timedelta(days=1)
+    )
+
+    assert refused(cart, "WINTER")
+
+
+def test_inactive_code_is_refused(cart):
+    DiscountCodeFactory(code="OFF", discount_percent=Decimal("10"), active=False)
+    DiscountCodeFactory(code="ON", discount_percent=Decimal("10"))  # so the field shows
+
+    assert refused(cart, "OFF")
+
+
+def test_unknown_code_is_refused_and_places_no_order(cart):
+    DiscountCodeFactory(code="REAL", discount_percent=Decimal("10"))
+
+    assert refused(cart, "BOGUS")
+    assert Order.objects.count() == 0
+
+
+def test_product_scoped_code_applies_only_to_its_items(cart, lamp):
+    DiscountCodeFactory(code="LAMPS", discount_percent=Decimal("50"), products=[lamp])
+
+    order = place_order(cart, "LAMPS")
+
+    assert order.discount_total == Decimal("10.00")  # half of the lamp only
+    assert order.total == Decimal("24.50")  # 30.00 + 4.50 - 10.00
+
+
+def test_product_scoped_code_counts_each_unit(client, lamp, notebook):
+    DiscountCodeFactory(code="LAMPS", discount_deduct=Decimal("2.00"), products=[lamp])
+    add_to_cart(client, lamp, quantity=3, option3="Paperback")
+    add_to_cart(client, notebook, option3="Paperback")
+
+    order = place_order(client, "LAMPS")
+
+    assert order.discount_total == Decimal("6.00")
+
+
+def test_product_scoped_code_is_refused_without_its_products(client, lamp, notebook):
+    DiscountCodeFactory(code="LAMPS", discount_percent=Decimal("50"), products=[lamp])
+    add_to_cart(client, notebook, option3="Paperback")
+
+    assert refused(client, "LAMPS")
+
+
+def test_completed_order_uses_up_one_use(cart):
+    code = DiscountCodeFactory(code="TWICE", discount_percent=Decimal("10"), uses_remaining=2)
+
+    place_order(cart, "TWICE")
+
+    code.refresh_from_db()
+    assert code.uses_remaining == 1
+
+
+def test_used_up_code_is_refused(client, lamp):
+    DiscountCodeFactory(code="ONCE", discount_percent=Decimal("10"), uses_remaining=1)
+    add_to_cart(client, lamp, option3="Paperback")
+    place_order(client, "ONCE")
+
+    add_to_cart(client, lamp, option3="Paperback")
+
+    assert DiscountCode.objects.get(code="ONCE").uses_remaining == 0
+    assert refused(client, "ONCE")
+
+
+def test_code_entered_in_the_cart_carries_into_the_order(cart):
+    DiscountCodeFactory(code="CARTCODE", discount_deduct=Decimal("5.00"))
+
+    response = cart.post(CART_URL, {"discount_code": "CARTCODE"})
+    assert response.status_code == 302
+
+    order = place_order(cart, "")
+    assert order.discount_code == "CARTCODE"
+    assert order.discount_total == Decimal("5.00")
+
+
+def test_cart_change_recalculates_a_percent_discount(cart, notebook):
+    DiscountCodeFactory(code="TENPERCENT", discount_percent=Decimal("10"))
+    checkout_step(cart, 1, checkout_details(discount_code="TENPERCENT"))
+    update_cart(cart, delete=[variation(notebook, option3="Paperback").sku])
+
+    response = checkout_step(cart, 2, checkout_details(discount_code="TENPERCENT"))
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert order.item_total == Decimal("20.00")
+    assert order.discount_total == Decimal("2.00")

@@ -1,0 +1,319 @@
+import hashlib
+import io
+import zipfile
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_sendfile.utils import _get_sendfile
+
+from shop_ext.models import DownloadAttempt, OrderDelivery
+from shop_ext.orders import OrderStatus
+from shop_ext.orders.actions import set_order_status
+from tests.factories import EPUB, PDF
+
+pytestmark = pytest.mark.django_db
+
+
+def file_url(order, grant):
+    return f"/account/orders/{order.pk}/files/{grant.pk}/"
+
+
+def zip_url(order):
+    return f"/account/orders/{order.pk}/files/all.zip"
+
+
+def body(response):
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def epub_grant(order):
+    return order.download_grants.get(file__original_filename="almanac.epub")
+
+
+def attempts_used(order):
+    return OrderDelivery.objects.get(order=order).attempts_used
+
+
+def test_owner_downloads_file_with_safe_headers(client, paid_order):
+    grant = epub_grant(paid_order)
+    response = client.get(file_url(paid_order, grant))
+    assert response.status_code == 200
+    assert body(response) == EPUB
+    assert response["Content-Disposition"] == 'attachment; filename="almanac.epub"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+    assert attempts_used(paid_order) == 1
+    attempt = DownloadAttempt.objects.get(order=paid_order)
+    assert (attempt.outcome, attempt.grant, attempt.user.username, attempt.ip_address) == (
+        "served",
+        grant,
+        "dana",
+        "127.0.0.1",
+    )
+
+
+def test_non_ascii_title_gets_ascii_fallback(client, paid_order):
+    grant = epub_grant(paid_order)
+    grant.file.title = "Almanach du gardien — phare"
+    grant.file.save()
+    response = client.get(file_url(paid_order, grant))
+    disposition = response["Content-Disposition"]
+    assert 'filename="Almanach du gardien  phare.epub"' in disposition
+    assert "filename*=UTF-8''Almanach%20du%20gardien%20%E2%80%94%20phare.epub" in disposition
+
+
+def test_anonymous_is_sent_to_login_and_back(client, paid_order):
+    client.logout()
+    url = file_url(paid_order, epub_grant(paid_order))
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert "next=" in response["Location"]
+
+
+@pytest.mark.parametrize("url_kind", ["file", "zip"])
+def test_other_user_and_unknown_ids_get_404(client, paid_order, django_user_model, url_kind):
+    intruder = django_user_model.objects.create_user("mallory", "m@example.com", "pw-mallory")
+    client.force_login(intruder)
+    grant = epub_grant(paid_order)
+    url = file_url(paid_order, grant) if url_kind == "file" else zip_url(paid_order)
+    assert client.get(url).status_code == 404
+    assert client.get(f"/account/orders/{paid_order.pk + 1000}/files/all.zip").status_code == 404
+    assert client.get(f"/account/orders/{paid_order.pk}/files/{grant.pk + 1000}/").status_code == 404
+    assert (
+        client.get(f"/account/orders/{paid_order.pk}/files/../../etc/passwd", follow=True).status_code == 404
+    )
+    assert attempts_used(paid_order) == 0
+    assert DownloadAttempt.objects.filter(order=paid_order, outcome="denied", user=intruder).exists()
+
+
+def test_staff_may_download_without_using_attempts(client, paid_order, admin_user):
+    client.force_login(admin_user)
+    response = client.get(zip_url(paid_order))
+    assert response.status_code == 200
+    assert attempts_used(paid_order) == 0
+
+
+def test_unpaid_order_has_no_downloads(client, book, place_order):
+    order = place_order(book, "eBook")
+    assert client.get(zip_url(order)).status_code in (403, 404)
+
+
+@pytest.mark.parametrize("status", [OrderStatus.CANCELLED, OrderStatus.REFUNDED])
+def test_cancel_and_refund_close_downloads_and_restore_reopens(client, paid_order, status):
+    grant = epub_grant(paid_order)
+    set_order_status(paid_order, status)
+    response = client.get(file_url(paid_order, grant))
+    assert response.status_code == 403
+    assert b"downloads are closed" in response.content
+    set_order_status(paid_order, OrderStatus.PAID)
+    assert client.get(file_url(paid_order, grant)).status_code == 200
+
+
+def test_attempt_limit_and_expiry(client, paid_order):
+    OrderDelivery.objects.filter(order=paid_order).update(max_attempts=2)
+    grant = epub_grant(paid_order)
+    assert client.get(file_url(paid_order, grant)).status_code == 200
+    assert client.get(zip_url(paid_order)).status_code == 200
+    refused = client.get(file_url(paid_order, grant))
+    assert refused.status_code == 403
+    assert b"download attempts" in refused.content
+    assert attempts_used(paid_order) == 2
+
+    OrderDelivery.objects.filter(order=paid_order).update(
+        attempts_used=0, expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert client.get(file_url(paid_order, grant)).status_code == 410
+
+
+def test_range_request_resuming_a_download_uses_no_attempt(client, paid_order):
+    grant = epub_grant(paid_order)
+    assert client.get(file_url(paid_order, grant)).status_code == 200
+    assert client.get(file_url(paid_order, grant), HTTP_RANGE="bytes=100-").status_code == 200
+    assert attempts_used(paid_order) == 1
+    outcomes = list(DownloadAttempt.objects.filter(order=paid_order).values_list("outcome", flat=True))
+    assert sorted(outcomes) == ["resumed", "served"]
+
+
+def test_missing_file_uses_no_attempt_and_is_logged(client, paid_order, caplog):
+    grant = epub_grant(paid_order)
+    grant.file.file.storage.delete(grant.file.file.name)
+    response = client.get(file_url(paid_order, grant))
+    assert response.status_code == 404
+    assert b"temporarily unavailable" in response.content
+    assert attempts_used(paid_order) == 0
+    assert DownloadAttempt.objects.get(order=paid_order).outcome == "failed"
+    assert "missing from private storage" in caplog.text
+
+
+def test_revoked_grant_is_refused(client, paid_order):
+    grant = epub_grant(paid_order)
+    grant.revoked_at = timezone.now()
+    grant.save()
+    assert client.get(file_url(paid_order, grant)).status_code == 403
+
+
+def test_zip_holds_the_order_files_and_is_rebuilt_when_one_changes(client, paid_order, settings):
+    response = client.get(zip_url(paid_order))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(body(response)))
+    assert sorted(archive.namelist()) == ["almanac.epub", "almanac.pdf"]
+    for name, data in (("almanac.epub", EPUB), ("almanac.pdf", PDF)):
+        assert hashlib.sha256(archive.read(name)).hexdigest() == hashlib.sha256(data).hexdigest()
+        assert archive.getinfo(name).compress_type == zipfile.ZIP_STORED
+
+    from pathlib import Path
+
+    zips = Path(settings.SENDFILE_ROOT, "zips", f"order-{paid_order.pk}")
+    first = list(zips.glob("*.zip"))
+    assert len(first) == 1
+    client.get(zip_url(paid_order))
+    assert list(zips.glob("*.zip")) == first  # reused, not rebuilt
+
+    from django.core.files.base import ContentFile
+
+    product_file = epub_grant(paid_order).file
+    product_file.file = ContentFile(b"PK\x03\x04 second edition", name="almanac.epub")
+    product_file.save()
+    archive = zipfile.ZipFile(io.BytesIO(body(client.get(zip_url(paid_order)))))
+    assert archive.read("almanac.epub") == b"PK\x03\x04 second edition"
+    assert len(list(zips.glob("*.zip"))) == 1
+    assert list(zips.glob("*.zip")) != first
+
+
+@pytest.fixture
+def nginx_backend(settings):
+    settings.SENDFILE_BACKEND = "django_sendfile.backends.nginx"
+    settings.SENDFILE_URL = "/protected"
+    _get_sendfile.cache_clear()
+    yield
+    _get_sendfile.cache_clear()
+
+
+def test_nginx_backend_answers_with_x_accel_redirect_and_no_body(client, paid_order, nginx_backend):
+    grant = epub_grant(paid_order)
+    response = client.get(file_url(paid_order, grant))
+    assert response.status_code == 200
+    path, _, query = response["X-Accel-Redirect"].partition("?")
+    assert path == f"/protected/{grant.file.file.name}"
+    assert query.startswith("attempt=")  # the token nginx hands back if it cannot send the file
+    # For nginx's internal location to set: it would copy a Content-Disposition onto its error page.
+    assert response["X-Download-Disposition"] == 'attachment; filename="almanac.epub"'
+    assert not response.has_header("Content-Disposition")
+    assert response.content == b""
+
+
+FAILED_URL = "/account/orders/download-failed/"
+
+
+def failure_token(response):
+    """The token the app hands nginx with the file, for reporting a failure."""
+    return response["X-Accel-Redirect"].partition("?attempt=")[2]
+
+
+def report_failure(client, token):
+    """What nginx's @download_failed sends: the token as a POST body."""
+    return client.post(FAILED_URL, data=token, content_type="text/plain")
+
+
+def outcomes(order):
+    return sorted(DownloadAttempt.objects.filter(order=order).values_list("outcome", flat=True))
+
+
+def test_a_download_nginx_cannot_send_gives_its_attempt_back_once(client, paid_order, nginx_backend, caplog):
+    token = failure_token(client.get(zip_url(paid_order)))
+    assert attempts_used(paid_order) == 1
+    response = report_failure(client, token)
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "We could not send this file. No download attempt was used, and we have been told." in page
+    assert not response.has_header("Content-Disposition")
+    assert attempts_used(paid_order) == 0
+    assert outcomes(paid_order) == ["failed"]
+    assert "the order's zip" in caplog.text
+    assert "group www-data and mode 2750" in caplog.text
+    assert token not in caplog.text
+    # A replay (nginx retried, or someone holds the token) changes nothing.
+    assert report_failure(client, token).status_code == 404
+    assert attempts_used(paid_order) == 0
+    assert outcomes(paid_order) == ["failed"]
+
+
+def test_forged_or_expired_failure_reports_change_nothing(client, paid_order, nginx_backend, monkeypatch):
+    from django.core import signing
+
+    token = failure_token(client.get(file_url(paid_order, epub_grant(paid_order))))
+    attempt_id = DownloadAttempt.objects.get(order=paid_order).pk
+    forged = [
+        "",
+        token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+        signing.dumps({"attempt": attempt_id, "counted": True}, salt="another-salt"),
+        signing.dumps({"attempt": attempt_id, "counted": True}),
+    ]
+    now = signing.time.time()
+    monkeypatch.setattr(signing.time, "time", lambda: now - 6 * 60)
+    forged.append(
+        signing.dumps(
+            {"attempt": attempt_id, "counted": True}, salt="shop_ext.delivery.views.failed-delivery"
+        )
+    )
+    monkeypatch.undo()
+    for body_text in forged:
+        assert report_failure(client, body_text).status_code == 404
+    assert client.get(FAILED_URL).status_code == 405
+    assert attempts_used(paid_order) == 1
+    assert outcomes(paid_order) == ["served"]
+
+
+def test_a_resumed_download_that_fails_gives_back_no_attempt(client, paid_order, nginx_backend):
+    url = file_url(paid_order, epub_grant(paid_order))
+    client.get(url)
+    resumed = client.get(url, HTTP_RANGE="bytes=100-")
+    assert outcomes(paid_order) == ["resumed", "served"]
+    assert report_failure(client, failure_token(resumed)).status_code == 503
+    assert attempts_used(paid_order) == 1  # the resume used none, so none comes back
+    assert outcomes(paid_order) == ["failed", "served"]
+
+
+def test_a_range_after_a_failed_download_is_no_resume(client, paid_order, nginx_backend):
+    url = file_url(paid_order, epub_grant(paid_order))
+    report_failure(client, failure_token(client.get(url)))
+    assert attempts_used(paid_order) == 0
+    client.get(url, HTTP_RANGE="bytes=100-")
+    assert attempts_used(paid_order) == 1
+    assert outcomes(paid_order) == ["failed", "served"]
+
+
+def test_private_files_are_not_under_media(paid_order, settings):
+    """No URL of their own: tests/integration/site/test_security.py::test_private_file_has_no_url."""
+    grant = epub_grant(paid_order)
+    assert not grant.file.file.path.startswith(settings.MEDIA_ROOT)
+
+
+@pytest.mark.parametrize(("trusted", "expected"), [([], "127.0.0.1"), (["127.0.0.1"], "203.0.113.9")])
+def test_logged_ip_honours_only_trusted_proxies(client, paid_order, settings, trusted, expected):
+    settings.SHOP_TRUSTED_PROXIES = trusted
+    client.get(zip_url(paid_order), HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.9")
+    assert DownloadAttempt.objects.get(order=paid_order).ip_address == expected
+
+
+def test_order_history_lists_files_limits_and_links(client, paid_order):
+    client.get(zip_url(paid_order))
+    page = client.get("/account/orders/").content.decode()
+    for grant in paid_order.download_grants.select_related("file"):
+        assert file_url(paid_order, grant) in page
+        assert grant.file.sha256 in page
+    assert zip_url(paid_order) in page
+    assert "9</strong> of 10 download attempts left" in page
+    expires = OrderDelivery.objects.get(order=paid_order).expires_at
+    assert f"available until {expires:%-d %b %Y}" in page
+
+
+def test_order_history_says_an_unpaid_order_is_pending(client, book, place_order):
+    order = place_order(book, "eBook")
+    page = client.get("/account/orders/").content.decode()
+    assert "Your files will be ready once payment arrives." in page
+    assert zip_url(order) not in page

@@ -1,0 +1,130 @@
+"""Receipts and the files email: content, real SMTP, and mail failures."""
+
+import smtplib
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Sink
+from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+
+from shop_ext.models import DownloadGrant, OrderDelivery
+from shop_ext.orders.actions import mark_order_paid
+
+pytestmark = pytest.mark.django_db
+
+
+class RefusingBackend(BaseEmailBackend):
+    """A mail server that is down."""
+
+    def send_messages(self, messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+def test_receipt_for_unpaid_order_promises_files_after_payment(book, place_order):
+    mail.outbox.clear()
+    order = place_order(book, "eBook")
+    (receipt,) = mail.outbox
+    assert "once payment arrives" in receipt.body
+    assert "/files/" not in receipt.body
+    assert "/files/" not in receipt.alternatives[0][0]
+    assert str(order.pk) in receipt.subject or f"#{order.pk}" in receipt.body
+
+
+def test_files_email_lists_each_file_with_size_and_absolute_link(paid_order):
+    message = mail.outbox[-1]
+    html = message.alternatives[0][0]
+    for grant in DownloadGrant.objects.filter(order=paid_order).select_related("file"):
+        link = f"https://shop.example.com/account/orders/{paid_order.pk}/files/{grant.pk}/"
+        assert link in message.body
+        assert link in html
+        assert grant.file.download_name in message.body
+    assert "1.0\xa0KB" in message.body or "1.0 KB" in message.body  # the EPUB's size
+    assert "10 times" in message.body
+
+
+def test_links_ignore_the_host_header(book, place_order, client, django_capture_on_commit_callbacks):
+    order = place_order(book, "eBook")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get("/", HTTP_HOST="evil.example.net")
+        mark_order_paid(order)
+    assert "evil.example.net" not in mail.outbox[0].body
+
+
+def test_mail_failure_keeps_order_paid_and_can_be_resent(
+    book, place_order, settings, django_capture_on_commit_callbacks, admin_user, caplog
+):
+    order = place_order(book, "eBook")
+    settings.EMAIL_BACKEND = "tests.integration.delivery.test_emails.RefusingBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        mark_order_paid(order)
+    delivery = OrderDelivery.objects.get(order=order)
+    assert delivery.email_sent_at is None
+    assert "SMTPServerDisconnected" in delivery.email_error
+    assert DownloadGrant.objects.filter(order=order).count() == 2
+    assert "Files email for order" in caplog.text
+
+    from django.test import Client
+
+    staff = Client()
+    staff.force_login(admin_user)
+    assert "EMAIL FAILED" in staff.get("/admin/shop/order/").content.decode()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox.clear()
+    staff.post("/admin/shop/order/", {"action": "resend_files_email", "_selected_action": [order.pk]})
+    assert len(mail.outbox) == 1
+    delivery.refresh_from_db()
+    assert delivery.email_sent_at is not None
+    assert delivery.email_error == ""
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
+
+    class Keep(Sink):
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Keep()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+def test_files_email_over_real_smtp(
+    book, place_order, settings, smtp_sink, django_capture_on_commit_callbacks
+):
+    handler, port = smtp_sink
+    order = place_order(book, "eBook")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    with django_capture_on_commit_callbacks(execute=True):
+        mark_order_paid(order)
+    (envelope,) = handler.messages
+    assert envelope.rcpt_tos == ["dana@example.com"]
+    text = envelope.content.decode()
+    assert "multipart/alternative" in text
+    assert "text/html" in text
+    assert f"https://shop.example.com/account/orders/{order.pk}/files/all.zip" in text
+    assert OrderDelivery.objects.get(order=order).email_sent_at is not None
+
+
+def test_receipt_says_which_lines_are_downloads(book, place_order):
+    mail.outbox.clear()
+    place_order(book, "Paperback + eBook")
+    (receipt,) = mail.outbox
+    assert "(posted + download)" in receipt.body
+    assert "Posted + download" in receipt.alternatives[0][0]

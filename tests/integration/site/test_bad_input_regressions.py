@@ -1,0 +1,149 @@
+"""What the bad-input sweep (tests/integration/site/test_bad_input_sweep.py) found, one
+focused test per fix."""
+
+import pytest
+
+from shop_ext.models import DownloadAttempt
+from tests.shopper import quiet_client
+
+pytestmark = pytest.mark.django_db
+
+HUGE = "9223372036854775808"  # 2**63: SQLite's OverflowError
+
+
+def test_overlong_sign_in_name_with_axes_on_is_a_failed_sign_in(settings):
+    """django-axes stored the posted username in a 255-character column: on
+    PostgreSQL a longer one was a DataError, a 500 (found by the sweep)."""
+    settings.AXES_ENABLED = True
+    response = quiet_client().post("/accounts/login/", {"username": "x" * 300, "password": "nope"})
+    assert response.status_code == 200
+    assert "Invalid username" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/account/orders/{HUGE}/files/all.zip",
+        f"/account/orders/{HUGE}/files/1/",
+        "/account/orders/{order}/files/" + HUGE + "/",
+        "/account/orders/2147483648/files/all.zip",
+        f"/shop/invoice/{HUGE}/",
+        f"/shop/invoice/{HUGE}/resend/",
+        "/shop/invoice/99999999999999999999999999999/",
+    ],
+)
+def test_ids_out_of_range_are_404_not_500(paid_order, buyer, url):
+    response = quiet_client(buyer).get(url.format(order=paid_order.pk), follow=True)
+    assert response.status_code == 404
+
+
+def test_invoice_resend_still_works_for_the_owner(paid_order, buyer, mailoutbox):
+    sent = len(mailoutbox)
+    response = quiet_client(buyer).post(f"/shop/invoice/{paid_order.pk}/resend/")
+    assert response.status_code == 302
+    assert len(mailoutbox) == sent + 1
+
+
+def test_pdf_invoice_renders(client, paid_order):
+    response = client.get(f"/shop/invoice/{paid_order.pk}/", {"format": "pdf"})
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("login", ["shared@example.com", "dana"])
+def test_sign_in_when_an_email_is_shared_or_is_another_username(django_user_model, login):
+    """``dana``'s username is also a different account's email address."""
+    django_user_model.objects.create_user("dana", "dana@example.com", "pw-dana-123")
+    django_user_model.objects.create_user("other", "dana", "pw-other-123")
+    django_user_model.objects.create_user("ann", "shared@example.com", "pw-ann-12345")
+    django_user_model.objects.create_user("bob", "shared@example.com", "pw-bob-12345")
+    client = quiet_client()
+    password = "pw-dana-123" if login == "dana" else "pw-ann-12345"
+    response = client.post("/accounts/login/", {"username": login, "password": password})
+    if login == "dana":
+        assert response.status_code == 302
+        assert client.session["_auth_user_id"] == str(django_user_model.objects.get(username="dana").pk)
+    else:
+        assert response.status_code == 200
+        assert "Invalid username/email and password" in response.content.decode()
+
+
+@pytest.mark.parametrize("axes", [False, True])
+@pytest.mark.parametrize("uidb36", ["zzzzzzzzzzzzzz", "zzzzzzzzzzzz", "1"])
+@pytest.mark.parametrize("kind", ["password/verify", "verify"])
+def test_verification_links_with_bad_uid(settings, buyer, axes, uidb36, kind):
+    settings.AXES_ENABLED = axes
+    client = quiet_client()
+    response = client.get(f"/accounts/{kind}/{uidb36}/not-a-token/", follow=True)
+    assert response.status_code == 200
+    assert "The link you clicked is no longer valid." in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_link_works_with_axes_on(settings, buyer):
+    """Mezzanine's verify view called authenticate() without the request:
+    with django-axes on (production) every reset link was a 500."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.http import int_to_base36
+
+    settings.AXES_ENABLED = True
+    token = default_token_generator.make_token(buyer)
+    client = quiet_client()
+    response = client.get(f"/accounts/password/verify/{int_to_base36(buyer.pk)}/{token}/")
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(buyer.pk)
+
+
+@pytest.mark.parametrize(
+    "url", ["/a%00b/", "/shop/product/%00/", "/search/?q=a%00b", "/search/?type=%00", "/?page=%00"]
+)
+def test_nul_in_address_is_a_400_that_says_why(book, url):
+    response = quiet_client().get(url)
+    assert response.status_code == 400
+    assert "(a NUL character)" in " ".join(response.content.decode().split())
+
+
+def test_nul_in_hidden_sku_field_is_explained(book):
+    response = quiet_client().post(book.get_absolute_url(), {"quantity": "1", "sku": "\x00"})
+    assert response.status_code == 200
+    assert "This item could not be found" in response.content.decode()
+
+
+def test_nul_in_user_agent_is_logged_without_it(paid_order, buyer):
+    grant = paid_order.download_grants.first()
+    response = quiet_client(buyer).get(
+        f"/account/orders/{paid_order.pk}/files/{grant.pk}/", HTTP_USER_AGENT="evil\x00agent"
+    )
+    assert response.status_code == 200
+    assert DownloadAttempt.objects.get(order=paid_order).user_agent == "evilagent"
+
+
+@pytest.mark.parametrize("next_", ["0", "shop_cart", "javascript:alert(1)", "//evil.example.com/"])
+def test_sign_in_with_a_next_that_is_no_path_goes_home(buyer, next_):
+    """Mezzanine redirected to any relative ``next`` and Django looked a bare
+    word up as a URL name: a 500 right after a successful sign-in."""
+    client = quiet_client()
+    response = client.post("/accounts/login/", {"username": "dana", "password": "pw-dana-123", "next": next_})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert "_auth_user_id" in client.session
+
+    response = client.post("/accounts/logout/", {"next": next_})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_sign_in_with_a_path_as_next_goes_there(buyer):
+    response = quiet_client().post(
+        "/accounts/login/?next=/shop/cart/", {"username": "dana", "password": "pw-dana-123"}
+    )
+    assert response["Location"] == "/shop/cart/"
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"])
+def test_an_empty_post_to_an_account_form_says_what_is_missing(url):
+    """An empty POST was taken for a first visit: the page came back
+    without a word (found by the sweep)."""
+    response = quiet_client().post(url, {})
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()

@@ -1,0 +1,166 @@
+"""project.settings.production, loaded in a subprocess as a server would:
+clean under `manage.py check --deploy` with a valid environment, and
+refusing to start (with a message saying what to set) without one, whatever
+the command and whatever else the environment holds."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import BASE_DIR
+
+
+def manage(env, *args):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+
+
+def test_check_deploy_is_clean(env):
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert "WARNING" not in result.stdout + result.stderr
+
+
+def test_nginx_sendfile_backend_by_default_and_apache_by_choice(env):
+    show = "from django.conf import settings; print(settings.SENDFILE_BACKEND, settings.SENDFILE_URL)"
+    assert manage(env, "shell", "-v", "0", "-c", show).stdout.split() == [
+        "django_sendfile.backends.nginx",
+        "/protected",
+    ]
+    env["SHOP_SENDFILE_BACKEND"] = "django_sendfile.backends.xsendfile"
+    assert (
+        manage(env, "shell", "-v", "0", "-c", show).stdout.split()[0] == "django_sendfile.backends.xsendfile"
+    )
+
+
+def refusal(env, *command, **changes):
+    """The one line a refused start prints (any traceback fails the test)."""
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    result = manage(env, *(command or ["check"]))
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Refusing to start (project.settings.production): ")
+    return line
+
+
+# Django's command runner used to swallow the settings' error and fail later
+# in a way that depended on the check registry's order, which followed the
+# size of the environment: every command, with environments of several sizes.
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["check"],
+        ["migrate", "--noinput"],
+        ["runserver", "127.0.0.1:0", "--noreload"],
+        ["collectstatic", "--noinput"],
+        ["shell", "-c", "print(1)"],
+        ["load_demo"],
+    ],
+    ids=lambda command: command[0],
+)
+@pytest.mark.parametrize("padding", [0, 40, 4000])
+def test_every_command_refuses_a_bad_environment_with_its_message(env, command, padding):
+    env["UNRELATED_VARIABLE"] = "x" * padding
+    assert "Set SECRET_KEY to a long random value" in refusal(env, *command, SECRET_KEY="short")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DB_CONN_MAX_AGE", "ten", "DB_CONN_MAX_AGE must be a whole number, not 'ten'"),
+        ("SECURE_HSTS_SECONDS", "1y", "SECURE_HSTS_SECONDS must be a whole number, not '1y'"),
+        (
+            "SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS",
+            "lots",
+            "SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS must be a whole number",
+        ),
+        ("SECURE_SSL_REDIRECT", "maybe", "SECURE_SSL_REDIRECT must be true or false, not 'maybe'"),
+        ("DATABASE_URL", "postgress://user:hunter2@db/shop", "DATABASE_URL must start with one of: "),
+        ("DATABASE_URL", "hunter2", "DATABASE_URL must start with one of: "),
+        ("EMAIL_URL", "mail.example.com:25", "EMAIL_URL must start with one of: "),
+    ],
+)
+def test_refuses_a_malformed_value_naming_the_variable(env, name, value, message):
+    line = refusal(env, **{name: value})
+    assert message in line
+    assert "hunter2" not in line  # URLs may hold passwords: never echoed
+
+
+def test_gunicorn_refuses_a_bad_environment_with_its_message(env):
+    """gunicorn imports the WSGI app itself: the worker fails to boot and
+    gunicorn stops (it does not retry forever), with the settings' message."""
+    env["SECRET_KEY"] = "short"
+    env["GUNICORN_BIND"] = "127.0.0.1:0"
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "-c",
+            "deploy/gunicorn.conf.py",
+            "--workers",
+            "1",
+            "project.wsgi",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: Set SECRET_KEY to a long random value" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "key", [None, "", "dev-only-not-secret", "test-" + "x" * 60, "short-but-random-8f3k"]
+)
+def test_refuses_a_missing_or_default_secret_key(env, key):
+    assert "Set SECRET_KEY to a long random value" in refusal(env, SECRET_KEY=key)
+
+
+@pytest.mark.parametrize("value", ["1", "true", "True", "on"])
+def test_refuses_debug(env, value):
+    assert "DEBUG is on: production never runs with DEBUG" in refusal(env, DEBUG=value)
+
+
+def test_debug_off_spelled_out_is_fine(env):
+    env["DEBUG"] = "false"
+    assert manage(env, "check").returncode == 0
+
+
+def test_refuses_missing_allowed_hosts(env):
+    assert "Set ALLOWED_HOSTS" in refusal(env, ALLOWED_HOSTS=None)
+
+
+def test_refuses_a_plain_http_site_url_while_redirecting_to_https(env):
+    assert "Set SHOP_SITE_URL to the shop's public https:// address" in refusal(
+        env, SHOP_SITE_URL="http://shop.example.com"
+    )
+
+
+@pytest.mark.parametrize("served", ["MEDIA_ROOT", "STATIC_ROOT", "SHOP_WEB_ROOT"])
+def test_refuses_a_private_root_inside_a_served_directory(env, served):
+    message = refusal(env, SHOP_PRIVATE_ROOT=os.path.join(env[served], "private"))
+    assert f"SHOP_PRIVATE_ROOT ({env[served]}/private) overlaps {served}" in message
+    assert "set SHOP_PRIVATE_ROOT to a directory outside it" in message
+
+
+def test_refuses_a_private_root_that_is_a_served_directory_through_a_symlink(env, tmp_path):
+    link = tmp_path / "private-link"
+    Path(env["MEDIA_ROOT"]).mkdir(parents=True)
+    link.symlink_to(env["MEDIA_ROOT"])
+    assert "overlaps MEDIA_ROOT" in refusal(env, SHOP_PRIVATE_ROOT=str(link))
+
+
+def test_refuses_the_simple_sendfile_backend(env):
+    message = refusal(env, SHOP_SENDFILE_BACKEND="django_sendfile.backends.simple")
+    assert "makes Django send the file itself" in message
