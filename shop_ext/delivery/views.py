@@ -11,6 +11,7 @@ gives the attempt back.
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from cartridge.shop.models import Order
@@ -29,9 +30,9 @@ from django.views.decorators.http import require_POST
 from django_sendfile import sendfile
 
 from shop_ext.core.net import client_ip
-from shop_ext.delivery.access import checks_as_staff, grant_decision, order_decision, owns
+from shop_ext.delivery.access import Decision, checks_as_staff, grant_decision, order_decision, owns
 from shop_ext.delivery.zips import order_zip
-from shop_ext.models import DownloadAttempt, OrderDelivery
+from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +100,35 @@ def _refuse(request, order, grant, outcome, reason, status):
     return TemplateResponse(request, "shop_ext/download_refused.html", context, status=status)
 
 
-def _deliver(request, order, grant, files, decision, path_of, filename, content_type):
-    if not decision:
-        return _refuse(request, order, grant, DownloadAttempt.DENIED, decision.reason, decision.http_status)
-    missing = [f for f in files if not f.file.storage.exists(f.file.name)]
+@dataclass
+class Download:
+    """What a download request asks for: one grant's file, or (grant None)
+    all files of the order as one zip."""
+
+    order: Order
+    grant: DownloadGrant | None
+    files: list
+    decision: Decision
+
+    @property
+    def filename(self):
+        return self.files[0].download_name if self.grant else f"order-{self.order.pk}-files.zip"
+
+    @property
+    def content_type(self):
+        return self.files[0].content_type if self.grant else "application/zip"
+
+    def path(self):
+        """The file to send; the zip is built (once per content) only here."""
+        return self.files[0].file.path if self.grant else order_zip(self.order, self.files)
+
+
+def _deliver(request, download):
+    order, grant = download.order, download.grant
+    if not download.decision:
+        reason, status = download.decision.reason, download.decision.http_status
+        return _refuse(request, order, grant, DownloadAttempt.DENIED, reason, status)
+    missing = [f for f in download.files if not f.file.storage.exists(f.file.name)]
     if missing:
         log.error(
             "Order #%s: file(s) missing from private storage: %s",
@@ -119,7 +145,11 @@ def _deliver(request, order, grant, files, decision, path_of, filename, content_
         reason = "All download attempts for this order have been used."
         return _refuse(request, order, grant, DownloadAttempt.DENIED, reason, 403)
     response = sendfile(
-        request, path_of(), attachment=True, attachment_filename=filename, mimetype=content_type
+        request,
+        download.path(),
+        attachment=True,
+        attachment_filename=download.filename,
+        mimetype=download.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
@@ -203,17 +233,7 @@ def download_file(request, order_id, grant_id):
     order = _owned_order(request, order_id)
     grant = get_object_or_404(order.download_grants.select_related("file"), pk=grant_id)
     grant.order = order
-    product_file = grant.file
-    return _deliver(
-        request,
-        order,
-        grant,
-        [product_file],
-        grant_decision(request.user, grant),
-        path_of=lambda: product_file.file.path,
-        filename=product_file.download_name,
-        content_type=product_file.content_type,
-    )
+    return _deliver(request, Download(order, grant, [grant.file], grant_decision(request.user, grant)))
 
 
 @never_cache
@@ -224,13 +244,4 @@ def download_zip(request, order_id):
     files = [grant.file for grant in grants]
     if not files:
         raise Http404("This order has no files.")
-    return _deliver(
-        request,
-        order,
-        None,
-        files,
-        order_decision(request.user, order),
-        path_of=lambda: order_zip(order, files),
-        filename=f"order-{order.pk}-files.zip",
-        content_type="application/zip",
-    )
+    return _deliver(request, Download(order, None, files, order_decision(request.user, order)))
