@@ -32,3 +32,6 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 proc_name = "shop"
+# gunicorn 25+ opens a control socket in $HOME/.gunicorn by default; the
+# systemd unit keeps the app user's home read-only, and nothing here uses it.
+control_socket_disable = True

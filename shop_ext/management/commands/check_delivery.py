@@ -102,6 +102,13 @@ class Client:
             raw = self.opener.open(request, timeout=self.timeout)
         except urllib.error.HTTPError as error:  # 3xx (not followed), 4xx, 5xx
             raw = error
+        except (urllib.error.URLError, OSError) as error:  # no answer at all
+            reason = getattr(error, "reason", error)
+            raise CommandError(
+                f"Cannot reach {url}: {reason}. Check that the name resolves to this server, that "
+                "nginx listens there, and that its certificate is trusted (SSL_CERT_FILE for a "
+                "private CA)."
+            ) from None
         with raw:
             return Response(raw, keep)
 
