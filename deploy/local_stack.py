@@ -312,7 +312,6 @@ class LocalStack:
             STATIC_ROOT=str(self.static_root),
             MEDIA_ROOT=str(self.media_root),
             SECURE_SSL_REDIRECT="false",
-            SECURE_HSTS_SECONDS="0",
             SHOP_SITE_URL=self.url,
             SHOP_TRUSTED_PROXIES="127.0.0.1",
             SHOP_VAR_DIR=str(self.tmp / "var"),

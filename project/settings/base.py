@@ -180,7 +180,11 @@ LOGGING = {
 # Brute-force protection for every login form (django-axes).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
+# Locked: one account (its username and its email count as one) from one
+# client address -- the client's, not nginx's: X-Forwarded-For is believed
+# from SHOP_TRUSTED_PROXIES only, as for the download log.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "shop_ext.core.net.client_ip"
 AXES_RESET_ON_SUCCESS = True
 # A friendly 429 page instead of axes' bare text (shop_ext/accounts/axes.py).
 AXES_LOCKOUT_CALLABLE = "shop_ext.accounts.axes.lockout_response"

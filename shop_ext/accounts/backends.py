@@ -21,21 +21,19 @@ from mezzanine.core.auth_backends import MezzanineBackend
 from shop_ext.core.converters import MAX_ID
 
 
+def accounts_named(login, **filters):
+    """The accounts ``login`` names: the one with that username, else every
+    one with that email address."""
+    users = get_user_model()._default_manager.filter(**filters)
+    by_username = users.filter(username=login)
+    return by_username if by_username.exists() else users.filter(email=login)
+
+
 def find_user(login, **filters):
     """The account ``login`` (a username, or an email only one account
     has) names, or None."""
-    users = get_user_model()._default_manager.filter(**filters)
-    by_username = users.filter(username=login).first()
-    if by_username is not None:
-        return by_username
-    by_email = list(users.filter(email=login)[:2])
-    return by_email[0] if len(by_email) == 1 else None
-
-
-def shares_email(login, **filters):
-    """Is ``login`` an email address several accounts use (and no username)?"""
-    users = get_user_model()._default_manager.filter(**filters)
-    return not users.filter(username=login).exists() and users.filter(email=login).count() > 1
+    named = list(accounts_named(login, **filters)[:2])
+    return named[0] if len(named) == 1 else None
 
 
 class ShopBackend(MezzanineBackend):

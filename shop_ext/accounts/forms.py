@@ -1,23 +1,21 @@
-from django import forms
-from django.utils.translation import gettext_lazy as _
 from mezzanine.accounts import forms as accounts_forms
 
-from shop_ext.accounts.backends import find_user, shares_email
+from shop_ext.accounts.backends import accounts_named
 
 
 class PasswordResetForm(accounts_forms.PasswordResetForm):
-    """Mezzanine's "forgot password" form, which is a 500 when two accounts
-    share the email address entered (``User.objects.get``)."""
+    """Mezzanine's "forgot password" form without its lookup in clean(),
+    which said "Invalid username/email" for a login no account has (telling
+    anyone which accounts exist) and was a 500 when two accounts share an
+    email address. The page answers alike for every login
+    (shop_ext/accounts/views.py)."""
 
     def clean(self):
-        login = self.cleaned_data.get("username")
-        if login is None:
-            return self.cleaned_data  # the field's own error says what is missing
-        self._user = find_user(login, is_active=True)
-        if self._user is None:
-            if shares_email(login, is_active=True):
-                raise forms.ValidationError(
-                    _("Several accounts use this email address: please enter your username.")
-                )
-            raise forms.ValidationError(_("Invalid username/email"))
         return self.cleaned_data
+
+    def accounts(self):
+        """The active accounts to send a reset link to: the one with the
+        username entered, else every one with that email address. They
+        share the mailbox, whose owner could ask for each by its username
+        anyway, and each email names its account."""
+        return accounts_named(self.cleaned_data["username"], is_active=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from deploy.local_stack import free_port
+from deploy.local_stack import NGINX_SITE, free_port
 from tests.functional.stack.conftest import BASE_DIR, MEASUREMENTS, without_internal_location
 from tests.shopper import BILLING, SHIPPING_SAME_AS_BILLING
 
@@ -147,6 +147,65 @@ def test_buyer_downloads_from_the_email_link_through_nginx(stack, purchase):
     assert "no-store" in response.headers["Cache-Control"]
     assert int(response.headers["Content-Length"]) == size
     assert sha256_of_stream(response) == (sha256, size)
+
+
+# Headers that tell a browser how to treat a response, whatever its content.
+SECURITY_HEADERS = (
+    "Strict-Transport-Security",
+    "Content-Security-Policy",
+    "Cross-Origin-Opener-Policy",
+    "Cross-Origin-Embedder-Policy",
+    "Cross-Origin-Resource-Policy",
+    "Permissions-Policy",
+    "Referrer-Policy",
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+)
+
+
+@pytest.fixture(scope="module")
+def tls_site(stack):
+    """A second nginx in front of the same gunicorn, terminating TLS with a
+    certificate of its own as docs/deploy.md describes, so the app answers
+    as on https (HSTS); its URL and the certificate to verify it with."""
+    tls = stack.tmp / "tls"
+    tls.mkdir()
+    cert, key = tls / "cert.pem", tls / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+        + ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    template = NGINX_SITE.read_text().replace(
+        "    listen {{ listen }};\n",
+        f"    listen {{{{ listen }}}} ssl;\n    ssl_certificate {cert};\n    ssl_certificate_key {key};\n",
+    )
+    port = free_port()
+    stack.start_nginx(stack.gunicorn, template=template, name="nginx-tls", port=port)
+    return f"https://127.0.0.1:{port}", str(cert)
+
+
+def test_file_downloads_carry_every_security_header_of_a_page(stack, purchase, tls_site):
+    """nginx drops the app's headers on X-Accel-Redirect: its internal
+    location sets them again, with the pages' values (a file's CSP is its
+    own, stricter one)."""
+    url, cert = tls_site
+    session = purchase["session"]
+    page = session.get(f"{url}/shop/product/{BOOK_SLUG}/", verify=cert)
+    assert page.status_code == 200
+    grant_id = purchase["files"][0][0]
+    download = session.get(f"{url}/account/orders/{purchase['order_id']}/files/{grant_id}/", verify=cert)
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"].startswith("attachment")
+
+    on_page = {name: page.headers[name] for name in SECURITY_HEADERS if name in page.headers}
+    assert {"Strict-Transport-Security", "Referrer-Policy", "Cross-Origin-Opener-Policy"} <= set(on_page)
+    assert "preload" in on_page["Strict-Transport-Security"]  # production's SECURE_HSTS_* (docs/deploy.md)
+    on_file = {name: download.headers.get(name) for name in on_page}
+    on_file.pop("Content-Security-Policy", None)
+    assert on_file == {name: on_page[name] for name in on_file}
+    assert download.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
 
 
 def test_the_app_itself_answers_with_x_accel_redirect_and_no_body(stack, purchase):

@@ -1,0 +1,60 @@
+"""The "forgot password" page tells nobody which accounts exist: one answer
+for every login, and the link goes out exactly to the active accounts the
+login names."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+RESET = "/accounts/password/reset/"
+
+
+@pytest.fixture
+def accounts(django_user_model):
+    create = django_user_model.objects.create_user
+    create("dana", "dana@example.com", "pw-dana-123")
+    create("ann", "shared@example.com", "pw-ann-12345")
+    create("bob", "shared@example.com", "pw-bob-12345")
+    create("gone", "gone@example.com", "pw-gone-123", is_active=False)
+
+
+def page(response):
+    """The page, without its per-response CSRF token."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+
+@pytest.mark.parametrize(
+    ("login", "recipients"),
+    [
+        ("dana", ["dana@example.com"]),
+        ("dana@example.com", ["dana@example.com"]),
+        ("shared@example.com", ["shared@example.com", "shared@example.com"]),
+        ("gone", []),
+        ("nobody@example.com", []),
+    ],
+)
+def test_reset_answers_alike_for_every_login(client, accounts, mailoutbox, login, recipients):
+    unknown = client.post(RESET, {"username": "no-such-account"})
+    assert mailoutbox == []
+
+    response = client.post(RESET, {"username": login})
+
+    assert response.status_code == unknown.status_code == 200
+    assert page(response) == page(unknown)
+    assert "If an account has that username or email address" in page(response)
+    assert [m.to for m in mailoutbox] == [[to] for to in recipients]
+
+
+def test_accounts_sharing_an_email_each_get_their_own_link(client, accounts, mailoutbox, django_user_model):
+    client.post(RESET, {"username": "shared@example.com"})
+
+    signed_in = set()
+    for message in mailoutbox:
+        assert "ann" in message.body or "bob" in message.body  # which account the link is for
+        [link] = re.findall(r"https?://\S+(/accounts/password/verify/\S+)", message.body)
+        visitor = type(client)()
+        assert visitor.get(link).status_code == 302
+        signed_in.add(django_user_model.objects.get(pk=visitor.session["_auth_user_id"]).username)
+    assert signed_in == {"ann", "bob"}
