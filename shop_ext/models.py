@@ -181,6 +181,14 @@ class OrderDelivery(models.Model):
     class Meta:
         verbose_name = _("Order delivery")
         verbose_name_plural = _("Order deliveries")
+        # Staff powers over downloads (docs/security.md, "Staff permissions").
+        permissions = [
+            (
+                "manage_downloads",
+                _("Can manage an order's downloads (attempts, expiry, revoke, files email)"),
+            ),
+            ("download_any_order", _("Can download any buyer's files")),
+        ]
 
     def __str__(self):
         return f"Delivery of order #{self.order_id}"
