@@ -6,8 +6,7 @@ import logging
 from cartridge.shop import views as cartridge_views
 from cartridge.shop.checkout import send_order_email
 from django.contrib.messages import error, info
-from django.http import Http404
-from django.shortcuts import redirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -60,7 +59,8 @@ def invoice_resend(request, order_id):
         fallback = reverse("shop_order_history")
     else:
         fallback = reverse("admin:shop_order_change", args=[order.pk])
-    return redirect(next_url(request) or fallback)
+    # Not redirect(): it takes a bare word such as "0" for a view's name (a 500).
+    return HttpResponseRedirect(next_url(request) or fallback)
 
 
 def _resend(request, order):
