@@ -1,4 +1,3 @@
-from cartridge.shop import views as cartridge_views
 from cartridge.shop.views import cart as cartridge_cart
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -31,7 +30,7 @@ urlpatterns = [
     # an id out of range is no order, as anywhere else.
     path(
         "shop/invoice/<shop_id:order_id>/resend/",
-        cartridge_views.invoice_resend_email,
+        order_views.invoice_resend,
         name="shop_invoice_resend",
     ),
     re_path(r"^shop/invoice/[0-9]+/(resend/)?$", order_views.no_such_order),

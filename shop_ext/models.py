@@ -181,6 +181,14 @@ class OrderDelivery(models.Model):
     class Meta:
         verbose_name = _("Order delivery")
         verbose_name_plural = _("Order deliveries")
+        # Staff powers over downloads (docs/security.md, "Staff permissions").
+        permissions = [
+            (
+                "manage_downloads",
+                _("Can manage an order's downloads (attempts, expiry, revoke, files email)"),
+            ),
+            ("download_any_order", _("Can download any buyer's files")),
+        ]
 
     def __str__(self):
         return f"Delivery of order #{self.order_id}"
@@ -273,3 +281,30 @@ class DownloadAttempt(models.Model):
 
     def __str__(self):
         return f"{self.get_outcome_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class InvoiceResend(models.Model):
+    """One re-send of an order's confirmation email (with its invoice), by
+    the buyer or staff: counted for the per-order limit
+    (shop_ext.orders.invoices.reserve_resend), and a record of who asked."""
+
+    order = models.ForeignKey(
+        Order, related_name="invoice_resends", on_delete=models.CASCADE, verbose_name=_("Order")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("Asked for by"),
+        help_text=_("Empty for a guest buyer."),
+    )
+    sent_at = models.DateTimeField(_("Sent at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("Order email re-sent")
+        verbose_name_plural = _("Order emails re-sent")
+        ordering = ("-sent_at",)
+
+    def __str__(self):
+        return f"Order #{self.order_id} email re-sent {self.sent_at:%Y-%m-%d %H:%M}"

@@ -20,10 +20,12 @@ from cartridge.shop.models import (
     ProductVariation,
     Sale,
 )
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from mezzanine.core.models import CONTENT_STATUS_DRAFT, CONTENT_STATUS_PUBLISHED
+from mezzanine.core.models import CONTENT_STATUS_DRAFT, CONTENT_STATUS_PUBLISHED, SitePermission
 
 from shop_ext.models import Book, ProductFile
 
@@ -68,6 +70,20 @@ class StaffFactory(UserFactory):
     username = factory.Sequence(lambda n: f"editor{n}")
     is_staff = True
     is_superuser = True
+
+
+def staff_with(*permissions, username=None):
+    """A staff account (not a superuser) holding exactly these permissions,
+    each named "app_label.codename", and Mezzanine's site permission (its
+    admin turns staff without one away); log in with ``PASSWORD``."""
+    user = UserFactory(username=username or f"staff-{'-'.join(permissions) or 'none'}", is_staff=True)
+    SitePermission.objects.create(user=user).sites.add(settings.SITE_ID)
+    for name in permissions:
+        app_label, codename = name.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return user
 
 
 class ProductOptionFactory(factory.django.DjangoModelFactory):

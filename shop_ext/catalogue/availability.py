@@ -123,10 +123,21 @@ def digital_only_skus(skus, site_id=None):
     return {sku for sku, v in variations_for_skus(skus, site_id).items() if is_digital_only(v)}
 
 
+def skus_ship(skus, site_id=None):
+    """True if any of these SKUs is a physical item to send; a SKU that
+    matches no variation (any more) might be one, so it counts."""
+    skus = set(skus)
+    return bool(skus - digital_only_skus(skus, site_id))
+
+
 def cart_ships(cart):
     """True if any line of the cart is a physical item to send."""
-    skus = [item.sku for item in cart]
-    return bool(set(skus) - digital_only_skus(skus))
+    return skus_ship([item.sku for item in cart])
+
+
+def order_ships(order):
+    """True if any line of the order is a physical item to send."""
+    return skus_ship(order.items.values_list("sku", flat=True), site_id=order.site_id)
 
 
 def cart_has_downloads(cart):

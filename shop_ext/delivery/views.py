@@ -44,6 +44,8 @@ FAILED_DELIVERY_MAX_AGE = 5 * 60
 # Where the X-Accel-Redirect response names the download's file name, for
 # nginx's internal location to set as Content-Disposition (deploy/nginx.conf).
 DISPOSITION_FOR_NGINX = "X-Download-Disposition"
+# The download log's reason for a staff download of someone else's order.
+STAFF_DOWNLOAD = "staff: download_any_order"
 
 
 def record(request, order, grant, outcome, reason=""):
@@ -140,7 +142,8 @@ def _deliver(request, download):
         )
         return _refuse(request, order, grant, DownloadAttempt.FAILED, reason, 404)
     resumed = is_resume(request, order, grant)
-    counted = not (checks_as_staff(request.user, order) or resumed)
+    as_staff = checks_as_staff(request.user, order)
+    counted = not (as_staff or resumed)
     if counted and not use_attempt(order.delivery):
         reason = "All download attempts for this order have been used."
         return _refuse(request, order, grant, DownloadAttempt.DENIED, reason, 403)
@@ -153,7 +156,16 @@ def _deliver(request, download):
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
-    attempt = record(request, order, grant, DownloadAttempt.RESUMED if resumed else DownloadAttempt.SERVED)
+    outcome = DownloadAttempt.RESUMED if resumed else DownloadAttempt.SERVED
+    attempt = record(request, order, grant, outcome, STAFF_DOWNLOAD if as_staff else "")
+    if as_staff:
+        log.info(
+            "Order #%s: staff user %s downloaded %s of another buyer (download log entry %s)",
+            order.pk,
+            request.user.get_username(),
+            grant.file.file.name if grant else "the order's zip",
+            attempt.pk,
+        )
     if response.has_header("X-Accel-Redirect"):
         # The body comes from nginx, which sets its own length; ours is empty.
         del response["Content-Length"]

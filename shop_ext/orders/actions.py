@@ -15,6 +15,14 @@ from shop_ext.orders import PAID_STATUSES, OrderStatus
 log = logging.getLogger(__name__)
 
 
+def lock_order(order_id):
+    """Take the order's row lock until the transaction ends, before reading
+    what it decides on. A no-op UPDATE takes the row lock on PostgreSQL and
+    the write lock on SQLite (where SELECT ... FOR UPDATE does nothing), so
+    a second caller waits here."""
+    Order.objects.filter(pk=order_id).update(status=F("status"))
+
+
 def mark_order_paid(order):
     """The only way an order becomes paid. Safe to call again or from two
     workers at once: one set of grants, one email.
@@ -22,10 +30,7 @@ def mark_order_paid(order):
     Returns True if this call changed the order to paid.
     """
     with transaction.atomic():
-        # Lock the order row before reading it. A no-op UPDATE takes the row
-        # lock on PostgreSQL and the write lock on SQLite (where
-        # SELECT ... FOR UPDATE does nothing), so a second caller waits here.
-        Order.objects.filter(pk=order.pk).update(status=F("status"))
+        lock_order(order.pk)
         locked = Order.objects.get(pk=order.pk)
         if locked.status in PAID_STATUSES:
             order.status = locked.status

@@ -1,5 +1,10 @@
 """Orders in the admin: every status change goes through the paid routine,
-and staff manage each order's downloads (log, limits, grants, email)."""
+and staff manage each order's downloads (log, limits, grants, email).
+
+Who may do what (docs/security.md, "Staff permissions"): status changes,
+by form or action, need shop.change_order; managing downloads needs
+shop_ext.manage_downloads.
+"""
 
 from datetime import timedelta
 
@@ -9,17 +14,35 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shop_ext.catalogue import availability
+from shop_ext.delivery.access import MANAGE_DOWNLOADS
 from shop_ext.delivery.emails import send_files_email
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
 from shop_ext.orders import OrderStatus
 from shop_ext.orders.actions import set_order_status
 
 
-class OrderDeliveryInline(admin.StackedInline):
-    model = OrderDelivery
+class DownloadRecordsInline:
+    """An order's download records: shown to whoever may see the order,
+    changed (with the order) only by staff who manage downloads, and never
+    added or deleted here."""
+
     can_delete = False
-    max_num = 1
     extra = 0
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("shop.view_order") or request.user.has_perm("shop.change_order")
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm(MANAGE_DOWNLOADS)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OrderDeliveryInline(DownloadRecordsInline, admin.StackedInline):
+    model = OrderDelivery
+    max_num = 1
     fields = (
         ("paid_at", "expires_at"),
         ("max_attempts", "attempts_used"),
@@ -27,33 +50,20 @@ class OrderDeliveryInline(admin.StackedInline):
         "unmatched_skus",
     )
     readonly_fields = ("paid_at", "email_sent_at", "email_error", "unmatched_skus")
-    verbose_name_plural = _("Digital delivery")
-
-    def has_add_permission(self, request, obj=None):
-        return False  # created only by mark_order_paid
+    verbose_name_plural = _("Digital delivery")  # created only by mark_order_paid
 
 
-class DownloadGrantInline(admin.TabularInline):
+class DownloadGrantInline(DownloadRecordsInline, admin.TabularInline):
     model = DownloadGrant
-    extra = 0
-    can_delete = False
     fields = ("order_item", "file", "created_at", "revoked_at")
     readonly_fields = ("order_item", "file", "created_at")
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-
-class DownloadAttemptInline(admin.TabularInline):
+class DownloadAttemptInline(DownloadRecordsInline, admin.TabularInline):
     model = DownloadAttempt
-    extra = 0
-    can_delete = False
     fields = ("created_at", "user", "ip_address", "grant", "outcome", "reason", "user_agent")
     readonly_fields = fields
     verbose_name_plural = _("Download log")
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 def _status_action(status, label):
@@ -64,6 +74,7 @@ def _status_action(status, label):
 
     action.__name__ = f"mark_{label.lower()}"
     action.short_description = _("Mark selected orders %s") % label.lower()
+    action.allowed_permissions = ("change",)  # shop.change_order
     return action
 
 
@@ -87,6 +98,20 @@ class OrderAdmin(cartridge_admin.OrderAdmin):
         "revoke_downloads",
         "restore_downloads",
     ]
+
+    def has_manage_downloads_permission(self, request):
+        """For the download actions' ``permissions=["manage_downloads"]``."""
+        return request.user.has_perm(MANAGE_DOWNLOADS)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None and not availability.order_ships(obj):
+            # Nothing to post, so no shipping address to insist on: staff
+            # can save (e.g. change the status of) an order of downloads.
+            for name, field in form.base_fields.items():
+                if name.startswith("shipping_detail_"):
+                    field.required = False
+        return form
 
     def save_model(self, request, obj, form, change):
         new_status = obj.status
@@ -113,17 +138,19 @@ class OrderAdmin(cartridge_admin.OrderAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("delivery")
 
-    @admin.action(description=_("Re-send the files email"))
+    @admin.action(description=_("Re-send the files email"), permissions=["manage_downloads"])
     def resend_files_email(self, request, queryset):
         sent = sum(send_files_email(order) for order in queryset.filter(delivery__isnull=False))
         self.message_user(request, f"Files email sent for {sent} order(s).")
 
-    @admin.action(description=_("Reset download attempts"))
+    @admin.action(description=_("Reset download attempts"), permissions=["manage_downloads"])
     def reset_download_attempts(self, request, queryset):
         count = OrderDelivery.objects.filter(order__in=queryset).update(attempts_used=0)
         self.message_user(request, f"Download attempts reset for {count} order(s).")
 
-    @admin.action(description=_("Extend downloads by %(days)s days") % {"days": 30})
+    @admin.action(
+        description=_("Extend downloads by %(days)s days") % {"days": 30}, permissions=["manage_downloads"]
+    )
     def extend_download_expiry(self, request, queryset):
         now = timezone.now()
         deliveries = OrderDelivery.objects.filter(order__in=queryset)
@@ -132,14 +159,14 @@ class OrderAdmin(cartridge_admin.OrderAdmin):
             delivery.save(update_fields=["expires_at"])
         self.message_user(request, f"Downloads extended for {len(deliveries)} order(s).")
 
-    @admin.action(description=_("Revoke all downloads"))
+    @admin.action(description=_("Revoke all downloads"), permissions=["manage_downloads"])
     def revoke_downloads(self, request, queryset):
         count = DownloadGrant.objects.filter(order__in=queryset, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
         self.message_user(request, f"{count} download grant(s) revoked.")
 
-    @admin.action(description=_("Restore revoked downloads"))
+    @admin.action(description=_("Restore revoked downloads"), permissions=["manage_downloads"])
     def restore_downloads(self, request, queryset):
         count = DownloadGrant.objects.filter(order__in=queryset, revoked_at__isnull=False).update(
             revoked_at=None

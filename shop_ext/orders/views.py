@@ -1,11 +1,22 @@
-"""Cartridge's order pages (history, invoice) with each paid order's files."""
+"""Cartridge's order pages (history, invoice) with each paid order's files,
+and the invoice and its re-sending for the buyer or permitted staff only."""
+
+import logging
 
 from cartridge.shop import views as cartridge_views
-from django.http import Http404
+from cartridge.shop.checkout import send_order_email
+from django.contrib.messages import error, info
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from mezzanine.utils.urls import next_url
 
 from shop_ext.delivery.access import order_decision
 from shop_ext.delivery.emails import download_lines
+from shop_ext.orders.invoices import invoice_order, is_buyer, resends_per_hour, reserve_resend
+
+log = logging.getLogger(__name__)
 
 
 def order_history(request):
@@ -26,11 +37,48 @@ def attach_downloads(order, user):
 
 
 def invoice(request, order_id):
-    """Cartridge's invoice (HTML or PDF), with links to the downloads."""
+    """Cartridge's invoice (HTML or PDF), with links to the downloads.
+
+    Our rule decides who may see it; Cartridge's own lookup, run after it,
+    lets through everyone ours does (staff with the permission are staff).
+    """
+    invoice_order(request, order_id)
     response = cartridge_views.invoice(request, order_id)
     if isinstance(response, TemplateResponse):
         attach_downloads(response.context_data["order"], request.user)
     return response
+
+
+def invoice_resend(request, order_id):
+    """Send the order's confirmation email again (POST), a few times an hour
+    per order, then go back where the form was."""
+    order = invoice_order(request, order_id)
+    if request.method == "POST":
+        _resend(request, order)
+    if is_buyer(request, order):
+        fallback = reverse("shop_order_history")
+    else:
+        fallback = reverse("admin:shop_order_change", args=[order.pk])
+    # Not redirect(): it takes a bare word such as "0" for a view's name (a 500).
+    return HttpResponseRedirect(next_url(request) or fallback)
+
+
+def _resend(request, order):
+    if not reserve_resend(order, request.user):
+        message = _("The email for order %(id)s was sent %(count)s times in the last hour. Please try later.")
+        error(request, message % {"id": order.pk, "count": resends_per_hour()})
+        return
+    try:
+        # Cartridge's receipt goes to the order's billing address (and the
+        # shop's own SHOP_ORDER_EMAIL_BCC), never to one from the request.
+        send_order_email(request, order)
+    except Exception:  # any mail failure: say so, as a page, not a 500
+        log.exception("Order #%s: re-sending its email failed", order.pk)
+        error(
+            request, _("The email for order %(id)s could not be sent. Please try later.") % {"id": order.pk}
+        )
+        return
+    info(request, _("The email for order %(id)s was sent again to its billing address.") % {"id": order.pk})
 
 
 def no_such_order(request, *args):

@@ -9,24 +9,29 @@ from urllib.parse import urlsplit
 from cartridge.shop.models import Category, DiscountCode, Product, ProductImage, ProductOption, Sale
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.contrib.sites.models import Site
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
+from mezzanine.core.models import SitePermission
 
 from shop_demo import media
 from shop_ext.models import Book, ProductFile
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo_catalogue.json"
 OPTION_FIELDS = {str(label): f"option{type_id}" for type_id, label in settings.SHOP_OPTION_TYPE_CHOICES}
+# With shop.view_order: see orders and invoices, manage downloads, read the download log.
+SUPPORT_PERMISSIONS = ("manage_downloads", "view_orderdelivery", "view_downloadgrant", "view_downloadattempt")
 OPTION_TYPES = {str(label): type_id for type_id, label in settings.SHOP_OPTION_TYPE_CHOICES}
 
 
 class Command(BaseCommand):
-    help = "Load the demo catalogue, its images and files, and two demo accounts."
+    help = "Load the demo catalogue, its images and files, a Support group, and three demo accounts."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -54,6 +59,7 @@ class Command(BaseCommand):
             self.load(data)
             # The demo accounts' passwords are in the README: only on a
             # development machine unless asked for by name.
+            self.add_support_group()
             if settings.DEBUG or demo_accounts:
                 self.add_users()
         self.stdout.write(self.style.SUCCESS(f"Loaded {Product.objects.count()} products."))
@@ -164,10 +170,28 @@ class Command(BaseCommand):
             product_file.save()
             product_file.variations.set(variations)
 
+    def add_support_group(self):
+        """Support staff read orders and invoices and manage downloads; they
+        cannot change an order's status (mark paid releases files) or
+        download buyers' files (docs/security.md, "Staff permissions")."""
+        support, _created = Group.objects.get_or_create(name="Support")
+        support.permissions.set(
+            Permission.objects.filter(
+                Q(content_type__app_label="shop", codename="view_order")
+                | Q(content_type__app_label="shop_ext", codename__in=SUPPORT_PERMISSIONS)
+            )
+        )
+        return support
+
     def add_users(self):
         User = get_user_model()
         if not User.objects.filter(username="admin").exists():
             User.objects.create_superuser("admin", "admin@example.com", "demo-admin")
+        if not User.objects.filter(username="support").exists():
+            agent = User.objects.create_user("support", "support@example.com", "demo-support", is_staff=True)
+            agent.groups.add(self.add_support_group())
+            # Mezzanine's admin also wants staff to be given the site.
+            SitePermission.objects.create(user=agent).sites.add(settings.SITE_ID)
         if not User.objects.filter(username="demo-buyer").exists():
             User.objects.create_user(
                 "demo-buyer", "buyer@example.com", "demo-buyer", first_name="Dana", last_name="Reader"

@@ -174,3 +174,32 @@ def test_unmatched_sku_is_reported_and_other_lines_granted(
 def test_status_unpaid_stays_unpaid_without_grants(unpaid_order):
     assert unpaid_order.status == OrderStatus.UNPAID
     assert not DownloadGrant.objects.filter(order=unpaid_order).exists()
+
+
+SHIPPING_FIELDS = [f.name for f in Order._meta.fields if f.name.startswith("shipping_detail_")]
+
+
+def test_download_only_order_saves_without_a_shipping_address(
+    staff_client, book, place_order, django_capture_on_commit_callbacks
+):
+    """Staff could not change the status of an order that ships nothing:
+    the form insisted on a shipping address it does not have."""
+    order = place_order(book, "eBook")
+    Order.objects.filter(pk=order.pk).update(**dict.fromkeys(SHIPPING_FIELDS, ""))
+    order.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            f"/admin/shop/order/{order.pk}/change/", change_form_data(order, OrderStatus.PAID)
+        )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.COMPLETE
+
+
+def test_order_that_ships_still_needs_its_shipping_address(staff_client, unpaid_order):
+    data = change_form_data(unpaid_order, OrderStatus.PAID)
+    data.update(dict.fromkeys(SHIPPING_FIELDS, ""))
+    response = staff_client.post(f"/admin/shop/order/{unpaid_order.pk}/change/", data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "This field is required." in errors["shipping_detail_street"]
+    assert Order.objects.get(pk=unpaid_order.pk).status == OrderStatus.UNPAID

@@ -147,3 +147,11 @@ def test_an_empty_post_to_an_account_form_says_what_is_missing(url):
     response = quiet_client().post(url, {})
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
+
+
+def test_invoice_resend_with_a_bare_word_next_is_not_a_500(paid_order, buyer, mailoutbox):
+    """Cartridge's re-send redirected with redirect(next): a bare word such
+    as "0" was taken for a view's name (NoReverseMatch, a 500)."""
+    response = quiet_client(buyer).post(f"/shop/invoice/{paid_order.pk}/resend/", {"next": "0"})
+    assert response.status_code == 302
+    assert response["Location"] == "0"  # relative, on this site

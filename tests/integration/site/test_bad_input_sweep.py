@@ -706,6 +706,123 @@ def test_invoice_urls(shop, order_id, fmt, who, resend):
             assert_explained(response)
 
 
+# ------------------------------------------- staff: order actions, re-send
+
+# Staff roles (tests/integration/orders/test_staff_permissions.py has the
+# same matrix, one request each) and who may run each order action.
+STAFF_ROLES = {
+    "no permission": (),
+    "view only": ("shop.view_order",),
+    "change": ("shop.view_order", "shop.change_order"),
+    "manage downloads": ("shop.view_order", "shop_ext.manage_downloads"),
+    "superuser": None,
+}
+STATUS_ROLES = {"change", "superuser"}
+DOWNLOAD_ROLES = {"manage downloads", "superuser"}
+ACTION_ROLES = {
+    "mark_paid": STATUS_ROLES,
+    "mark_cancelled": STATUS_ROLES,
+    "mark_refunded": STATUS_ROLES,
+    "reset_download_attempts": DOWNLOAD_ROLES,
+    "extend_download_expiry": DOWNLOAD_ROLES,
+    "revoke_downloads": DOWNLOAD_ROLES,
+    "restore_downloads": DOWNLOAD_ROLES,
+    "resend_files_email": DOWNLOAD_ROLES,
+    "delete_selected": {"superuser"},  # asks to confirm first: deletes nothing here
+}
+# Selected ids: the staff's target order or junk, never the buyer's paid
+# order (the invariants hold it untouched).
+SELECTED = st.one_of(st.just("target"), JUNK.filter(lambda s: not s.strip().isdigit()))
+
+
+@pytest.fixture
+def staff(shop, place_order, django_capture_on_commit_callbacks):
+    """A second paid order for staff to act on, and a staff user per role."""
+    from shop_ext.orders.actions import mark_order_paid
+    from tests.factories import StaffFactory, staff_with
+
+    target = place_order(shop["book"], "eBook")
+    with django_capture_on_commit_callbacks(execute=True):
+        mark_order_paid(target)
+    users = {
+        role: StaffFactory() if perms is None else staff_with(*perms, username=f"sweep-{i}")
+        for i, (role, perms) in enumerate(STAFF_ROLES.items())
+    }
+    return {"target": target, "users": users}
+
+
+def order_state(order):
+    return (
+        Order.objects.filter(pk=order.pk).values_list("status", flat=True).get(),
+        OrderDelivery.objects.filter(order=order).values("attempts_used", "expires_at", "max_attempts").get(),
+        sorted(order.download_grants.values_list("id", "revoked_at")),
+    )
+
+
+@sweep(60)
+@given(
+    role=st.sampled_from(list(STAFF_ROLES)),
+    action=field(st.sampled_from(list(ACTION_ROLES))),
+    selected=st.lists(SELECTED, max_size=3),
+    select_across=field(st.sampled_from(["0", "1"])),
+    index=field(st.sampled_from(["0", "1"])),
+)
+def test_admin_order_actions(shop, staff, mailoutbox, role, action, selected, select_across, index):
+    with example_case(shop, "admin actions"):
+        target = staff["target"]
+        allowed = isinstance(action, str) and role in ACTION_ROLES.get(action, ())
+        data = post_data(action=action, select_across=select_across, index=index)
+        if allowed:
+            data.pop("select_across", None)  # all orders: the buyer's paid one too
+        data["_selected_action"] = [str(target.pk) if s == "target" else s for s in selected]
+        before, sent = order_state(target), len(mailoutbox)
+
+        response = no_5xx(quiet_client(staff["users"][role]).post("/admin/shop/order/", data))
+
+        if role == "no permission":
+            assert response.status_code == 403
+        if not allowed:
+            assert order_state(target) == before
+            assert len(mailoutbox) == sent
+        if response.status_code >= 400:
+            assert_explained(response)
+
+
+@sweep(40)
+@given(
+    who=st.sampled_from(["owner", "other", "anonymous", "staff without permission", "staff who may view"]),
+    order_id=ID,
+    method=st.sampled_from(["post", "post", "get"]),
+    extra=st.dictionaries(st.sampled_from(["next", "email", "to", "billing_detail_email"]), JUNK, max_size=3),
+    times=st.integers(min_value=1, max_value=5),
+)
+def test_invoice_resend(shop, staff, mailoutbox, who, order_id, method, extra, times):
+    with example_case(shop, "invoice re-send"):
+        user = {
+            "owner": shop["buyer"],
+            "other": shop["other"],
+            "anonymous": None,
+            "staff without permission": staff["users"]["no permission"],
+            "staff who may view": staff["users"]["view only"],
+        }[who]
+        order = shop["order"]
+        segment = _segment(order_id, order.pk)
+        client = quiet_client(user)
+        sent = len(mailoutbox)
+
+        for _ in range(times):
+            response = no_5xx(getattr(client, method)(f"/shop/invoice/{segment}/resend/", post_data(**extra)))
+            if response.status_code >= 400:
+                assert_explained(response)
+
+        may = who in ("owner", "staff who may view") and _is(segment, order.pk)
+        if not may:
+            assert response.status_code in (400, 404)
+        emails = mailoutbox[sent:]
+        assert all(m.to == [order.billing_detail_email] for m in emails)
+        assert len(emails) == (min(times, 3) if may and method == "post" else 0)
+
+
 # ------------------------------------------------------------ account forms
 
 

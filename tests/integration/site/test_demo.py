@@ -4,8 +4,10 @@ the demo accounts' public passwords unless asked for by name."""
 import pytest
 from cartridge.shop.models import Product
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.contrib.sites.models import Site
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +23,7 @@ def test_force_loads_the_catalogue_for_the_sites_address_and_makes_no_accounts()
     assert Product.objects.count() == 14
     assert Site.objects.get_current().domain == "shop.example.com"  # SHOP_SITE_URL
     assert not get_user_model().objects.exists()
+    assert Group.objects.filter(name="Support").exists()  # for the operator's own staff
 
 
 def test_demo_accounts_only_when_asked_for_by_name():
@@ -28,3 +31,23 @@ def test_demo_accounts_only_when_asked_for_by_name():
     users = get_user_model().objects
     assert users.get(username="admin").is_superuser
     assert users.get(username="demo-buyer").check_password("demo-buyer")
+
+
+def test_support_group_views_orders_and_manages_downloads_but_changes_no_status():
+    call_command("load_demo", force=True, demo_accounts=True, verbosity=0)
+    support = Group.objects.get(name="Support")
+    assert {f"{p.content_type.app_label}.{p.codename}" for p in support.permissions.all()} == {
+        "shop.view_order",
+        "shop_ext.manage_downloads",
+        "shop_ext.view_orderdelivery",
+        "shop_ext.view_downloadgrant",
+        "shop_ext.view_downloadattempt",
+    }
+    agent = Client()
+    assert agent.login(username="support", password="demo-support")
+    changelist = agent.get("/admin/shop/order/")
+    assert changelist.status_code == 200
+    actions = {name for name, _label in changelist.context["action_form"].fields["action"].choices}
+    assert {"reset_download_attempts", "resend_files_email"} <= actions
+    assert not actions & {"mark_paid", "mark_cancelled", "mark_refunded"}
+    assert agent.get("/admin/shop_ext/downloadattempt/").status_code == 200
