@@ -64,6 +64,16 @@ def test_non_ascii_title_gets_ascii_fallback(client, paid_order):
     assert "filename*=UTF-8''Almanach%20du%20gardien%20%E2%80%94%20phare.epub" in disposition
 
 
+def test_title_with_backslashes_quotes_and_control_characters_gives_a_clean_name(client, paid_order):
+    grant = epub_grant(paid_order)
+    grant.file.title = 'Field \\ recording "take 2" \\\x07\n'
+    grant.file.save()
+    response = client.get(file_url(paid_order, grant))
+    assert response["Content-Disposition"] == "attachment; filename=\"Field - recording 'take 2'.epub\""
+    history = client.get("/account/orders/").content.decode()
+    assert "Download Field - recording &#x27;take 2&#x27;.epub" in history
+
+
 def test_anonymous_is_sent_to_login_and_back(client, paid_order):
     client.logout()
     url = file_url(paid_order, epub_grant(paid_order))
