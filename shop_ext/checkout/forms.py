@@ -1,3 +1,4 @@
+from cartridge.shop import checkout
 from cartridge.shop.forms import CartItemForm, DiscountForm, OrderForm
 from cartridge.shop.models import Cart, CartItem
 from django import forms
@@ -17,6 +18,7 @@ class CheckoutForm(DiscountRateLimitMixin, OrderForm):
 
     def __init__(self, request, step, data=None, initial=None, errors=None, **kwargs):
         super().__init__(request, step, data=data, initial=initial, errors=errors, **kwargs)
+        self.step = step
         self.ships = cart_ships(request.cart)
         if not self.ships:
             for name, field in self.fields.items():
@@ -24,6 +26,17 @@ class CheckoutForm(DiscountRateLimitMixin, OrderForm):
                     field.widget = forms.HiddenInput()
                     field.required = False
             self.fields["additional_instructions"].label = _("Notes for your order")
+
+    def clean_discount_code(self):
+        """On the last step the order takes the code kept in the session
+        since step 1, which the checkout guard checks again (refusing a
+        posted one that differs) and the payment handler reserves. The
+        posted copy, a hidden field there, is not checked again: a code used
+        up meanwhile would be refused without a visible reason, and counted
+        as a guess."""
+        if self.step == checkout.CHECKOUT_STEP_LAST:
+            return self.cleaned_data.get("discount_code", "")
+        return super().clean_discount_code()
 
 
 # ------------------------------------------------------------ cart page
