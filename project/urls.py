@@ -1,4 +1,3 @@
-from cartridge.shop.views import cart as cartridge_cart
 from django.contrib import admin
 from django.urls import include, path, re_path
 from mezzanine.core.views import direct_to_template
@@ -6,7 +5,6 @@ from mezzanine.core.views import direct_to_template
 from shop_ext.accounts import views as accounts_views
 from shop_ext.catalogue import views as catalogue_views
 from shop_ext.checkout import views as checkout_views
-from shop_ext.checkout.forms import RateLimitedDiscountForm, SafeCartItemFormSet
 from shop_ext.core import converters  # noqa: F401  (registers <shop_id:...>)
 from shop_ext.orders import views as order_views
 
@@ -17,12 +15,7 @@ urlpatterns = [
     # Our wrappers of Cartridge's views come before Cartridge's own URLs,
     # which they shadow.
     re_path(r"^shop/product/(?P<slug>.*)/$", catalogue_views.product, name="shop_product"),
-    path(
-        "shop/cart/",
-        cartridge_cart,
-        {"cart_formset_class": SafeCartItemFormSet, "discount_form_class": RateLimitedDiscountForm},
-        name="shop_cart",
-    ),
+    path("shop/cart/", checkout_views.cart, name="shop_cart"),
     path("shop/checkout/", checkout_views.checkout, name="shop_checkout"),
     path("shop/checkout/complete/", checkout_views.complete, name="shop_complete"),
     path("shop/invoice/<shop_id:order_id>/", order_views.invoice, name="shop_invoice"),

@@ -114,11 +114,13 @@ class ProductFile(models.Model):
     @property
     def download_name(self):
         """The name the buyer's browser saves the file under."""
-        if not self.title:
-            return self.original_filename
         suffix = PurePosixPath(self.original_filename).suffix
-        name = self.title if self.title.lower().endswith(suffix.lower()) else self.title + suffix
-        return files.clean_filename(name)
+        title = self.title
+        if suffix and title.lower().endswith(suffix.lower()):
+            title = title[: -len(suffix)]
+        # A title is not a path: a backslash in it is a character, not a separator.
+        stem = files.safe_name(title)
+        return stem + suffix if stem else self.original_filename
 
     @property
     def extension(self):

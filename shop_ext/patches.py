@@ -23,18 +23,18 @@ from mezzanine.core.request import current_request
 from mezzanine.pages import page_processors as mezzanine_processors
 
 from shop_ext.catalogue import stock
-from shop_ext.checkout.handlers import STOCK_TAKEN
+from shop_ext.checkout.handlers import TAKEN_AT_PAYMENT
 
 log = logging.getLogger(__name__)
 
 # True while Order.complete() runs for an order whose stock the payment
-# handler took already (see _complete_skips_stock_taken_at_payment).
+# handler took already (see _complete_skips_what_payment_took).
 _stock_already_taken = contextvars.ContextVar("shop_ext_stock_already_taken", default=False)
 
 
 def apply():
     _replace_category_processor()
-    _complete_skips_stock_taken_at_payment()
+    _complete_skips_what_payment_took()
     _atomic_update_stock()
     _safe_order_email()
     _deleting_sale_keeps_categories()
@@ -52,18 +52,23 @@ def _replace_category_processor():
 # ------------------------------------------------------------------ stock
 
 
-def _complete_skips_stock_taken_at_payment():
-    """``Order.complete()`` decrements stock with ``update_stock``; our
-    payment handler (shop_ext.checkout.handlers.payment_handler) has taken
-    it already, atomically, before the payment. While ``complete()`` runs
-    for such an order, our ``update_stock`` does nothing."""
+def _complete_skips_what_payment_took():
+    """``Order.complete()`` decrements stock with ``update_stock`` and counts
+    a use of the session's discount code; our payment handler
+    (shop_ext.checkout.handlers.payment_handler) has taken both already,
+    atomically, before the payment. While ``complete()`` runs for such an
+    order, our ``update_stock`` does nothing, and the code is gone from the
+    session, so it is not counted twice (the order keeps its code)."""
     upstream_complete = Order.complete
     if getattr(upstream_complete, "_shop_ext_wrapped", False):
         return
 
     @functools.wraps(upstream_complete)
     def complete(self, request):
-        token = _stock_already_taken.set(getattr(self, STOCK_TAKEN, False))
+        taken_at_payment = getattr(self, TAKEN_AT_PAYMENT, False)
+        if taken_at_payment:
+            request.session.pop("discount_code", None)
+        token = _stock_already_taken.set(taken_at_payment)
         try:
             return upstream_complete(self, request)
         finally:

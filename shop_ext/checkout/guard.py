@@ -53,6 +53,19 @@ def cart_problem_messages(request):
     return [str(problem) for problem in stock.cart_problems(request.cart)]
 
 
+def code_used_message(code):
+    return (
+        f"The discount code “{code}” has been used, so it was removed from your order. "
+        "Please check the new total before you confirm."
+    )
+
+
+def drop_discount(request):
+    """Remove the discount code from the session, and the total it gave."""
+    clear_session(request, *DISCOUNT_SESSION_KEYS)
+    recalculate_cart(request)  # shipping again, without the code's free shipping
+
+
 def _check_discount(request):
     """Re-validate the discount code kept in the session since step 1.
     Returns a message if the order total had to change, else None."""
@@ -62,8 +75,9 @@ def _check_discount(request):
     try:
         discount = DiscountCode.objects.get_valid(code=code, cart=request.cart)
     except DiscountCode.DoesNotExist:
-        clear_session(request, *DISCOUNT_SESSION_KEYS)
-        recalculate_cart(request)  # shipping again, without the code's free shipping
+        drop_discount(request)
+        if DiscountCode.objects.filter(code=code, uses_remaining=0).exists():
+            return code_used_message(code)
         return (
             f"The discount code “{code}” is no longer valid and was removed from your "
             "order. Please check the new total before you confirm."

@@ -2,16 +2,19 @@
 
 from cartridge.shop.checkout import CheckoutError
 from cartridge.shop.utils import set_shipping
+from django.db import transaction
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from mezzanine.conf import settings
 
-from shop_ext.catalogue import stock
+from shop_ext.catalogue import discounts, stock
 from shop_ext.catalogue.availability import cart_ships
+from shop_ext.checkout.guard import code_used_message, drop_discount
 from shop_ext.orders.actions import mark_order_paid
 
-# Set on an order whose stock payment_handler took (see shop_ext.patches).
-STOCK_TAKEN = "_shop_ext_stock_taken"
+# Set on an order whose stock and discount code's use payment_handler took
+# (see shop_ext.patches).
+TAKEN_AT_PAYMENT = "_shop_ext_taken_at_payment"
 
 
 def billship_handler(request, order_form):
@@ -33,24 +36,35 @@ def order_handler(request, order_form, order):
 
 
 def payment_handler(request, order_form, order):
-    """Take the stock of every line, all or nothing, then let the gateway
-    (SHOP_PAYMENT_GATEWAY, looked up on each call) take the money.
+    """Take the stock of every line and the discount code's use, all or
+    nothing, then let the gateway (SHOP_PAYMENT_GATEWAY, looked up on each
+    call) take the money.
 
-    Cartridge decrements stock only after payment, with a read-modify-save:
-    two buyers of the last unit would both pay. Cartridge calls this after
-    ``order.setup()`` and before ``order.complete()``; a shortfall raises
-    CheckoutError, so Cartridge deletes the new order and shows the message,
-    and a failed payment gives the stock back.
+    Cartridge decrements stock and counts the code's use only after payment,
+    so two buyers of the last unit, or of a single-use code, would both get
+    it. Cartridge calls this after ``order.setup()`` and before
+    ``order.complete()``; a shortfall or a used-up code raises CheckoutError,
+    so Cartridge deletes the new order and shows the message, and a failed
+    payment gives both back.
     """
+    code = order.discount_code
     try:
-        taken = stock.take_stock(request.cart, site_id=order.site_id)
+        with transaction.atomic():
+            taken = stock.take_stock(request.cart, site_id=order.site_id)
+            if code:
+                discounts.take_use(code)
     except stock.OutOfStock as shortfall:
         raise CheckoutError(str(shortfall)) from None
+    except discounts.CodeUsedUp:
+        drop_discount(request)
+        raise CheckoutError(code_used_message(code)) from None
     gateway = import_string(settings.SHOP_PAYMENT_GATEWAY)
     try:
         transaction_id = gateway(request, order_form, order)
     except BaseException:
         stock.give_back_stock(taken)
+        if code:
+            discounts.give_back_use(code)
         raise
-    setattr(order, STOCK_TAKEN, True)
+    setattr(order, TAKEN_AT_PAYMENT, True)
     return transaction_id

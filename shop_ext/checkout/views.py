@@ -5,9 +5,23 @@ from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 
 from shop_ext.catalogue import availability
-from shop_ext.checkout.forms import CheckoutForm
+from shop_ext.checkout.forms import CheckoutForm, RateLimitedDiscountForm, SafeCartItemFormSet
 from shop_ext.checkout.guard import guard_checkout
 from shop_ext.orders.views import attach_downloads
+
+
+@never_cache
+def cart(request):
+    """Cartridge's cart page with our line formset and discount form.
+    "Update cart" posts one form per line; a post with more (from a page of
+    the cart as it was, or not from our page) is refused before any form is
+    built: 400, nothing changed."""
+    updating = request.method == "POST" and request.POST.get("update_cart") and request.cart.has_items()
+    if updating and not SafeCartItemFormSet(request.POST, instance=request.cart).fits_cart():
+        return TemplateResponse(request, "shop_ext/cart_changed.html", status=400)
+    return cartridge_views.cart(
+        request, cart_formset_class=SafeCartItemFormSet, discount_form_class=RateLimitedDiscountForm
+    )
 
 
 @never_cache

@@ -15,12 +15,24 @@ _CANONICAL_TYPES = {
 }
 
 
+# Path separators would make a saved name a path (or cut it, as a browser
+# keeps only what follows the last one); a double quote ends the quoted
+# filename in Content-Disposition.
+_STAND_INS = str.maketrans({"/": "-", "\\": "-", '"': "'"})
+
+
 def clean_filename(name):
-    """The last path component, without control characters, for display and
-    Content-Disposition. Never used as a storage path."""
-    name = PureWindowsPath(PurePosixPath(name or "").name).name
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
-    return name[:200] or "download"
+    """The last path component of an uploaded file's name, made safe (see
+    safe_name). Never used as a storage path."""
+    return safe_name(PureWindowsPath(PurePosixPath(name or "").name).name) or "download"
+
+
+def safe_name(name):
+    """``name`` fit to name a saved file, for display and Content-Disposition:
+    no path separators, double quotes or control characters, runs of spaces
+    made one; empty if nothing is left."""
+    name = "".join(ch for ch in name.translate(_STAND_INS) if unicodedata.category(ch)[0] != "C")
+    return " ".join(name.split()).strip(" .-")[:200]
 
 
 def sniff_content_type(head, filename):

@@ -11,8 +11,10 @@ gives the attempt back.
 """
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from cartridge.shop.models import Order
 from django.conf import settings
@@ -30,8 +32,8 @@ from django.views.decorators.http import require_POST
 from django_sendfile import sendfile
 
 from shop_ext.core.net import client_ip
-from shop_ext.delivery.access import Decision, checks_as_staff, grant_decision, order_decision, owns
-from shop_ext.delivery.zips import order_zip
+from shop_ext.delivery.access import checks_as_staff, grant_decision, order_decision, owns
+from shop_ext.delivery.zips import order_zip, zip_path
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,10 @@ FAILED_DELIVERY_MAX_AGE = 5 * 60
 DISPOSITION_FOR_NGINX = "X-Download-Disposition"
 # The download log's reason for a staff download of someone else's order.
 STAFF_DOWNLOAD = "staff: download_any_order"
+# One byte range: "bytes=first-last", "bytes=first-" or "bytes=-suffix_length"
+# (at most 19 digits: a longer number is no offset in any file, and int() refuses
+# thousands of digits).
+SINGLE_RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})")
 
 
 def record(request, order, grant, outcome, reason=""):
@@ -71,19 +77,27 @@ def use_attempt(delivery):
     return updated == 1
 
 
-def is_resume(request, order, grant):
-    """A Range request continuing a download served to the same person a
-    short while ago does not use a new attempt."""
-    if "HTTP_RANGE" not in request.META:
+def is_resume(request, download):
+    """A download continued, not a new one: one range starting past byte 0,
+    of the grant's file (or the zip) served, counted, to the same person
+    within SHOP_DOWNLOAD_RESUME_MINUTES. It uses no attempt. "bytes=0-",
+    several ranges or a suffix covering the whole file are new downloads."""
+    match = SINGLE_RANGE.fullmatch(request.META.get("HTTP_RANGE", "").replace(" ", ""))
+    if match is None or match.groups() == ("", ""):
         return False
     since = timezone.now() - timedelta(minutes=settings.SHOP_DOWNLOAD_RESUME_MINUTES)
-    return DownloadAttempt.objects.filter(
-        order=order,
-        grant=grant,
+    served_lately = DownloadAttempt.objects.filter(
+        order=download.order,
+        grant=download.grant,
         user=request.user,
         outcome=DownloadAttempt.SERVED,
         created_at__gte=since,
     ).exists()
+    if not served_lately:
+        return False
+    first, suffix_length = match.groups()
+    start = int(first) if first else download.size() - int(suffix_length)
+    return start > 0
 
 
 def _owned_order(request, order_id):
@@ -110,7 +124,10 @@ class Download:
     order: Order
     grant: DownloadGrant | None
     files: list
-    decision: Decision
+
+    def decision(self, user):
+        """May ``user`` download it now (shop_ext.delivery.access)?"""
+        return grant_decision(user, self.grant) if self.grant else order_decision(user, self.order)
 
     @property
     def filename(self):
@@ -120,16 +137,30 @@ class Download:
     def content_type(self):
         return self.files[0].content_type if self.grant else "application/zip"
 
+    @cached_property
     def path(self):
         """The file to send; the zip is built (once per content) only here."""
         return self.files[0].file.path if self.grant else order_zip(self.order, self.files)
 
+    def size(self):
+        """Its size as sent before, for a suffix range; 0 for a zip not built
+        yet (nothing of this content was sent)."""
+        if self.grant:
+            return self.files[0].size
+        built = zip_path(self.order, self.files)
+        return built.stat().st_size if built.exists() else 0
+
 
 def _deliver(request, download):
     order, grant = download.order, download.grant
-    if not download.decision:
-        reason, status = download.decision.reason, download.decision.http_status
-        return _refuse(request, order, grant, DownloadAttempt.DENIED, reason, status)
+    resumed = is_resume(request, download)
+    if resumed:
+        # A resume uses no attempt, so the attempts left do not limit it (the
+        # last one may have started it); every other rule does. In memory only.
+        order.delivery.max_attempts = None
+    decision = download.decision(request.user)
+    if not decision:
+        return _refuse(request, order, grant, DownloadAttempt.DENIED, decision.reason, decision.http_status)
     missing = [f for f in download.files if not f.file.storage.exists(f.file.name)]
     if missing:
         log.error(
@@ -141,7 +172,6 @@ def _deliver(request, download):
             "This file is temporarily unavailable. We have been told and will fix it; no attempt was used."
         )
         return _refuse(request, order, grant, DownloadAttempt.FAILED, reason, 404)
-    resumed = is_resume(request, order, grant)
     as_staff = checks_as_staff(request.user, order)
     counted = not (as_staff or resumed)
     if counted and not use_attempt(order.delivery):
@@ -149,7 +179,7 @@ def _deliver(request, download):
         return _refuse(request, order, grant, DownloadAttempt.DENIED, reason, 403)
     response = sendfile(
         request,
-        download.path(),
+        download.path,
         attachment=True,
         attachment_filename=download.filename,
         mimetype=download.content_type,
@@ -245,7 +275,7 @@ def download_file(request, order_id, grant_id):
     order = _owned_order(request, order_id)
     grant = get_object_or_404(order.download_grants.select_related("file"), pk=grant_id)
     grant.order = order
-    return _deliver(request, Download(order, grant, [grant.file], grant_decision(request.user, grant)))
+    return _deliver(request, Download(order, grant, [grant.file]))
 
 
 @never_cache
@@ -256,4 +286,4 @@ def download_zip(request, order_id):
     files = [grant.file for grant in grants]
     if not files:
         raise Http404("This order has no files.")
-    return _deliver(request, Download(order, None, files, order_decision(request.user, order)))
+    return _deliver(request, Download(order, None, files))

@@ -6,7 +6,7 @@ from cartridge.shop.models import Order
 from django.db import transaction
 from django.db.models import F
 
-from shop_ext.catalogue import availability
+from shop_ext.catalogue import availability, discounts
 from shop_ext.delivery.emails import send_files_email
 from shop_ext.delivery.grants import grant_files
 from shop_ext.models import OrderDelivery
@@ -16,11 +16,12 @@ log = logging.getLogger(__name__)
 
 
 def lock_order(order_id):
-    """Take the order's row lock until the transaction ends, before reading
-    what it decides on. A no-op UPDATE takes the row lock on PostgreSQL and
-    the write lock on SQLite (where SELECT ... FOR UPDATE does nothing), so
-    a second caller waits here."""
+    """Take the order's row lock until the transaction ends, and return the
+    order as it is then: read what you decide on after the lock. A no-op
+    UPDATE takes the row lock on PostgreSQL and the write lock on SQLite
+    (where SELECT ... FOR UPDATE does nothing), so a second caller waits here."""
     Order.objects.filter(pk=order_id).update(status=F("status"))
+    return Order.objects.get(pk=order_id)
 
 
 def mark_order_paid(order):
@@ -30,8 +31,7 @@ def mark_order_paid(order):
     Returns True if this call changed the order to paid.
     """
     with transaction.atomic():
-        lock_order(order.pk)
-        locked = Order.objects.get(pk=order.pk)
+        locked = lock_order(order.pk)
         if locked.status in PAID_STATUSES:
             order.status = locked.status
             return False
@@ -55,14 +55,37 @@ def set_order_status(order, status):
 
     Cancelled and refunded orders keep their grants, but the download rules
     (shop_ext.delivery.access) refuse them until the order is paid again.
+    A cancelled order gives its discount code's use back, and takes it again
+    if it leaves Cancelled.
     """
-    if status in PAID_STATUSES and order.status not in PAID_STATUSES:
-        mark_order_paid(order)
-        if status == OrderStatus.PAID:
-            return  # mark_order_paid chose Paid or, with nothing to ship, Complete
-    if order.status != status:
-        Order.objects.filter(pk=order.pk).update(status=status)
-        order.status = status
+    with transaction.atomic():
+        before = lock_order(order.pk)
+        order.status = before.status
+        if status in PAID_STATUSES and order.status not in PAID_STATUSES:
+            mark_order_paid(order)
+            if status == OrderStatus.PAID:
+                status = order.status  # mark_order_paid chose Paid or, with nothing to ship, Complete
+        if order.status != status:
+            Order.objects.filter(pk=order.pk).update(status=status)
+            order.status = status
+        _discount_use_follows_cancellation(before, order.status)
+
+
+def _discount_use_follows_cancellation(before, status):
+    """``before``: the order as it was; ``status``: its status now."""
+    code = before.discount_code
+    cancelled, was_cancelled = status == OrderStatus.CANCELLED, before.status == OrderStatus.CANCELLED
+    if not code or cancelled == was_cancelled:
+        return
+    if cancelled:
+        discounts.give_back_use(code)
+        return
+    try:
+        discounts.take_use(code)
+    except discounts.CodeUsedUp:
+        log.warning(
+            "Order #%s left Cancelled, but its discount code %s has no use left to take.", before.pk, code
+        )
 
 
 def _line_variations(order):

@@ -49,6 +49,17 @@ def test_checkout_step_is_read_from_post():
     assert checkout.CHECKOUT_STEP_LAST == 2
 
 
+def test_order_complete_counts_the_discount_code_named_in_the_session():
+    """payment_handler reserves the code's use; _complete_skips_what_payment_took
+    takes the code out of the session so that complete() does not count it again.
+    CheckoutForm.clean_discount_code overrides OrderForm's on the last step."""
+    src = source(models.Order.complete.__wrapped__)
+    read = src.index('discount_code = request.session.get("discount_code")')
+    count = src.index('uses_remaining=models.F("uses_remaining") - 1')
+    assert read < src.index("if discount_code:") < count
+    assert "def clean_discount_code(self)" in source(forms.DiscountForm)
+
+
 def test_order_complete_decrements_stock_through_update_stock():
     src = source(models.Order.complete.__wrapped__)
     assert "variation.update_stock(item.quantity * -1)" in src

@@ -7,9 +7,10 @@ Signs in through the site's login form, then checks that private files are
 reachable only through the download view and that the web server (nginx's
 X-Accel-Redirect or Apache's X-Sendfile) sends them, with the app's headers:
 one file and the order's zip (which the app writes itself), each whole and
-resumed with Range. The account must own a paid order with a file (or be
-staff, with --order and --grant). Downloads by the order's owner use two
-download attempts (none when nginx could not send the file).
+resumed with Range from byte 100 (a resume uses no attempt). The account
+must own a paid order with a file (or be staff, with --order and --grant).
+Downloads by the order's owner use two download attempts (none when nginx
+could not send the file).
 
 Prints PASS/FAIL per check with a one-line fix for each failure; exits
 non-zero when any check fails.
@@ -319,12 +320,14 @@ class Command(BaseCommand):
         return response if ok else None
 
     def check_range(self, client, path, download):
-        if download is None or download.length < 100:
+        """Resume the download just made: bytes 100-199 (from byte 0 it
+        would be a new download, using an attempt)."""
+        if download is None or download.length < 200:
             self.info(
-                f"range check of {path} skipped: no full download of at least 100 bytes to compare with"
+                f"range check of {path} skipped: no full download of at least 200 bytes to compare with"
             )
             return
-        response = client.request(path, headers={"Range": "bytes=0-99"})
+        response = client.request(path, headers={"Range": "bytes=100-199"})
         if response.status == NGINX_COULD_NOT_SEND:
             fix = unreadable_fix("file")
         else:
@@ -333,8 +336,8 @@ class Command(BaseCommand):
                 "the web server's backend and serve through it"
             )
         self.result(
-            response.status == 206 and response.length == 100 and response.body == download.body[:100],
-            f"Range: bytes=0-99 of {path} gives 206 with those 100 bytes",
+            response.status == 206 and response.length == 100 and response.body == download.body[100:200],
+            f"Range: bytes=100-199 of {path} gives 206 with those 100 bytes",
             f"status {response.status}, {response.length} bytes, "
             f"{response.header('Content-Range') or 'no Content-Range'}",
             fix,

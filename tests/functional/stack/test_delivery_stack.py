@@ -256,9 +256,9 @@ def test_order_zip_downloads_through_nginx_and_resumes(stack, purchase):
     assert (stat.S_IMODE(info.st_mode), grp.getgrgid(info.st_gid).gr_name) == (0o640, "www-data")
 
     before = attempts_used(stack, order_id)
-    response = session.get(link, headers={"Range": "bytes=0-99"})
+    response = session.get(link, headers={"Range": "bytes=100-199"})
     assert response.status_code == 206
-    assert response.content == zip_file.read_bytes()[:100]
+    assert response.content == zip_file.read_bytes()[100:200]
     assert attempts_used(stack, order_id) == before
 
 
@@ -327,15 +327,39 @@ def test_private_files_have_no_url_of_their_own(stack, purchase):
 
 def test_range_resumes_without_using_an_attempt(stack, purchase):
     grant_id, name, _, _ = purchase["files"][0]
-    link = f"{stack.url}/account/orders/{purchase['order_id']}/files/{grant_id}/"
+    order_id = purchase["order_id"]
+    link = f"{stack.url}/account/orders/{order_id}/files/{grant_id}/"
     session = purchase["session"]
+    content = (stack.private_root / name).read_bytes()
     session.get(link).raise_for_status()  # a served download to resume
-    before = attempts_used(stack, purchase["order_id"])
-    response = session.get(link, headers={"Range": "bytes=0-99"})
+    before = attempts_used(stack, order_id)
+    response = session.get(link, headers={"Range": "bytes=100-199"})
     assert response.status_code == 206
-    assert response.content == (stack.private_root / name).read_bytes()[:100]
-    assert response.headers["Content-Range"].startswith("bytes 0-99/")
-    assert attempts_used(stack, purchase["order_id"]) == before
+    assert response.content == content[100:200]
+    assert response.headers["Content-Range"].startswith("bytes 100-199/")
+    assert attempts_used(stack, order_id) == before
+    # From byte 0, or several ranges, it is a new download: an attempt.
+    for header in ("bytes=0-99", "bytes=0-", "bytes=100-199,0-99"):
+        assert session.get(link, headers={"Range": header}).status_code in (200, 206)
+    assert attempts_used(stack, order_id) == before + 3
+
+
+def test_the_download_that_used_the_last_attempt_resumes_through_nginx(stack, purchase):
+    grant_id, name, _, _ = purchase["files"][0]
+    order_id = purchase["order_id"]
+    link = f"{stack.url}/account/orders/{order_id}/files/{grant_id}/"
+    session = purchase["session"]
+    session.get(link).raise_for_status()
+    stack.sql("UPDATE shop_ext_orderdelivery SET attempts_used = max_attempts WHERE order_id = %s", order_id)
+    try:
+        response = session.get(link, headers={"Range": "bytes=100-"})
+        assert response.status_code == 206
+        assert response.content == (stack.private_root / name).read_bytes()[100:]
+        refused = session.get(link, headers={"Range": "bytes=0-"})
+        assert refused.status_code == 403
+        assert "All download attempts for this order have been used." in refused.text
+    finally:
+        stack.sql("UPDATE shop_ext_orderdelivery SET attempts_used = 0 WHERE order_id = %s", order_id)
 
 
 def test_a_200_mb_download_does_not_grow_the_worker(stack, purchase, record_property):
@@ -452,7 +476,7 @@ def test_check_delivery_passes_on_the_deployment(stack, purchase):
     assert "FAIL" not in result.stdout
     assert result.stdout.count("PASS") >= 15
     assert "PASS  download the order's zip" in result.stdout
-    assert "PASS  Range: bytes=0-99 of /account/orders/" in result.stdout
+    assert "PASS  Range: bytes=100-199 of /account/orders/" in result.stdout
     assert "all.zip gives 206" in result.stdout
 
 

@@ -5,8 +5,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from cartridge.shop.models import CartItem
 from django.utils import timezone
 
+from shop_ext.checkout.forms import SafeCartItemForm, SafeCartItemFormSet
 from tests.factories import SaleFactory, add_file, make_book, make_product, variation
 from tests.shopper import CART_URL, add_to_cart, cart_lines, update_cart
 
@@ -245,3 +247,59 @@ def test_cart_page_refuses_a_quantity_above_the_maximum(client):
 
     assert response.status_code == 200
     assert cart_lines(client) == {sku: (1, Decimal("8.00"))}
+
+
+@pytest.fixture
+def forms_built(monkeypatch):
+    """How many cart line forms the requests build."""
+    built = []
+    original = SafeCartItemForm.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SafeCartItemForm, "__init__", counting_init)
+    return built
+
+
+@pytest.mark.parametrize("initial_forms", ["1", "990"])
+def test_a_post_with_990_cart_forms_is_a_400_that_builds_none_and_creates_nothing(
+    client, book, forms_built, django_assert_max_num_queries, initial_forms
+):
+    add_to_cart(client, book, option3="Paperback")
+    [line] = CartItem.objects.all()
+    data = {"items-TOTAL_FORMS": "990", "items-INITIAL_FORMS": initial_forms, "update_cart": "Update cart"}
+    data.update({f"items-{i}-quantity": "1" for i in range(990)})
+    data["items-0-id"] = line.pk
+
+    with django_assert_max_num_queries(20):  # a handful, not one per posted form
+        response = client.post(CART_URL, data)
+
+    assert response.status_code == 400
+    assert "Your cart has changed since this page was loaded" in response.content.decode()
+    assert forms_built == []
+    assert list(CartItem.objects.values_list("pk", "quantity")) == [(line.pk, 1)]
+
+
+def test_a_cart_form_without_a_line_adds_none(client, book):
+    """Within the cart's size, a form that names no line of it is ignored."""
+    add_to_cart(client, book, option3="Paperback")
+    [line] = CartItem.objects.all()
+    data = {"items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0", "items-0-quantity": "0"}
+
+    response = client.post(CART_URL, {**data, "update_cart": "Update cart"})
+
+    assert response.status_code == 302
+    assert list(CartItem.objects.values_list("pk", "quantity")) == [(line.pk, 1)]
+
+
+def test_the_cart_formset_builds_at_most_one_form_per_line(client, book, forms_built):
+    add_to_cart(client, book, option3="Paperback")
+    cart = CartItem.objects.get().cart
+    data = {"items-TOTAL_FORMS": "3", "items-INITIAL_FORMS": "0"}
+    formset = SafeCartItemFormSet(data, instance=cart)
+    assert not formset.fits_cart()
+    assert not formset.is_valid()
+    assert "Please submit at most 1 form." in formset.non_form_errors()
+    assert len(forms_built) == 1

@@ -5,16 +5,22 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from cartridge.shop.checkout import CheckoutError
 from cartridge.shop.models import DiscountCode, Order
 from django.utils import timezone
 
+from shop_ext.orders import OrderStatus
+from shop_ext.orders.actions import set_order_status
 from tests.factories import DiscountCodeFactory, make_product, variation
+from tests.integration.delivery.test_concurrency import run_together
 from tests.shopper import (
     CART_URL,
+    CHECKOUT_URL,
     add_to_cart,
     checkout,
     checkout_details,
     checkout_step,
+    quiet_client,
     update_cart,
 )
 
@@ -233,3 +239,98 @@ def test_cart_change_recalculates_a_percent_discount(cart, notebook):
     order = Order.objects.get()
     assert order.item_total == Decimal("20.00")
     assert order.discount_total == Decimal("2.00")
+
+
+# ------------------------------------------- a limited code's use, atomically
+
+USED = "has been used, so it was removed from your order"
+
+
+def decline_payment(request, order_form, order):
+    raise CheckoutError("Card declined")
+
+
+def test_a_code_used_up_while_paying_is_a_clear_message_and_no_discount(cart, monkeypatch):
+    """The guard's check passed, but another order took the last use before payment."""
+    code = DiscountCodeFactory(code="ONCE", discount_percent=Decimal("10"), uses_remaining=1)
+    checkout_step(cart, 1, checkout_details(discount_code="ONCE"))
+    setup = Order.setup
+
+    def another_order_takes_the_last_use_first(order, request):
+        setup(order, request)
+        DiscountCode.objects.filter(pk=code.pk).update(uses_remaining=0)
+
+    # After the checkout's checks, before the payment handler's reservation.
+    monkeypatch.setattr(Order, "setup", another_order_takes_the_last_use_first)
+
+    response = checkout_step(cart, 2, checkout_details(discount_code="ONCE"))
+
+    assert response.status_code == 200
+    assert USED in response.content.decode()
+    assert Order.objects.count() == 0
+    assert "discount_code" not in cart.session
+    code.refresh_from_db()
+    assert code.uses_remaining == 0
+    order = place_order(cart, "")
+    assert (order.discount_code, order.discount_total) in (("", None), ("", Decimal("0")))
+
+
+def test_a_used_up_code_found_by_the_checkout_check_says_so_too(cart):
+    DiscountCodeFactory(code="ONCE", discount_percent=Decimal("10"), uses_remaining=1)
+    checkout_step(cart, 1, checkout_details(discount_code="ONCE"))
+    DiscountCode.objects.filter(code="ONCE").update(uses_remaining=0)
+
+    response = cart.post(CHECKOUT_URL, {**checkout_details(discount_code="ONCE"), "step": 2}, follow=True)
+
+    assert USED in response.content.decode()
+    assert Order.objects.count() == 0
+
+
+def test_a_failed_payment_gives_the_use_back(cart, settings):
+    DiscountCodeFactory(code="ONCE", discount_percent=Decimal("10"), uses_remaining=1)
+    settings.SHOP_PAYMENT_GATEWAY = "tests.integration.checkout.test_discounts.decline_payment"
+
+    response = checkout(cart, discount_code="ONCE")
+
+    assert "Card declined" in response.content.decode()
+    assert Order.objects.count() == 0
+    assert DiscountCode.objects.get(code="ONCE").uses_remaining == 1
+
+
+def test_cancelling_an_order_gives_its_use_back_once_and_restoring_takes_it_again(cart):
+    DiscountCodeFactory(code="TWICE", discount_percent=Decimal("10"), uses_remaining=2)
+    order = place_order(cart, "TWICE")
+    uses = lambda: DiscountCode.objects.get(code="TWICE").uses_remaining  # noqa: E731
+
+    assert uses() == 1
+    for _ in range(2):  # cancelled twice: given back once
+        set_order_status(Order.objects.get(pk=order.pk), OrderStatus.CANCELLED)
+    assert uses() == 2
+    set_order_status(Order.objects.get(pk=order.pk), OrderStatus.PAID)
+    assert uses() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_concurrent_checkouts_with_a_single_use_code_discount_one(lamp):
+    """On PostgreSQL the ten run in parallel; SQLite queues them."""
+    DiscountCodeFactory(code="ONCE", discount_percent=Decimal("10"), uses_remaining=1)
+    buyers = []
+    for _ in range(10):
+        buyer = quiet_client()
+        add_to_cart(buyer, lamp, option3="Paperback")
+        assert checkout_step(buyer, 1, checkout_details(discount_code="ONCE")).status_code == 200
+        buyers.append(buyer)
+
+    def confirm(i):
+        response = buyers[i].post(
+            CHECKOUT_URL, {**checkout_details(discount_code="ONCE"), "step": 2}, follow=True
+        )
+        return response.status_code, USED in response.content.decode()
+
+    results = run_together(10, confirm)
+
+    assert all(status == 200 for status, _told in results)
+    [order] = Order.objects.all()
+    assert (order.discount_code, order.discount_total) == ("ONCE", Decimal("2.00"))
+    assert sorted(told for _status, told in results) == [False] + [True] * 9
+    assert DiscountCode.objects.get(code="ONCE").uses_remaining == 0

@@ -64,6 +64,16 @@ def test_non_ascii_title_gets_ascii_fallback(client, paid_order):
     assert "filename*=UTF-8''Almanach%20du%20gardien%20%E2%80%94%20phare.epub" in disposition
 
 
+def test_title_with_backslashes_quotes_and_control_characters_gives_a_clean_name(client, paid_order):
+    grant = epub_grant(paid_order)
+    grant.file.title = 'Field \\ recording "take 2" \\\x07\n'
+    grant.file.save()
+    response = client.get(file_url(paid_order, grant))
+    assert response["Content-Disposition"] == "attachment; filename=\"Field - recording 'take 2'.epub\""
+    history = client.get("/account/orders/").content.decode()
+    assert "Download Field - recording &#x27;take 2&#x27;.epub" in history
+
+
 def test_anonymous_is_sent_to_login_and_back(client, paid_order):
     client.logout()
     url = file_url(paid_order, epub_grant(paid_order))
@@ -135,6 +145,63 @@ def test_range_request_resuming_a_download_uses_no_attempt(client, paid_order):
     assert attempts_used(paid_order) == 1
     outcomes = list(DownloadAttempt.objects.filter(order=paid_order).values_list("outcome", flat=True))
     assert sorted(outcomes) == ["resumed", "served"]
+
+
+# {size}: the size of the file (or zip); a suffix that long is all of it.
+WHOLE_FILE_RANGES = ["bytes=0-", "bytes=0-99", "bytes=100-199,0-99", "bytes=-{size}", "bytes=-", "bytes=x-"]
+RESUMING_RANGES = ["bytes=100-", "bytes=1-99", "bytes=-{inside}", "bytes = 100-"]
+
+
+@pytest.mark.parametrize("kind", ["file", "zip"])
+@pytest.mark.parametrize(
+    ("template", "counted"), [(h, True) for h in WHOLE_FILE_RANGES] + [(h, False) for h in RESUMING_RANGES]
+)
+def test_only_a_range_past_byte_0_after_a_counted_download_is_a_free_resume(
+    client, paid_order, kind, template, counted
+):
+    url = file_url(paid_order, epub_grant(paid_order)) if kind == "file" else zip_url(paid_order)
+    size = len(body(client.get(url)))
+    DownloadAttempt.objects.filter(order=paid_order).delete()
+    OrderDelivery.objects.filter(order=paid_order).update(attempts_used=0)
+    header = template.format(size=size, inside=size - 1)
+    assert client.get(url, HTTP_RANGE=header).status_code == 200
+    assert attempts_used(paid_order) == 1  # nothing to resume yet: counted
+    for _ in range(3):
+        assert client.get(url, HTTP_RANGE=header).status_code == 200
+    assert attempts_used(paid_order) == (4 if counted else 1)
+
+
+def test_a_resume_is_free_only_for_the_same_file_within_the_window(client, paid_order, settings):
+    epub, pdf = epub_grant(paid_order), paid_order.download_grants.get(file__original_filename="almanac.pdf")
+    client.get(file_url(paid_order, epub))
+    client.get(file_url(paid_order, pdf), HTTP_RANGE="bytes=100-")  # another file
+    client.get(zip_url(paid_order), HTTP_RANGE="bytes=100-")  # the zip is another download too
+    assert attempts_used(paid_order) == 3
+    DownloadAttempt.objects.filter(order=paid_order).update(
+        created_at=timezone.now() - timedelta(minutes=settings.SHOP_DOWNLOAD_RESUME_MINUTES + 1)
+    )
+    client.get(file_url(paid_order, epub), HTTP_RANGE="bytes=100-")  # out of the window
+    assert attempts_used(paid_order) == 4
+    assert client.get(file_url(paid_order, epub), HTTP_RANGE="bytes=100-").status_code == 200
+    assert attempts_used(paid_order) == 4  # within the window of the one just counted
+
+
+def test_the_download_that_used_the_last_attempt_can_be_resumed(client, paid_order):
+    OrderDelivery.objects.filter(order=paid_order).update(max_attempts=1)
+    url = file_url(paid_order, epub_grant(paid_order))
+    assert client.get(url).status_code == 200
+    resumed = client.get(url, HTTP_RANGE="bytes=100-")
+    assert resumed.status_code == 200
+    assert body(resumed) == EPUB  # the simple backend ignores Range; nginx sends the 206
+    assert attempts_used(paid_order) == 1
+    for header in ("bytes=0-", "bytes=0-99,100-"):
+        refused = client.get(url, HTTP_RANGE=header)
+        assert refused.status_code == 403
+        assert b"All download attempts for this order have been used." in refused.content
+    other_file = paid_order.download_grants.get(file__original_filename="almanac.pdf")
+    assert client.get(file_url(paid_order, other_file), HTTP_RANGE="bytes=100-").status_code == 403
+    OrderDelivery.objects.filter(order=paid_order).update(expires_at=timezone.now())
+    assert client.get(url, HTTP_RANGE="bytes=100-").status_code == 410  # the other rules still hold
 
 
 def test_missing_file_uses_no_attempt_and_is_logged(client, paid_order, caplog):
