@@ -8,6 +8,7 @@ from django.test import Client
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
 from shop_ext.orders import OrderStatus
 from shop_ext.orders.actions import mark_order_paid
+from tests.admin_forms import changelist_status_data
 from tests.factories import book_with_files
 
 pytestmark = pytest.mark.django_db
@@ -90,13 +91,7 @@ def test_change_form_status_paid_runs_the_paid_routine(
 def test_changelist_inline_status_edit_runs_the_paid_routine(
     staff_client, unpaid_order, django_capture_on_commit_callbacks
 ):
-    data = {
-        "form-TOTAL_FORMS": 1,
-        "form-INITIAL_FORMS": 1,
-        "form-0-id": unpaid_order.pk,
-        "form-0-status": OrderStatus.PAID,
-        "_save": "Save",
-    }
+    data = changelist_status_data(unpaid_order, OrderStatus.PAID)
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post("/admin/shop/order/", data)
     assert response.status_code == 302

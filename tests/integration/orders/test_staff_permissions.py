@@ -17,7 +17,7 @@ from django.utils import timezone
 from shop_ext.delivery.views import STAFF_DOWNLOAD
 from shop_ext.models import DownloadAttempt, OrderDelivery
 from shop_ext.orders import PAID_STATUSES, OrderStatus
-from tests.admin_forms import admin_form_data
+from tests.admin_forms import admin_form_data, changelist_status_data
 from tests.factories import StaffFactory, staff_with
 
 pytestmark = pytest.mark.django_db
@@ -181,13 +181,7 @@ def test_status_in_the_change_form_needs_change_order(role, unpaid_order, django
 
 @pytest.mark.parametrize("role", ROLES)
 def test_status_in_the_changelist_needs_change_order(role, unpaid_order, django_capture_on_commit_callbacks):
-    data = {
-        "form-TOTAL_FORMS": 1,
-        "form-INITIAL_FORMS": 1,
-        "form-0-id": unpaid_order.pk,
-        "form-0-status": OrderStatus.PAID,
-        "_save": "Save",
-    }
+    data = changelist_status_data(unpaid_order, OrderStatus.PAID)
     staff = client_for(role)
 
     page = staff.get(CHANGELIST)
