@@ -11,6 +11,7 @@ from mezzanine.accounts import forms as account_forms
 from mezzanine.accounts import views as account_views
 
 from shop_ext.checkout.handlers import payment_handler
+from shop_ext.page_processors import category_processor
 
 
 def source(obj):
@@ -145,6 +146,9 @@ def test_cartridge_category_processor_is_unregistered():
     from cartridge.shop import page_processors as cartridge_processors
     from mezzanine.pages import page_processors as mezzanine_processors
 
+    # Mezzanine imports the apps' page_processors modules on the first page
+    # request; Cartridge's was imported (and unregistered) at start-up.
+    mezzanine_processors.autodiscover()
     registered = [entry[0] for entry in mezzanine_processors.processors["category"]]
     assert cartridge_processors.category_processor not in registered
-    assert registered, "our category processor must be registered"
+    assert registered == [category_processor]
