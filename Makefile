@@ -19,6 +19,7 @@ run: setup demo
 	@echo "  Shop:  http://127.0.0.1:8000/"
 	@echo "  Admin: http://127.0.0.1:8000/admin/  (demo staff account: admin / demo-admin)"
 	@echo "  Buyer: demo-buyer / demo-buyer"
+	@echo "  Support staff (orders and downloads, no status changes): support / demo-support"
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 

@@ -266,6 +266,8 @@ SHOP_TRUSTED_PROXIES = env_list("SHOP_TRUSTED_PROXIES")
 # When staff add a file to a product already sold, do past buyers get it?
 # Off by default: an order delivers what it delivered when it was paid.
 SHOP_GRANT_NEW_FILES_TO_PAST_BUYERS = env_flag("SHOP_GRANT_NEW_FILES_TO_PAST_BUYERS", False)
+# How often an order's confirmation email may be re-sent in an hour.
+SHOP_INVOICE_RESENDS_PER_HOUR = env_int("SHOP_INVOICE_RESENDS_PER_HOUR", 3)
 
 
 def finish_settings(namespace):

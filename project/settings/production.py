@@ -31,6 +31,11 @@ if not SECRET_KEY or SECRET_KEY.startswith(("dev-", "test-")) or len(SECRET_KEY)
     )
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Set ALLOWED_HOSTS, e.g. ALLOWED_HOSTS=shop.example.com")
+if env_str("SHOP_HANDLER_PAYMENT"):
+    raise ImproperlyConfigured(
+        "SHOP_HANDLER_PAYMENT is now SHOP_PAYMENT_GATEWAY (the handler takes the stock, then calls the "
+        "gateway): rename the variable in the environment, e.g. in /etc/shop/env (see CHANGELOG.md)"
+    )
 if env_flag("DEBUG", False):
     raise ImproperlyConfigured(
         "DEBUG is on: production never runs with DEBUG (it shows settings and code to "

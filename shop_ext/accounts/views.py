@@ -9,18 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from mezzanine.accounts import views as mezzanine_accounts
 from mezzanine.utils.email import send_verification_mail
-from mezzanine.utils.urls import next_url
 
 from shop_ext.accounts.forms import PasswordResetForm
-
-
-def local_next(request):
-    """The ``next`` parameter when it is a path on this site, else None.
-
-    Mezzanine accepts any relative value and Django's redirect() looks a
-    bare word up as a URL name: ``?next=0`` was a 500 after signing in."""
-    target = next_url(request)
-    return target if target and target.startswith("/") and not target.startswith("//") else None
+from shop_ext.core.redirects import local_next
 
 
 def _with_safe_inputs(view):

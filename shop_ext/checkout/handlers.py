@@ -1,5 +1,7 @@
 """Cartridge checkout handlers (``SHOP_HANDLER_*`` settings)."""
 
+import logging
+
 from cartridge.shop.checkout import CheckoutError
 from cartridge.shop.utils import set_shipping
 from django.db import transaction
@@ -11,6 +13,8 @@ from shop_ext.catalogue import discounts, stock
 from shop_ext.catalogue.availability import cart_ships
 from shop_ext.checkout.guard import code_used_message, drop_discount
 from shop_ext.orders.actions import mark_order_paid
+
+log = logging.getLogger(__name__)
 
 # Set on an order whose stock and discount code's use payment_handler took
 # (see shop_ext.patches).
@@ -47,6 +51,7 @@ def payment_handler(request, order_form, order):
     so Cartridge deletes the new order and shows the message, and a failed
     payment gives both back.
     """
+    gateway = import_string(settings.SHOP_PAYMENT_GATEWAY)
     code = order.discount_code
     try:
         with transaction.atomic():
@@ -58,13 +63,18 @@ def payment_handler(request, order_form, order):
     except discounts.CodeUsedUp:
         drop_discount(request)
         raise CheckoutError(code_used_message(code)) from None
-    gateway = import_string(settings.SHOP_PAYMENT_GATEWAY)
     try:
         transaction_id = gateway(request, order_form, order)
-    except BaseException:
+    except BaseException as failure:
         stock.give_back_stock(taken)
         if code:
             discounts.give_back_use(code)
+        if isinstance(failure, Exception) and not isinstance(failure, CheckoutError):
+            # Cartridge deletes the new order only on CheckoutError; any other
+            # error would leave an unpaid order whose stock and code use were
+            # given back (a later cancellation would give the use back twice).
+            log.exception("Order #%s: the payment gateway failed", order.pk)
+            raise CheckoutError(_("The payment could not be completed. Please try again.")) from failure
         raise
     setattr(order, TAKEN_AT_PAYMENT, True)
     return transaction_id

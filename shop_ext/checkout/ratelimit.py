@@ -62,7 +62,7 @@ def record_failure(request):
                 cache.incr(key)
             except ValueError:  # expired between add and incr
                 cache.add(key, 1, window)
-    log.info("Invalid discount code tried (session %s)", request.session.session_key)
+    log.info("Invalid discount code tried from %s", client_ip(request))
 
 
 class DiscountRateLimitMixin:

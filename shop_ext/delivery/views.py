@@ -172,6 +172,7 @@ def _deliver(request, download):
             "This file is temporarily unavailable. We have been told and will fix it; no attempt was used."
         )
         return _refuse(request, order, grant, DownloadAttempt.FAILED, reason, 404)
+    path = download.path  # builds the zip first: if that fails, no attempt is used
     as_staff = checks_as_staff(request.user, order)
     counted = not (as_staff or resumed)
     if counted and not use_attempt(order.delivery):
@@ -179,7 +180,7 @@ def _deliver(request, download):
         return _refuse(request, order, grant, DownloadAttempt.DENIED, reason, 403)
     response = sendfile(
         request,
-        download.path,
+        path,
         attachment=True,
         attachment_filename=download.filename,
         mimetype=download.content_type,

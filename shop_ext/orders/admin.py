@@ -188,6 +188,9 @@ class DownloadAttemptAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the log is a record of what happened
+
 
 admin.site.unregister(Order)
 admin.site.register(Order, OrderAdmin)

@@ -5,7 +5,7 @@ Cartridge's own lookup (``Order.objects.get_for_user``) shows every order
 to any ``is_staff`` user; here staff need shop.view_order, and every look
 at another buyer's invoice is logged.
 
-Setting (optional): SHOP_INVOICE_RESENDS_PER_HOUR (per order, default 3).
+Setting: SHOP_INVOICE_RESENDS_PER_HOUR (per order, default 3).
 """
 
 import logging
@@ -59,7 +59,7 @@ def invoice_order(request, order_id):
 
 
 def resends_per_hour():
-    return getattr(settings, "SHOP_INVOICE_RESENDS_PER_HOUR", 3)
+    return settings.SHOP_INVOICE_RESENDS_PER_HOUR
 
 
 def reserve_resend(order, user):

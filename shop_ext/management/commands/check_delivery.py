@@ -8,7 +8,8 @@ reachable only through the download view and that the web server (nginx's
 X-Accel-Redirect or Apache's X-Sendfile) sends them, with the app's headers:
 one file and the order's zip (which the app writes itself), each whole and
 resumed with Range from byte 100 (a resume uses no attempt). The account
-must own a paid order with a file (or be staff, with --order and --grant).
+must own a paid order with a file (or be staff holding shop_ext.download_any_order,
+with --order and --grant).
 Downloads by the order's owner use two download attempts (none when nginx
 could not send the file).
 
@@ -239,7 +240,10 @@ class Command(BaseCommand):
         size = response.header("Content-Length")
         location = response.header("Location")
         if (location and settings.LOGIN_URL in location) or response.status == 403:
-            fix = "use the order's owner (or a staff account) with attempts left, and check --order/--grant"
+            fix = (
+                "use the order's owner (or staff with shop_ext.download_any_order) with attempts left, "
+                "and check --order/--grant"
+            )
         elif response.status == NGINX_COULD_NOT_SEND:
             fix = unreadable_fix("file")
         else:
@@ -250,7 +254,8 @@ class Command(BaseCommand):
                 f"add `location {settings.SENDFILE_URL}/ {{ internal; alias <SHOP_PRIVATE_ROOT>/; }}`"
             )
             if response.status == 404:
-                fix = "the account can't see this order (use the owner or staff), or " + fix
+                fix = "the account can't see this order (use the owner, or staff with "
+                "shop_ext.download_any_order), or " + fix
         ok = self.result(response.status == 200, f"download {path}", f"status {response.status}", fix)
         if not ok:
             return None

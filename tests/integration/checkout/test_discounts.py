@@ -5,7 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from cartridge.shop.checkout import CheckoutError
 from cartridge.shop.models import DiscountCode, Order
 from django.utils import timezone
 
@@ -246,10 +245,6 @@ def test_cart_change_recalculates_a_percent_discount(cart, notebook):
 USED = "has been used, so it was removed from your order"
 
 
-def decline_payment(request, order_form, order):
-    raise CheckoutError("Card declined")
-
-
 def test_a_code_used_up_while_paying_is_a_clear_message_and_no_discount(cart, monkeypatch):
     """The guard's check passed, but another order took the last use before payment."""
     code = DiscountCodeFactory(code="ONCE", discount_percent=Decimal("10"), uses_remaining=1)
@@ -288,7 +283,7 @@ def test_a_used_up_code_found_by_the_checkout_check_says_so_too(cart):
 
 def test_a_failed_payment_gives_the_use_back(cart, settings):
     DiscountCodeFactory(code="ONCE", discount_percent=Decimal("10"), uses_remaining=1)
-    settings.SHOP_PAYMENT_GATEWAY = "tests.integration.checkout.test_discounts.decline_payment"
+    settings.SHOP_PAYMENT_GATEWAY = "tests.doubles.decline_payment"
 
     response = checkout(cart, discount_code="ONCE")
 

@@ -1,13 +1,11 @@
 """Cartridge's known gaps, closed in shop_ext (SPEC §5), proven through
 real requests where possible."""
 
-import smtplib
 import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from cartridge.shop.checkout import CheckoutError
 from cartridge.shop.models import (
     Cart,
     Category,
@@ -18,13 +16,12 @@ from cartridge.shop.models import (
     Sale,
 )
 from django.core.cache import cache
-from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from mezzanine.core.models import CONTENT_STATUS_PUBLISHED
 
-from tests import factories
+from tests import doubles, factories
 from tests.shopper import CART_URL as CART
 from tests.shopper import CHECKOUT_URL as CHECKOUT
 from tests.shopper import COMPLETE_URL as COMPLETE
@@ -184,19 +181,6 @@ def test_completed_checkout_takes_stock_once(client):
     assert Order.objects.count() == 1
 
 
-# Payment gateways for SHOP_PAYMENT_GATEWAY (a dotted path, read per payment).
-PAYMENTS = []
-
-
-def record_payment(request, order_form, order):
-    PAYMENTS.append(order.pk)
-    return f"TEST-{order.pk}"
-
-
-def decline_payment(request, order_form, order):
-    raise CheckoutError("Card declined")
-
-
 @pytest.mark.django_db
 def test_stock_taken_before_payment_loser_gets_message(client, monkeypatch, settings):
     """The early check passed, but the last unit went before payment."""
@@ -204,8 +188,8 @@ def test_stock_taken_before_payment_loser_gets_message(client, monkeypatch, sett
     add_to_cart(client, product)
     step_one(client)
     monkeypatch.setattr("shop_ext.checkout.guard.cart_problem_messages", lambda request: [])
-    settings.SHOP_PAYMENT_GATEWAY = "tests.integration.checkout.test_hardening.record_payment"
-    PAYMENTS.clear()
+    settings.SHOP_PAYMENT_GATEWAY = "tests.doubles.record_payment"
+    doubles.PAYMENTS.clear()
     ProductVariation.objects.filter(pk=variation.pk).update(num_in_stock=0)
 
     response = confirm(client)
@@ -214,7 +198,7 @@ def test_stock_taken_before_payment_loser_gets_message(client, monkeypatch, sett
     assert "Rebecca" in text(response)
     assert "sold out" in text(response)
     assert Order.objects.count() == 0
-    assert PAYMENTS == []  # never charged
+    assert doubles.PAYMENTS == []  # never charged
     variation.refresh_from_db()
     assert variation.num_in_stock == 0
 
@@ -225,7 +209,7 @@ def test_failed_payment_gives_stock_back(client, settings):
     add_to_cart(client, product)
     step_one(client)
 
-    settings.SHOP_PAYMENT_GATEWAY = "tests.integration.checkout.test_hardening.decline_payment"
+    settings.SHOP_PAYMENT_GATEWAY = "tests.doubles.decline_payment"
 
     response = confirm(client)
 
@@ -234,6 +218,29 @@ def test_failed_payment_gives_stock_back(client, settings):
     variation.refresh_from_db()
     product.refresh_from_db()
     assert (variation.num_in_stock, product.num_in_stock) == (2, 2)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("gateway", ["decline_payment", "crash_payment"])
+def test_a_failed_payment_leaves_no_order_and_gives_stock_and_code_back(client, settings, gateway):
+    """Cartridge deletes the new order only on CheckoutError: a gateway that
+    fails otherwise (a timeout, a bug) used to leave an unpaid order behind
+    whose discount use, already given back, a cancellation gave back again."""
+    product, variation = make_product("Villette", stock=2)
+    code = DiscountCode.objects.create(
+        title="x", code="ONCE", active=True, discount_percent=10, uses_remaining=1
+    )
+    add_to_cart(client, product)
+    step_one(client, discount_code="ONCE")
+    settings.SHOP_PAYMENT_GATEWAY = f"tests.doubles.{gateway}"
+
+    response = confirm(client, discount_code="ONCE")
+
+    assert response.status_code == 200
+    assert Order.objects.count() == 0
+    variation.refresh_from_db()
+    code.refresh_from_db()
+    assert (variation.num_in_stock, code.uses_remaining) == (2, 1)
 
 
 def _prepare_buyer(product):
@@ -388,14 +395,9 @@ def test_deleting_a_sale_keeps_the_category_pages():
 # --------------------------------------------------- 5. receipt email fails
 
 
-class FailingEmailBackend(BaseEmailBackend):
-    def send_messages(self, email_messages):
-        raise smtplib.SMTPException("451 mail server on fire")
-
-
 @pytest.mark.django_db
 def test_smtp_failure_on_receipt_does_not_break_completed_checkout(client, settings, caplog):
-    settings.EMAIL_BACKEND = "tests.integration.checkout.test_hardening.FailingEmailBackend"
+    settings.EMAIL_BACKEND = "tests.doubles.FailingEmailBackend"
     product, _v = make_product("Orlando")
     add_to_cart(client, product)
     step_one(client)

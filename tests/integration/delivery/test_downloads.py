@@ -11,6 +11,7 @@ from shop_ext.models import DownloadAttempt, OrderDelivery
 from shop_ext.orders import OrderStatus
 from shop_ext.orders.actions import set_order_status
 from tests.factories import EPUB, PDF
+from tests.shopper import quiet_client
 
 pytestmark = pytest.mark.django_db
 
@@ -384,3 +385,16 @@ def test_order_history_says_an_unpaid_order_is_pending(client, book, place_order
     page = client.get("/account/orders/").content.decode()
     assert "Your files will be ready once payment arrives." in page
     assert zip_url(order) not in page
+
+
+def test_a_zip_that_cannot_be_built_uses_no_attempt(paid_order, buyer, monkeypatch):
+    """Built before the attempt is counted: a full disk is an error page,
+    not a lost attempt."""
+
+    def disk_full(order, files):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("shop_ext.delivery.views.order_zip", disk_full)
+    client = quiet_client(buyer)
+    assert client.get(zip_url(paid_order)).status_code == 500
+    assert attempts_used(paid_order) == 0

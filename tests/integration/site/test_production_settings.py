@@ -164,3 +164,19 @@ def test_refuses_a_private_root_that_is_a_served_directory_through_a_symlink(env
 def test_refuses_the_simple_sendfile_backend(env):
     message = refusal(env, SHOP_SENDFILE_BACKEND="django_sendfile.backends.simple")
     assert "makes Django send the file itself" in message
+
+
+def test_refuses_the_renamed_payment_variable(env):
+    line = refusal(env, SHOP_HANDLER_PAYMENT="shop_ext.payments.gateways.pay_on_account")
+    assert "SHOP_HANDLER_PAYMENT is now SHOP_PAYMENT_GATEWAY" in line
+
+
+def test_check_names_a_payment_gateway_that_cannot_be_imported(env):
+    env["SHOP_PAYMENT_GATEWAY"] = "shop_ext.payments.gateways.pay_by_carrier_pigeon"
+    result = manage(env, "check")
+    assert result.returncode != 0
+    assert "shop_ext.E001" in result.stderr
+    assert (
+        "SHOP_PAYMENT_GATEWAY=shop_ext.payments.gateways.pay_by_carrier_pigeon cannot be imported"
+        in result.stderr
+    )

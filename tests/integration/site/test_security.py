@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from mezzanine.core.models import CONTENT_STATUS_PUBLISHED
 
-from shop_ext.models import ProductFile
+from shop_ext.models import DownloadAttempt, ProductFile
 from tests import BASE_DIR
 from tests.shopper import add_to_cart, checkout
 
@@ -410,3 +410,18 @@ def test_two_accounts_with_one_email_can_sign_in_and_reset(client, django_user_m
     assert len(mailoutbox) == 3
     assert mailoutbox[2].to == ["shared@example.com"]
     assert '"bob"' in mailoutbox[2].body
+
+
+def test_nobody_deletes_from_the_download_log(admin_client, paid_order):
+    attempt = DownloadAttempt.objects.create(order=paid_order, outcome=DownloadAttempt.SERVED)
+    assert admin_client.get(f"/admin/shop_ext/downloadattempt/{attempt.pk}/delete/").status_code == 403
+    assert DownloadAttempt.objects.filter(pk=attempt.pk).exists()
+
+
+def test_a_wrong_discount_code_is_logged_without_the_session_key(client, book, caplog):
+    add_to_cart(client, book, option3="eBook")
+    with caplog.at_level("INFO", logger="shop_ext"):
+        client.post("/shop/cart/", {"discount_code": "NOPE"})
+    logged = [r.getMessage() for r in caplog.records if "Invalid discount code" in r.getMessage()]
+    assert logged
+    assert not any(client.session.session_key in line for line in logged)

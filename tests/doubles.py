@@ -1,0 +1,30 @@
+"""Stand-ins for the outside world, named by dotted path in settings:
+payment gateways (SHOP_PAYMENT_GATEWAY, read on each payment) and a mail
+server that fails (EMAIL_BACKEND)."""
+
+import smtplib
+
+from cartridge.shop.checkout import CheckoutError
+from django.core.mail.backends.base import BaseEmailBackend
+
+# Orders record_payment charged, in order.
+PAYMENTS = []
+
+
+def record_payment(request, order_form, order):
+    PAYMENTS.append(order.pk)
+    return f"TEST-{order.pk}"
+
+
+def decline_payment(request, order_form, order):
+    raise CheckoutError("Card declined")
+
+
+def crash_payment(request, order_form, order):
+    """A gateway that fails in a way of its own (a timeout, a bug)."""
+    raise RuntimeError("gateway timed out")
+
+
+class FailingEmailBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPException("451 mail server on fire")
