@@ -58,10 +58,6 @@ def invoice_order(request, order_id):
     raise Http404("No such order.")
 
 
-def resends_per_hour():
-    return settings.SHOP_INVOICE_RESENDS_PER_HOUR
-
-
 def reserve_resend(order, user):
     """Count one more sending of the order's email, if this hour's limit
     allows it. Decided under the order's row lock, so concurrent requests
@@ -69,7 +65,7 @@ def reserve_resend(order, user):
     with transaction.atomic():
         lock_order(order.pk)
         since = timezone.now() - timedelta(hours=1)
-        if order.invoice_resends.filter(sent_at__gte=since).count() >= resends_per_hour():
+        if order.invoice_resends.filter(sent_at__gte=since).count() >= settings.SHOP_INVOICE_RESENDS_PER_HOUR:
             return False
         InvoiceResend.objects.create(order=order, user=user if user.is_authenticated else None)
     return True

@@ -5,6 +5,7 @@ import logging
 
 from cartridge.shop import checkout
 from cartridge.shop import views as cartridge_views
+from django.conf import settings
 from django.contrib.messages import error, info
 from django.http import Http404
 from django.shortcuts import redirect
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from shop_ext.core.redirects import local_next
 from shop_ext.delivery.access import order_decision
 from shop_ext.delivery.emails import download_lines
-from shop_ext.orders.invoices import invoice_order, is_buyer, resends_per_hour, reserve_resend
+from shop_ext.orders.invoices import invoice_order, is_buyer, reserve_resend
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def invoice_resend(request, order_id):
 def _resend(request, order):
     if not reserve_resend(order, request.user):
         message = _("The email for order %(id)s was sent %(count)s times in the last hour. Please try later.")
-        error(request, message % {"id": order.pk, "count": resends_per_hour()})
+        error(request, message % {"id": order.pk, "count": settings.SHOP_INVOICE_RESENDS_PER_HOUR})
         return
     # Cartridge's receipt goes to the order's billing address (and the shop's
     # own SHOP_ORDER_EMAIL_BCC), never to one from the request. Its sender
