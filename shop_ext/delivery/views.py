@@ -85,19 +85,18 @@ def is_resume(request, download):
     match = SINGLE_RANGE.fullmatch(request.META.get("HTTP_RANGE", "").replace(" ", ""))
     if match is None or match.groups() == ("", ""):
         return False
+    first, suffix_length = match.groups()
+    start = int(first) if first else download.size() - int(suffix_length)
+    if start <= 0:
+        return False  # the whole file again: no need to ask the log
     since = timezone.now() - timedelta(minutes=settings.SHOP_DOWNLOAD_RESUME_MINUTES)
-    served_lately = DownloadAttempt.objects.filter(
+    return DownloadAttempt.objects.filter(
         order=download.order,
         grant=download.grant,
         user=request.user,
         outcome=DownloadAttempt.SERVED,
         created_at__gte=since,
     ).exists()
-    if not served_lately:
-        return False
-    first, suffix_length = match.groups()
-    start = int(first) if first else download.size() - int(suffix_length)
-    return start > 0
 
 
 def _owned_order(request, order_id):
