@@ -6,12 +6,14 @@ from shop_ext.accounts import views as accounts_views
 from shop_ext.catalogue import views as catalogue_views
 from shop_ext.checkout import views as checkout_views
 from shop_ext.core import converters  # noqa: F401  (registers <shop_id:...>)
+from shop_ext.core.health import health
 from shop_ext.orders import views as order_views
 
 admin.autodiscover()
 
 urlpatterns = [
     path("admin/", include(admin.site.urls)),
+    path("health/", health, name="health"),
     # Our wrappers of Cartridge's views come before Cartridge's own URLs,
     # which they shadow.
     re_path(r"^shop/product/(?P<slug>.*)/$", catalogue_views.product, name="shop_product"),

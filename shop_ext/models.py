@@ -156,8 +156,8 @@ class DownloadPolicy(models.Model):
 
 
 class OrderDelivery(models.Model):
-    """The digital side of a paid order: when it was paid, its download
-    limits, and whether the "your files are ready" email went out."""
+    """The digital side of a paid order: when it was paid and its download
+    limits (its emails are OrderEmail rows)."""
 
     order = models.OneToOneField(
         Order, related_name="delivery", on_delete=models.CASCADE, verbose_name=_("Order")
@@ -177,8 +177,6 @@ class OrderDelivery(models.Model):
         blank=True,
         help_text=_("SKUs of lines that no longer match a variation when the order was paid."),
     )
-    email_sent_at = models.DateTimeField(_("Files email sent"), null=True, blank=True)
-    email_error = models.TextField(_("Last email error"), blank=True)
 
     class Meta:
         verbose_name = _("Order delivery")
@@ -310,3 +308,45 @@ class InvoiceResend(models.Model):
 
     def __str__(self):
         return f"Order #{self.order_id} email re-sent {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class OrderEmail(models.Model):
+    """One email about an order, queued to be sent by a worker: the record
+    that makes sending idempotent (a task that runs twice sends it once) and
+    shows staff what went out, what failed and why."""
+
+    RECEIPT = "receipt"
+    FILES = "files"
+    KINDS = [(RECEIPT, _("Order receipt")), (FILES, _("Your files are ready"))]
+
+    order = models.ForeignKey(Order, related_name="emails", on_delete=models.CASCADE, verbose_name=_("Order"))
+    kind = models.CharField(_("Email"), max_length=20, choices=KINDS)
+    requested_at = models.DateTimeField(_("Queued at"), auto_now_add=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("Re-sent by"),
+        help_text=_("Empty when the shop sent it by itself."),
+    )
+    sent_at = models.DateTimeField(_("Sent at"), null=True, blank=True)
+    tries = models.PositiveSmallIntegerField(_("Tries"), default=0)
+    error = models.TextField(_("Last error"), blank=True)
+    gave_up = models.BooleanField(
+        _("Failed"), default=False, help_text=_("No more tries: re-send it from the order's actions.")
+    )
+
+    class Meta:
+        verbose_name = _("Order email")
+        verbose_name_plural = _("Order emails")
+        ordering = ("requested_at", "pk")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for order #{self.order_id}"
+
+    @property
+    def status(self):
+        if self.sent_at:
+            return _("sent")
+        return _("FAILED") if self.gave_up else _("queued")

@@ -15,7 +15,7 @@ import logging
 from cartridge.shop import checkout
 from cartridge.shop import page_processors as cartridge_processors
 from cartridge.shop.models import Category, Order, ProductVariation
-from django.contrib import auth, messages
+from django.contrib import auth
 from django.db import models
 from mezzanine.accounts import forms as account_forms
 from mezzanine.accounts import views as account_views
@@ -24,6 +24,8 @@ from mezzanine.pages import page_processors as mezzanine_processors
 
 from shop_ext.catalogue import stock
 from shop_ext.checkout.handlers import TAKEN_AT_PAYMENT
+from shop_ext.models import OrderEmail
+from shop_ext.orders.tasks import queue_order_email
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,7 @@ def apply():
     _replace_category_processor()
     _complete_skips_what_payment_took()
     _atomic_update_stock()
-    _safe_order_email()
+    _queued_order_email()
     _deleting_sale_keeps_categories()
     _account_forms_pass_the_request()
 
@@ -111,29 +113,18 @@ def _atomic_update_stock():
 # ------------------------------------------------------------------ email
 
 
-def _safe_order_email():
-    """``checkout_steps`` sends the receipt after ``order.complete()``; with
-    EMAIL_FAIL_SILENTLY false an SMTP error there is a 500 although the order
-    is complete and the cart gone. Ours logs the failure (logger shop_ext),
-    tells the buyer, and lets the checkout finish."""
+def _queued_order_email():
+    """``checkout_steps`` sends the receipt itself, over SMTP, in the request,
+    after ``order.complete()``: a slow or failing mail server held up or broke
+    a finished checkout. Ours queues it for a worker (shop_ext.orders.tasks),
+    where it is retried and, if it cannot go, shown to staff."""
     upstream = checkout.send_order_email
     if getattr(upstream, "_shop_ext_wrapped", False):
         return
 
     @functools.wraps(upstream)
     def send_order_email(request, order):
-        try:
-            upstream(request, order)
-        except Exception:
-            log.exception("Could not send the receipt email for order #%s", order.pk)
-            messages.warning(
-                request,
-                "Your order is complete, but we could not send the receipt email just now. "
-                "You can see your order on this page and in your order history.",
-                fail_silently=True,  # no messages middleware (e.g. a bare request)
-            )
-            return False
-        return True
+        queue_order_email(order, OrderEmail.RECEIPT)
 
     send_order_email._shop_ext_wrapped = True
     checkout.send_order_email = send_order_email

@@ -4,6 +4,7 @@ import pytest
 from cartridge.shop.models import Order
 
 from tests import factories
+from tests.client import Client
 
 from .shopper import COMPLETE_URL, add_to_cart, checkout
 
@@ -20,6 +21,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
             continue
         test = db.setdefault("TEST", {})
         test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_pid{os.getpid()}"
+
+
+@pytest.fixture
+def client():
+    """pytest-django's client fixture, with on_commit work run per request (tests/client.py)."""
+    return Client()
 
 
 @pytest.fixture(autouse=True)

@@ -28,3 +28,26 @@ def crash_payment(request, order_form, order):
 class FailingEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
         raise smtplib.SMTPException("451 mail server on fire")
+
+
+class FlakyEmailBackend(BaseEmailBackend):
+    """A mail server that is busy for the first ``failures`` messages, then
+    delivers to Django's test outbox."""
+
+    failures = 2
+
+    def send_messages(self, email_messages):
+        if FlakyEmailBackend.failures > 0:
+            FlakyEmailBackend.failures -= 1
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        from django.core import mail
+
+        mail.outbox.extend(email_messages)
+        return len(email_messages)
+
+
+class RefusingAddressBackend(BaseEmailBackend):
+    """A mail server that refuses the recipient for good (a 550)."""
+
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPRecipientsRefused({"dana@example.com": (550, b"No such user")})

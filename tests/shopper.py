@@ -7,7 +7,7 @@ shopper's journey: ``add_to_cart(client, book, option3="eBook")``,
 
 from decimal import Decimal
 
-from django.test import Client
+from tests.client import Client
 
 CART_URL = "/shop/cart/"
 CHECKOUT_URL = "/shop/checkout/"

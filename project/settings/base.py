@@ -35,7 +35,9 @@ DATABASES = {
     "default": env_url(
         "DATABASE_URL",
         f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        lambda url: dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0)),
+        lambda url: dj_database_url.parse(
+            url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0), conn_health_checks=True
+        ),
         schemes={"sqlite", "postgres", "postgresql", "pgsql"},
     )
 }
@@ -150,7 +152,7 @@ MIDDLEWARE = [
     "mezzanine.core.middleware.RedirectFallbackMiddleware",
     "mezzanine.core.middleware.AdminLoginInterfaceSelectorMiddleware",
     "mezzanine.core.middleware.SitePermissionMiddleware",
-    "mezzanine.pages.middleware.PageMiddleware",
+    "shop_ext.core.middleware.ShopPageMiddleware",  # Mezzanine's, skipped for downloads
     "mezzanine.core.middleware.FetchFromCacheMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -268,6 +270,48 @@ SHOP_TRUSTED_PROXIES = env_list("SHOP_TRUSTED_PROXIES")
 SHOP_GRANT_NEW_FILES_TO_PAST_BUYERS = env_flag("SHOP_GRANT_NEW_FILES_TO_PAST_BUYERS", False)
 # How often an order's confirmation email may be re-sent in an hour.
 SHOP_INVOICE_RESENDS_PER_HOUR = env_int("SHOP_INVOICE_RESENDS_PER_HOUR", 3)
+
+# ---------------------------------------------------------- task queue and cache
+# Slow work (every email, zip builds) runs in a Celery worker (project/celery.py)
+# with Redis as the broker. Without a broker (make run, the tests) each task
+# runs at once in the process that queues it. Production requires one.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Not propagated: an eager task's retries then run at once, as a worker's
+# would later; an unexpected error is logged by Celery, as in a worker.
+CELERY_TASK_EAGER_PROPAGATES = False
+# A task is acknowledged when it has run, not when a worker takes it: a worker
+# killed half-way loses nothing, the task runs again (hence idempotent tasks).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+# Redis hands an unacknowledged task to another worker after this many
+# seconds; it must exceed the longest task and the longest retry delay.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# A broker that is down costs a checkout about a second, not a hang: the
+# task is then recorded as not queued (shop_ext.core.tasks).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+
+# Counters and lockouts shared by every worker and server: Redis in production
+# (CACHE_URL=redis://...), this process's memory otherwise. Short socket
+# timeouts: with Redis down, each limit does what docs/security.md says
+# instead of waiting.
+CACHE_URL = env_str("CACHE_URL")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "shop",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 
 def finish_settings(namespace):

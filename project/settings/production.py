@@ -13,6 +13,9 @@ from django.core.exceptions import ImproperlyConfigured
 from .base import *  # noqa: F401,F403
 from .base import (
     ALLOWED_HOSTS,
+    CACHE_URL,
+    CELERY_BROKER_URL,
+    DATABASES,
     INSTALLED_APPS,
     MEDIA_ROOT,
     SECRET_KEY,
@@ -36,6 +39,16 @@ if env_str("SHOP_HANDLER_PAYMENT"):
         "SHOP_HANDLER_PAYMENT is now SHOP_PAYMENT_GATEWAY (the handler takes the stock, then calls the "
         "gateway): rename the variable in the environment, e.g. in /etc/shop/env (see CHANGELOG.md)"
     )
+if not CELERY_BROKER_URL:
+    raise ImproperlyConfigured(
+        "Set CELERY_BROKER_URL to the Redis the workers use, e.g. redis://127.0.0.1:6379/0: "
+        "emails and zips are sent and built by the worker (docs/deploy.md)"
+    )
+if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        "Set CACHE_URL to a Redis shared by every app server, e.g. redis://127.0.0.1:6379/1: "
+        "download, sign-in and discount-code limits are counted there (docs/deploy.md)"
+    )
 if env_flag("DEBUG", False):
     raise ImproperlyConfigured(
         "DEBUG is on: production never runs with DEBUG (it shows settings and code to "
@@ -43,6 +56,10 @@ if env_flag("DEBUG", False):
     )
 
 DEBUG = False
+
+# One database connection per worker, kept between requests and checked
+# before reuse (DB_CONN_MAX_AGE=0 closes it after every request again).
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
 
 
 def _inside(path, root):
@@ -90,6 +107,8 @@ SENDFILE_URL = env_str("SHOP_PRIVATE_URL", "/protected")
 # Behind a TLS-terminating proxy (nginx) that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", True)
+# Load balancers ask the app server itself, over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

@@ -3,9 +3,10 @@
 Failures are counted in Django's cache per session and, more generously,
 per client address, in fixed windows. Once a limit is reached every code is
 refused (a valid one too: accepting it would tell the guesser it is right)
-until the window ends. With several app servers the cache must be shared
-(Redis, Memcached, or Django's database cache); a per-process cache only
-limits each process.
+until the window ends. With several app servers the cache must be shared:
+production counts in Redis (CACHE_URL). While the cache is down the limit
+is not applied, and each check logs an error (docs/security.md: a code must
+still be valid, and its uses are counted in the database).
 
 Settings (optional): SHOP_DISCOUNT_MAX_FAILURES (per session, default 10),
 SHOP_DISCOUNT_MAX_FAILURES_PER_IP (default 50), SHOP_DISCOUNT_FAILURE_WINDOW
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from shop_ext.core.cache import CACHE_DOWN
 from shop_ext.core.net import client_ip
 
 log = logging.getLogger(__name__)
@@ -47,22 +49,31 @@ def _keys(request):
 
 def is_blocked(request):
     per_session, per_ip, _window = _limits()
-    for kind, key in _keys(request):
+    keys = _keys(request)
+    try:
+        counts = cache.get_many([key for _kind, key in keys])
+    except CACHE_DOWN:
+        log.exception("Cache unavailable: the discount-code limit is not applied")
+        return False
+    for kind, key in keys:
         limit = per_session if kind == "session" else per_ip
-        if (cache.get(key) or 0) >= limit:
+        if counts.get(key, 0) >= limit:
             return True
     return False
 
 
 def record_failure(request):
     _per_session, _per_ip, window = _limits()
-    for _kind, key in _keys(request):
-        if not cache.add(key, 1, window):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, window)
     log.info("Invalid discount code tried from %s", client_ip(request))
+    try:
+        for _kind, key in _keys(request):
+            if not cache.add(key, 1, window):
+                try:
+                    cache.incr(key)
+                except ValueError:  # expired between add and incr
+                    cache.add(key, 1, window)
+    except CACHE_DOWN:
+        log.exception("Cache unavailable: a failed discount code was not counted")
 
 
 class DiscountRateLimitMixin:

@@ -1,6 +1,8 @@
-"""Requests no page of the shop can answer, refused before any view runs."""
+"""Middleware: requests no page of the shop can answer, refused before any
+view runs; Mezzanine's page lookup skipped by views that show no page."""
 
 from django.shortcuts import render
+from mezzanine.pages.middleware import PageMiddleware
 
 
 def _has_nul(request):
@@ -24,3 +26,20 @@ class RejectNulMiddleware:
         if _has_nul(request):
             return render(request, "shop_ext/bad_request.html", status=400)
         return self.get_response(request)
+
+
+def without_page(view):
+    """Mark a view that renders no Mezzanine page (a file download): the
+    page middleware then skips its per-request page query."""
+    view.shows_no_page = True
+    return view
+
+
+class ShopPageMiddleware(PageMiddleware):
+    """Mezzanine's page middleware, minus its page query for views marked
+    ``without_page``."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "shows_no_page", False):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)

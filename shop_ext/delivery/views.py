@@ -23,7 +23,6 @@ from django.core import signing
 from django.db import transaction
 from django.db.models import F, Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -31,9 +30,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_sendfile import sendfile
 
+from shop_ext.core.middleware import without_page
 from shop_ext.core.net import client_ip
+from shop_ext.core.tasks import enqueue
 from shop_ext.delivery.access import checks_as_staff, grant_decision, order_decision, owns
-from shop_ext.delivery.zips import order_zip, zip_path
+from shop_ext.delivery.tasks import build_order_zip
+from shop_ext.delivery.zips import order_zip, zip_files, zip_path
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,8 @@ FAILED_DELIVERY_MAX_AGE = 5 * 60
 DISPOSITION_FOR_NGINX = "X-Download-Disposition"
 # The download log's reason for a staff download of someone else's order.
 STAFF_DOWNLOAD = "staff: download_any_order"
+# How often the "preparing your zip" page looks again.
+ZIP_CHECK_SECONDS = 3
 # One byte range: "bytes=first-last", "bytes=first-" or "bytes=-suffix_length"
 # (at most 19 digits: a longer number is no offset in any file, and int() refuses
 # thousands of digits).
@@ -271,19 +275,37 @@ def _mark_failed_once(attempt_id, counted):
 
 @never_cache
 @login_required
+@without_page
 def download_file(request, order_id, grant_id):
-    order = _owned_order(request, order_id)
-    grant = get_object_or_404(order.download_grants.select_related("file"), pk=grant_id)
-    grant.order = order
-    return _deliver(request, Download(order, grant, [grant.file]))
+    # The grant with its order, delivery and file in one query: the hot path.
+    grant = (
+        DownloadGrant.objects.select_related("order__delivery", "file")
+        .filter(pk=grant_id, order_id=order_id)
+        .first()
+    )
+    if grant is None:
+        _owned_order(request, order_id)  # logs a stranger's try
+        raise Http404("No such file.")
+    if not owns(request.user, grant.order):
+        record(request, grant.order, None, DownloadAttempt.DENIED, "not the buyer")
+        raise Http404("No such order.")
+    return _deliver(request, Download(grant.order, grant, [grant.file]))
 
 
 @never_cache
 @login_required
+@without_page
 def download_zip(request, order_id):
     order = _owned_order(request, order_id)
-    grants = order.download_grants.filter(revoked_at__isnull=True).select_related("file")
-    files = [grant.file for grant in grants]
+    files = zip_files(order)
     if not files:
         raise Http404("This order has no files.")
-    return _deliver(request, Download(order, None, files))
+    download = Download(order, None, files)
+    if not zip_path(order, files).exists() and download.decision(request.user):
+        # A worker builds it (at once, here, without one, or when the queue is down).
+        enqueue(build_order_zip, order.pk, on_failure=lambda error: order_zip(order, files))
+        if not zip_path(order, files).exists():
+            response = TemplateResponse(request, "shop_ext/zip_preparing.html", {"order": order}, status=202)
+            response["Refresh"] = str(ZIP_CHECK_SECONDS)
+            return response
+    return _deliver(request, download)

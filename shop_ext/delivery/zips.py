@@ -49,6 +49,12 @@ def _member_names(files):
         yield product_file, name
 
 
+def zip_files(order):
+    """The files an order's zip holds: those of its grants not revoked."""
+    grants = order.download_grants.filter(revoked_at__isnull=True).select_related("file")
+    return [grant.file for grant in grants]
+
+
 def zip_path(order, files):
     """Where this order's zip for exactly these files lives."""
     digest = hashlib.sha256()

@@ -7,10 +7,10 @@ from django.db import transaction
 from django.db.models import F
 
 from shop_ext.catalogue import availability, discounts
-from shop_ext.delivery.emails import send_files_email
 from shop_ext.delivery.grants import grant_files
-from shop_ext.models import OrderDelivery
+from shop_ext.models import OrderDelivery, OrderEmail
 from shop_ext.orders import PAID_STATUSES, OrderStatus
+from shop_ext.orders.tasks import queue_order_email
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def mark_order_paid(order):
         locked.status = OrderStatus.PAID if ships or delivery.unmatched_skus else OrderStatus.COMPLETE
         locked.save(update_fields=["status"])
         if first_payment and locked.download_grants.exists():
-            transaction.on_commit(lambda: send_files_email(locked))
+            queue_order_email(locked, OrderEmail.FILES)
     order.status = locked.status
     log.info("Order #%s marked paid (status %s)", order.pk, locked.status)
     return True

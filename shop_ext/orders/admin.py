@@ -1,5 +1,5 @@
 """Orders in the admin: every status change goes through the paid routine,
-and staff manage each order's downloads (log, limits, grants, email).
+and staff manage each order's downloads (log, limits, grants, emails).
 
 Who may do what (docs/security.md, "Staff permissions"): status changes,
 by form or action, need shop.change_order; managing downloads needs
@@ -11,15 +11,16 @@ from datetime import timedelta
 from cartridge.shop import admin as cartridge_admin
 from cartridge.shop.models import Order
 from django.contrib import admin
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shop_ext.catalogue import availability
 from shop_ext.delivery.access import MANAGE_DOWNLOADS
-from shop_ext.delivery.emails import send_files_email
-from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
+from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery, OrderEmail
 from shop_ext.orders import OrderStatus
 from shop_ext.orders.actions import set_order_status
+from shop_ext.orders.tasks import queue_order_email
 
 
 class DownloadRecordsInline:
@@ -46,11 +47,24 @@ class OrderDeliveryInline(DownloadRecordsInline, admin.StackedInline):
     fields = (
         ("paid_at", "expires_at"),
         ("max_attempts", "attempts_used"),
-        ("email_sent_at", "email_error"),
         "unmatched_skus",
     )
-    readonly_fields = ("paid_at", "email_sent_at", "email_error", "unmatched_skus")
+    readonly_fields = ("paid_at", "unmatched_skus")
     verbose_name_plural = _("Digital delivery")  # created only by mark_order_paid
+
+
+class OrderEmailInline(DownloadRecordsInline, admin.TabularInline):
+    model = OrderEmail
+    fields = ("kind", "requested_at", "requested_by", "status", "sent_at", "tries", "error")
+    readonly_fields = fields
+    verbose_name_plural = _("Emails")
+
+    def has_change_permission(self, request, obj=None):
+        return False  # queued and sent by the shop; re-sent with the order actions
+
+    @admin.display(description=_("Status"))
+    def status(self, email):
+        return email.status
 
 
 class DownloadGrantInline(DownloadRecordsInline, admin.TabularInline):
@@ -84,6 +98,7 @@ class OrderAdmin(cartridge_admin.OrderAdmin):
 
     inlines = cartridge_admin.OrderAdmin.inlines + (
         OrderDeliveryInline,
+        OrderEmailInline,
         DownloadGrantInline,
         DownloadAttemptInline,
     )
@@ -128,20 +143,30 @@ class OrderAdmin(cartridge_admin.OrderAdmin):
         if delivery is None:
             return "-"
         used = f"{delivery.attempts_used}/{delivery.max_attempts or '∞'}"
-        mail = (
-            "email sent"
-            if delivery.email_sent_at
-            else ("EMAIL FAILED" if delivery.email_error else "email pending")
-        )
+        if obj.files_email_sent:
+            mail = "email sent"
+        else:
+            mail = "EMAIL FAILED" if obj.files_email_failed else "email queued"
         return f"{used} · {mail}"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("delivery")
+        files_emails = OrderEmail.objects.filter(order=OuterRef("pk"), kind=OrderEmail.FILES)
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("delivery")
+            .annotate(
+                files_email_sent=Exists(files_emails.filter(sent_at__isnull=False)),
+                files_email_failed=Exists(files_emails.filter(gave_up=True)),
+            )
+        )
 
     @admin.action(description=_("Re-send the files email"), permissions=["manage_downloads"])
     def resend_files_email(self, request, queryset):
-        sent = sum(send_files_email(order) for order in queryset.filter(delivery__isnull=False))
-        self.message_user(request, f"Files email sent for {sent} order(s).")
+        orders = queryset.filter(delivery__isnull=False)
+        for order in orders:
+            queue_order_email(order, OrderEmail.FILES, requested_by=request.user)
+        self.message_user(request, f"Files email queued for {len(orders)} order(s).")
 
     @admin.action(description=_("Reset download attempts"), permissions=["manage_downloads"])
     def reset_download_attempts(self, request, queryset):

@@ -1,9 +1,6 @@
 """Cartridge's order pages (history, invoice) with each paid order's files,
 and the invoice and its re-sending for the buyer or permitted staff only."""
 
-import logging
-
-from cartridge.shop import checkout
 from cartridge.shop import views as cartridge_views
 from django.conf import settings
 from django.contrib.messages import error, info
@@ -16,9 +13,9 @@ from django.utils.translation import gettext as _
 from shop_ext.core.redirects import local_next
 from shop_ext.delivery.access import order_decision
 from shop_ext.delivery.emails import download_lines
+from shop_ext.models import OrderEmail
 from shop_ext.orders.invoices import invoice_order, is_buyer, reserve_resend
-
-log = logging.getLogger(__name__)
+from shop_ext.orders.tasks import queue_order_email
 
 
 def order_history(request):
@@ -69,20 +66,10 @@ def _resend(request, order):
         message = _("The email for order %(id)s was sent %(count)s times in the last hour. Please try later.")
         error(request, message % {"id": order.pk, "count": settings.SHOP_INVOICE_RESENDS_PER_HOUR})
         return
-    # Cartridge's receipt goes to the order's billing address (and the shop's
-    # own SHOP_ORDER_EMAIL_BCC), never to one from the request. Its sender
-    # itself, not shop_ext.patches' wrapper: at checkout a mail failure must
-    # not stop the order, here it is this page's news.
-    send = getattr(checkout.send_order_email, "__wrapped__", checkout.send_order_email)
-    try:
-        send(request, order)
-    except Exception:  # any mail failure: say so, as a page, not a 500
-        log.exception("Order #%s: re-sending its email failed", order.pk)
-        error(
-            request, _("The email for order %(id)s could not be sent. Please try later.") % {"id": order.pk}
-        )
-        return
-    info(request, _("The email for order %(id)s was sent again to its billing address.") % {"id": order.pk})
+    # To the order's billing address (and SHOP_ORDER_EMAIL_BCC), never to one from the request.
+    asked_by = request.user if request.user.is_authenticated else None
+    queue_order_email(order, OrderEmail.RECEIPT, requested_by=asked_by)
+    info(request, _("The email for order %(id)s is on its way to its billing address.") % {"id": order.pk})
 
 
 def no_such_order(request, *args):

@@ -4,7 +4,8 @@ or an image on any page, signs nobody out."""
 import re
 
 import pytest
-from django.test import Client
+
+from tests.client import Client
 
 pytestmark = pytest.mark.django_db
 

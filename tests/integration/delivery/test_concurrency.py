@@ -10,11 +10,11 @@ import pytest
 from cartridge.shop.models import Order
 from django.core import mail
 from django.db import connection
-from django.test import Client
 
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
 from shop_ext.orders.actions import mark_order_paid
 from tests import factories
+from tests.client import Client
 from tests.factories import book_with_files
 from tests.shopper import COMPLETE_URL, add_to_cart, checkout_details, checkout_step, quiet_client
 

@@ -8,10 +8,10 @@ import pytest
 from cartridge.shop.models import Order
 from django.contrib.messages import get_messages
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 
-from shop_ext.models import InvoiceResend
+from shop_ext.models import InvoiceResend, OrderEmail
+from tests.client import Client
 from tests.factories import StaffFactory, staff_with
 from tests.integration.delivery.test_concurrency import run_together
 from tests.shopper import COMPLETE_URL, add_to_cart, checkout
@@ -130,15 +130,19 @@ def test_a_get_sends_nothing(client, paid_order):
     assert mail.outbox == []
 
 
-def test_a_mail_failure_is_a_message_not_a_500(client, paid_order, settings):
-    """One message that says the email failed: not the checkout's "your order
-    is complete" warning, and never "sent"."""
+def test_a_mail_failure_is_recorded_for_staff_not_a_500(client, paid_order, settings):
+    """The email is sent by the queue: the page says it is on its way; a mail
+    server that refuses it leaves it marked failed on the order, for staff."""
     settings.EMAIL_BACKEND = "tests.doubles.FailingEmailBackend"
     response = client.post(resend_url(paid_order))
     assert response.status_code == 302
     assert messages_of(response) == [
-        f"The email for order {paid_order.pk} could not be sent. Please try later."
+        f"The email for order {paid_order.pk} is on its way to its billing address."
     ]
+    resent = OrderEmail.objects.filter(order=paid_order, kind=OrderEmail.RECEIPT).latest("pk")
+    assert resent.gave_up
+    assert resent.sent_at is None
+    assert resent.error
 
 
 @pytest.mark.django_db(transaction=True)

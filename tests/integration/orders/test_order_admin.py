@@ -3,12 +3,12 @@
 import pytest
 from cartridge.shop.models import Order
 from django.core import mail
-from django.test import Client
 
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
 from shop_ext.orders import OrderStatus
 from shop_ext.orders.actions import mark_order_paid
 from tests.admin_forms import changelist_status_data
+from tests.client import Client
 from tests.factories import book_with_files
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +49,7 @@ def change_form_data(order, status):
     for prefix, count in (
         ("items", order.items.count()),
         ("delivery", 0),
+        ("emails", 0),
         ("download_grants", 0),
         ("download_attempts", 0),
     ):

@@ -1,7 +1,7 @@
 import pytest
 from django.core import mail
 
-from shop_ext.models import DownloadGrant, OrderDelivery
+from shop_ext.models import DownloadGrant, OrderEmail
 from shop_ext.orders import OrderStatus
 from shop_ext.orders.actions import mark_order_paid
 from tests.factories import book_with_files
@@ -33,7 +33,7 @@ def test_mark_paid_grants_files_and_sends_one_email(book, place_order, django_ca
     assert f"https://shop.example.com/account/orders/{order.pk}/files/{grant.pk}/" in message.body
     html = message.alternatives[0][0]
     assert f"https://shop.example.com/account/orders/{order.pk}/files/all.zip" in html
-    assert OrderDelivery.objects.get(order=order).email_sent_at is not None
+    assert OrderEmail.objects.get(order=order, kind=OrderEmail.FILES).sent_at is not None
 
     with django_capture_on_commit_callbacks(execute=True):
         assert mark_order_paid(order) is False

@@ -11,13 +11,13 @@ import logging
 import pytest
 from cartridge.shop.models import Order
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 
 from shop_ext.delivery.views import STAFF_DOWNLOAD
 from shop_ext.models import DownloadAttempt, OrderDelivery
 from shop_ext.orders import PAID_STATUSES, OrderStatus
 from tests.admin_forms import admin_form_data, changelist_status_data
+from tests.client import Client
 from tests.factories import StaffFactory, staff_with
 
 pytestmark = pytest.mark.django_db

@@ -16,6 +16,8 @@ def env(tmp_path):
         "DEBUG",
         "STATIC_ROOT",
         "MEDIA_ROOT",
+        "CELERY_BROKER_URL",
+        "CACHE_URL",
     ):
         base.pop(name, None)
     return {
@@ -31,4 +33,7 @@ def env(tmp_path):
         "MEDIA_ROOT": str(tmp_path / "www" / "media"),
         "SHOP_WEB_ROOT": str(tmp_path / "www"),
         "SHOP_VAR_DIR": str(tmp_path / "var"),
+        # Only named: loading the settings connects to neither.
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "CACHE_URL": "redis://127.0.0.1:6379/1",
     }

@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.sites.models import Site
 from django.core.management import CommandError, call_command
-from django.test import Client
+
+from tests.client import Client
 
 pytestmark = pytest.mark.django_db
 

@@ -137,6 +137,24 @@ def test_debug_off_spelled_out_is_fine(env):
     assert manage(env, "check").returncode == 0
 
 
+@pytest.mark.parametrize("value", [None, ""])
+def test_refuses_to_start_without_a_task_broker(env, value):
+    assert "Set CELERY_BROKER_URL to the Redis the workers use" in refusal(env, CELERY_BROKER_URL=value)
+
+
+@pytest.mark.parametrize("value", [None, "", "locmem://", "memcached://127.0.0.1:11211"])
+def test_refuses_a_cache_that_is_not_shared_redis(env, value):
+    assert "Set CACHE_URL to a Redis shared by every app server" in refusal(env, CACHE_URL=value)
+
+
+def test_keeps_database_connections_with_health_checks(env):
+    show = (
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    assert manage(env, "shell", "-v", "0", "-c", show).stdout.split() == ["60", "True"]
+
+
 def test_refuses_missing_allowed_hosts(env):
     assert "Set ALLOWED_HOSTS" in refusal(env, ALLOWED_HOSTS=None)
 

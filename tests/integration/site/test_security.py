@@ -11,11 +11,11 @@ import pytest
 from cartridge.shop.models import Category, Order, Product
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
-from django.test import Client
 from mezzanine.core.models import CONTENT_STATUS_PUBLISHED
 
 from shop_ext.models import DownloadAttempt, ProductFile
 from tests import BASE_DIR
+from tests.client import Client
 from tests.shopper import add_to_cart, checkout
 
 pytestmark = pytest.mark.django_db

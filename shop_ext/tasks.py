@@ -1,0 +1,7 @@
+"""Where Celery's autodiscovery looks (``<app>.tasks``): the tasks live
+beside the feature they serve."""
+
+from shop_ext.delivery.tasks import build_order_zip
+from shop_ext.orders.tasks import send_order_email
+
+__all__ = ["build_order_zip", "send_order_email"]

@@ -1,0 +1,145 @@
+"""When the task broker or the shared cache is down, the shop keeps selling
+and delivering: nothing is lost, nothing is a 500, and /health/ says which
+part is down (docs/security.md, "When Redis is down")."""
+
+import json
+import socket
+from decimal import Decimal
+
+import pytest
+from cartridge.shop.models import Order
+from celery import current_app
+from django.core import mail
+
+from shop_ext.models import DownloadGrant, OrderEmail
+from shop_ext.orders import OrderStatus
+from tests import factories
+from tests.client import Client
+from tests.shopper import COMPLETE_URL, add_to_cart, checkout
+
+pytestmark = pytest.mark.django_db
+
+
+def closed_port():
+    """A local port nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def broker(request):
+    """Celery pointed at ``request.param``'s broker, not eager; restored after."""
+    conf = current_app.conf
+    saved = {"task_always_eager": conf.task_always_eager, "broker_url": conf.broker_url}
+    current_app._after_fork()
+    conf.update(task_always_eager=False, broker_url=request.param)
+    yield
+    conf.update(saved)
+    # Forget the connections to that broker, as a forked worker does (a
+    # process never changes brokers otherwise).
+    current_app._after_fork()
+
+
+BROKER_DOWN = f"redis://127.0.0.1:{closed_port()}/0"
+# Kombu's in-process broker: tasks are queued, and no worker takes them.
+BROKER_WITHOUT_WORKER = "memory://"
+
+
+@pytest.fixture
+def cache_down(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/1",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+
+
+def buy_ebook(client, buyer, book, **checkout_fields):
+    client.force_login(buyer)
+    add_to_cart(client, book, option3="eBook")
+    response = checkout(client, billing_detail_email=buyer.email, **checkout_fields)
+    assert response.status_code == 302
+    assert response["Location"] == COMPLETE_URL
+    return Order.objects.filter(user_id=buyer.id).latest("id")
+
+
+@pytest.mark.parametrize("broker", [BROKER_DOWN], indirect=True)
+def test_broker_down_checkout_and_payment_succeed_and_emails_wait_for_staff(
+    broker, client, buyer, book, settings, admin_user
+):
+    settings.SHOP_PAYMENT_GATEWAY = "shop_ext.payments.gateways.pay_instantly_for_demo"
+    mail.outbox.clear()
+    order = buy_ebook(client, buyer, book)
+
+    assert order.status == OrderStatus.COMPLETE
+    assert DownloadGrant.objects.filter(order=order).count() == 2
+    emails = OrderEmail.objects.filter(order=order)
+    assert {e.kind for e in emails} == {OrderEmail.RECEIPT, OrderEmail.FILES}
+    for email in emails:
+        assert email.gave_up
+        assert email.sent_at is None
+        assert email.error.startswith("Not queued, the task queue was unreachable")
+    assert mail.outbox == []
+
+    staff = Client()
+    staff.force_login(admin_user)
+    assert "EMAIL FAILED" in staff.get("/admin/shop/order/").content.decode()
+
+
+@pytest.mark.parametrize("broker", [BROKER_WITHOUT_WORKER], indirect=True)
+def test_a_zip_not_built_yet_is_prepared_by_the_worker_and_uses_no_attempt(broker, client, buyer, paid_order):
+    client.force_login(buyer)
+    response = client.get(f"/account/orders/{paid_order.pk}/files/all.zip")
+    assert response.status_code == 202
+    assert response["Refresh"] == "3"
+    assert "putting the files of order" in response.content.decode()
+    paid_order.delivery.refresh_from_db()
+    assert paid_order.delivery.attempts_used == 0
+
+
+@pytest.mark.parametrize("broker", [BROKER_DOWN], indirect=True)
+def test_broker_down_the_zip_is_built_in_the_request(broker, client, buyer, paid_order):
+    client.force_login(buyer)
+    response = client.get(f"/account/orders/{paid_order.pk}/files/all.zip")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_cache_down_browsing_checkout_codes_and_downloads_keep_working(cache_down, client, buyer, caplog):
+    book = factories.book_with_files()
+    factories.DiscountCodeFactory(code="WELCOME10", discount_percent=Decimal("10"))
+    assert client.get("/").status_code == 200
+    assert client.get(f"/shop/product/{book.slug}/").status_code == 200
+
+    client.force_login(buyer)
+    add_to_cart(client, book, option3="eBook")
+    refused = client.post("/shop/cart/", {"discount_code": "GUESS-1"})
+    assert refused.status_code == 200
+    assert "Cache unavailable: a failed discount code was not counted" in caplog.text
+
+    order = buy_ebook(Client(), buyer, book, discount_code="WELCOME10")
+    assert order.discount_code == "WELCOME10"
+
+
+def test_health_reports_each_part(client):
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert json.loads(response.content) == {
+        "database": "ok",
+        "cache": "ok",
+        "broker": "none: tasks run in the web process",
+    }
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("broker", [BROKER_DOWN], indirect=True)
+def test_health_names_a_cache_and_a_broker_that_are_down_and_stays_200(broker, cache_down, client):
+    response = client.get("/health/")
+    assert response.status_code == 200  # the shop still sells: keep it in the balancer
+    report = json.loads(response.content)
+    assert report["database"] == "ok"
+    assert report["cache"].startswith("down: ")
+    assert report["broker"].startswith("down: ")
