@@ -9,10 +9,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint setup test-packages demo clean bench
 
-# Debian packages: a venv for the app; nginx and Chromium, which the stack
+# Debian packages: a venv for the app; nginx, Redis and Chromium, which the stack
 # and browser tests drive for real (installed when root, named otherwise).
 SETUP_PACKAGES := python3-venv
-TEST_PACKAGES := nginx-light chromium
+TEST_PACKAGES := nginx-light redis-server chromium
 
 run: setup demo
 	@echo ""

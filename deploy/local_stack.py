@@ -1,7 +1,8 @@
 """The production stack on one machine: a throw-away PostgreSQL database,
-gunicorn with deploy/gunicorn.conf.py, nginx with deploy/nginx.conf rendered
-for temporary directories, and an SMTP sink -- for the stack tests
-(tests/functional/stack) and the benchmarks (bench/).
+Redis (broker and shared cache), gunicorn with deploy/gunicorn.conf.py,
+Celery workers, nginx with deploy/nginx.conf rendered for temporary
+directories, and an SMTP sink -- for the stack tests (tests/functional/stack)
+and the benchmarks (bench/).
 
 Everything listens on 127.0.0.1 on ports chosen at run time. ``LocalStack``
 is a context manager: every process it starts is stopped by its PID, the
@@ -10,11 +11,14 @@ What the tests and the benchmarks set differently (settings module, nginx's
 worker_connections and access log, gunicorn's access log format, extra
 environment) are arguments.
 
-Needs nginx (Debian: apt-get install nginx-light), gunicorn next to this
-Python, and a PostgreSQL server to create the database on (``admin_db_url``,
-only used to create and drop the run's own database).
+Needs nginx and redis-server (Debian: apt-get install nginx-light
+redis-server), gunicorn and celery next to this Python, and a PostgreSQL
+server to create the database on (``admin_db_url``, only used to create and
+drop the run's own database). A Redis of the caller's (``redis_url``) is used
+instead of starting one.
 """
 
+import asyncio
 import os
 import secrets
 import shutil
@@ -23,6 +27,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -33,6 +38,11 @@ from deploy.render import render
 BASE_DIR = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+CELERY = str(Path(sys.executable).with_name("celery"))
+REDIS_SERVER = shutil.which("redis-server") or next(
+    (p for p in ("/usr/bin/redis-server", "/usr/local/bin/redis-server") if os.access(p, os.X_OK)), None
+)
+REDIS_MISSING = "redis-server is not installed (Debian: apt-get install redis-server)"
 GUNICORN_CONF = BASE_DIR / "deploy" / "gunicorn.conf.py"
 NGINX_SITE = BASE_DIR / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or next(
@@ -108,30 +118,80 @@ class Server:
         return child_pids(self.process.pid)
 
 
+class Worker(Server):
+    """A Celery worker started here (no port)."""
+
+    def __init__(self, process, log):
+        super().__init__(process, None, log)
+
+    def kill(self):
+        """SIGKILL to the worker and its pool at once, as a crash or the
+        OOM killer would: no task it holds is finished or acknowledged."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+
 class SmtpSink:
-    """An SMTP server in a thread of this process that keeps every message."""
+    """An SMTP server in a thread of this process that keeps every message.
+
+    ``hold`` set: each sender is kept waiting at RCPT (counted in ``held``)
+    until it is cleared, e.g. to stop a worker in the middle of sending."""
 
     def __init__(self):
         from aiosmtpd.controller import Controller
 
         self.messages = []
+        self.hold = threading.Event()
+        self.held = 0
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.hold.is_set():
+            self.held += 1
+            while self.hold.is_set():
+                await asyncio.sleep(0.05)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
-    def wait_for_message(self, subject_start):
-        """The first message whose subject starts with ``subject_start``."""
+    def wait_for_message(self, subject_start="", to=None):
+        """The first message whose subject starts with ``subject_start`` (and
+        sent ``to`` that address, if given)."""
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             for message in list(self.messages):
-                if message["Subject"].startswith(subject_start):
+                if message["Subject"].startswith(subject_start) and to in (None, message["To"]):
                     return message
             time.sleep(0.1)
-        subjects = [m["Subject"] for m in self.messages]
-        raise AssertionError(f"no email {subject_start!r} arrived at the SMTP sink; got {subjects}")
+        subjects = [(m["Subject"], m["To"]) for m in self.messages]
+        raise AssertionError(f"no email {subject_start!r} to {to} arrived at the SMTP sink; got {subjects}")
+
+
+# ------------------------------------------------------------ redis
+
+
+def start_redis(tmp):
+    """A Redis of this stack's own on a free port, keeping nothing on disk."""
+    if REDIS_SERVER is None:
+        raise SystemExit(REDIS_MISSING)
+    port = free_port()
+    log = tmp / "redis.log"
+    process = subprocess.Popen(
+        [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        cwd=tmp,
+        stdout=open(log, "wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_port(port, process, log)
+    except BaseException:
+        stop(process)
+        raise
+    return Server(process, port, log)
 
 
 # ------------------------------------------------------------ database
@@ -229,7 +289,10 @@ class LocalStack:
     ``name`` prefixes the database (and the temporary directory, when ``tmp``
     is not given: then it is made here and removed on close). ``settings`` is
     the default DJANGO_SETTINGS_MODULE; ``extra_env`` is added to every
-    environment; ``smtp`` False: no sink, email to dummy://.
+    environment; ``smtp`` False: no sink, email to dummy://; ``redis_url``
+    a Redis to use (databases 0 and 1) instead of starting one;
+    ``visibility_timeout``: seconds before Redis hands a task that a killed
+    worker held to another worker.
     """
 
     def __init__(
@@ -242,6 +305,8 @@ class LocalStack:
         extra_env=None,
         nginx_worker_connections=256,
         nginx_access_log=True,
+        redis_url=None,
+        visibility_timeout=3600,
     ):
         self.own_tmp = tmp is None
         self.tmp = Path(tempfile.mkdtemp(prefix=f"{name}-")) if tmp is None else Path(tmp)
@@ -264,6 +329,9 @@ class LocalStack:
         self.nginx_worker_connections = nginx_worker_connections
         self.nginx_access_log = nginx_access_log
         self.servers = []
+        self.redis_url = redis_url.rstrip("/") if redis_url else None
+        self.redis = None
+        self.visibility_timeout = visibility_timeout
         # nginx's port, needed for SHOP_SITE_URL before gunicorn starts.
         self.site_port = free_port()
         self.url = f"http://127.0.0.1:{self.site_port}"
@@ -273,6 +341,9 @@ class LocalStack:
             if self.want_smtp:
                 self.smtp = SmtpSink()
                 self.smtp.controller.start()
+            if self.redis_url is None:
+                self.redis = start_redis(self.tmp)
+                self.redis_url = f"redis://127.0.0.1:{self.redis.port}"
             create_database(self.admin_db_url, self.db_name)
             self.db_created = True
             self.manage("migrate", "--noinput", "-v0")
@@ -289,8 +360,12 @@ class LocalStack:
             stop(server.process)
         self.servers = []
         if self.smtp is not None:
+            self.smtp.hold.clear()
             self.smtp.controller.stop()
             self.smtp = None
+        if self.redis is not None:
+            stop(self.redis.process)
+            self.redis = None
         if self.db_created:
             drop_database(self.admin_db_url, self.db_name)
             self.db_created = False
@@ -315,6 +390,9 @@ class LocalStack:
             SHOP_SITE_URL=self.url,
             SHOP_TRUSTED_PROXIES="127.0.0.1",
             SHOP_VAR_DIR=str(self.tmp / "var"),
+            CELERY_BROKER_URL=f"{self.redis_url}/0",
+            CACHE_URL=f"{self.redis_url}/1",
+            CELERY_VISIBILITY_TIMEOUT=str(self.visibility_timeout),
             PYTHONUNBUFFERED="1",
         )
         env.update({k: str(v) for k, v in {**self.extra_env, **extra}.items()})
@@ -372,14 +450,51 @@ class LocalStack:
         wait_for_port(port, process, log)
         return server
 
+    def start_worker(self, name="worker", concurrency=1, **extra_env):
+        """A Celery worker (as deploy/shop-worker.service runs it); returns
+        once it is ready to take tasks. Its log: <tmp>/<name>.log."""
+        log = self.tmp / f"{name}.log"
+        process = subprocess.Popen(
+            [
+                CELERY,
+                "-A",
+                "project",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                str(concurrency),
+                "--hostname",
+                f"{name}-{secrets.token_hex(3)}@127.0.0.1",
+                "--without-mingle",
+                "--without-gossip",
+            ],
+            cwd=BASE_DIR,
+            env=self.environ(**extra_env),
+            stdout=open(log, "wb"),
+            stderr=subprocess.STDOUT,
+            umask=APP_UMASK,
+            start_new_session=True,  # its own process group: kill() takes the pool with it
+        )
+        worker = Worker(process, log)
+        self.servers.append(worker)
+        deadline = time.monotonic() + START_TIMEOUT
+        while " ready." not in read_tail(log, 100_000):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"celery worker did not start:\n{read_tail(log)}")
+            time.sleep(0.1)
+        return worker
+
     def site_conf(self, upstream, port, template=None):
-        """``template`` (default deploy/nginx.conf) rendered for this stack."""
+        """``template`` (default deploy/nginx.conf) rendered for this stack;
+        ``upstream``: one app server, or a list of them to balance."""
+        servers = upstream if isinstance(upstream, list) else [upstream]
         return render(
             template if template is not None else NGINX_SITE.read_text(),
             {
                 "listen": f"127.0.0.1:{port}",
                 "server_name": "127.0.0.1",
-                "upstream": f"127.0.0.1:{upstream.port}",
+                "upstream": ";\n    server ".join(f"127.0.0.1:{s.port}" for s in servers),
                 "static_root": self.static_root,
                 "media_root": self.media_root,
                 "private_root": self.private_root,

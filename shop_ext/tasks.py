@@ -1,7 +1,8 @@
 """Where Celery's autodiscovery looks (``<app>.tasks``): the tasks live
 beside the feature they serve."""
 
+from shop_ext.accounts.tasks import send_password_reset
 from shop_ext.delivery.tasks import build_order_zip
 from shop_ext.orders.tasks import send_order_email
 
-__all__ = ["build_order_zip", "send_order_email"]
+__all__ = ["build_order_zip", "send_order_email", "send_password_reset"]

@@ -287,8 +287,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 # Redis hands an unacknowledged task to another worker after this many
-# seconds; it must exceed the longest task and the longest retry delay.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# seconds (it must exceed the longest task and the longest retry delay);
+# workers look for such tasks every 10 s (kombu's default: every 100 s).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "unacked_restore_throttle": 1,
+}
 # A broker that is down costs a checkout about a second, not a hang: the
 # task is then recorded as not queued (shop_ext.core.tasks).
 CELERY_BROKER_CONNECTION_TIMEOUT = 1

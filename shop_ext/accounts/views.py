@@ -8,10 +8,11 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from mezzanine.accounts import views as mezzanine_accounts
-from mezzanine.utils.email import send_verification_mail
 
 from shop_ext.accounts.forms import PasswordResetForm
+from shop_ext.accounts.tasks import send_password_reset
 from shop_ext.core.redirects import local_next
+from shop_ext.core.tasks import enqueue
 
 
 def _with_safe_inputs(view):
@@ -53,7 +54,7 @@ def password_reset(request):
     form = PasswordResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         for user in form.accounts():
-            send_verification_mail(request, user, "password_reset_verify")
+            enqueue(send_password_reset, user.pk, local_next(request) or "/")
         messages.info(request, RESET_SENT)
         form = PasswordResetForm()  # not the login entered: the page is the same for all
     context = {"form": form, "title": _("Password Reset")}

@@ -20,6 +20,7 @@ non-zero when any check fails.
 import hashlib
 import http.cookiejar
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -34,6 +35,8 @@ DOWNLOAD_LINK = re.compile(r"/account/orders/(\d+)/files/(\d+)/")
 CHUNK = 1024 * 1024
 # The app's page when nginx could not read a file it was handed (shop_ext/delivery/views.py).
 NGINX_COULD_NOT_SEND = 503
+# How long to wait for the worker to build an order's zip.
+ZIP_WAIT_SECONDS = 60
 
 
 def unreadable_fix(what):
@@ -303,9 +306,19 @@ class Command(BaseCommand):
         return response
 
     def check_zip(self, client, path):
-        """The order's zip: unlike product files, the app writes it itself."""
+        """The order's zip: unlike product files, the app (its worker) writes
+        it itself; while it does, the page asks to come back (202, Refresh)."""
         response = client.request(path)
-        if response.status == NGINX_COULD_NOT_SEND:
+        deadline = time.monotonic() + ZIP_WAIT_SECONDS
+        while response.status == 202 and time.monotonic() < deadline:
+            time.sleep(float(response.header("Refresh") or 1))
+            response = client.request(path)
+        if response.status == 202:
+            fix = (
+                "the zip was queued but never built: is the worker running (systemctl status "
+                "shop-worker), on the same CELERY_BROKER_URL, able to write SHOP_PRIVATE_ROOT?"
+            )
+        elif response.status == NGINX_COULD_NOT_SEND:
             fix = unreadable_fix("zip")
         elif response.status == 500:
             fix = (

@@ -1,16 +1,18 @@
 """The production stack on one machine, for the stack tests.
 
 One session-wide deployment (deploy/local_stack.py): a fresh PostgreSQL
-database with the demo data, gunicorn with the production settings, nginx
-with deploy/nginx.conf rendered for temporary directories, and an SMTP sink
-(aiosmtpd, in this process). Run as root (as CI does), nginx's workers are
+database with the demo data, Redis (Debian's redis-server on a free port,
+unless STACK_REDIS_URL names one), gunicorn with the production settings, a
+Celery worker, nginx with deploy/nginx.conf rendered for temporary
+directories, and an SMTP sink (aiosmtpd, in this process). Run as root (as CI does), nginx's workers are
 www-data and the app root, so the app's files reach nginx only through the
 group and modes a real deployment has (docs/deploy.md). Everything listens on 127.0.0.1 on ports chosen
 at run time; every process started here is stopped here, by its PID,
 whatever happens.
 
-nginx must be installed (Debian: apt-get install nginx-light; .ci/run does
-it). Without it these tests fail with that message: they never skip.
+nginx and redis-server must be installed (Debian: apt-get install
+nginx-light redis-server; make test does it). Without them these tests fail
+with that message: they never skip.
 """
 
 import json
@@ -18,10 +20,11 @@ import os
 
 import pytest
 
-from deploy.local_stack import ADMIN_DB_URL, BASE_DIR, NGINX, LocalStack
+from deploy.local_stack import ADMIN_DB_URL, BASE_DIR, NGINX, REDIS_MISSING, REDIS_SERVER, LocalStack
 
 __all__ = ["BASE_DIR", "MEASUREMENTS", "without_internal_location"]
 
+VISIBILITY_TIMEOUT = 10
 # Figures the stack tests report at the end of the run (e.g. worker memory).
 MEASUREMENTS = []
 
@@ -43,7 +46,7 @@ def without_internal_location(conf):
 class Stack(LocalStack):
     """The running deployment, with the helpers the tests use."""
 
-    gunicorn = nginx = None
+    gunicorn = nginx = worker = None
 
     def django(self, code):
         """Run ``code`` in the deployment's Django; it prints one JSON value."""
@@ -64,12 +67,17 @@ def stack():
             "(apt-get install nginx-light; make test installs it)",
             pytrace=False,
         )
+    redis_url = os.environ.get("STACK_REDIS_URL")
+    if redis_url is None and REDIS_SERVER is None:
+        pytest.fail(f"{REDIS_MISSING}; make test installs it", pytrace=False)
     admin_db_url = os.environ.get("STACK_POSTGRES_URL", ADMIN_DB_URL)
     # Its own directory below /tmp: nginx's workers (www-data) cannot
-    # traverse pytest's (/tmp/pytest-of-root is 0700).
-    with Stack(admin_db_url=admin_db_url) as s:
+    # traverse pytest's (/tmp/pytest-of-root is 0700). A task held by a
+    # killed worker goes to another after VISIBILITY_TIMEOUT seconds.
+    with Stack(admin_db_url=admin_db_url, redis_url=redis_url, visibility_timeout=VISIBILITY_TIMEOUT) as s:
         s.manage("collectstatic", "--noinput", "-v0")
         s.manage("load_demo", "--force", env=s.environ(SHOP_DEMO="true"))
+        s.worker = s.start_worker()
         s.gunicorn = s.start_gunicorn()
         s.nginx = s.start_nginx(s.gunicorn)
         yield s

@@ -14,6 +14,7 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -245,7 +246,14 @@ def test_order_zip_downloads_through_nginx_and_resumes(stack, purchase):
     0640), not only the files staff uploaded."""
     order_id, session = purchase["order_id"], purchase["session"]
     link = f"{stack.url}/account/orders/{order_id}/files/all.zip"
+    used = attempts_used(stack, order_id)
     response = session.get(link, stream=True)
+    # The worker builds it; the page says so and refreshes (no attempt used).
+    deadline = time.monotonic() + 60
+    while response.status_code == 202 and time.monotonic() < deadline:
+        assert attempts_used(stack, order_id) == used
+        time.sleep(float(response.headers["Refresh"]))
+        response = session.get(link, stream=True)
     assert response.status_code == 200, response.text[:2000]
     assert response.headers["Server"].startswith("nginx")
     assert response.headers["Content-Type"] == "application/zip"

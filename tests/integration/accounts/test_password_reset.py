@@ -58,3 +58,26 @@ def test_accounts_sharing_an_email_each_get_their_own_link(client, accounts, mai
         assert visitor.get(link).status_code == 302
         signed_in.add(django_user_model.objects.get(pk=visitor.session["_auth_user_id"]).username)
     assert signed_in == {"ann", "bob"}
+
+
+def test_the_link_uses_the_site_address_and_a_queued_task_sends_once(client, accounts, mailoutbox, settings):
+    """Sent by the worker (at once here): the link names SHOP_SITE_URL, not
+    the request's host, and the same task run again sends nothing."""
+    from shop_ext.accounts.tasks import send_password_reset
+
+    client.post(RESET, {"username": "dana"}, HTTP_HOST="localhost:8123")
+    [message] = mailoutbox
+    assert re.search(r"https://shop\.example\.com/accounts/password/verify/\S+", message.body)
+    assert "localhost" not in message.body
+
+    dana = accounts_user("dana")
+    task = send_password_reset.apply(args=[dana.pk], task_id="reset-once")
+    send_password_reset.apply(args=[dana.pk], task_id="reset-once")
+    assert task.successful()
+    assert len(mailoutbox) == 2
+
+
+def accounts_user(username):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username)
