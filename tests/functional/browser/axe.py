@@ -14,15 +14,20 @@ WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 FAILING_IMPACTS = {"critical", "serious"}
 
 
-def axe_violations(page):
-    """The critical and serious WCAG 2.1 A/AA violations on the page as it is now."""
+def axe_violations(page, include=None, rules=None):
+    """The critical and serious WCAG 2.1 A/AA violations on the page as it is
+    now; ``include``: CSS selectors of the parts to check (default: all);
+    ``rules``: only these axe rules (default: all of WCAG 2.1 A/AA)."""
     if not AXE_JS.exists():
         raise AssertionError(f"{AXE_JS} is missing: run `make test` (or `npm ci`) to install axe-core.")
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(path=str(AXE_JS))
+    run_only = {"type": "rule", "values": rules} if rules else {"type": "tag", "values": WCAG_21_AA}
     results = page.evaluate(
-        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        WCAG_21_AA,
+        """([include, runOnly]) => axe.run(
+            include ? {include: include.map((selector) => [selector])} : document,
+            {runOnly: runOnly, resultTypes: ['violations']})""",
+        [include, run_only],
     )
     return [v for v in results["violations"] if v["impact"] in FAILING_IMPACTS]
 
