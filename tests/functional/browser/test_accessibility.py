@@ -240,3 +240,38 @@ def test_our_admin_inlines_and_actions_name_their_fields(live_server, demo, clie
     page.goto(live_server.url + f"/admin/shop_ext/book/{Product.objects.get(title=BOOK).id}/change/")
     assert_named(page, "#files-group", "#download_policy-group")
     expect(page.locator("#files-group").get_by_label("Title, row 1")).to_be_editable()
+
+
+FOCUS_RING_JS = """
+() => {
+  // The focused element, or the card around it (product cards ring the whole
+  // card), shows an outline or a box-shadow (WCAG 2.4.7).
+  const ringed = (element) => {
+    const style = getComputedStyle(element);
+    return (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2)
+        || style.boxShadow !== 'none';
+  };
+  const element = document.activeElement;
+  if (!element || element === document.body) return null;
+  const card = element.closest('.product-card');
+  return ringed(element) || (card && ringed(card)) ? '' : element.outerHTML.slice(0, 160);
+}
+"""
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_every_focus_stop_shows_where_the_focus_is(live_server, demo, page, width):
+    if width == "phone":
+        page.set_viewport_size(PHONE)
+    add_tote_to_cart(page, live_server)
+    for path in ["/", "/books/fiction/", "/shop/checkout/"]:
+        page.goto(live_server.url + path)
+        unringed = []
+        for _ in range(80):
+            page.keyboard.press("Tab")
+            problem = page.evaluate(FOCUS_RING_JS)
+            if problem is None:
+                break  # past the last stop
+            if problem:
+                unringed.append(problem)
+        assert not unringed, f"{path}: focus not visible on\n  " + "\n  ".join(unringed)
