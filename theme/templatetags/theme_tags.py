@@ -123,22 +123,20 @@ def autocomplete_token(field_name):
 @register.simple_tag
 def accessible_field(field):
     """A form field's widget as includes/form_fields.html shows it: marked
-    ``required`` when it is (forms that show their errors through the error
-    summary post with ``novalidate``), tied to its error or help text with
-    aria-describedby, ``aria-invalid`` when it has an error, an autocomplete
-    token for personal data, and never ``autofocus`` (Mezzanine's forms set
-    it: it jumps past the page's messages and error summary)."""
+    ``required`` when it is (Cartridge's order form leaves that out; forms
+    showing their errors through the error summary post with ``novalidate``),
+    an autocomplete token for personal data, and never ``autofocus``
+    (Mezzanine's forms set it: it jumps past the page's messages and error
+    summary). Django adds ``aria-invalid`` and ``aria-describedby``, naming
+    ``<id>_error`` and ``<id>_helptext``, which the include renders."""
     attrs = {"autofocus": False}
-    if field.is_hidden:
-        return field.as_widget(attrs=attrs)
-    token = autocomplete_token(field.name)
-    if token and "autocomplete" not in field.field.widget.attrs:
-        attrs["autocomplete"] = token
-    if field.field.required:
-        attrs["required"] = True
-    if field.errors:
-        attrs["aria-invalid"] = "true"
-        attrs["aria-describedby"] = f"{field.auto_id}_errors"
-    elif field.help_text:
-        attrs["aria-describedby"] = f"{field.auto_id}_help"
-    return field.as_widget(attrs=attrs)
+    if not field.is_hidden:
+        token = autocomplete_token(field.name)
+        if token and "autocomplete" not in field.field.widget.attrs:
+            attrs["autocomplete"] = token
+        if field.field.required:
+            attrs["required"] = True
+    widget = field.as_widget(attrs=attrs)
+    if field.field.show_hidden_initial:
+        widget += field.as_hidden(only_initial=True)
+    return widget
