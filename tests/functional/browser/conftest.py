@@ -211,7 +211,8 @@ A11Y_JS = """
   if (h1s.length !== 1) problems.push(`${h1s.length} h1 elements (want exactly one): `
       + [...h1s].map((h) => text(h)).join(' | '));
   if (!document.title.trim()) problems.push('page without a title');
-  const raw = document.body.innerText.match(/\\{[%{#][^]{0,60}?[%}#]\\}/);
+  // Any {% or {# left in the text: a comment spread over lines is printed, not hidden.
+  const raw = document.body.innerText.match(/\\{[%#][^]{0,60}|\\{\\{[^]{0,60}?\\}\\}/);
   if (raw) problems.push('raw template syntax in the page: ' + raw[0]);
   return problems;
 }
