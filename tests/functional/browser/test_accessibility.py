@@ -116,6 +116,10 @@ def add_tote_to_cart(page, live_server):
 
 def test_failed_checkout_step_is_announced_and_tied_to_its_fields(live_server, demo, page, check_a11y):
     add_tote_to_cart(page, live_server)
+    page.get_by_label("Discount code").fill("NO-SUCH-CODE")
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_title(re.compile("^Error: Your cart"))
+    expect(page.get_by_role("alert")).to_be_focused()
     check_a11y(page)
     page.get_by_role("link", name="Go to checkout").click()
     first_name = page.get_by_label("First name").first
