@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 LOCALE := .locale/en_US.UTF-8
 STAMP := $(VENV)/.installed
+# axe-core (package-lock.json), which the browser tests inject into pages.
+NODE_STAMP := node_modules/.installed
 
 .PHONY: run test lint setup test-packages demo clean bench
 
@@ -23,7 +25,7 @@ run: setup demo
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: setup test-packages
+test: setup test-packages $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # ruff's lint rules and formatting (pyproject.toml); `ruff format .` fixes the latter.
@@ -53,10 +55,16 @@ $(STAMP): requirements.txt requirements-test.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements-test.txt
 	touch $(STAMP)
 
+# Debian's npm only when there is no npm at all: Node.js from elsewhere brings its own.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || bin/ensure-debian-packages npm
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
 # Cartridge reads money formats from this locale; generated without root.
 $(LOCALE):
 	mkdir -p .locale
 	localedef -i en_US -f UTF-8 $(LOCALE)
 
 clean:
-	rm -rf $(VENV) .locale var
+	rm -rf $(VENV) .locale var node_modules

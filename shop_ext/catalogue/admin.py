@@ -9,10 +9,11 @@ from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from shop_ext.core.admin_inlines import LabelledTabularInline
 from shop_ext.models import Book, DownloadPolicy, ProductFile
 
 
-class ProductFileInline(admin.TabularInline):
+class ProductFileInline(LabelledTabularInline):
     model = ProductFile
     extra = 0
     # Not Django's ClearableFileInput: it links to the stored file's URL, and

@@ -27,6 +27,15 @@ class CheckoutForm(DiscountRateLimitMixin, OrderForm):
                     field.required = False
             self.fields["additional_instructions"].label = _("Notes for your order")
 
+    def full_clean(self):
+        """With "same as billing" the shipping fields are copies of the
+        billing ones (OrderForm.preprocess): their errors would repeat each
+        billing error in the error summary, for fields nobody sees."""
+        super().full_clean()
+        if self.is_bound and self.cleaned_data.get("same_billing_shipping"):
+            for name in [n for n in self._errors if n.startswith("shipping_detail")]:
+                del self._errors[name]
+
     def clean_discount_code(self):
         """On the last step the order takes the code kept in the session
         since step 1, which the checkout guard checks again (refusing a

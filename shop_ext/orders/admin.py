@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shop_ext.catalogue import availability
+from shop_ext.core.admin_inlines import LabelledTabularInline
 from shop_ext.delivery.access import MANAGE_DOWNLOADS
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery, OrderEmail
 from shop_ext.orders import OrderStatus
@@ -53,7 +54,7 @@ class OrderDeliveryInline(DownloadRecordsInline, admin.StackedInline):
     verbose_name_plural = _("Digital delivery")  # created only by mark_order_paid
 
 
-class OrderEmailInline(DownloadRecordsInline, admin.TabularInline):
+class OrderEmailInline(DownloadRecordsInline, LabelledTabularInline):
     model = OrderEmail
     fields = ("kind", "requested_at", "requested_by", "status", "sent_at", "tries", "error")
     readonly_fields = fields
@@ -67,13 +68,13 @@ class OrderEmailInline(DownloadRecordsInline, admin.TabularInline):
         return email.status
 
 
-class DownloadGrantInline(DownloadRecordsInline, admin.TabularInline):
+class DownloadGrantInline(DownloadRecordsInline, LabelledTabularInline):
     model = DownloadGrant
     fields = ("order_item", "file", "created_at", "revoked_at")
     readonly_fields = ("order_item", "file", "created_at")
 
 
-class DownloadAttemptInline(DownloadRecordsInline, admin.TabularInline):
+class DownloadAttemptInline(DownloadRecordsInline, LabelledTabularInline):
     model = DownloadAttempt
     fields = ("created_at", "user", "ip_address", "grant", "outcome", "reason", "user_agent")
     readonly_fields = fields

@@ -82,3 +82,61 @@ def any_value(pairs):
     """True if any (label, value) pair has a value: hides an empty shipping
     address on a download-only order."""
     return any(value for _label, value in pairs or ())
+
+
+# WCAG 1.3.5: what each personal-data field holds, as an autocomplete token.
+# Checkout fields are named billing_detail_<x> / shipping_detail_<x>; the
+# prefix becomes the token's section ("billing email").
+AUTOCOMPLETE_TOKENS = {
+    "first_name": "given-name",
+    "last_name": "family-name",
+    "street": "address-line1",
+    "city": "address-level2",
+    "state": "address-level1",
+    "postcode": "postal-code",
+    "country": "country-name",
+    "phone": "tel",
+    "email": "email",
+    "username": "username",
+    "password": "current-password",
+    "password1": "new-password",
+    "password2": "new-password",
+    "card_name": "cc-name",
+    "card_type": "cc-type",
+    "card_number": "cc-number",
+    "card_expiry_month": "cc-exp-month",
+    "card_expiry_year": "cc-exp-year",
+    "card_ccv": "cc-csc",
+}
+AUTOCOMPLETE_SECTIONS = {"billing_detail_": "billing", "shipping_detail_": "shipping"}
+
+
+def autocomplete_token(field_name):
+    section = ""
+    for prefix, name in AUTOCOMPLETE_SECTIONS.items():
+        if field_name.startswith(prefix):
+            section, field_name = f"{name} ", field_name.removeprefix(prefix)
+    token = AUTOCOMPLETE_TOKENS.get(field_name)
+    return section + token if token else None
+
+
+@register.simple_tag
+def accessible_field(field):
+    """A form field's widget as includes/form_fields.html shows it: marked
+    ``required`` when it is (Cartridge's order form leaves that out; forms
+    showing their errors through the error summary post with ``novalidate``),
+    an autocomplete token for personal data, and never ``autofocus``
+    (Mezzanine's forms set it: it jumps past the page's messages and error
+    summary). Django adds ``aria-invalid`` and ``aria-describedby``, naming
+    ``<id>_error`` and ``<id>_helptext``, which the include renders."""
+    attrs = {"autofocus": False}
+    if not field.is_hidden:
+        token = autocomplete_token(field.name)
+        if token and "autocomplete" not in field.field.widget.attrs:
+            attrs["autocomplete"] = token
+        if field.field.required:
+            attrs["required"] = True
+    widget = field.as_widget(attrs=attrs)
+    if field.field.show_hidden_initial:
+        widget += field.as_hidden(only_initial=True)
+    return widget

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.functional.browser.axe import axe_violations, describe
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -62,6 +64,14 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
 
 
+@pytest.fixture
+def demo(db):
+    """The demo shop, with its accounts (demo-buyer, admin...)."""
+    from django.core.management import call_command
+
+    call_command("load_demo", force=True, demo_accounts=True, verbosity=0)
+
+
 @pytest.fixture(autouse=True)
 def serve_media(settings):
     settings.ROOT_URLCONF = "tests.functional.browser.urls"
@@ -71,7 +81,7 @@ class PageProblems(list):
     """What went wrong in the page while the test ran."""
 
     def watch(self, page):
-        page.on("console", self._console)
+        page.on("console", lambda message: self._console(page, message))
         page.on(
             "pageerror",
             lambda error: self.append(
@@ -81,10 +91,14 @@ class PageProblems(list):
         page.on("requestfailed", self._request_failed)
         page.on("response", self._response)
 
-    def _console(self, message):
+    def _console(self, page, message):
         if message.type != "error":
             return
         url = message.location.get("url") or ""
+        # The page itself answered with an error status (a refused download,
+        # a 404 page): the test asserts that status; assets go to _response.
+        if url == page.url and message.text.startswith("Failed to load resource"):
+            return
         # Chromium asks for /favicon.ico by itself on pages that name no icon
         # (the admin's); the shop's pages name theme/img/favicon.svg.
         if urlsplit(url).path.startswith("/favicon.ico"):
@@ -197,7 +211,8 @@ A11Y_JS = """
   if (h1s.length !== 1) problems.push(`${h1s.length} h1 elements (want exactly one): `
       + [...h1s].map((h) => text(h)).join(' | '));
   if (!document.title.trim()) problems.push('page without a title');
-  const raw = document.body.innerText.match(/\\{[%{#][^]{0,60}?[%}#]\\}/);
+  // Any {% or {# left in the text: a comment spread over lines is printed, not hidden.
+  const raw = document.body.innerText.match(/\\{[%#][^]{0,60}|\\{\\{[^]{0,60}?\\}\\}/);
   if (raw) problems.push('raw template syntax in the page: ' + raw[0]);
   return problems;
 }
@@ -206,11 +221,23 @@ A11Y_JS = """
 
 @pytest.fixture
 def check_a11y():
-    """check_a11y(page): labels on visible fields, alt on every img, one h1."""
+    """check_a11y(page): the house checks (labels on visible fields, alt on
+    every img, one h1), then axe-core's WCAG 2.1 A/AA rules at desktop and
+    phone width; any critical or serious violation fails the test."""
 
     def check(page):
         page.wait_for_load_state("load")
         problems = page.evaluate(A11Y_JS)
         assert not problems, f"{page.url}:\n  " + "\n  ".join(problems)
+        viewport = page.viewport_size
+        try:
+            for name, size in (("desktop", DESKTOP), ("phone", PHONE)):
+                page.set_viewport_size(size)
+                violations = axe_violations(page)
+                assert not violations, f"axe-core, {name} ({size['width']} px), {page.url}:\n" + describe(
+                    violations
+                )
+        finally:
+            page.set_viewport_size(viewport)
 
     return check

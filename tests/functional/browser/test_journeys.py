@@ -13,7 +13,6 @@ from decimal import Decimal
 import pytest
 from cartridge.shop.models import Order, Product
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.template.defaultfilters import filesizeformat
 from playwright.sync_api import expect
 
@@ -23,11 +22,6 @@ from tests.shopper import add_to_cart, checkout
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 BOOK = "The Lighthouse Keeper's Almanac"
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", force=True, demo_accounts=True, verbosity=0)
 
 
 def money(value):

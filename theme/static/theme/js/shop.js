@@ -16,10 +16,25 @@
   }
 
   ready(function () {
-    // Category sorting: change the order as soon as a key is picked.
-    var sort = document.querySelector(".product-sorting select");
-    if (sort) {
-      sort.addEventListener("change", function () { sort.form.submit(); });
+    // A failed form: its error summary is announced (role="alert") and takes
+    // the focus; its links move the focus to the field, not just the view.
+    var summary = document.querySelector(".error-summary");
+    if (summary) {
+      summary.focus();
+      summary.addEventListener("click", function (event) {
+        var link = event.target.closest("a[href^='#']");
+        var field = link && document.getElementById(link.getAttribute("href").slice(1));
+        if (field) { event.preventDefault(); field.focus(); }
+      });
+    }
+
+    // The phone menu button says whether the menu is open. Bootstrap 3.2's
+    // collapse does not; it reports through jQuery events.
+    var toggle = document.querySelector(".navbar-toggle[aria-controls]");
+    if (toggle && window.jQuery) {
+      window.jQuery("#" + toggle.getAttribute("aria-controls")).on("shown.bs.collapse hidden.bs.collapse", function (event) {
+        if (event.target === this) { toggle.setAttribute("aria-expanded", String(event.type === "shown")); }
+      });
     }
 
     // Product page: the buy button follows the shown variation.
