@@ -9,6 +9,8 @@ from django.contrib.sites.models import Site
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from shop_ext.models import Book
+
 pytestmark = pytest.mark.django_db
 
 
@@ -51,3 +53,20 @@ def test_support_group_views_orders_and_manages_downloads_but_changes_no_status(
     assert {"reset_download_attempts", "resend_files_email"} <= actions
     assert not actions & {"mark_paid", "mark_cancelled", "mark_refunded"}
     assert agent.get("/admin/shop_ext/downloadattempt/").status_code == 200
+
+
+def listed_titles(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return {p.title for p in response.context["products"].paginator.object_list}
+
+
+def test_demo_books_and_format_pages_list_what_they_say():
+    call_command("load_demo", force=True, verbosity=0)
+    client = Client()
+    books = set(Book.objects.values_list("title", flat=True))
+
+    assert len(books) == 8
+    assert listed_titles(client, "/books/") == books
+    # The Cartographer's Daughter has no ebook file yet: its eBook cannot be bought.
+    assert listed_titles(client, "/ebooks/") == books - {"The Cartographer's Daughter"}
