@@ -65,6 +65,14 @@ def variation_filter(category):
     return reduce(iand if category.combined else ior, filters)
 
 
+def hand_picked_categories():
+    """Category pages that list products chosen by hand only (no format,
+    price or sale filter): the ones a product's own page may put it on."""
+    return Category.objects.filter(
+        options__isnull=True, sale__isnull=True, price_min__isnull=True, price_max__isnull=True
+    )
+
+
 def _own_products(category):
     picks = Q(id__in=category.products.values("id"))
     matching = variation_filter(category)
