@@ -205,6 +205,7 @@ ADMIN_MENU_ORDER = (
             "shop.DiscountCode",
             "shop.Sale",
             "shop.Order",
+            (_("Download log"), "shop_ext.DownloadAttempt"),
         ),
     ),
     (_("Site"), ("sites.Site", "redirects.Redirect", "conf.Setting")),

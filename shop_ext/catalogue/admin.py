@@ -75,7 +75,18 @@ class ProductAdmin(cartridge_admin.ProductAdmin):
 
 
 class BookAdmin(ProductAdmin):
-    pass
+    """Books have a menu entry and a list of their own (Mezzanine shows a
+    product type only in the product list's "Add" menu)."""
+
+    list_display = ("admin_thumb", "title", "author", "isbn", "status", "available", "admin_link")
+    list_editable = ("status", "available")
+    search_fields = ("title", "author", "isbn", "variations__sku")
+
+    def has_module_permission(self, request):
+        return admin.ModelAdmin.has_module_permission(self, request)
+
+    def changelist_view(self, request, extra_context=None):
+        return admin.ModelAdmin.changelist_view(self, request, extra_context)
 
 
 admin.site.unregister(Product)
