@@ -8,7 +8,6 @@ request that fails, or a stylesheet/script/image/font answered with a status
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -85,10 +84,6 @@ class PageProblems(list):
         if message.type != "error":
             return
         url = message.location.get("url") or ""
-        # Chromium asks for /favicon.ico by itself on pages that name no icon
-        # (the admin's); the shop's pages name theme/img/favicon.svg.
-        if urlsplit(url).path.startswith("/favicon.ico"):
-            return
         self.append(f"console error: {message.text} ({url})")
 
     def _request_failed(self, request):

@@ -91,7 +91,8 @@ def test_books_have_a_list_of_their_own_with_author_and_isbn(catalogue, admin):
     html = response.content.decode()
     assert "Salt and Static" in html
     assert "Tote bag" not in html
-    assert "Author" in html and "ISBN" in html
+    assert "Author" in html
+    assert "ISBN" in html
 
 
 def test_admin_menu_lists_books_and_the_download_log(admin):
