@@ -1,8 +1,12 @@
 """The demo loader on a deployment (DEBUG off): only when asked, never with
 the demo accounts' public passwords unless asked for by name."""
 
+import json
+from pathlib import Path
+
 import pytest
 from cartridge.shop.models import Product
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.sites.models import Site
@@ -70,3 +74,11 @@ def test_demo_books_and_format_pages_list_what_they_say():
     assert listed_titles(client, "/books/") == books
     # The Cartographer's Daughter has no ebook file yet: its eBook cannot be bought.
     assert listed_titles(client, "/ebooks/") == books - {"The Cartographer's Daughter"}
+
+
+def test_readme_lists_every_demo_code():
+    fixture = json.loads((Path(settings.BASE_DIR) / "fixtures" / "demo_catalogue.json").read_text())
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+
+    for spec in fixture["discount_codes"]:
+        assert f"| `{spec['code']}` |" in readme
