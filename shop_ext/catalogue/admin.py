@@ -4,12 +4,17 @@ and the per-product download limits, and the Book type."""
 import copy
 
 from cartridge.shop import admin as cartridge_admin
-from cartridge.shop.models import Category, Product, ProductVariation
+from cartridge.shop.models import Category, Product, ProductOption, ProductVariation, Sale
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import JsonResponse
 from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from shop_ext.catalogue import listings
 from shop_ext.models import Book, DownloadPolicy, ProductFile
@@ -103,11 +108,46 @@ COMBINED_HELP = _(
 )
 
 
+MAX_ID = 2**31 - 1
+
+
+class IdsField(forms.Field):
+    """Row ids, e.g. ?products=3&products=7 (an id beyond any column's range
+    is refused here, not by the database)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        try:
+            ids = [int(v) for v in value or ()]
+        except ValueError:
+            raise forms.ValidationError(_("Not a list of ids.")) from None
+        if not all(0 < i <= MAX_ID for i in ids):
+            raise forms.ValidationError(_("Not a list of ids."))
+        return ids
+
+
+class ListedCountForm(forms.Form):
+    """The category form's filters as they stand, unsaved (the count view)."""
+
+    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    options = IdsField(required=False)
+    products = IdsField(required=False)
+    sale = forms.ModelChoiceField(Sale.objects.all(), required=False)
+    price_min = forms.DecimalField(max_digits=10, decimal_places=2, required=False)
+    price_max = forms.DecimalField(max_digits=10, decimal_places=2, required=False)
+    combined = forms.BooleanField(required=False)
+
+
 class CategoryAdmin(cartridge_admin.CategoryAdmin):
     """Cartridge's category page, saying in plain words what "combined"
-    does and how many products the page lists."""
+    does and how many products the page lists, counted again as the editor
+    changes its filters (theme/js/category_count.js), before saving."""
 
     readonly_fields = ("listed_count",)
+
+    class Media:
+        js = ("theme/js/category_count.js",)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = copy.deepcopy(super().get_fieldsets(request, obj))
@@ -121,12 +161,49 @@ class CategoryAdmin(cartridge_admin.CategoryAdmin):
             field.help_text = COMBINED_HELP
         return field
 
+    def get_urls(self):
+        count = path(
+            "listed-count/",
+            self.admin_site.admin_view(self.listed_count_view),
+            name="shop_category_listed_count",
+        )
+        return [count, *super().get_urls()]
+
     @admin.display(description=_("Products listed"))
     def listed_count(self, obj):
-        if obj is None or obj.pk is None:
-            return _("Save the page to see how many products it lists.")
-        count = listings.category_products(obj).count()
-        return _("This page lists %(count)s published product(s).") % {"count": count}
+        count = listings.category_products(obj).count() if obj and obj.pk else 0
+        return format_html(
+            '<span id="listed-count" data-url="{}" data-page="{}">{}</span>',
+            reverse("admin:shop_category_listed_count"),
+            obj.pk if obj and obj.pk else "",
+            listed_sentence(count),
+        )
+
+    def listed_count_view(self, request):
+        if not (self.has_change_permission(request) or self.has_add_permission(request)):
+            raise PermissionDenied
+        form = ListedCountForm(request.GET)
+        if not form.is_valid():
+            return JsonResponse({"error": form.errors.get_json_data()}, status=400)
+        data = form.cleaned_data
+        category = Category(
+            id=data["page"],
+            sale=data["sale"],
+            price_min=data["price_min"],
+            price_max=data["price_max"],
+            combined=data["combined"],
+        )
+        options = list(ProductOption.objects.filter(id__in=data["options"]))
+        count = listings.category_products(category, options=options, picks=data["products"]).count()
+        return JsonResponse({"count": count, "text": listed_sentence(count)})
+
+
+def listed_sentence(count):
+    return ngettext(
+        "This page will list %(count)s published product.",
+        "This page will list %(count)s published products.",
+        count,
+    ) % {"count": count}
 
 
 admin.site.unregister(Category)

@@ -14,6 +14,7 @@ default variation's price (the paperback's on the ebooks page). Here:
   struck through when it is on sale.
 """
 
+from collections import defaultdict
 from functools import reduce
 from operator import iand, ior
 
@@ -36,13 +37,16 @@ def purchasable_variations():
     )
 
 
-def variation_filter(category):
+def variation_filter(category, options=None):
     """The category's option, sale and price filters as one Q on variations
-    (combined: all must hold for one variation; else any), or None."""
+    (combined: all must hold for one variation; else any), or None.
+    ``options``: ProductOptions to use instead of the saved ones."""
     filters = []
-    options = category.options.as_fields()
-    if options:
-        filters.append(Q(**{f"{name}__in": values for name, values in options.items()}))
+    fields = defaultdict(list)
+    for option in category.options.all() if options is None else options:
+        fields[f"option{option.type}"].append(option.name)
+    if fields:
+        filters.append(Q(**{f"{name}__in": values for name, values in fields.items()}))
     moment = now()
     sale_running = (Q(sale_from__isnull=True) | Q(sale_from__lte=moment)) & (
         Q(sale_to__isnull=True) | Q(sale_to__gte=moment)
@@ -73,21 +77,22 @@ def hand_picked_categories():
     )
 
 
-def _own_products(category):
-    picks = Q(id__in=category.products.values("id"))
-    matching = variation_filter(category)
+def _own_products(category, options=None, picks=None):
+    picks = list(category.products.values_list("id", flat=True) if picks is None else picks)
+    chosen = Q(id__in=picks)
+    matching = variation_filter(category, options)
     if matching is None:
-        return picks
+        return chosen
     matched = Q(id__in=purchasable_variations().filter(matching).values("product_id"))
-    if not category.products.exists():
+    if not picks:
         return matched
-    return matched & picks if category.combined else matched | picks
+    return matched & chosen if category.combined else matched | chosen
 
 
 def sub_categories(category, user=None):
     """The category's published sub-categories, at every depth."""
     found = []
-    level = [category.id]
+    level = [category.id] if category.id else []
     while level:
         children = list(Category.objects.published(for_user=user).filter(parent_id__in=level))
         found += children
@@ -95,9 +100,15 @@ def sub_categories(category, user=None):
     return found
 
 
-def category_products(category, user=None):
-    """Published products the category page lists (unordered)."""
-    listed = reduce(ior, [_own_products(c) for c in [category, *sub_categories(category, user)]])
+def category_products(category, user=None, options=None, picks=None):
+    """Published products the category page lists (unordered). ``options``
+    and ``picks`` (ids of products chosen by hand) stand in for the saved
+    ones: the admin counts what an edited page will list before it is saved."""
+    listed = reduce(
+        ior,
+        [_own_products(category, options, picks)]
+        + [_own_products(c) for c in sub_categories(category, user)],
+    )
     return Product.objects.published(for_user=user).filter(listed).distinct()
 
 

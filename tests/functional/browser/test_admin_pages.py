@@ -90,3 +90,23 @@ def test_bulk_status_change_asks_first_in_the_browser(live_server, demo, page):
     expect(page.locator("body")).to_contain_text("1 order(s) marked cancelled.")
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
+
+
+def test_category_page_counts_its_products_before_saving(live_server, demo, page):
+    ebooks = Category.objects.get(slug="ebooks")
+    page.goto(live_server.url + f"/admin/shop/category/{ebooks.pk}/change/")
+    page.locator("#id_username").fill("admin")
+    page.locator("#id_password").fill("demo-admin")
+    page.get_by_role("button", name=re.compile("Log in", re.I)).click()
+    page.get_by_text("Product filters", exact=True).click()  # a collapsed fieldset
+    count = page.locator("#listed-count")
+    expect(count).to_have_text("This page will list 7 published products.")
+
+    # The edit that emptied /ebooks/, not saved: one book chosen by hand.
+    page.locator("#id_products_from").select_option(label="Salt and Static")
+    page.locator("#id_products_add").click()
+
+    expect(count).to_have_text("This page will list 1 published product.")
+    page.locator("#id_combined").uncheck()
+    expect(count).to_have_text("This page will list 7 published products.")
+    assert not ebooks.products.exists()

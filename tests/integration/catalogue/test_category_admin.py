@@ -69,4 +69,51 @@ def test_category_admin_explains_combined_and_counts_the_products(staff):
     html = " ".join(staff.get(f"/admin/shop/category/{ebooks.pk}/change/").content.decode().split())
 
     assert "Ticked: the page lists a product only if one of its formats matches every filter" in html
-    assert "This page lists 1 published product(s)." in html
+    assert "This page will list 1 published product." in html
+
+
+def count_of(staff, **params):
+    response = staff.get("/admin/shop/category/listed-count/", params)
+    assert response.status_code == 200
+    return response.json()["count"]
+
+
+def test_count_of_an_edited_page_before_saving(staff):
+    books = [make_book(title=f"Book {n}") for n in range(3)]
+    for book in books:
+        add_file(book, "eBook")
+    ebook = format_option("eBook")
+    page = CategoryFactory(title="eBooks", options=[ebook])
+
+    assert count_of(staff, page=page.pk, options=[ebook.pk]) == 3
+    # The edit that emptied /ebooks/: one product ticked, filters combined.
+    assert count_of(staff, page=page.pk, options=[ebook.pk], products=[books[0].pk], combined="on") == 1
+    assert count_of(staff, page=page.pk, options=[ebook.pk], products=[books[0].pk]) == 3
+    assert count_of(staff, price_max="1.00") == 0
+    assert page.products.count() == 0  # nothing was saved
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"options": "x"},
+        {"price_max": "cheap"},
+        {"sale": "999999"},
+        {"page": "9" * 30},
+        {"options": "9" * 30},
+        {"products": "9" * 30},
+        {"sale": "9" * 30},
+        {"price_min": "1e400"},
+    ],
+)
+def test_count_of_bad_filters_is_a_400(staff, params):
+    response = staff.get("/admin/shop/category/listed-count/", params)
+
+    assert response.status_code == 400
+
+
+def test_count_needs_staff(client):
+    response = client.get("/admin/shop/category/listed-count/")
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
