@@ -37,7 +37,7 @@ class ProductFileInline(admin.TabularInline):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "variations":
-            product = getattr(self, "_product", None)
+            product = getattr(request, "shop_ext_product", None)
             kwargs["queryset"] = ProductVariation.objects.filter(product=product)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
@@ -60,7 +60,8 @@ class ProductAdmin(cartridge_admin.ProductAdmin):
     inlines = cartridge_admin.ProductAdmin.inlines + (ProductFileInline, DownloadPolicyInline)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        self._product = obj
+        # On the request, not the shared admin instance: threads serve others.
+        request.shop_ext_product = obj
         return super().get_form(request, obj, change, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
@@ -69,7 +70,7 @@ class ProductAdmin(cartridge_admin.ProductAdmin):
             # ticked products (Cartridge's "combined" filter): /ebooks/ went
             # from 8 titles to 1. Those pages list by their filters, so only
             # hand-picked pages are offered (and any the product is on).
-            product = getattr(self, "_product", None)
+            product = getattr(request, "shop_ext_product", None)
             current = product.categories.all() if product else Category.objects.none()
             kwargs["queryset"] = (listings.hand_picked_categories() | current).distinct()
             kwargs["help_text"] = _(
