@@ -17,6 +17,7 @@ urlpatterns = [
     # Our wrappers of Cartridge's views come before Cartridge's own URLs,
     # which they shadow.
     re_path(r"^shop/product/(?P<slug>.*)/$", catalogue_views.product, name="shop_product"),
+    path("search/", catalogue_views.search, name="search"),
     path("shop/cart/", checkout_views.cart, name="shop_cart"),
     path("shop/checkout/", checkout_views.checkout, name="shop_checkout"),
     path("shop/checkout/complete/", checkout_views.complete, name="shop_complete"),

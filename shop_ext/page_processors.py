@@ -1,4 +1,4 @@
-from cartridge.shop.models import Category, Product
+from cartridge.shop.models import Category
 from mezzanine.conf import settings
 from mezzanine.pages.page_processors import processor_for
 from mezzanine.utils.views import paginate
@@ -9,18 +9,14 @@ from shop_ext.catalogue import listings
 @processor_for(Category, exact_page=True)
 def category_processor(request, page):
     """Products of a category page: sorted by a known key only, paged, and
-    annotated for their cards (shop_ext.catalogue.listings) in a fixed number of queries."""
+    annotated for their cards, in a fixed number of queries: which products
+    and which prices is shop_ext.catalogue.listings' rule."""
     settings.clear_cache()
     sort_keys = [key for _label, key in settings.SHOP_PRODUCT_SORT_OPTIONS]
     sort_by = request.GET.get("sort")
     if sort_by not in sort_keys:
         sort_by = sort_keys[0] if sort_keys else "-date_added"
-    products = (
-        Product.objects.published(for_user=request.user)
-        .filter(page.category.filters())
-        .distinct()
-        .order_by(sort_by, "id")
-    )
+    products = listings.category_products(page.category, request.user).order_by(sort_by, "id")
     products = paginate(
         products,
         request.GET.get("page", 1),
@@ -28,6 +24,6 @@ def category_processor(request, page):
         settings.MAX_PAGING_LINKS,
     )
     products.sort_by = sort_by
-    listings.annotate(products.object_list)
+    listings.annotate(products.object_list, matching=listings.variation_filter(page.category))
     child_categories = Category.objects.filter(id__in=page.category.children.published())
     return {"products": products, "child_categories": child_categories}

@@ -207,6 +207,7 @@ ADMIN_MENU_ORDER = (
             "shop.DiscountCode",
             "shop.Sale",
             "shop.Order",
+            (_("Download log"), "shop_ext.DownloadAttempt"),
         ),
     ),
     (_("Site"), ("sites.Site", "redirects.Redirect", "conf.Setting")),

@@ -1,4 +1,5 @@
-"""The uses of a limited-use discount code, taken atomically.
+"""Whether a discount code applies to a cart (and why not), and the uses
+of a limited-use code, taken atomically.
 
 Cartridge checks a code when it is entered and counts its use only in
 ``Order.complete()``, after payment: ten concurrent checkouts with a
@@ -11,7 +12,11 @@ payment fails or the order is cancelled. Cartridge's own count in
 """
 
 from cartridge.shop.models import DiscountCode
+from cartridge.shop.templatetags.shop_tags import currency
 from django.db.models import F
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 
 class CodeUsedUp(Exception):
@@ -32,3 +37,41 @@ def give_back_use(code):
     DiscountCode.objects.filter(code=code, uses_remaining__isnull=False).update(
         uses_remaining=F("uses_remaining") + 1
     )
+
+
+class CodeRefused(Exception):
+    """Raised by valid_code; the message says why, for the shopper."""
+
+
+def valid_code(code, cart):
+    """The discount code ``code`` names, in any case, if it applies to this
+    cart now; else CodeRefused saying why. Cartridge's get_valid() is
+    case-sensitive and answers every refusal with "invalid"."""
+    code = code.strip()
+    matches = DiscountCode.objects.filter(code__iexact=code, active=True)
+    # An exact match first, should two codes differ only in case.
+    discount = sorted(matches, key=lambda d: d.code != code)[:1]
+    if not discount:
+        raise CodeRefused(f"There is no discount code “{code}”. Please check the spelling.")
+    discount = discount[0]
+    name = discount.code
+    moment = timezone.now()
+    if discount.valid_from and discount.valid_from > moment:
+        raise CodeRefused(f"The code {name} can be used from {date_format(localtime(discount.valid_from))}.")
+    if discount.valid_to and discount.valid_to < moment:
+        raise CodeRefused(f"The code {name} expired on {date_format(localtime(discount.valid_to))}.")
+    if discount.uses_remaining == 0:
+        raise CodeRefused(f"The code {name} has been used up.")
+    if discount.min_purchase and cart.total_price() < discount.min_purchase:
+        raise CodeRefused(
+            f"The code {name} needs a minimum purchase of {currency(discount.min_purchase)}; "
+            f"your cart comes to {currency(cart.total_price())}."
+        )
+    products = discount.all_products()
+    if products.exists() and not products.filter(variations__sku__in=cart.skus()).exists():
+        raise CodeRefused(f"The code {name} is not valid for the items in your cart.")
+    if not (discount.discount_deduct or discount.discount_percent or discount.free_shipping):
+        # A "reduce to amount" (discount_exact) code: Cartridge takes nothing
+        # off for it, and the admin does not offer it.
+        raise CodeRefused(f"The code {name} gives no reduction on an order.")
+    return discount

@@ -5,13 +5,19 @@ Cartridge applies a sale on save and on m2m_changed(post_add) of its
 (the categories are saved after the sale), removing products or categories
 does not clear them, and products added to a category later never get the
 sale. These receivers re-apply the sales concerned whenever a sale's
-products or categories, or a category's products, change; and clear a
-sale's prices when it is deleted in bulk. Connected in ShopExtConfig.ready().
+products or categories, or a category's products, change, or a variation
+is saved (a new format, a new price); and clear a sale's prices when it is
+deleted in bulk. Connected in ShopExtConfig.ready().
+
+A sale's start and end need no task: Cartridge copies its dates onto the
+variations and checks them whenever a price is read (``Priced.on_sale``),
+and category filters check them in the query.
 """
 
-from cartridge.shop.models import Category, Product, Sale
+from cartridge.shop.models import Category, Product, ProductVariation, Sale
 from django.db import transaction
-from django.db.models.signals import m2m_changed, pre_delete
+from django.db.models import Q
+from django.db.models.signals import m2m_changed, post_save, pre_delete
 from django.dispatch import receiver
 
 SALE_FIELDS = {Sale.categories.through: "sale_related", Sale.products.through: "sale_set"}
@@ -78,3 +84,22 @@ def clear_deleted_sale(sender, instance, **kwargs):
     # Sale.delete() clears its prices, a queryset delete (the admin's
     # "delete selected") does not.
     instance._clear()
+
+
+def sales_covering(product_id):
+    """Active sales whose products or categories include this product."""
+    categories = Product.categories.through.objects.filter(product_id=product_id).values("category_id")
+    return (
+        Sale.objects.filter(active=True)
+        .filter(Q(products=product_id) | Q(categories__in=categories))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+@receiver(post_save, sender=ProductVariation, dispatch_uid="shop_ext_variation_sale")
+def variation_saved(sender, instance, raw=False, **kwargs):
+    # The admin saves a new book's formats, then their prices: each save
+    # brings the variation under the sales that cover its product.
+    if not raw:
+        reapply(sales_covering(instance.product_id))

@@ -1,7 +1,10 @@
 from cartridge.shop import views as cartridge_views
 from django.template.response import TemplateResponse
+from mezzanine.conf import settings
+from mezzanine.utils.views import paginate
 
 from shop_ext.catalogue import availability
+from shop_ext.catalogue import search as catalogue_search
 from shop_ext.catalogue.forms import AddToCartForm
 
 
@@ -19,3 +22,25 @@ def product(request, slug):
             context["product"].id
         )
     return response
+
+
+def search(request):
+    """Products (title, author, ISBN, description, category) and pages
+    matching the query; a query too long or an unknown sort is a 400 that
+    says so, on the results page."""
+    query = request.GET.get("q", "").strip()
+    sort = request.GET.get("sort", "relevance")
+    context = {"query": query, "sort": sort, "sorts": catalogue_search.SORTS, "pages": [], "results": None}
+    if sort not in catalogue_search.SORTS:
+        context["error"] = "Unknown sort order: choose one of the sorts offered."
+        return TemplateResponse(request, "search_results.html", context, status=400)
+    try:
+        products = catalogue_search.search_products(query, request.user, sort)
+        context["pages"] = catalogue_search.search_pages(query, request.user)
+    except catalogue_search.QueryTooLong as error:
+        context["error"] = str(error)
+        return TemplateResponse(request, "search_results.html", context, status=400)
+    context["results"] = paginate(
+        products, request.GET.get("page", 1), settings.SEARCH_PER_PAGE, settings.MAX_PAGING_LINKS
+    )
+    return TemplateResponse(request, "search_results.html", context)

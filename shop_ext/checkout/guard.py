@@ -15,7 +15,7 @@ from cartridge.shop.utils import clear_session, recalculate_cart
 from django.contrib import messages
 from django.shortcuts import redirect
 
-from shop_ext.catalogue import stock
+from shop_ext.catalogue import discounts, stock
 
 DISCOUNT_SESSION_KEYS = ("free_shipping", "discount_code", "discount_total")
 
@@ -73,14 +73,14 @@ def _check_discount(request):
     if not code:
         return None
     try:
-        discount = DiscountCode.objects.get_valid(code=code, cart=request.cart)
-    except DiscountCode.DoesNotExist:
+        discount = discounts.valid_code(code, request.cart)
+    except discounts.CodeRefused as refusal:
         drop_discount(request)
         if DiscountCode.objects.filter(code=code, uses_remaining=0).exists():
             return code_used_message(code)
         return (
-            f"The discount code “{code}” is no longer valid and was removed from your "
-            "order. Please check the new total before you confirm."
+            f"The discount code “{code}” was removed from your order: {refusal} "
+            "Please check the new total before you confirm."
         )
     total = str(request.cart.calculate_discount(discount))
     if total != str(request.session.get("discount_total")):
@@ -121,8 +121,9 @@ def guard_checkout(request, form_class):
         # The last step re-posts every field as a hidden input: it must
         # still hold valid billing/shipping details, and no other discount
         # code than the one applied (and kept in the session) on step 1.
-        posted_code = (request.POST.get("discount_code") or "").strip()
-        if posted_code and posted_code != request.session.get("discount_code"):
+        # Codes are case-insensitive: step 1's page re-posts the code as typed.
+        posted_code = (request.POST.get("discount_code") or "").strip().lower()
+        if posted_code and posted_code != (request.session.get("discount_code") or "").lower():
             return _back_to(request, first, "Please enter your discount code on this step.")
         data = request.POST.copy()
         data["discount_code"] = ""

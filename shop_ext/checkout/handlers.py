@@ -21,16 +21,20 @@ log = logging.getLogger(__name__)
 TAKEN_AT_PAYMENT = "_shop_ext_taken_at_payment"
 
 
-def billship_handler(request, order_form):
-    """Digital lines ship nothing: a cart of downloads pays no shipping, a
-    mixed cart pays for its physical part."""
+def shipping_for(request):
+    """(label, amount) of the cart's shipping, for checkout and the cart
+    page's estimate. Digital lines ship nothing: a cart of downloads pays no
+    shipping, a mixed cart pays for its physical part."""
     if not cart_ships(request.cart):
-        set_shipping(request, _("Digital delivery"), 0)
-    elif request.session.get("free_shipping"):
-        set_shipping(request, _("Free shipping"), 0)
-    else:
-        settings.clear_cache()
-        set_shipping(request, _("Flat rate shipping"), settings.SHOP_DEFAULT_SHIPPING_VALUE)
+        return _("Digital delivery"), 0
+    if request.session.get("free_shipping"):
+        return _("Free shipping"), 0
+    settings.clear_cache()
+    return _("Flat rate shipping"), settings.SHOP_DEFAULT_SHIPPING_VALUE
+
+
+def billship_handler(request, order_form):
+    set_shipping(request, *shipping_for(request))
 
 
 def order_handler(request, order_form, order):

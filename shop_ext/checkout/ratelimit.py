@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from shop_ext.catalogue import discounts
 from shop_ext.core.cache import CACHE_DOWN
 from shop_ext.core.net import client_ip
 
@@ -78,7 +79,9 @@ def record_failure(request):
 
 class DiscountRateLimitMixin:
     """For Cartridge's DiscountForm and OrderForm (both keep the request in
-    ``self._request`` and validate in ``clean_discount_code``)."""
+    ``self._request`` and validate in ``clean_discount_code``): the code is
+    checked by shop_ext.catalogue.discounts.valid_code (any case, with the
+    reason for a refusal), and the code as stored is what the order keeps."""
 
     def clean_discount_code(self):
         code = self.cleaned_data.get("discount_code", "")
@@ -88,9 +91,10 @@ class DiscountRateLimitMixin:
         if is_blocked(request):
             raise forms.ValidationError(TOO_MANY)
         try:
-            return super().clean_discount_code()
-        except forms.ValidationError:
+            self._discount = discounts.valid_code(code, request.cart)
+        except discounts.CodeRefused as refusal:
             record_failure(request)
             if is_blocked(request):
                 raise forms.ValidationError(TOO_MANY) from None
-            raise
+            raise forms.ValidationError(str(refusal)) from None
+        return self._discount.code

@@ -12,6 +12,7 @@ from cartridge.shop import admin as cartridge_admin
 from cartridge.shop.models import Order
 from django.contrib import admin
 from django.db.models import Exists, OuterRef
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -82,10 +83,26 @@ class DownloadAttemptInline(DownloadRecordsInline, LabelledTabularInline):
 
 
 def _status_action(status, label):
+    """An action that sets the status of the selected orders, after a page
+    listing them asks for confirmation (marking paid releases files and
+    sends emails; cancelling or refunding takes them away)."""
+
     def action(modeladmin, request, queryset):
+        if request.POST.get("confirmed") != "yes":
+            context = {
+                **modeladmin.admin_site.each_context(request),
+                "title": _("Mark these orders %s?") % label.lower(),
+                "orders": queryset.order_by("id"),
+                "action_name": action.__name__,
+                "label": label.lower(),
+                "opts": modeladmin.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/shop/order/confirm_status.html", context)
         for order in queryset:
             set_order_status(order, status)
         modeladmin.message_user(request, f"{queryset.count()} order(s) marked {label.lower()}.")
+        return None
 
     action.__name__ = f"mark_{label.lower()}"
     action.short_description = _("Mark selected orders %s") % label.lower()
@@ -212,7 +229,10 @@ class DownloadAttemptAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
+        # No entry can be changed. Mezzanine's admin menu lists a model only
+        # if its list may be changed or added to, so the list itself (no
+        # obj) answers with the view permission.
+        return obj is None and self.has_view_permission(request)
 
     def has_delete_permission(self, request, obj=None):
         return False  # the log is a record of what happened

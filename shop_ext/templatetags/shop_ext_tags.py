@@ -1,10 +1,13 @@
 """Template tags of the shop's domain. Listings must not cost a query per
 product, so the catalogue helpers work on a whole list at once."""
 
+from decimal import Decimal
+
 from cartridge.shop.models import Product
 from django import template
 
 from shop_ext.catalogue import availability, listings
+from shop_ext.checkout import handlers
 from shop_ext.models import Book, DownloadGrant
 from shop_ext.orders import PAID_STATUSES
 
@@ -49,6 +52,23 @@ def with_bylines(products):
     """``{% with_bylines products.object_list as listed %}`` for listings
     built elsewhere (category pages, search results)."""
     return attach_listing_details(attach_bylines(products))
+
+
+@register.simple_tag(takes_context=True)
+def shipping_estimate(context):
+    """``{% shipping_estimate as estimate %}`` on the cart page: the shipping
+    a cart with printed items will pay and the total with it, before
+    checkout sets them; None for a cart of downloads, or once checkout has."""
+    request = context["request"]
+    if request.session.get("shipping_type") or not availability.cart_ships(request.cart):
+        return None
+    label, amount = handlers.shipping_for(request)
+    discount = Decimal(str(request.session.get("discount_total") or 0))
+    return {
+        "label": label,
+        "amount": amount,
+        "total": request.cart.total_price() - discount + Decimal(str(amount)),
+    }
 
 
 @register.simple_tag

@@ -8,7 +8,6 @@ request that fails, or a stylesheet/script/image/font answered with a status
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -98,10 +97,6 @@ class PageProblems(list):
         # The page itself answered with an error status (a refused download,
         # a 404 page): the test asserts that status; assets go to _response.
         if url == page.url and message.text.startswith("Failed to load resource"):
-            return
-        # Chromium asks for /favicon.ico by itself on pages that name no icon
-        # (the admin's); the shop's pages name theme/img/favicon.svg.
-        if urlsplit(url).path.startswith("/favicon.ico"):
             return
         self.append(f"console error: {message.text} ({url})")
 

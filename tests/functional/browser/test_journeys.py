@@ -150,6 +150,9 @@ def test_buyer_downloads_after_staff_mark_the_order_paid(
     actions = staff.locator(".changelist-actions .chzn-container")
     actions.locator(".chzn-single").click()
     actions.locator("li", has_text="Mark selected orders paid").click()
+    # A page listing the orders asks first: marking paid releases the files.
+    expect(staff.locator("#orders-to-change")).to_contain_text(f"#{order.id}")
+    staff.get_by_role("button", name="Yes, mark them paid").click()
     expect(staff.locator("body")).to_contain_text("1 order(s) marked paid.")
     order.refresh_from_db()
     assert order.get_status_display() == "Complete"  # paid, and nothing to post

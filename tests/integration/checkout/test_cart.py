@@ -9,7 +9,7 @@ from cartridge.shop.models import CartItem
 from django.utils import timezone
 
 from shop_ext.checkout.forms import SafeCartItemForm, SafeCartItemFormSet
-from tests.factories import SaleFactory, add_file, make_book, make_product, variation
+from tests.factories import DiscountCodeFactory, SaleFactory, add_file, make_book, make_product, variation
 from tests.shopper import CART_URL, add_to_cart, cart_lines, update_cart
 
 pytestmark = pytest.mark.django_db
@@ -303,3 +303,36 @@ def test_the_cart_formset_builds_at_most_one_form_per_line(client, book, forms_b
     assert not formset.is_valid()
     assert "Please submit at most 1 form." in formset.non_form_errors()
     assert len(forms_built) == 1
+
+
+# ------------------------------------------------------ shipping estimate
+
+
+def cart_text(client):
+    return " ".join(client.get(CART_URL).content.decode().split())
+
+
+def test_cart_with_printed_items_shows_the_shipping_estimate(client, book):
+    add_to_cart(client, book, quantity=2, option3="Paperback")
+
+    page = cart_text(client)
+
+    assert "Flat rate shipping (estimate)</dt> <dd>$4.50</dd>" in page
+    assert "Estimated total with shipping</dt> <dd>$30.48</dd>" in page  # 2 x 12.99 + 4.50
+
+
+def test_cart_of_downloads_shows_no_shipping(client, book):
+    add_to_cart(client, book, option3="eBook")
+
+    assert "(estimate)" not in cart_text(client)
+
+
+def test_free_shipping_code_replaces_the_estimate(client, book):
+    DiscountCodeFactory(code="FREESHIP", free_shipping=True)
+    add_to_cart(client, book, option3="Paperback")
+    client.post(CART_URL, {"discount_code": "freeship"})
+
+    page = cart_text(client)
+
+    assert "Free shipping</dt> <dd>$0.00</dd>" in page
+    assert "(estimate)" not in page

@@ -106,7 +106,9 @@ def test_bulk_actions(staff_client, book, place_order, django_capture_on_commit_
 
     def act(action):
         with django_capture_on_commit_callbacks(execute=True):
-            return staff_client.post("/admin/shop/order/", {"action": action, "_selected_action": ids})
+            return staff_client.post(
+                "/admin/shop/order/", {"action": action, "_selected_action": ids, "confirmed": "yes"}
+            )
 
     mail.outbox.clear()
     assert act("mark_paid").status_code == 302
@@ -133,6 +135,33 @@ def test_bulk_actions(staff_client, book, place_order, django_capture_on_commit_
 
     act("mark_cancelled")
     assert set(Order.objects.filter(pk__in=ids).values_list("status", flat=True)) == {OrderStatus.CANCELLED}
+
+
+def test_bulk_status_change_lists_the_orders_and_waits_for_confirmation(
+    staff_client, book, place_order, django_capture_on_commit_callbacks
+):
+    orders = [place_order(book, "eBook"), place_order(book, "eBook")]
+    ids = [o.pk for o in orders]
+    mail.outbox.clear()
+
+    page = staff_client.post("/admin/shop/order/", {"action": "mark_paid", "_selected_action": ids})
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "This will mark 2 orders paid:" in html
+    for order in orders:
+        assert f'href="/admin/shop/order/{order.pk}/change/">#{order.pk}</a>' in html
+        assert f'<input type="hidden" name="_selected_action" value="{order.pk}">' in html
+    assert set(Order.objects.filter(pk__in=ids).values_list("status", flat=True)) == {OrderStatus.UNPAID}
+    assert not mail.outbox
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = staff_client.post(
+            "/admin/shop/order/", {"action": "mark_paid", "_selected_action": ids, "confirmed": "yes"}
+        )
+
+    assert done.status_code == 302
+    assert set(Order.objects.filter(pk__in=ids).values_list("status", flat=True)) == {OrderStatus.COMPLETE}
 
 
 def test_order_page_shows_delivery_grants_and_log(staff_client, paid_order, client):

@@ -118,7 +118,9 @@ def test_every_order_action_needs_its_permission(
 
     changelist = staff.get(CHANGELIST)
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff.post(CHANGELIST, {"action": action, "_selected_action": [order.pk]})
+        response = staff.post(
+            CHANGELIST, {"action": action, "_selected_action": [order.pk], "confirmed": "yes"}
+        )
 
     if role in allowed_roles:
         assert action in offered_actions(changelist)
@@ -139,7 +141,7 @@ def test_view_only_staff_cannot_release_files_by_marking_paid(
     files were released."""
     with django_capture_on_commit_callbacks(execute=True):
         client_for("view only").post(
-            CHANGELIST, {"action": "mark_paid", "_selected_action": [unpaid_order.pk]}
+            CHANGELIST, {"action": "mark_paid", "_selected_action": [unpaid_order.pk], "confirmed": "yes"}
         )
     assert Order.objects.get(pk=unpaid_order.pk).status == OrderStatus.UNPAID
     assert not unpaid_order.download_grants.exists()

@@ -75,16 +75,52 @@ def test_category_changelist_is_the_page_tree(catalogue, admin):
     assert "Fiction" in response.content.decode()
 
 
-def test_book_changelist_is_the_product_list(catalogue, admin):
+def test_product_changelist_offers_to_add_a_book(catalogue, admin):
     """Mezzanine lists every product type in the product changelist, which
     offers to add each registered type (Book among them)."""
-    response = admin.get("/admin/shop_ext/book/", follow=True)
+    html = admin.get("/admin/shop/product/").content.decode()
 
-    assert response.status_code == 200
-    assert response.redirect_chain == [("/admin/shop/product/", 302)]
-    html = response.content.decode()
     assert "Salt and Static" in html
     assert "/admin/shop_ext/book/add/" in html
+
+
+def test_books_have_a_list_of_their_own_with_author_and_isbn(catalogue, admin):
+    response = admin.get("/admin/shop_ext/book/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Salt and Static" in html
+    assert "Tote bag" not in html
+    assert "Author" in html
+    assert "ISBN" in html
+
+
+def test_admin_menu_lists_books_and_the_download_log(admin):
+    html = admin.get("/admin/").content.decode()
+
+    assert 'href="/admin/shop_ext/book/"' in html
+    assert 'href="/admin/shop_ext/downloadattempt/"' in html
+    assert "Download log" in html
+
+
+def test_download_log_stays_read_only(admin, paid_order):
+    from shop_ext.models import DownloadAttempt
+
+    attempt = DownloadAttempt.objects.create(order=paid_order, outcome="denied", reason="test")
+    url = f"/admin/shop_ext/downloadattempt/{attempt.pk}/change/"
+
+    page = admin.get(url).content.decode()
+    admin.post(url, {"reason": "changed"})
+
+    assert 'name="_save"' not in page
+    attempt.refresh_from_db()
+    assert attempt.reason == "test"
+
+
+def test_admin_pages_name_the_favicon(admin):
+    html = admin.get("/admin/").content.decode()
+
+    assert '<link rel="icon" href="/static/theme/img/favicon.svg"' in html
 
 
 def test_changelists_list_the_objects(catalogue, admin):

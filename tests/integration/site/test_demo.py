@@ -1,13 +1,18 @@
 """The demo loader on a deployment (DEBUG off): only when asked, never with
 the demo accounts' public passwords unless asked for by name."""
 
+import json
+from pathlib import Path
+
 import pytest
 from cartridge.shop.models import Product
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.sites.models import Site
 from django.core.management import CommandError, call_command
 
+from shop_ext.models import Book
 from tests.client import Client
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +57,28 @@ def test_support_group_views_orders_and_manages_downloads_but_changes_no_status(
     assert {"reset_download_attempts", "resend_files_email"} <= actions
     assert not actions & {"mark_paid", "mark_cancelled", "mark_refunded"}
     assert agent.get("/admin/shop_ext/downloadattempt/").status_code == 200
+
+
+def listed_titles(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return {p.title for p in response.context["products"].paginator.object_list}
+
+
+def test_demo_books_and_format_pages_list_what_they_say():
+    call_command("load_demo", force=True, verbosity=0)
+    client = Client()
+    books = set(Book.objects.values_list("title", flat=True))
+
+    assert len(books) == 8
+    assert listed_titles(client, "/books/") == books
+    # The Cartographer's Daughter has no ebook file yet: its eBook cannot be bought.
+    assert listed_titles(client, "/ebooks/") == books - {"The Cartographer's Daughter"}
+
+
+def test_readme_lists_every_demo_code():
+    fixture = json.loads((Path(settings.BASE_DIR) / "fixtures" / "demo_catalogue.json").read_text())
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+
+    for spec in fixture["discount_codes"]:
+        assert f"| `{spec['code']}` |" in readme
