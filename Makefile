@@ -7,12 +7,14 @@ BIN := $(VENV)/bin
 LOCALE := .locale/en_US.UTF-8
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint setup test-packages demo clean bench
+.PHONY: run test lint setup test-packages bench-packages demo clean bench
 
 # Debian packages: a venv for the app; nginx and Chromium, which the stack
 # and browser tests drive for real (installed when root, named otherwise).
 SETUP_PACKAGES := python3-venv
 TEST_PACKAGES := nginx-light chromium
+# The benchmarks' servers and their load generator (bench/load.py).
+BENCH_PACKAGES := nginx-light wrk
 
 run: setup demo
 	@echo ""
@@ -36,9 +38,12 @@ setup: $(STAMP) $(LOCALE)
 test-packages:
 	@bin/ensure-debian-packages $(TEST_PACKAGES)
 
+bench-packages:
+	@bin/ensure-debian-packages $(BENCH_PACKAGES)
+
 # Benchmarks against their baselines (bench/README.md); BENCH_ARGS=--quick or --full.
 BENCHMARKS := catalogue checkout delivery zip_build download_limit
-bench: setup
+bench: setup bench-packages
 	@for b in $(BENCHMARKS); do echo "== bench/$$b.py $(BENCH_ARGS)"; $(BIN)/python bench/$$b.py $(BENCH_ARGS) || exit 1; done
 
 demo:
