@@ -104,7 +104,6 @@ class Deployment(LocalStack):
         if process.poll() is not None:
             raise RuntimeError(f"{command!r} exited ({process.returncode}):\n{read_tail(log)}")
         print(f"started {command!r} (pid {process.pid})", flush=True)
-        return process
 
     def task(self, function, settings=OURS, env=None, **kwargs):
         """Run ``bench.<module>:<function>(**kwargs)`` in this deployment's
