@@ -9,12 +9,14 @@ STAMP := $(VENV)/.installed
 # axe-core (package-lock.json), which the browser tests inject into pages.
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint setup test-packages demo clean bench
+.PHONY: run test lint setup test-packages bench-packages demo clean bench
 
 # Debian packages: a venv for the app; nginx, Redis and Chromium, which the stack
 # and browser tests drive for real (installed when root, named otherwise).
 SETUP_PACKAGES := python3-venv
 TEST_PACKAGES := nginx-light redis-server chromium
+# The benchmarks' servers and their load generator (bench/load.py).
+BENCH_PACKAGES := nginx-light redis-server wrk
 
 run: setup demo
 	@echo ""
@@ -38,9 +40,12 @@ setup: $(STAMP) $(LOCALE)
 test-packages:
 	@bin/ensure-debian-packages $(TEST_PACKAGES)
 
+bench-packages:
+	@bin/ensure-debian-packages $(BENCH_PACKAGES)
+
 # Benchmarks against their baselines (bench/README.md); BENCH_ARGS=--quick or --full.
 BENCHMARKS := catalogue checkout delivery zip_build download_limit
-bench: setup
+bench: setup bench-packages
 	@for b in $(BENCHMARKS); do echo "== bench/$$b.py $(BENCH_ARGS)"; $(BIN)/python bench/$$b.py $(BENCH_ARGS) || exit 1; done
 
 demo:

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Checkout throughput, ours vs stock Cartridge, and the cost of our order-paid routine.
 
-Part 1: completed checkouts per second with 8 concurrent clients (threads,
-each a signed-in shopper with its own session) against gunicorn (5 sync
-workers, production settings) on PostgreSQL. One checkout: view the
+Part 1: completed checkouts per second with 8 concurrent shoppers against
+gunicorn (production settings, as many sync workers as deploy/gunicorn.conf.py
+starts by default) on PostgreSQL. A checkout is a flow of dependent requests
+(each form carries the CSRF token and cart of the one before), which a
+one-URL load generator such as wrk cannot drive, so each shopper is a thread
+with its own signed-in session doing whole checkouts back to back. One checkout: view the
 paperback and the ebook, add both to the cart, enter discount code BENCH10,
 billing/shipping step, confirmation step -> order placed, completion page.
 "ours" is the project (our product/cart/checkout wrappers, our handlers, the
@@ -37,7 +40,6 @@ MODES = {
     "full": {"rounds": 8, "per_client": 6, "orders": 400},
 }
 CLIENTS = 8
-WORKERS = 5
 BILLING = {
     "billing_detail_first_name": "Dana",
     "billing_detail_last_name": "Reader",
@@ -124,15 +126,14 @@ def main():
     rates = {"ours": [], "stock": []}
     done = {"ours": 0, "stock": 0}
     errors = {"ours": [], "stock": []}
-    with Deployment("checkout") as d:
+    with Deployment("checkout", args) as d:
         info = d.task("bench.checkout_data:setup", clients=CLIENTS, sides=["ours", "stock"])
         servers = {
             "ours": d.start_gunicorn(
                 OURS,
-                workers=WORKERS,
                 SHOP_PAYMENT_GATEWAY="shop_ext.payments.gateways.pay_instantly_for_demo",
             ),
-            "stock": d.start_gunicorn(STOCK, workers=WORKERS),
+            "stock": d.start_gunicorn(STOCK),
         }
         for side, server in servers.items():  # warm-up: every worker imports and connects
             run_round(server.url, info["sessions"][side], info, 1)

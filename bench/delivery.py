@@ -1,85 +1,76 @@
 #!/usr/bin/env python3
-"""File delivery: X-Accel-Redirect vs nginx static vs Django streaming, by file size.
+"""File delivery under concurrency: X-Accel-Redirect vs nginx serving the same file as static.
 
-One gunicorn worker (production settings) behind nginx (deploy/nginx.conf).
-The same bytes (sparse files, hard-linked so all three read one inode) are
-fetched three ways, alternating per request:
+gunicorn (production settings, as many sync workers as deploy/gunicorn.conf.py
+starts by default) behind nginx (deploy/nginx.conf). One file per size (sparse,
+hard-linked into the private and the static root, so both sides read one
+inode) is fetched by wrk with 16 and then 64 concurrent keep-alive clients,
+alternating the sides run by run:
 
-  accel   our download view (signed-in owner of a paid order): Django checks,
-          counts and logs, then nginx sends the file (X-Accel-Redirect)
-  static  nginx serving the file as a plain static file (/static/)
-  stream  a bench-only Django view returning FileResponse (bench/urls_ours.py),
-          proxied by nginx: Django sends the bytes itself
+  accel   our download view, as the signed-in owner of a paid order: Django
+          checks the order and grant, counts an attempt (a conditional
+          UPDATE), logs the download, and nginx sends the file
+          (X-Accel-Redirect). Every request is a whole-file download (no
+          Range), so each one is counted; the order has no attempt limit
+          (max_attempts NULL), so none is refused.
+  static  nginx sending the file from /static/: no app at all.
 
-Per side and size: median request time at the client, throughput (size /
-median time), gunicorn's own time for the request (access log %(D)s), and the
-worker's peak RSS during the request (VmHWM, reset before each request via
-/proc/<pid>/clear_refs). Goals: accel >= 0.9 x static throughput; app time and
-RSS flat in the file size.
+Per size and client count: throughput (bytes received per second of the
+runs), its ratio accel / static, p50 and p99 latency at the client (a
+request ends when the last byte has arrived), and gunicorn's own median time
+for the accel requests (access log %(D)s).
+
+Goals: ratio >= 0.9 at 10 MB and above, >= 0.5 at 1 MB.
 """
 
-import http.client
 import os
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.stack import (  # noqa: E402
-    OURS,
-    Deployment,
-    median,
-    parser,
-    proc_status_kb,
-    read_access_log,
-    reset_peak_rss,
-    table,
-    write_results,
-)
+from bench.load import MB, Load, run_wrk  # noqa: E402
+from bench.stack import Deployment, median, parser, read_access_log, table, write_results  # noqa: E402
 
-MB = 1024 * 1024
 MODES = {
-    "quick": {"sizes": {"1MB": MB}, "requests": {"1MB": 5}},
-    "default": {"sizes": {"1MB": MB, "100MB": 100 * MB}, "requests": {"1MB": 20, "100MB": 5}},
-    "full": {
-        "sizes": {"1MB": MB, "100MB": 100 * MB, "1GB": 1024 * MB},
-        "requests": {"1MB": 50, "100MB": 10, "1GB": 3},
-    },
+    "quick": {"rounds": 1, "seconds": 3},
+    "default": {"rounds": 2, "seconds": 5},
+    "full": {"rounds": 4, "seconds": 10},
 }
-SIDES = ("accel", "static", "stream")
+SIZES = {"1MB": MB, "10MB": 10 * MB, "100MB": 100 * MB}
+# The least ratio accel / static each size must reach.
+GOALS = {"1MB": 0.5, "10MB": 0.9, "100MB": 0.9}
+CLIENTS = (16, 64)
+SIDES = ("accel", "static")
+WARM_UP_SECONDS = 1
 
 
-def fetch(port, path, cookie=None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-    headers = {"Cookie": f"sessionid={cookie}"} if cookie else {}
-    start = time.perf_counter()
-    conn.request("GET", path, headers=headers)
-    response = conn.getresponse()
-    size = 0
-    while chunk := response.read(MB):
-        size += len(chunk)
-    elapsed = time.perf_counter() - start
-    conn.close()
-    if response.status != 200:
-        raise RuntimeError(f"{path}: {response.status}")
-    return elapsed, size
+def run_seconds(mode, size):
+    """Long enough for 64 clients to finish several 100 MB responses each."""
+    return mode["seconds"] * (2 if size >= 100 * MB else 1)
+
+
+def measure(url, clients, seconds, size, session):
+    load = run_wrk(url, clients, seconds, headers=[f"Cookie: sessionid={session}"])
+    if load.requests and load.bytes < load.requests * size:
+        raise RuntimeError(f"{url}: {load.bytes} bytes for {load.requests} responses of {size}")
+    return load
 
 
 def main():
     args = parser(
         "delivery",
         __doc__,
-        quick="1 MB, 5 requests per side",
-        default="1 MB (20 requests per side) and 100 MB (5)",
-        full="1 MB (50), 100 MB (10) and 1 GB (3)",
+        quick="1 round of 3 s per side (6 s at 100 MB) at each size and client count",
+        default="2 rounds of 5 s per side (10 s at 100 MB)",
+        full="4 rounds of 10 s per side (20 s at 100 MB)",
     ).parse_args()
     mode = MODES[args.mode]
-    samples = {}
-    with Deployment("delivery") as d:
+    loads, app_us = {}, {}
+    with Deployment("delivery", args) as d:
         (d.private_root / "bench").mkdir()
         (d.static_root / "bench").mkdir()
-        for label, size in mode["sizes"].items():
+        for label, size in SIZES.items():
             path = d.private_root / "bench" / f"file-{label}.bin"
             with open(path, "wb") as f:
                 f.truncate(size)
@@ -87,98 +78,82 @@ def main():
             os.link(path, d.static_root / "bench" / path.name)
         info = d.task(
             "bench.delivery_data:paid_order",
-            files={f"file-{label}.bin": size for label, size in mode["sizes"].items()},
+            files={f"file-{label}.bin": size for label, size in SIZES.items()},
         )
-        # No attempt limit here (bench/download_limit.py measures the limit).
+        # No attempt limit: every download is counted, none refused
+        # (bench/download_limit.py measures the limit).
         d.sql("UPDATE shop_ext_orderdelivery SET max_attempts = NULL WHERE order_id = %s", info["order"])
-        gunicorn = d.start_gunicorn(OURS, workers=1)
+        gunicorn = d.start_gunicorn()
         nginx = d.start_nginx(gunicorn)
-        worker = gunicorn.worker_pids[0]
-        can_reset = reset_peak_rss(worker)
-        for label, size in mode["sizes"].items():
+        for label, size in SIZES.items():
             name = f"file-{label}.bin"
-            paths = {
-                "accel": f"/account/orders/{info['order']}/files/{info['grants'][name]}/",
-                "static": f"/static/bench/{name}",
-                "stream": f"/bench/stream/bench/{name}",
+            urls = {
+                "accel": f"{nginx.url}/account/orders/{info['order']}/files/{info['grants'][name]}/",
+                "static": f"{nginx.url}/static/bench/{name}",
             }
-            for side in SIDES:  # warm-up: page cache, connections
-                fetch(nginx.port, paths[side], info["session"])
-            for _ in range(mode["requests"][label]):
-                for side in SIDES:
-                    reset_peak_rss(worker)
-                    elapsed, got = fetch(nginx.port, paths[side], info["session"])
-                    if got != size:
-                        raise RuntimeError(f"{side} {label}: got {got} bytes, expected {size}")
-                    s = samples.setdefault((label, side), {"s": [], "rss_kb": [], "path": paths[side]})
-                    s["s"].append(elapsed)
-                    s["rss_kb"].append(proc_status_kb(worker, "VmHWM" if can_reset else "VmRSS"))
-            print(f"{label}: done", flush=True)
-        log = read_access_log(gunicorn)
+            for side in SIDES:  # warm-up: workers, connections, page cache
+                measure(urls[side], CLIENTS[0], WARM_UP_SECONDS, size, info["session"])
+            for clients in CLIENTS:
+                for _ in range(mode["rounds"]):
+                    for side in SIDES:
+                        logged = len(read_access_log(gunicorn))
+                        load = measure(urls[side], clients, run_seconds(mode, size), size, info["session"])
+                        key = (label, clients, side)
+                        loads[key] = loads.get(key, Load()) + load
+                        app_us.setdefault(key, []).extend(
+                            us for *_, status, us in read_access_log(gunicorn)[logged:] if status == 200
+                        )
+                accel, static = loads[(label, clients, "accel")], loads[(label, clients, "static")]
+                print(
+                    f"{label} x {clients}: accel {accel.mb_per_s:.0f} MB/s, "
+                    f"static {static.mb_per_s:.0f} MB/s",
+                    flush=True,
+                )
     rows, data = [], []
-    for label, size in mode["sizes"].items():
-        static_rate = size / MB / median(samples[(label, "static")]["s"])
-        for side in SIDES:
-            s = samples[(label, side)]
-            app_us = [us for _, p, status, us in log if p == s["path"] and status == 200]
-            app_us = app_us[1:]  # the warm-up request
-            rate = size / MB / median(s["s"])
+    for label in SIZES:
+        for clients in CLIENTS:
+            accel, static = loads[(label, clients, "accel")], loads[(label, clients, "static")]
+            app = median(app_us[(label, clients, "accel")])
             row = {
                 "size": label,
-                "side": side,
-                "median_ms": median(s["s"]) * 1000,
-                "mb_per_s": rate,
-                "ratio_to_static": rate / static_rate,
-                "app_ms": median(app_us) / 1000 if app_us else None,
-                "worker_peak_rss_mb": max(s["rss_kb"]) / 1024 if side != "static" else None,
+                "clients": clients,
+                "static_mb_per_s": static.mb_per_s,
+                "accel_mb_per_s": accel.mb_per_s,
+                "ratio": accel.mb_per_s / static.mb_per_s,
+                "static_p50_ms": static.percentile_ms(50),
+                "accel_p50_ms": accel.percentile_ms(50),
+                "static_p99_ms": static.percentile_ms(99),
+                "accel_p99_ms": accel.percentile_ms(99),
+                "accel_app_p50_ms": app / 1000 if app is not None else None,
             }
-            data.append({**row, "samples_s": s["s"], "app_us": app_us})
-            rows.append(
-                [
-                    label,
-                    side,
-                    row["median_ms"],
-                    row["mb_per_s"],
-                    row["ratio_to_static"],
-                    row["app_ms"],
-                    row["worker_peak_rss_mb"],
-                ]
-            )
-    sizes = list(mode["sizes"])
-    accel = {r["size"]: r for r in data if r["side"] == "accel"}
-    worst = min(r["ratio_to_static"] for r in accel.values())
-    app = [accel[s]["app_ms"] for s in sizes]
-    rss = [accel[s]["worker_peak_rss_mb"] for s in sizes]
+            data.append({**row, "accel_downloads": accel.requests, "static_requests": static.requests})
+            rows.append(list(row.values()))
     goals = [
         {
-            "goal": "X-Accel-Redirect throughput >= 0.9 x nginx static",
-            "met": worst >= 0.9,
-            "observed": f"worst ratio {worst:.2f}",
-        },
-        {
-            "goal": "app time flat in file size (largest / smallest <= 1.5)",
-            "met": app[-1] <= 1.5 * app[0] if len(app) > 1 else True,
-            "observed": " -> ".join(f"{a:.1f} ms" for a in app),
-        },
-        {
-            "goal": "worker peak RSS flat in file size (within 5 MB)",
-            "met": max(rss) - min(rss) <= 5,
-            "observed": " -> ".join(f"{r:.1f} MB" for r in rss),
-        },
+            "goal": f"X-Accel-Redirect throughput >= {least} x nginx static at {label}",
+            "met": all(r["ratio"] >= least for r in data if r["size"] == label),
+            "observed": ", ".join(
+                f"{r['clients']} clients {r['ratio']:.2f}" for r in data if r["size"] == label
+            ),
+        }
+        for label, least in GOALS.items()
     ]
     headers = [
         "size",
-        "side",
-        "median ms",
-        "MB/s",
-        "ratio to static",
-        "app ms (gunicorn)",
-        "worker peak RSS MB",
+        "clients",
+        "static MB/s",
+        "accel MB/s",
+        "ratio accel/static",
+        "static p50 ms",
+        "accel p50 ms",
+        "static p99 ms",
+        "accel p99 ms",
+        "accel app p50 ms",
     ]
     write_results(
         "delivery",
         args,
-        {"Delivery: X-Accel-Redirect vs nginx static vs Django streaming": table(headers, rows)},
+        {"Delivery under concurrency: X-Accel-Redirect vs nginx static (wrk)": table(headers, rows)},
         data,
         goals,
     )

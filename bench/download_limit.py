@@ -48,7 +48,7 @@ def main():
     ).parse_args()
     rounds = []
     served_ms, denied_ms = [], []
-    with Deployment("limit") as d:
+    with Deployment("limit", args) as d:
         (d.private_root / "bench").mkdir()
         path = d.private_root / "bench" / "file.bin"
         with open(path, "wb") as f:

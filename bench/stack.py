@@ -4,59 +4,110 @@
 database per benchmark, gunicorn per settings module (so "ours" and the
 baseline run side by side on the same data), gunicorn's access log with the
 request time (%(D)s), more nginx connections and no nginx access log, and
-``task`` to run a helper inside the deployment's Django.
+``task`` to run a helper inside the deployment's Django, with Redis and a
+Celery worker for "ours" as deployed (emails and zips go through the
+queue). Every benchmark
+takes ``--env KEY=VALUE`` (added to every process of the deployment) and
+``--process COMMAND`` (started in the deployment's environment after its
+database is migrated, stopped by PID at the end), so a component the
+production settings need (a broker, a queue worker) can join a run without
+editing the scripts.
 """
 
 import argparse
 import json
 import os
 import platform
+import re
+import shlex
+import shutil
 import statistics
 import subprocess
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from deploy.local_stack import ADMIN_DB_URL, BASE_DIR, PYTHON, LocalStack
+from deploy.local_stack import (
+    ADMIN_DB_URL,
+    APP_UMASK,
+    BASE_DIR,
+    NGINX,
+    PYTHON,
+    LocalStack,
+    Server,
+    read_tail,
+)
 
 RESULTS_DIR = BASE_DIR / "bench" / "results"
 OURS = "bench.settings_ours"
 STOCK = "bench.settings_stock"
 # %(D)s: request time in microseconds, as gunicorn measured it (read_access_log).
 ACCESS_LOG_FORMAT = "%(m)s %(U)s %(s)s %(D)s"
+# gunicorn workers as deploy/gunicorn.conf.py starts them by default (2 x CPUs + 1).
+DEPLOY_WORKERS = 2 * os.cpu_count() + 1
+ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", ADMIN_DB_URL)
+# The machine's load when the script started, reported next to the load at the end.
+LOAD_AT_START = os.getloadavg()
+# A --process that exits this soon after its start is reported as failed.
+PROCESS_SETTLE_SECONDS = 2
 
 
 # ------------------------------------------------------------ processes
 
 
-def proc_status_kb(pid, field):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return None
-
-
-def reset_peak_rss(pid):
-    """Reset VmHWM to the current RSS (Linux >= 4.0); False if not allowed."""
-    try:
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
 class Deployment(LocalStack):
-    """One database, its directories, and the servers started on it."""
+    """One database, its directories, and the servers started on it;
+    ``args`` (from ``parser``) brings the run's --env and --process."""
 
-    def __init__(self, name, smtp=True):
+    def __init__(self, name, args, smtp=True):
         super().__init__(
             f"bench_{name}",
             settings=OURS,
             smtp=smtp,
-            admin_db_url=os.environ.get("BENCH_POSTGRES_URL", ADMIN_DB_URL),
-            extra_env={"ALLOWED_HOSTS": "127.0.0.1,localhost", "PYTHONPATH": str(BASE_DIR)},
-            nginx_worker_connections=512,
+            admin_db_url=ADMIN_URL,
+            extra_env={
+                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "PYTHONPATH": str(BASE_DIR),
+                **dict(args.env),
+            },
+            nginx_worker_connections=1024,
             nginx_access_log=False,
         )
+        self.commands = args.process
+
+    def __enter__(self):
+        super().__enter__()  # with a Redis of its own (broker and shared cache)
+        try:
+            # "ours" sends its emails and builds its zips here, as deployed.
+            self.start_worker(concurrency=1)
+            for n, command in enumerate(self.commands):
+                self.start_process(command, name=f"process-{n}")
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def start_process(self, command, name):
+        """``command`` (a program next to this Python, such as celery, or
+        on PATH) in the deployment's environment; its output in <tmp>/<name>.log."""
+        argv = shlex.split(command)
+        beside_python = Path(PYTHON).with_name(argv[0])
+        if beside_python.exists():
+            argv[0] = str(beside_python)
+        log = self.tmp / f"{name}.log"
+        process = subprocess.Popen(
+            argv,
+            cwd=BASE_DIR,
+            env=self.environ(),
+            stdout=open(log, "wb"),
+            stderr=subprocess.STDOUT,
+            umask=APP_UMASK,
+        )
+        self.servers.append(Server(process, None, log))
+        time.sleep(PROCESS_SETTLE_SECONDS)
+        if process.poll() is not None:
+            raise RuntimeError(f"{command!r} exited ({process.returncode}):\n{read_tail(log)}")
+        print(f"started {command!r} (pid {process.pid})", flush=True)
 
     def task(self, function, settings=OURS, env=None, **kwargs):
         """Run ``bench.<module>:<function>(**kwargs)`` in this deployment's
@@ -72,7 +123,7 @@ class Deployment(LocalStack):
             raise RuntimeError(f"{function} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
         return json.loads(result.stdout.strip().splitlines()[-1])
 
-    def start_gunicorn(self, settings=OURS, workers=1, name=None, **extra_env):
+    def start_gunicorn(self, settings=OURS, workers=DEPLOY_WORKERS, name=None, **extra_env):
         name = name or settings.rsplit(".", 1)[-1]
         return super().start_gunicorn(
             settings,
@@ -115,6 +166,7 @@ def ratio(ours, baseline):
 
 
 def machine():
+    """What the numbers were taken on: CPUs, memory, OS and the servers' versions."""
     model = next(
         (
             line.split(":", 1)[1].strip()
@@ -128,9 +180,38 @@ def machine():
         "nproc": os.cpu_count(),
         "cpu": model,
         "ram_gb": round(mem_kb / 1024 / 1024, 1) if mem_kb else None,
-        "python": platform.python_version(),
+        "os": os_name(),
         "kernel": platform.release(),
+        "python": platform.python_version(),
+        "nginx": command_version([NGINX, "-v"], r"nginx/(\S+)"),
+        "wrk": command_version([shutil.which("wrk") or "wrk", "--version"], r"wrk (\S+)"),
+        "postgresql": postgres_version(),
+        "load_at_start": LOAD_AT_START,
+        "load_at_end": os.getloadavg(),
     }
+
+
+def os_name():
+    for line in Path("/etc/os-release").read_text().splitlines():
+        if line.startswith("PRETTY_NAME="):
+            return line.split("=", 1)[1].strip('"')
+    return platform.system()
+
+
+def command_version(argv, pattern):
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True)
+    except (OSError, TypeError):
+        return None
+    match = re.search(pattern, result.stdout + result.stderr)
+    return match.group(1) if match else None
+
+
+def postgres_version():
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL) as conn:
+        return conn.execute("SHOW server_version").fetchone()[0]
 
 
 def proc_status_kb_meminfo():
@@ -201,5 +282,28 @@ def parser(name, doc, quick, default, full):
         "--quick", dest="mode", action="store_const", const="quick", help="smallest run (smoke)"
     )
     group.add_argument("--full", dest="mode", action="store_const", const="full", help="largest run")
+    p.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        type=env_pair,
+        metavar="KEY=VALUE",
+        help="add to the environment of every process of the deployment (repeatable)",
+    )
+    p.add_argument(
+        "--process",
+        action="append",
+        default=[],
+        metavar="COMMAND",
+        help="start COMMAND in the deployment's environment before the servers, "
+        "e.g. 'celery -A project worker' (repeatable)",
+    )
     p.set_defaults(mode="default")
     return p
+
+
+def env_pair(text):
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value

@@ -6,11 +6,8 @@ from django.contrib import admin
 from django.urls import include, path
 from mezzanine.core.views import direct_to_template
 
-from bench.urls_ours import stream_file
-
 urlpatterns = [
     path("admin/", include(admin.site.urls)),
-    path("bench/stream/<path:name>", stream_file),
     path("shop/", include("cartridge.shop.urls")),
     path("account/orders/", order_history, name="shop_order_history"),
     path("account/orders/", include("shop_ext.urls")),

@@ -1,0 +1,88 @@
+"""Concurrent load with wrk (Debian's package; `make bench` installs it).
+
+``run_wrk`` keeps ``clients`` connections busy on one URL for ``seconds``
+(keep-alive, each connection sends its next request when the last response
+has fully arrived) and returns a ``Load``: requests, bytes received and the
+latency histogram, from bench/wrk_report.lua. ``Load``s of the same side add
+up (``+``), so percentiles are taken over every request of the alternating
+rounds.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+WRK = shutil.which("wrk")
+WRK_MISSING = "wrk is not installed (Debian: apt-get install wrk; `make bench` does it)"
+REPORT_SCRIPT = Path(__file__).with_name("wrk_report.lua")
+MARKER = "BENCH-JSON "
+MB = 1024 * 1024
+
+
+class LoadFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class Load:
+    requests: int = 0
+    seconds: float = 0.0
+    bytes: int = 0
+    latency_us: Counter = field(default_factory=Counter)
+
+    def __add__(self, other):
+        return Load(
+            self.requests + other.requests,
+            self.seconds + other.seconds,
+            self.bytes + other.bytes,
+            self.latency_us + other.latency_us,
+        )
+
+    @property
+    def requests_per_s(self):
+        return self.requests / self.seconds
+
+    @property
+    def mb_per_s(self):
+        """Bytes received (headers, bodies, and the part of the responses in
+        flight when the run stopped) per second of the run."""
+        return self.bytes / MB / self.seconds
+
+    def percentile_ms(self, p):
+        """The latency that ``p`` percent of the requests did not exceed."""
+        rank = p / 100 * sum(self.latency_us.values())
+        seen = 0
+        for value, count in sorted(self.latency_us.items()):
+            seen += count
+            if seen >= rank:
+                return value / 1000
+        return None
+
+
+def run_wrk(url, clients, seconds, headers=(), timeout_s=120):
+    """One wrk run; a ``LoadFailed`` when any response was an error (status
+    >= 400, time-out, socket error), since its time would not be a page's."""
+    if WRK is None:
+        raise SystemExit(WRK_MISSING)
+    threads = min(clients, os.cpu_count())
+    argv = [WRK, f"-t{threads}", f"-c{clients}", f"-d{seconds}s", f"--timeout={timeout_s}s"]
+    for header in headers:
+        argv += ["-H", header]
+    result = subprocess.run([*argv, "-s", str(REPORT_SCRIPT), url], capture_output=True, text=True)
+    line = next((ln for ln in result.stdout.splitlines() if ln.startswith(MARKER)), None)
+    if result.returncode != 0 or line is None:
+        raise LoadFailed(f"wrk {url} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    report = json.loads(line[len(MARKER) :])
+    errors = {kind: count for kind, count in report["errors"].items() if count}
+    if errors:
+        raise LoadFailed(f"wrk {url}: errors {errors}\n{result.stdout}")
+    return Load(
+        report["requests"],
+        report["duration_us"] / 1e6,
+        report["bytes"],
+        Counter(dict(report["latency_us"])),
+    )
