@@ -232,7 +232,7 @@ def nginx_main_conf(tmp, site_conf, worker_connections=256, access_log=True):
     temp = "\n".join(
         f"    {kind}_temp_path {tmp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
-    return f"""{user}worker_processes 1;
+    return f"""{user}worker_processes auto;
 error_log {tmp / "error.log"};
 events {{ worker_connections {worker_connections}; }}
 http {{
