@@ -31,9 +31,13 @@ def client():
 
 @pytest.fixture(autouse=True)
 def isolated_storage(settings, tmp_path):
-    """Every test gets its own media and private roots."""
+    """Every test gets its own media and private roots, and an empty cache
+    (counters and markers keyed by ids that the next test reuses)."""
+    from django.core.cache import cache
+
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.SENDFILE_ROOT = str(tmp_path / "private")
+    cache.clear()
 
 
 @pytest.fixture

@@ -290,13 +290,15 @@ CELERY_TASK_IGNORE_RESULT = True
 # Redis hands an unacknowledged task to another worker after this many
 # seconds (it must exceed the longest task and the longest retry delay);
 # workers look for such tasks every 10 s (kombu's default: every 100 s).
+# A broker that is down, unreachable or hung costs a checkout a few seconds
+# at most (socket timeouts, one retry), never a hang: the task is then
+# recorded as not queued (shop_ext.core.tasks).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     "unacked_restore_throttle": 1,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
 }
-# A broker that is down costs a checkout about a second, not a hang: the
-# task is then recorded as not queued (shop_ext.core.tasks).
-CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 

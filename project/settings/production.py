@@ -39,7 +39,7 @@ if env_str("SHOP_HANDLER_PAYMENT"):
         "SHOP_HANDLER_PAYMENT is now SHOP_PAYMENT_GATEWAY (the handler takes the stock, then calls the "
         "gateway): rename the variable in the environment, e.g. in /etc/shop/env (see CHANGELOG.md)"
     )
-if not CELERY_BROKER_URL:
+if not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "redis+socket://")):
     raise ImproperlyConfigured(
         "Set CELERY_BROKER_URL to the Redis the workers use, e.g. redis://127.0.0.1:6379/0: "
         "emails and zips are sent and built by the worker (docs/deploy.md)"
@@ -47,7 +47,7 @@ if not CELERY_BROKER_URL:
 if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(
         "Set CACHE_URL to a Redis shared by every app server, e.g. redis://127.0.0.1:6379/1: "
-        "download, sign-in and discount-code limits are counted there (docs/deploy.md)"
+        "the discount-code limit is counted there (docs/deploy.md)"
     )
 if env_flag("DEBUG", False):
     raise ImproperlyConfigured(
@@ -92,6 +92,9 @@ TEMPLATES = [
 ]
 
 vars().update(env_url("EMAIL_URL", "smtp://localhost:25", dj_email_url.parse, schemes=dj_email_url.SCHEMES))
+# A mail server that stops answering must not hold a worker (and the email's
+# row lock) for ever: the send fails after this long and is retried later.
+EMAIL_TIMEOUT = EMAIL_TIMEOUT or env_int("EMAIL_TIMEOUT", 30)  # noqa: F821 (set by the line above)
 
 # nginx (X-Accel-Redirect) by default; Apache with mod_xsendfile:
 # SHOP_SENDFILE_BACKEND=django_sendfile.backends.xsendfile. Never `simple`

@@ -3,7 +3,7 @@ it returns at once whether or not the account exists (no mail server time
 to tell them apart), and the link's token is made here, never queued."""
 
 import logging
-import smtplib
+from urllib.parse import urlencode
 
 from celery import shared_task
 from django.conf import settings
@@ -15,14 +15,12 @@ from django.utils.http import int_to_base36
 from mezzanine.utils.email import send_mail_template, subject_template
 
 from shop_ext.core.cache import CACHE_DOWN
+from shop_ext.core.mail import MAX_RETRIES, is_transient, retry_delay
 
 log = logging.getLogger(__name__)
 
-# Retried with backoff while the mail server is unreachable or busy.
-TRANSIENT = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
 
-
-@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=30, retry_backoff_max=600, max_retries=5)
+@shared_task(bind=True, max_retries=MAX_RETRIES)
 def send_password_reset(self, user_id, next_path="/"):
     """Idempotent while the cache is up: a task that runs again after it
     sent (a worker died before acknowledging it) sends nothing."""
@@ -36,15 +34,22 @@ def send_password_reset(self, user_id, next_path="/"):
         "password_reset_verify",
         kwargs={"uidb36": int_to_base36(user.id), "token": default_token_generator.make_token(user)},
     )
-    context = {"user": user, "verify_url": f"{path}?next={next_path}", "site_url": settings.SHOP_SITE_URL}
-    send_mail_template(
-        subject_template("email/password_reset_verify_subject.txt", context),
-        "email/password_reset_verify",
-        settings.DEFAULT_FROM_EMAIL,
-        user.email,
-        context=context,
-        fail_silently=False,
-    )
+    verify_url = f"{path}?{urlencode({'next': next_path})}"
+    context = {"user": user, "verify_url": verify_url, "site_url": settings.SHOP_SITE_URL}
+    try:
+        send_mail_template(
+            subject_template("email/password_reset_verify_subject.txt", context),
+            "email/password_reset_verify",
+            settings.DEFAULT_FROM_EMAIL,
+            user.email,
+            context=context,
+            fail_silently=False,
+        )
+    except Exception as error:
+        if is_transient(error) and self.request.retries < MAX_RETRIES:
+            raise self.retry(countdown=retry_delay(self.request.retries)) from error
+        log.exception("Password-reset email for user %s not sent, no more tries", user_id)
+        return
     try:
         cache.set(sent_key, 1, 24 * 3600)
     except CACHE_DOWN:

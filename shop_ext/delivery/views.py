@@ -12,6 +12,7 @@ gives the attempt back.
 
 import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
@@ -20,6 +21,7 @@ from cartridge.shop.models import Order
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.http import Http404
@@ -30,6 +32,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_sendfile import sendfile
 
+from shop_ext.core.cache import CACHE_DOWN
 from shop_ext.core.middleware import without_page
 from shop_ext.core.net import client_ip
 from shop_ext.core.tasks import enqueue
@@ -50,8 +53,10 @@ FAILED_DELIVERY_MAX_AGE = 5 * 60
 DISPOSITION_FOR_NGINX = "X-Download-Disposition"
 # The download log's reason for a staff download of someone else's order.
 STAFF_DOWNLOAD = "staff: download_any_order"
-# How often the "preparing your zip" page looks again.
+# How often the "preparing your zip" page looks again, and how long a zip
+# may wait for a worker before the request builds it itself.
 ZIP_CHECK_SECONDS = 3
+ZIP_WAIT_SECONDS = 60
 # One byte range: "bytes=first-last", "bytes=first-" or "bytes=-suffix_length"
 # (at most 19 digits: a longer number is no offset in any file, and int() refuses
 # thousands of digits).
@@ -142,7 +147,7 @@ class Download:
 
     @cached_property
     def path(self):
-        """The file to send; the zip is built (once per content) only here."""
+        """The file to send; a zip no worker has built yet is built here."""
         return self.files[0].file.path if self.grant else order_zip(self.order, self.files)
 
     def size(self):
@@ -164,17 +169,9 @@ def _deliver(request, download):
     decision = download.decision(request.user)
     if not decision:
         return _refuse(request, order, grant, DownloadAttempt.DENIED, decision.reason, decision.http_status)
-    missing = [f for f in download.files if not f.file.storage.exists(f.file.name)]
-    if missing:
-        log.error(
-            "Order #%s: file(s) missing from private storage: %s",
-            order.pk,
-            ", ".join(f"{f.pk} {f.file.name}" for f in missing),
-        )
-        reason = (
-            "This file is temporarily unavailable. We have been told and will fix it; no attempt was used."
-        )
-        return _refuse(request, order, grant, DownloadAttempt.FAILED, reason, 404)
+    refused = _refuse_missing_files(request, download)
+    if refused is not None:
+        return refused
     path = download.path  # builds the zip first: if that fails, no attempt is used
     as_staff = checks_as_staff(request.user, order)
     counted = not (as_staff or resumed)
@@ -205,6 +202,21 @@ def _deliver(request, download):
         del response["Content-Length"]
         _let_nginx_report_failure(response, attempt, counted)
     return response
+
+
+def _refuse_missing_files(request, download):
+    """A refusal page when a file to send is missing from private storage
+    (staff are told in the log), else None."""
+    missing = [f for f in download.files if not f.file.storage.exists(f.file.name)]
+    if not missing:
+        return None
+    log.error(
+        "Order #%s: file(s) missing from private storage: %s",
+        download.order.pk,
+        ", ".join(f"{f.pk} {f.file.name}" for f in missing),
+    )
+    reason = "This file is temporarily unavailable. We have been told and will fix it; no attempt was used."
+    return _refuse(request, download.order, download.grant, DownloadAttempt.FAILED, reason, 404)
 
 
 def _let_nginx_report_failure(response, attempt, counted):
@@ -302,10 +314,34 @@ def download_zip(request, order_id):
         raise Http404("This order has no files.")
     download = Download(order, None, files)
     if not zip_path(order, files).exists() and download.decision(request.user):
-        # A worker builds it (at once, here, without one, or when the queue is down).
-        enqueue(build_order_zip, order.pk, on_failure=lambda error: order_zip(order, files))
-        if not zip_path(order, files).exists():
+        refused = _refuse_missing_files(request, download)
+        if refused is not None:
+            return refused
+        if _wait_for_worker(order, files):
             response = TemplateResponse(request, "shop_ext/zip_preparing.html", {"order": order}, status=202)
             response["Refresh"] = str(ZIP_CHECK_SECONDS)
             return response
     return _deliver(request, download)
+
+
+def _wait_for_worker(order, files):
+    """Queue the zip's build the first time it is asked for; True while the
+    buyer should wait for the worker. When the queue is down, or no worker
+    built it within ZIP_WAIT_SECONDS (down or far behind), False: this
+    request builds it. (Without a broker the task has run already.)"""
+    key = f"shop_ext:zip-queued:{order.pk}:{zip_path(order, files).name}"
+    try:
+        queued_at = cache.get(key)
+        if queued_at is None:
+            cache.set(key, time.time(), ZIP_WAIT_SECONDS * 10)
+    except CACHE_DOWN:
+        queued_at = None  # every look queues it: the task builds a zip once anyway
+    if queued_at is None:
+        if not enqueue(build_order_zip, order.pk):
+            return False
+    elif time.time() - queued_at > ZIP_WAIT_SECONDS:
+        log.warning(
+            "Order #%s: no worker built its zip in %s s; the request builds it", order.pk, ZIP_WAIT_SECONDS
+        )
+        return False
+    return not zip_path(order, files).exists()

@@ -1,7 +1,7 @@
 """Sending an order's emails (the receipt, "your files are ready"): each is
 an OrderEmail row, sent by shop_ext.orders.tasks in a worker.
 
-``send_order_email`` sends one row at most once: it holds the row's lock
+``send_once`` sends one row at most once: it holds the row's lock
 while it sends and marks it sent in the same transaction, so a task that
 runs twice, or on two workers at once, sends one email. (A worker that dies
 after the mail server took the message but before the commit sends it again
@@ -9,7 +9,6 @@ on the retry: at least once, never lost.)
 """
 
 import logging
-import smtplib
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -23,16 +22,6 @@ from shop_ext.delivery.emails import files_email_context
 from shop_ext.models import OrderEmail
 
 log = logging.getLogger(__name__)
-
-
-def is_transient(error):
-    """Worth another try later: the mail server unreachable, busy or
-    refusing for now (4xx); not a refused address or a broken template."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return False
-    if isinstance(error, smtplib.SMTPResponseException):
-        return error.smtp_code < 500
-    return isinstance(error, (smtplib.SMTPException, OSError))
 
 
 def _send_receipt(order):
@@ -65,11 +54,20 @@ def _send_files(order):
 SENDERS = {OrderEmail.RECEIPT: _send_receipt, OrderEmail.FILES: _send_files}
 
 
-def send_order_email(email_id):
+def send_once(email_id):
     """Send the email unless it went out already. Returns the error that
-    stopped it (recorded on the row), or None."""
+    stopped it (recorded on the row), or None.
+
+    Only the email's own row is locked while the mail server is talked to
+    (never the order's, which checkout and downloads write to); EMAIL_TIMEOUT
+    bounds how long."""
     with transaction.atomic():
-        email = OrderEmail.objects.select_for_update().select_related("order").filter(pk=email_id).first()
+        email = (
+            OrderEmail.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .filter(pk=email_id)
+            .first()
+        )
         if email is None or email.sent_at is not None:
             return None
         email.tries += 1

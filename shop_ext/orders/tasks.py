@@ -3,24 +3,21 @@ mail server is unreachable, then recorded as failed for staff to re-send."""
 
 from celery import shared_task
 
+from shop_ext.core.mail import MAX_RETRIES, is_transient, retry_delay
 from shop_ext.core.tasks import enqueue_on_commit
 from shop_ext.models import OrderEmail
 from shop_ext.orders import emails
 
-MAX_RETRIES = 5
-
-
-def retry_delay(retries):
-    """Seconds before try ``retries + 2``: 30 s, 1, 2, 4, 8 minutes."""
-    return 30 * 2**retries
+# How an email that the broker did not take is marked (see requeue_emails).
+NOT_QUEUED = "Not queued, the task queue was unreachable"
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def send_order_email(self, email_id):
-    error = emails.send_order_email(email_id)
+    error = emails.send_once(email_id)
     if error is None:
         return
-    if emails.is_transient(error) and self.request.retries < MAX_RETRIES:
+    if is_transient(error) and self.request.retries < MAX_RETRIES:
         raise self.retry(countdown=retry_delay(self.request.retries))
     emails.give_up(email_id, repr(error))
 
@@ -30,9 +27,7 @@ def queue_order_email(order, kind, requested_by=None):
     email = OrderEmail.objects.create(order=order, kind=kind, requested_by=requested_by)
 
     def not_queued(error):
-        OrderEmail.objects.filter(pk=email.pk).update(
-            gave_up=True, error=f"Not queued, the task queue was unreachable: {error}"[:1000]
-        )
+        OrderEmail.objects.filter(pk=email.pk).update(gave_up=True, error=f"{NOT_QUEUED}: {error}"[:1000])
 
     enqueue_on_commit(send_order_email, email.pk, on_failure=not_queued)
     return email

@@ -24,6 +24,8 @@ from deploy.local_stack import ADMIN_DB_URL, BASE_DIR, NGINX, REDIS_MISSING, RED
 
 __all__ = ["BASE_DIR", "MEASUREMENTS", "without_internal_location"]
 
+# Short, for the test of a killed worker; shorter than a retry's delay (30 s),
+# so a test that made a task retry would see it delivered twice.
 VISIBILITY_TIMEOUT = 10
 # Figures the stack tests report at the end of the run (e.g. worker memory).
 MEASUREMENTS = []

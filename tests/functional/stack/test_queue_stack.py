@@ -124,6 +124,11 @@ def requests_seen(server):
     return server.access_log.read_text().count("\n") if server.access_log.exists() else 0
 
 
+def served_since(apps, before):
+    """How many requests each app server answered since ``before``."""
+    return [requests_seen(app) - seen for app, seen in zip(apps, before, strict=True)]
+
+
 def csrf_token(html):
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
 
@@ -154,22 +159,25 @@ def test_two_app_servers_share_the_discount_code_limit(stack, two_app_servers):
         headers={"Referer": cart},
     )
     assert "Too many invalid discount codes were tried" in refused.text
-    after = [requests_seen(app) for app in apps]
-    assert all(a - b >= 4 for a, b in zip(after, before, strict=True)), (before, after)
+    served = served_since(apps, before)
+    assert min(served) >= 2, served  # both app servers took part
 
 
 def test_two_app_servers_share_the_sign_in_lockout(stack, two_app_servers):
-    nginx, _apps = two_app_servers
+    nginx, apps = two_app_servers
     url = f"http://127.0.0.1:{nginx.port}/accounts/login/"
     make_order(stack, "pair-locked@example.com", username="pair-locked")
+    before = [requests_seen(app) for app in apps]
     client = requests.Session()
     statuses = [sign_in(client, url, "pair-locked", "wrong").status_code for _ in range(5)]
     assert statuses == [200] * 4 + [429]  # AXES_FAILURE_LIMIT, counted whichever server answers
     assert sign_in(client, url, "pair-locked", PASSWORD).status_code == 429
+    served = served_since(apps, before)
+    assert min(served) >= 2, served  # both app servers took part
 
 
 def test_two_app_servers_share_the_download_attempt_limit(stack, two_app_servers):
-    nginx, _apps = two_app_servers
+    nginx, apps = two_app_servers
     url = f"http://127.0.0.1:{nginx.port}"
     order_id = make_order(stack, "pair-buyer@example.com", username="pair-buyer", paid=True)
     [(grant_id, max_attempts)] = stack.sql(
@@ -180,5 +188,8 @@ def test_two_app_servers_share_the_download_attempt_limit(stack, two_app_servers
     buyer = requests.Session()
     assert sign_in(buyer, f"{url}/accounts/login/", "pair-buyer", PASSWORD).status_code == 302
     link = f"{url}/account/orders/{order_id}/files/{grant_id}/"
+    before = [requests_seen(app) for app in apps]
     statuses = [buyer.get(link).status_code for _ in range(max_attempts + 3)]
     assert statuses == [200] * max_attempts + [403] * 3
+    served = served_since(apps, before)
+    assert min(served) >= 2, served  # both app servers took part

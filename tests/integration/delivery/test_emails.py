@@ -9,9 +9,9 @@ from aiosmtpd.handlers import Sink
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 
+from shop_ext.core.mail import MAX_RETRIES
 from shop_ext.models import DownloadGrant, OrderEmail
 from shop_ext.orders.actions import mark_order_paid
-from shop_ext.orders.tasks import MAX_RETRIES
 from tests.client import Client
 
 pytestmark = pytest.mark.django_db

@@ -68,3 +68,31 @@ def test_receipt_and_files_email_are_recorded_for_staff(paid_order, admin_client
     page = admin_client.get(f"/admin/shop/order/{paid_order.pk}/change/").content.decode()
     assert "Your files are ready" in page
     assert "Order receipt" in page
+
+
+def test_requeue_emails_sends_what_was_lost_or_not_queued_and_leaves_the_rest(paid_order, settings):
+    """Lost (a Redis without its data) or not queued (broker down): sent by
+    requeue_emails once old enough; a refused address stays failed for staff."""
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from shop_ext.orders.tasks import NOT_QUEUED
+
+    lost = OrderEmail.objects.create(order=paid_order, kind=OrderEmail.FILES)
+    not_queued = OrderEmail.objects.create(
+        order=paid_order, kind=OrderEmail.RECEIPT, gave_up=True, error=f"{NOT_QUEUED}: connection refused"
+    )
+    refused = OrderEmail.objects.create(order=paid_order, kind=OrderEmail.RECEIPT, gave_up=True, error="550")
+    recent = OrderEmail.objects.create(order=paid_order, kind=OrderEmail.FILES)
+    long_ago = timezone.now() - timedelta(minutes=30)
+    OrderEmail.objects.filter(pk__in=[lost.pk, not_queued.pk, refused.pk]).update(requested_at=long_ago)
+    sent = len(mail.outbox)
+
+    call_command("requeue_emails")
+
+    assert len(mail.outbox) == sent + 2
+    for email, was_sent in ((lost, True), (not_queued, True), (refused, False), (recent, False)):
+        email.refresh_from_db()
+        assert (email.sent_at is not None) == was_sent, email.pk

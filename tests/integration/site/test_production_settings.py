@@ -147,12 +147,20 @@ def test_refuses_a_cache_that_is_not_shared_redis(env, value):
     assert "Set CACHE_URL to a Redis shared by every app server" in refusal(env, CACHE_URL=value)
 
 
-def test_keeps_database_connections_with_health_checks(env):
+def test_keeps_database_connections_and_bounds_every_wait_on_a_server(env):
     show = (
         "from django.conf import settings; d = settings.DATABASES['default']; "
-        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+        "o = settings.CELERY_BROKER_TRANSPORT_OPTIONS; "
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], settings.EMAIL_TIMEOUT, "
+        "o['socket_connect_timeout'], o['socket_timeout'], settings.CACHES['default']['OPTIONS'])"
     )
-    assert manage(env, "shell", "-v", "0", "-c", show).stdout.split() == ["60", "True"]
+    out = manage(env, "shell", "-v", "0", "-c", show).stdout
+    assert out.split()[:5] == ["60", "True", "30", "1", "2"]
+    assert "'socket_timeout': 0.5" in out
+
+
+def test_refuses_a_broker_that_is_not_redis(env):
+    assert "Set CELERY_BROKER_URL" in refusal(env, CELERY_BROKER_URL="memory://")
 
 
 def test_refuses_missing_allowed_hosts(env):

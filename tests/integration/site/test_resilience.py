@@ -13,6 +13,7 @@ from django.core import mail
 
 from shop_ext.models import DownloadGrant, OrderEmail
 from shop_ext.orders import OrderStatus
+from shop_ext.orders.actions import mark_order_paid
 from tests import factories
 from tests.client import Client
 from tests.shopper import COMPLETE_URL, add_to_cart, checkout
@@ -122,6 +123,11 @@ def test_cache_down_browsing_checkout_codes_and_downloads_keep_working(cache_dow
 
     order = buy_ebook(Client(), buyer, book, discount_code="WELCOME10")
     assert order.discount_code == "WELCOME10"
+    mark_order_paid(order)
+    grant = order.download_grants.first()
+    download = client.get(f"/account/orders/{order.pk}/files/{grant.pk}/")
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
 
 
 def test_health_reports_each_part(client):
@@ -143,3 +149,32 @@ def test_health_names_a_cache_and_a_broker_that_are_down_and_stays_200(broker, c
     assert report["database"] == "ok"
     assert report["cache"].startswith("down: ")
     assert report["broker"].startswith("down: ")
+
+
+@pytest.mark.parametrize("broker", [BROKER_WITHOUT_WORKER], indirect=True)
+def test_a_zip_with_a_missing_file_is_refused_not_prepared_for_ever(broker, client, buyer, paid_order):
+    grant = paid_order.download_grants.select_related("file").first()
+    grant.file.file.storage.delete(grant.file.file.name)
+    client.force_login(buyer)
+    response = client.get(f"/account/orders/{paid_order.pk}/files/all.zip")
+    assert response.status_code == 404
+    assert "temporarily unavailable" in response.content.decode()
+
+
+@pytest.mark.parametrize("broker", [BROKER_WITHOUT_WORKER], indirect=True)
+def test_waiting_for_a_zip_queues_its_build_once_then_the_request_builds_it(
+    broker, client, buyer, paid_order, monkeypatch
+):
+    from shop_ext.delivery import views
+
+    queued = []
+    monkeypatch.setattr(views, "enqueue", lambda task, *args: queued.append(args) or True)
+    client.force_login(buyer)
+    url = f"/account/orders/{paid_order.pk}/files/all.zip"
+    assert [client.get(url).status_code for _ in range(3)] == [202, 202, 202]
+    assert queued == [(paid_order.pk,)]
+
+    monkeypatch.setattr(views, "ZIP_WAIT_SECONDS", 0)  # the worker is down or far behind
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
