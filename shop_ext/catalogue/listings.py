@@ -78,15 +78,21 @@ def hand_picked_categories():
 
 
 def _own_products(category, options=None, picks=None):
-    picks = list(category.products.values_list("id", flat=True) if picks is None else picks)
-    chosen = Q(id__in=picks)
+    """The page's own products as a Q. Saved picks stay subqueries (a page
+    may pick thousands of products: no id list goes through Python)."""
+    if picks is None:
+        saved = Category.products.through.objects.filter(category_id=category.id)
+        chosen, no_picks = Q(id__in=saved.values("product_id")), ~Q(Exists(saved))
+    else:
+        picks = list(picks)
+        chosen = Q(id__in=picks)
+        no_picks = Q(id__isnull=bool(picks))  # always true without picks, never with them
     matching = variation_filter(category, options)
     if matching is None:
         return chosen
     matched = Q(id__in=purchasable_variations().filter(matching).values("product_id"))
-    if not picks:
-        return matched
-    return matched & chosen if category.combined else matched | chosen
+    # Combined: picks, if any, narrow the filter's matches; else either lists.
+    return matched & (chosen | no_picks) if category.combined else matched | chosen
 
 
 def sub_categories(category, user=None):
@@ -109,7 +115,9 @@ def category_products(category, user=None, options=None, picks=None):
         [_own_products(category, options, picks)]
         + [_own_products(c) for c in sub_categories(category, user)],
     )
-    return Product.objects.published(for_user=user).filter(listed).distinct()
+    # Only id__in subqueries: no join, so no duplicate rows (and no DISTINCT
+    # over every column of thousands of products).
+    return Product.objects.published(for_user=user).filter(listed)
 
 
 def annotate(products, matching=None):
