@@ -60,7 +60,10 @@ SITE_ID = 1
 SITE_TITLE = "Paper & Pixel Books"
 SITE_TAGLINE = "Paperbacks and ebooks, side by side"
 
-SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# The cart lives in the session: it survives closing the browser, for
+# SHOP_SESSION_DAYS (two weeks by default; a sign-in lasts as long).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+SESSION_COOKIE_AGE = env_int("SHOP_SESSION_DAYS", 14) * 24 * 3600
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "shop_ext.accounts.backends.ShopBackend",

@@ -15,6 +15,7 @@ from django.utils.http import int_to_base36
 from mezzanine.utils.email import send_mail_template, subject_template
 
 from shop_ext.core.cache import CACHE_DOWN
+from shop_ext.core.links import site_url
 from shop_ext.core.mail import MAX_RETRIES, is_transient, retry_delay
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def send_password_reset(self, user_id, next_path="/"):
         kwargs={"uidb36": int_to_base36(user.id), "token": default_token_generator.make_token(user)},
     )
     verify_url = f"{path}?{urlencode({'next': next_path})}"
-    context = {"user": user, "verify_url": verify_url, "site_url": settings.SHOP_SITE_URL}
+    context = {"user": user, "verify_url": verify_url, "site_url": site_url()}
     try:
         send_mail_template(
             subject_template("email/password_reset_verify_subject.txt", context),

@@ -1,15 +1,10 @@
 """What the "your files are ready" email says: each file with its link."""
 
-from django.conf import settings
 from django.urls import reverse
 
+from shop_ext.core.links import absolute_url, site_url
 from shop_ext.delivery.access import grant_decision
 from shop_ext.models import OrderDelivery
-
-
-def absolute_url(path):
-    """Links in emails use the configured site address, never a Host header."""
-    return settings.SHOP_SITE_URL.rstrip("/") + path
 
 
 def download_lines(order, user):
@@ -36,5 +31,5 @@ def files_email_context(order, buyer):
         "lines": download_lines(order, buyer),
         "zip_url": absolute_url(reverse("shop_ext:download_zip", args=[order.pk])),
         "history_url": absolute_url(reverse("shop_order_history")),
-        "site_url": settings.SHOP_SITE_URL,
+        "site_url": site_url(),
     }

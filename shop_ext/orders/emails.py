@@ -18,6 +18,7 @@ from django.utils import timezone
 from mezzanine.conf import settings as editable_settings
 from mezzanine.utils.email import send_mail_template
 
+from shop_ext.core.links import site_url
 from shop_ext.delivery.emails import files_email_context
 from shop_ext.models import OrderEmail
 
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 def _send_receipt(order):
     editable_settings.clear_cache()  # SHOP_ORDER_EMAIL_SUBJECT may be edited in the admin
-    context = {"order": order, "order_items": order.items.all(), "site_url": settings.SHOP_SITE_URL}
+    context = {"order": order, "order_items": order.items.all(), "site_url": site_url()}
     context.update(order.details_as_dict())
     send_mail_template(
         editable_settings.SHOP_ORDER_EMAIL_SUBJECT,

@@ -81,3 +81,11 @@ def accounts_user(username):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(username=username)
+
+
+def test_in_development_links_use_the_address_the_shopper_used(client, accounts, mailoutbox, settings):
+    """`make run` on another port: the link goes to that port, not :8000."""
+    settings.DEBUG = True
+    client.post(RESET, {"username": "dana"}, HTTP_HOST="localhost:8123")
+    [message] = mailoutbox
+    assert re.search(r"http://localhost:8123/accounts/password/verify/\S+", message.body)

@@ -336,3 +336,11 @@ def test_free_shipping_code_replaces_the_estimate(client, book):
 
     assert "Free shipping</dt> <dd>$0.00</dd>" in page
     assert "(estimate)" not in page
+
+
+def test_the_cart_survives_closing_the_browser(client, book, settings):
+    """A persistent session cookie, two weeks by default (SHOP_SESSION_DAYS)."""
+    add_to_cart(client, book, option3="eBook")
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    assert int(cookie["max-age"]) == 14 * 24 * 3600
+    assert cookie["expires"]
