@@ -102,6 +102,18 @@ def stop(process):
         process.wait()
 
 
+def start_server(argv, port, output, log, **popen):
+    """``argv`` with its output in ``output``, once it listens on ``port``;
+    stopped again (``log`` shown) if it does not come up."""
+    process = subprocess.Popen(argv, stdout=open(output, "wb"), stderr=subprocess.STDOUT, **popen)
+    try:
+        wait_for_port(port, process, log)
+    except BaseException:
+        stop(process)
+        raise
+    return Server(process, port, log)
+
+
 def child_pids(pid):
     return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
@@ -179,19 +191,8 @@ def start_redis(tmp):
     if REDIS_SERVER is None:
         raise SystemExit(REDIS_MISSING)
     port = free_port()
-    log = tmp / "redis.log"
-    process = subprocess.Popen(
-        [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
-        cwd=tmp,
-        stdout=open(log, "wb"),
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for_port(port, process, log)
-    except BaseException:
-        stop(process)
-        raise
-    return Server(process, port, log)
+    argv = [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    return start_server(argv, port, tmp / "redis.log", tmp / "redis.log", cwd=tmp)
 
 
 # ------------------------------------------------------------ database
@@ -257,27 +258,18 @@ def start_nginx(tmp, site_text, port, worker_connections=256, access_log=True):
     conf = tmp / "nginx.conf"
     conf.write_text(nginx_main_conf(tmp, site, worker_connections, access_log))
     error_log = tmp / "error.log"
-    process = subprocess.Popen(
-        [
-            NGINX,
-            "-p",
-            str(tmp),
-            "-c",
-            str(conf),
-            "-e",
-            str(error_log),
-            "-g",
-            f"daemon off; master_process on; pid {tmp / 'nginx.pid'};",
-        ],
-        stdout=open(tmp / "stdout.log", "wb"),
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for_port(port, process, error_log)
-    except BaseException:
-        stop(process)
-        raise
-    return Server(process, port, error_log)
+    argv = [
+        NGINX,
+        "-p",
+        str(tmp),
+        "-c",
+        str(conf),
+        "-e",
+        str(error_log),
+        "-g",
+        f"daemon off; master_process on; pid {tmp / 'nginx.pid'};",
+    ]
+    return start_server(argv, port, tmp / "stdout.log", error_log)
 
 
 # ------------------------------------------------------------ the stack

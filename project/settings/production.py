@@ -91,10 +91,11 @@ TEMPLATES = [
     }
 ]
 
-vars().update(env_url("EMAIL_URL", "smtp://localhost:25", dj_email_url.parse, schemes=dj_email_url.SCHEMES))
+_email = env_url("EMAIL_URL", "smtp://localhost:25", dj_email_url.parse, schemes=dj_email_url.SCHEMES)
 # A mail server that stops answering must not hold a worker (and the email's
 # row lock) for ever: the send fails after this long and is retried later.
-EMAIL_TIMEOUT = EMAIL_TIMEOUT or env_int("EMAIL_TIMEOUT", 30)  # noqa: F821 (set by the line above)
+_email["EMAIL_TIMEOUT"] = _email["EMAIL_TIMEOUT"] or env_int("EMAIL_TIMEOUT", 30)
+vars().update(_email)
 
 # nginx (X-Accel-Redirect) by default; Apache with mod_xsendfile:
 # SHOP_SENDFILE_BACKEND=django_sendfile.backends.xsendfile. Never `simple`

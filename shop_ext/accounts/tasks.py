@@ -16,7 +16,7 @@ from mezzanine.utils.email import send_mail_template, subject_template
 
 from shop_ext.core.cache import CACHE_DOWN
 from shop_ext.core.links import site_url
-from shop_ext.core.mail import MAX_RETRIES, is_transient, retry_delay
+from shop_ext.core.mail import MAX_RETRIES, retry_if_transient
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,7 @@ def send_password_reset(self, user_id, next_path="/"):
             fail_silently=False,
         )
     except Exception as error:
-        if is_transient(error) and self.request.retries < MAX_RETRIES:
-            raise self.retry(countdown=retry_delay(self.request.retries)) from error
+        retry_if_transient(self, error)
         log.exception("Password-reset email for user %s not sent, no more tries", user_id)
         return
     try:

@@ -12,6 +12,14 @@ def retry_delay(retries):
     return 30 * 2**retries
 
 
+def retry_if_transient(task, error):
+    """From inside a bound Celery ``task``: have it run again later if
+    ``error`` is worth another try and tries are left (raises Celery's
+    Retry); else return, and the caller records the failure."""
+    if is_transient(error) and task.request.retries < MAX_RETRIES:
+        raise task.retry(countdown=retry_delay(task.request.retries)) from error
+
+
 def is_transient(error):
     """The mail server unreachable, busy or refusing for now (4xx); not a
     refused address (5xx) or a broken template."""

@@ -313,23 +313,25 @@ def download_zip(request, order_id):
     if not files:
         raise Http404("This order has no files.")
     download = Download(order, None, files)
-    if not zip_path(order, files).exists() and download.decision(request.user):
+    target = zip_path(order, files)
+    if not target.exists() and download.decision(request.user):
         refused = _refuse_missing_files(request, download)
         if refused is not None:
             return refused
-        if _wait_for_worker(order, files):
+        if _wait_for_worker(order, target):
             response = TemplateResponse(request, "shop_ext/zip_preparing.html", {"order": order}, status=202)
             response["Refresh"] = str(ZIP_CHECK_SECONDS)
             return response
     return _deliver(request, download)
 
 
-def _wait_for_worker(order, files):
-    """Queue the zip's build the first time it is asked for; True while the
-    buyer should wait for the worker. When the queue is down, or no worker
-    built it within ZIP_WAIT_SECONDS (down or far behind), False: this
-    request builds it. (Without a broker the task has run already.)"""
-    key = f"shop_ext:zip-queued:{order.pk}:{zip_path(order, files).name}"
+def _wait_for_worker(order, target):
+    """Queue the build of the order's zip (at ``target``) the first time it
+    is asked for; True while the buyer should wait for the worker. When the
+    queue is down, or no worker built it within ZIP_WAIT_SECONDS (down or far
+    behind), False: this request builds it. (Without a broker the task has
+    run already.)"""
+    key = f"shop_ext:zip-queued:{order.pk}:{target.name}"
     try:
         queued_at = cache.get(key)
         if queued_at is None:
@@ -344,4 +346,4 @@ def _wait_for_worker(order, files):
             "Order #%s: no worker built its zip in %s s; the request builds it", order.pk, ZIP_WAIT_SECONDS
         )
         return False
-    return not zip_path(order, files).exists()
+    return not target.exists()

@@ -64,10 +64,6 @@ class OrderEmailInline(DownloadRecordsInline, LabelledTabularInline):
     def has_change_permission(self, request, obj=None):
         return False  # queued and sent by the shop; re-sent with the order actions
 
-    @admin.display(description=_("Status"))
-    def status(self, email):
-        return email.status
-
 
 class DownloadGrantInline(DownloadRecordsInline, LabelledTabularInline):
     model = DownloadGrant

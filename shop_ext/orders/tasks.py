@@ -3,7 +3,7 @@ mail server is unreachable, then recorded as failed for staff to re-send."""
 
 from celery import shared_task
 
-from shop_ext.core.mail import MAX_RETRIES, is_transient, retry_delay
+from shop_ext.core.mail import MAX_RETRIES, retry_if_transient
 from shop_ext.core.tasks import enqueue_on_commit
 from shop_ext.models import OrderEmail
 from shop_ext.orders import emails
@@ -17,8 +17,7 @@ def send_order_email(self, email_id):
     error = emails.send_once(email_id)
     if error is None:
         return
-    if is_transient(error) and self.request.retries < MAX_RETRIES:
-        raise self.retry(countdown=retry_delay(self.request.retries))
+    retry_if_transient(self, error)
     emails.give_up(email_id, repr(error))
 
 
