@@ -64,26 +64,26 @@ def setup(clients, sides):
     }
 
 
+# The billing and the shipping address of the generated orders.
+ADDRESS = {
+    "first_name": "Dana",
+    "last_name": "Reader",
+    "street": "1 Paper Lane",
+    "city": "Bookham",
+    "postcode": "BK1",
+    "country": "UK",
+    "phone": "0123",
+}
+
+
 def _unpaid_order(user, skus, n):
     order = Order.objects.create(
         user_id=user.pk,
         site_id=1,
         status=1,
-        billing_detail_first_name="Dana",
-        billing_detail_last_name="Reader",
-        billing_detail_street="1 Paper Lane",
-        billing_detail_city="Bookham",
-        billing_detail_postcode="BK1",
-        billing_detail_country="UK",
-        billing_detail_phone="0123",
+        **{f"billing_detail_{field}": value for field, value in ADDRESS.items()},
+        **{f"shipping_detail_{field}": value for field, value in ADDRESS.items()},
         billing_detail_email=f"{user.username}@example.com",
-        shipping_detail_first_name="Dana",
-        shipping_detail_last_name="Reader",
-        shipping_detail_street="1 Paper Lane",
-        shipping_detail_city="Bookham",
-        shipping_detail_postcode="BK1",
-        shipping_detail_country="UK",
-        shipping_detail_phone="0123",
         item_total=Decimal("19.00"),
         total=Decimal("23.50"),
         shipping_total=Decimal("4.50"),

@@ -101,21 +101,17 @@ def main():
             )
     rows = [
         [
-            "served (200)",
-            sum(r["served"] for r in rounds),
-            min(r["served"] for r in rounds),
-            max(r["served"] for r in rounds),
-            median(served_ms),
-            p95(served_ms),
-        ],
-        [
-            "denied (403)",
-            sum(r["denied"] for r in rounds),
-            min(r["denied"] for r in rounds),
-            max(r["denied"] for r in rounds),
-            median(denied_ms),
-            p95(denied_ms),
-        ],
+            label,
+            sum(r[outcome] for r in rounds),
+            min(r[outcome] for r in rounds),
+            max(r[outcome] for r in rounds),
+            median(ms),
+            p95(ms),
+        ]
+        for label, outcome, ms in [
+            ("served (200)", "served", served_ms),
+            ("denied (403)", "denied", denied_ms),
+        ]
     ]
     exact = all(
         r["served"] == ATTEMPTS
