@@ -7,6 +7,7 @@ from shop_ext.catalogue import views as catalogue_views
 from shop_ext.checkout import views as checkout_views
 from shop_ext.core import converters  # noqa: F401  (registers <shop_id:...>)
 from shop_ext.core.health import health
+from shop_ext.delivery import lost_links as delivery_views
 from shop_ext.orders import views as order_views
 
 admin.autodiscover()
@@ -33,6 +34,9 @@ urlpatterns = [
     path("shop/", include("cartridge.shop.urls")),
     path("account/orders/", order_views.order_history, name="shop_order_history"),
     path("account/orders/", include("shop_ext.urls")),
+    path("account/downloads/resend/", delivery_views.lost_links, name="lost_links"),
+    # An order's private link: no account needed (shop_ext.delivery.private_links).
+    path("orders/", include("shop_ext.orders.urls")),
     # Mezzanine's page told which accounts exist (shop_ext/accounts/views.py).
     path("accounts/password/reset/", accounts_views.password_reset, name="mezzanine_password_reset"),
     # Mezzanine's account pages, with a safe `next` and an empty POST

@@ -1,3 +1,4 @@
+import secrets
 import uuid
 from pathlib import PurePosixPath
 
@@ -350,3 +351,29 @@ class OrderEmail(models.Model):
         if self.sent_at:
             return _("sent")
         return _("FAILED") if self.gave_up else _("queued")
+
+
+def new_link_secret():
+    return secrets.token_hex(16)
+
+
+class PrivateOrderLink(models.Model):
+    """What an order's private link is made from (shop_ext.orders.private_links).
+
+    Only this random secret is stored; the link's token is an HMAC of it
+    with the order's number under SECRET_KEY, so the database alone opens
+    no order. A new secret (staff: "Make new private links") ends the old link.
+    """
+
+    order = models.OneToOneField(
+        Order, related_name="private_link", on_delete=models.CASCADE, verbose_name=_("Order")
+    )
+    secret = models.CharField(_("Secret"), max_length=32, default=new_link_secret, editable=False)
+    made_at = models.DateTimeField(_("Made at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Private order link")
+        verbose_name_plural = _("Private order links")
+
+    def __str__(self):
+        return f"Private link of order #{self.order_id}"

@@ -5,6 +5,7 @@ shopper's journey: ``add_to_cart(client, book, option3="eBook")``,
 ``checkout(client)``.
 """
 
+import re
 from decimal import Decimal
 
 from tests.client import Client
@@ -33,6 +34,23 @@ EMPTY_SHIPPING = {
     if name != "billing_detail_email"
 }
 SHIPPING_SAME_AS_BILLING = {**EMPTY_SHIPPING, "same_billing_shipping": "on"}
+# What a download-only checkout asks for, and nothing else.
+DOWNLOAD_ONLY_DETAILS = {
+    name: BILLING[name]
+    for name in (
+        "billing_detail_first_name",
+        "billing_detail_last_name",
+        "billing_detail_email",
+        "billing_detail_country",
+    )
+}
+
+
+def private_link(text, order_id):
+    """The path of order ``order_id``'s private page, as an email's ``text`` links to it."""
+    match = re.search(rf"https?://[^/\s]+(/orders/{order_id}/[0-9a-f]{{64}}/)", text)
+    assert match, f"no private link to order {order_id} in: {text}"
+    return match.group(1)
 
 
 def quiet_client(user=None):

@@ -196,6 +196,16 @@ AXES_LOCKOUT_CALLABLE = "shop_ext.accounts.axes.lockout_response"
 AXES_USERNAME_CALLABLE = "shop_ext.accounts.axes.axes_username"
 
 ACCOUNTS_VERIFICATION_REQUIRED = False
+# Checked where the shop sets a password itself (an account made at checkout).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
 ACCOUNTS_PROFILE_VIEWS_ENABLED = False
 
 SEARCH_MODEL_CHOICES = ("shop.Product",)
@@ -274,6 +284,9 @@ SHOP_TRUSTED_PROXIES = env_list("SHOP_TRUSTED_PROXIES")
 SHOP_GRANT_NEW_FILES_TO_PAST_BUYERS = env_flag("SHOP_GRANT_NEW_FILES_TO_PAST_BUYERS", False)
 # How often an order's confirmation email may be re-sent in an hour.
 SHOP_INVOICE_RESENDS_PER_HOUR = env_int("SHOP_INVOICE_RESENDS_PER_HOUR", 3)
+# The "lost my links" page (shop_ext/delivery/lost_links.py): asks per hour.
+SHOP_LOST_LINKS_PER_EMAIL_PER_HOUR = env_int("SHOP_LOST_LINKS_PER_EMAIL_PER_HOUR", 3)
+SHOP_LOST_LINKS_PER_CLIENT_PER_HOUR = env_int("SHOP_LOST_LINKS_PER_CLIENT_PER_HOUR", 10)
 
 # ---------------------------------------------------------- task queue and cache
 # Slow work (every email, zip builds) runs in a Celery worker (project/celery.py)

@@ -9,12 +9,23 @@ from django.utils.translation import gettext_lazy as _
 from shop_ext.catalogue import stock
 from shop_ext.catalogue.availability import cart_ships, variations_for_skus
 from shop_ext.catalogue.forms import MAX_QUANTITY
+from shop_ext.checkout import new_account
 from shop_ext.checkout.ratelimit import DiscountRateLimitMixin
+
+# What a cart with nothing to ship asks: who is buying, where to send the
+# links, and the country (kept for tax).
+DOWNLOAD_ONLY_FIELDS = {
+    "billing_detail_first_name",
+    "billing_detail_last_name",
+    "billing_detail_email",
+    "billing_detail_country",
+}
 
 
 class CheckoutForm(DiscountRateLimitMixin, OrderForm):
-    """Cartridge's order form; a cart with nothing to ship asks for no
-    shipping address."""
+    """Cartridge's order form. A cart with nothing to ship asks only for
+    DOWNLOAD_ONLY_FIELDS. A guest may create an account on the spot (a
+    checkbox and a password), never has to."""
 
     def __init__(self, request, step, data=None, initial=None, errors=None, **kwargs):
         super().__init__(request, step, data=data, initial=initial, errors=errors, **kwargs)
@@ -22,10 +33,22 @@ class CheckoutForm(DiscountRateLimitMixin, OrderForm):
         self.ships = cart_ships(request.cart)
         if not self.ships:
             for name, field in self.fields.items():
-                if name.startswith("shipping_detail") or name == "same_billing_shipping":
+                if (
+                    name.startswith(("shipping_detail", "billing_detail"))
+                    and name not in DOWNLOAD_ONLY_FIELDS
+                ):
                     field.widget = forms.HiddenInput()
                     field.required = False
+            self.fields["same_billing_shipping"].widget = forms.HiddenInput()
             self.fields["additional_instructions"].label = _("Notes for your order")
+        if not request.user.is_authenticated:
+            self.fields.update(new_account.fields(first_step=step == checkout.CHECKOUT_STEP_FIRST))
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self._request.user.is_authenticated:
+            new_account.clean(self, self.step == checkout.CHECKOUT_STEP_FIRST)
+        return cleaned
 
     def full_clean(self):
         """With "same as billing" the shipping fields are copies of the

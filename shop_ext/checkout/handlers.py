@@ -11,6 +11,7 @@ from mezzanine.conf import settings
 
 from shop_ext.catalogue import discounts, stock
 from shop_ext.catalogue.availability import cart_ships
+from shop_ext.checkout import new_account
 from shop_ext.checkout.guard import code_used_message, drop_discount
 from shop_ext.orders.actions import mark_order_paid
 
@@ -38,9 +39,12 @@ def billship_handler(request, order_form):
 
 
 def order_handler(request, order_form, order):
-    """Runs once the order is complete; a transaction id means it was paid."""
+    """Runs once the order is complete: the account a guest chose to make;
+    a transaction id means it was paid, and the receipt Cartridge sends next
+    carries the download links."""
+    new_account.create_for_order(request, order)
     if order.transaction_id:
-        mark_order_paid(order)
+        mark_order_paid(order, during_checkout=True)
 
 
 def payment_handler(request, order_form, order):

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from shop_ext.catalogue import discounts
 from shop_ext.core.cache import CACHE_DOWN
 from shop_ext.core.net import client_ip
+from shop_ext.core.ratelimit import count_use
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +69,7 @@ def record_failure(request):
     log.info("Invalid discount code tried from %s", client_ip(request))
     try:
         for _kind, key in _keys(request):
-            if not cache.add(key, 1, window):
-                try:
-                    cache.incr(key)
-                except ValueError:  # expired between add and incr
-                    cache.add(key, 1, window)
+            count_use(key, window)
     except CACHE_DOWN:
         log.exception("Cache unavailable: a failed discount code was not counted")
 

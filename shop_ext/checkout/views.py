@@ -1,12 +1,10 @@
 from cartridge.shop import views as cartridge_views
-from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 
-from shop_ext.catalogue import availability
 from shop_ext.checkout.forms import CheckoutForm, RateLimitedDiscountForm, SafeCartItemFormSet
 from shop_ext.checkout.guard import guard_checkout
+from shop_ext.delivery.private_links import holder_of, page_url
 from shop_ext.orders.views import attach_downloads
 
 
@@ -26,20 +24,8 @@ def cart(request):
 
 @never_cache
 def checkout(request):
-    """Cartridge's checkout. Downloads live in the buyer's account, so a cart
-    with files to download asks the shopper to sign in first; the cart is
-    kept in the session across sign-in and sign-up."""
-    if (
-        not request.user.is_authenticated
-        and request.cart.has_items()
-        and availability.cart_has_downloads(request.cart)
-    ):
-        messages.info(
-            request,
-            "Your cart has downloads, which are kept in your account: "
-            "please sign in or create an account to continue.",
-        )
-        return redirect_to_login(request.get_full_path())
+    """Cartridge's checkout, for guests too: downloads reach a guest through
+    the order's private link (shop_ext.delivery.private_links)."""
     refused = guard_checkout(request, CheckoutForm)
     if refused is not None:
         return refused
@@ -47,8 +33,13 @@ def checkout(request):
 
 
 def complete(request):
-    """Cartridge's completion page, with the order's downloads once paid."""
+    """Cartridge's completion page (for the order this session placed), with
+    the order's downloads once paid, under its private link: the guest who
+    placed it has no other way in."""
     response = cartridge_views.complete(request)
     if isinstance(response, TemplateResponse):
-        attach_downloads(response.context_data["order"], request.user)
+        order = response.context_data["order"]
+        holder = holder_of(order)
+        attach_downloads(order, holder)
+        response.context_data["private_url"] = page_url(holder)
     return response

@@ -26,3 +26,19 @@ class ShopIdConverter:
 
 
 register_converter(ShopIdConverter, "shop_id")
+
+
+class PrivateTokenConverter:
+    """An order's private-link token (shop_ext.orders.private_links): 64 hex
+    digits, so a truncated or padded token is a plain 404 before any lookup."""
+
+    regex = "[0-9a-f]{64}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(PrivateTokenConverter, "private_token")

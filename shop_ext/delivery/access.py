@@ -3,7 +3,7 @@
 Used by the download views, the order history page and the files email.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 
@@ -29,8 +29,23 @@ MANAGE_DOWNLOADS = "shop_ext.manage_downloads"
 DOWNLOAD_ANY_ORDER = "shop_ext.download_any_order"
 
 
+@dataclass(frozen=True)
+class LinkHolder:
+    """Whoever opened an order's private link (shop_ext.orders.private_links):
+    the buyer of that one order, with no account or cookie needed. Stands in
+    for ``user`` in the rules below."""
+
+    order_id: int
+    token: str = field(repr=False)
+    is_authenticated = False
+    is_staff = False
+
+
 def owns(user, order):
-    """The buyer, or staff who may download any order."""
+    """The buyer (signed in, or holding the order's private link), or staff
+    who may download any order."""
+    if isinstance(user, LinkHolder):
+        return user.order_id == order.pk
     return user.is_authenticated and (order.user_id == user.id or checks_as_staff(user, order))
 
 

@@ -1,35 +1,54 @@
-"""What the "your files are ready" email says: each file with its link."""
+"""The download lines every page and email about an order's files shows,
+and what the "your files are ready" email says."""
 
 from django.urls import reverse
 
 from shop_ext.core.links import absolute_url, site_url
-from shop_ext.delivery.access import grant_decision
+from shop_ext.delivery.access import LinkHolder, grant_decision
+from shop_ext.delivery.private_links import holder_of, page_url
 from shop_ext.models import OrderDelivery
 
 
-def download_lines(order, user):
+def file_url(grant, who):
+    """Where ``who`` downloads ``grant``'s file: under the private link for
+    its holder, else the account's address."""
+    if isinstance(who, LinkHolder):
+        return reverse("private:download_file", args=[grant.order_id, who.token, grant.pk])
+    return reverse("shop_ext:download_file", args=[grant.order_id, grant.pk])
+
+
+def zip_url(order, who):
+    if isinstance(who, LinkHolder):
+        return reverse("private:download_zip", args=[order.pk, who.token])
+    return reverse("shop_ext:download_zip", args=[order.pk])
+
+
+def download_lines(order, who):
     """The order's lines that deliver files, each with its grants and, per
-    grant, whether ``user`` may download it now and why not."""
+    grant, whether ``who`` (a user or a LinkHolder) may download it now and
+    why not."""
     lines = []
     grants = order.download_grants.select_related("file", "order_item", "order__delivery")
     for grant in grants:
         if not lines or lines[-1]["item"].pk != grant.order_item_id:
             lines.append({"item": grant.order_item, "grants": []})
-        grant.decision = grant_decision(user, grant)
-        grant.url = reverse("shop_ext:download_file", args=[order.pk, grant.pk])
+        grant.decision = grant_decision(who, grant)
+        grant.url = file_url(grant, who)
         grant.absolute_url = absolute_url(grant.url)
         lines[-1]["grants"].append(grant)
     return lines
 
 
-def files_email_context(order, buyer):
-    """What the "your files are ready" email shows ``buyer`` (sent by
-    shop_ext.orders.emails)."""
+def files_email_context(order):
+    """What an email about the order's files shows: its private links, which
+    work on any device without an account (sent by shop_ext.orders.emails)."""
+    holder = holder_of(order)
     return {
         "order": order,
-        "delivery": OrderDelivery.objects.get(order=order),
-        "lines": download_lines(order, buyer),
-        "zip_url": absolute_url(reverse("shop_ext:download_zip", args=[order.pk])),
-        "history_url": absolute_url(reverse("shop_order_history")),
+        "delivery": OrderDelivery.objects.filter(order=order).first(),
+        "lines": download_lines(order, holder),
+        "zip_url": absolute_url(zip_url(order, holder)),
+        "order_url": absolute_url(page_url(holder)),
+        "lost_links_url": absolute_url(reverse("lost_links")),
         "site_url": site_url(),
     }

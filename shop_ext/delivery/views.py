@@ -19,7 +19,7 @@ from functools import cached_property
 
 from cartridge.shop.models import Order
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
@@ -36,7 +36,8 @@ from shop_ext.core.cache import CACHE_DOWN
 from shop_ext.core.middleware import without_page
 from shop_ext.core.net import client_ip
 from shop_ext.core.tasks import enqueue
-from shop_ext.delivery.access import checks_as_staff, grant_decision, order_decision, owns
+from shop_ext.delivery.access import LinkHolder, checks_as_staff, grant_decision, order_decision, owns
+from shop_ext.delivery.private_links import holder_for_token
 from shop_ext.delivery.tasks import build_order_zip
 from shop_ext.delivery.zips import order_zip, zip_files, zip_path
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
@@ -63,11 +64,17 @@ ZIP_WAIT_SECONDS = 60
 SINGLE_RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})")
 
 
+def signed_in_user(request):
+    """The download log's user: the signed-in one, None for a private link's
+    holder with no account (or not signed in)."""
+    return request.user if request.user.is_authenticated else None
+
+
 def record(request, order, grant, outcome, reason=""):
     return DownloadAttempt.objects.create(
         order=order,
         grant=grant,
-        user=request.user if request.user.is_authenticated else None,
+        user=signed_in_user(request),
         ip_address=client_ip(request),
         # No NUL: PostgreSQL text cannot hold one (a 500 for a hostile header).
         user_agent=request.META.get("HTTP_USER_AGENT", "").replace("\x00", "")[:300],
@@ -102,17 +109,17 @@ def is_resume(request, download):
     return DownloadAttempt.objects.filter(
         order=download.order,
         grant=download.grant,
-        user=request.user,
+        user=signed_in_user(request),
         outcome=DownloadAttempt.SERVED,
         created_at__gte=since,
     ).exists()
 
 
-def _owned_order(request, order_id):
+def _owned_order(request, who, order_id):
     order = Order.objects.select_related("delivery").filter(pk=order_id).first()
     if order is None:
         raise Http404("No such order.")
-    if not owns(request.user, order):
+    if not owns(who, order):
         record(request, order, None, DownloadAttempt.DENIED, "not the buyer")
         raise Http404("No such order.")
     return order
@@ -159,21 +166,22 @@ class Download:
         return built.stat().st_size if built.exists() else 0
 
 
-def _deliver(request, download):
+def _deliver(request, who, download):
+    """Serve ``download`` to ``who`` (a user, or a private link's LinkHolder)."""
     order, grant = download.order, download.grant
     resumed = is_resume(request, download)
     if resumed:
         # A resume uses no attempt, so the attempts left do not limit it (the
         # last one may have started it); every other rule does. In memory only.
         order.delivery.max_attempts = None
-    decision = download.decision(request.user)
+    decision = download.decision(who)
     if not decision:
         return _refuse(request, order, grant, DownloadAttempt.DENIED, decision.reason, decision.http_status)
     refused = _refuse_missing_files(request, download)
     if refused is not None:
         return refused
     path = download.path  # builds the zip first: if that fails, no attempt is used
-    as_staff = checks_as_staff(request.user, order)
+    as_staff = checks_as_staff(who, order)
     counted = not (as_staff or resumed)
     if counted and not use_attempt(order.delivery):
         reason = "All download attempts for this order have been used."
@@ -187,6 +195,8 @@ def _deliver(request, download):
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    if isinstance(who, LinkHolder):
+        response["Referrer-Policy"] = "no-referrer"
     outcome = DownloadAttempt.RESUMED if resumed else DownloadAttempt.SERVED
     attempt = record(request, order, grant, outcome, STAFF_DOWNLOAD if as_staff else "")
     if as_staff:
@@ -285,10 +295,24 @@ def _mark_failed_once(attempt_id, counted):
     return attempt
 
 
+def who_asks(request, order_id, token):
+    """Who is asking for order ``order_id``'s files: with a private link's
+    token its holder (a wrong token is a 404, like a missing order), else the
+    signed-in user; None for an anonymous request without a token."""
+    if token is not None:
+        holder = holder_for_token(order_id, token)
+        if holder is None:
+            raise Http404("No such order.")
+        return holder
+    return signed_in_user(request)
+
+
 @never_cache
-@login_required
 @without_page
-def download_file(request, order_id, grant_id):
+def download_file(request, order_id, grant_id, token=None):
+    who = who_asks(request, order_id, token)
+    if who is None:
+        return redirect_to_login(request.get_full_path())
     # The grant with its order, delivery and file in one query: the hot path.
     grant = (
         DownloadGrant.objects.select_related("order__delivery", "file")
@@ -296,33 +320,37 @@ def download_file(request, order_id, grant_id):
         .first()
     )
     if grant is None:
-        _owned_order(request, order_id)  # logs a stranger's try
+        _owned_order(request, who, order_id)  # logs a stranger's try
         raise Http404("No such file.")
-    if not owns(request.user, grant.order):
+    if not owns(who, grant.order):
         record(request, grant.order, None, DownloadAttempt.DENIED, "not the buyer")
         raise Http404("No such order.")
-    return _deliver(request, Download(grant.order, grant, [grant.file]))
+    return _deliver(request, who, Download(grant.order, grant, [grant.file]))
 
 
 @never_cache
-@login_required
 @without_page
-def download_zip(request, order_id):
-    order = _owned_order(request, order_id)
+def download_zip(request, order_id, token=None):
+    who = who_asks(request, order_id, token)
+    if who is None:
+        return redirect_to_login(request.get_full_path())
+    order = _owned_order(request, who, order_id)
     files = zip_files(order)
     if not files:
         raise Http404("This order has no files.")
     download = Download(order, None, files)
     target = zip_path(order, files)
-    if not target.exists() and download.decision(request.user):
+    if not target.exists() and download.decision(who):
         refused = _refuse_missing_files(request, download)
         if refused is not None:
             return refused
         if _wait_for_worker(order, target):
             response = TemplateResponse(request, "shop_ext/zip_preparing.html", {"order": order}, status=202)
             response["Refresh"] = str(ZIP_CHECK_SECONDS)
+            if isinstance(who, LinkHolder):
+                response["Referrer-Policy"] = "no-referrer"
             return response
-    return _deliver(request, download)
+    return _deliver(request, who, download)
 
 
 def _wait_for_worker(order, target):

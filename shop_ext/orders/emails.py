@@ -11,8 +11,6 @@ on the retry: at least once, never lost.)
 import logging
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 from mezzanine.conf import settings as editable_settings
@@ -21,13 +19,18 @@ from mezzanine.utils.email import send_mail_template
 from shop_ext.core.links import site_url
 from shop_ext.delivery.emails import files_email_context
 from shop_ext.models import OrderEmail
+from shop_ext.orders import PAID_STATUSES
 
 log = logging.getLogger(__name__)
 
 
 def _send_receipt(order):
+    """The receipt; an order paid when it was placed gets its download links
+    in it too (one email per purchase: mark_order_paid sends no files email then)."""
     editable_settings.clear_cache()  # SHOP_ORDER_EMAIL_SUBJECT may be edited in the admin
     context = {"order": order, "order_items": order.items.all(), "site_url": site_url()}
+    if order.status in PAID_STATUSES and order.download_grants.exists():
+        context.update(files_email_context(order))
     context.update(order.details_as_dict())
     send_mail_template(
         editable_settings.SHOP_ORDER_EMAIL_SUBJECT,
@@ -41,13 +44,12 @@ def _send_receipt(order):
 
 
 def _send_files(order):
-    buyer = get_user_model().objects.filter(pk=order.user_id).first() or AnonymousUser()
     send_mail_template(
         f"Your files from {settings.SITE_TITLE} (order #{order.pk})",
         "email/order_files",
         settings.SHOP_ORDER_FROM_EMAIL,
         order.billing_detail_email,
-        context=files_email_context(order, buyer),
+        context=files_email_context(order),
         fail_silently=False,
     )
 

@@ -2,17 +2,21 @@
 and the invoice and its re-sending for the buyer or permitted staff only."""
 
 from cartridge.shop import views as cartridge_views
+from cartridge.shop.models import Order
 from django.conf import settings
 from django.contrib.messages import error, info
+from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from shop_ext.core.redirects import local_next
 from shop_ext.delivery.access import order_decision
-from shop_ext.delivery.emails import download_lines
+from shop_ext.delivery.emails import download_lines, zip_url
+from shop_ext.delivery.private_links import holder_for_token
 from shop_ext.models import OrderEmail
 from shop_ext.orders.invoices import invoice_order, is_buyer, reserve_resend
 from shop_ext.orders.tasks import queue_order_email
@@ -27,12 +31,30 @@ def order_history(request):
     return response
 
 
-def attach_downloads(order, user):
-    """Give an order (for a template) its download lines and overall state."""
-    order.download_lines = download_lines(order, user)
-    order.download_decision = order_decision(user, order)
+def attach_downloads(order, who):
+    """Give an order (for a template) its download lines and overall state,
+    as ``who`` (a user, or a private link's LinkHolder) sees them."""
+    order.download_lines = download_lines(order, who)
+    order.download_decision = order_decision(who, order)
+    order.zip_url = zip_url(order, who)
     # order_decision has loaded (and cached) the order's delivery, if any.
     order.delivery_info = getattr(order, "delivery", None)
+
+
+@never_cache
+def private_order(request, order_id, token):
+    """An order's private page (shop_ext.delivery.private_links): what order
+    history shows of it, for whoever holds the link. A wrong token is a 404."""
+    holder = holder_for_token(order_id, token)
+    orders = Order.objects.annotate(quantity_total=Sum("items__quantity"))
+    order = orders.filter(pk=order_id).first() if holder else None
+    if order is None:
+        raise Http404("No such order.")
+    attach_downloads(order, holder)
+    response = TemplateResponse(request, "shop_ext/private_order.html", {"order": order})
+    # The token is in this page's address: never hand it on to another site, or to our own logs.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def invoice(request, order_id):

@@ -8,7 +8,7 @@ from django import template
 
 from shop_ext.catalogue import availability, listings
 from shop_ext.checkout import handlers
-from shop_ext.models import Book, DownloadGrant
+from shop_ext.models import Book
 from shop_ext.orders import PAID_STATUSES
 
 register = template.Library()
@@ -80,15 +80,14 @@ def line_kinds(lines):
 
 @register.simple_tag
 def download_note(order):
-    """One sentence for receipts about an order's files: ready, or coming
-    once payment arrives. Empty when the order has nothing to download."""
+    """One sentence for a receipt without download links: the files come
+    by email once payment arrives. Empty when there is nothing to download
+    (a paid order's receipt lists its links instead)."""
     if order.status in PAID_STATUSES:
-        if DownloadGrant.objects.filter(order=order).exists():
-            return "Your files are ready: download them from your orders page."
         return ""
     variations = availability.variations_for_skus(
         order.items.values_list("sku", flat=True), site_id=order.site_id
     )
     if any(availability.files_for(v).exists() for v in variations.values()):
-        return "Your files will be ready to download from your account once payment arrives."
+        return "Your files will be ready once payment arrives: we will email you their links."
     return ""

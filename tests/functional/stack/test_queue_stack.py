@@ -16,6 +16,7 @@ import requests
 from deploy.local_stack import free_port
 from tests.functional.stack.conftest import VISIBILITY_TIMEOUT
 from tests.functional.stack.test_sign_in_stack import sign_in
+from tests.shopper import private_link
 
 pytestmark = pytest.mark.stack
 
@@ -78,7 +79,8 @@ def email_row(stack, email_id):
 def test_the_worker_sends_the_files_email_to_the_smtp_sink(stack):
     order_id = make_order(stack, "worker-files@example.com", username="worker-files", paid=True)
     message = stack.smtp.wait_for_message("Your files from", to="worker-files@example.com")
-    assert f"/account/orders/{order_id}/files/" in message.get_body(("plain",)).get_content()
+    body = message.get_body(("plain",)).get_content()
+    assert f"{private_link(body, order_id)}files/" in body
     [(email_id,)] = stack.sql(
         "SELECT id FROM shop_ext_orderemail WHERE order_id = %s AND kind = 'files'", order_id
     )

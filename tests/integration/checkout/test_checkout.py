@@ -8,12 +8,11 @@ from cartridge.shop.models import Order
 from django.core import mail
 
 from shop_ext.orders import OrderStatus
-from tests.factories import PASSWORD, UserFactory, add_file, make_book, make_product, variation
+from tests.factories import UserFactory, add_file, make_book, make_product, variation
 from tests.shopper import (
     BILLING,
     CHECKOUT_URL,
     COMPLETE_URL,
-    LOGIN_URL,
     add_to_cart,
     cart_lines,
     checkout,
@@ -139,44 +138,6 @@ def test_checkout_with_an_empty_cart_places_no_order(client):
     assert response.url == "/shop/cart/"
     assert Order.objects.count() == 0
     assert len(mail.outbox) == 0
-
-
-# Downloads live in the buyer's account: sign in first.
-
-
-def test_anonymous_checkout_with_an_ebook_redirects_to_login(client, book):
-    add_to_cart(client, book, option3="eBook")
-
-    response = client.get(CHECKOUT_URL)
-
-    assert response.status_code == 302
-    assert response.url == f"{LOGIN_URL}?next={CHECKOUT_URL}"
-    assert Order.objects.count() == 0
-
-
-def test_anonymous_step_post_with_an_ebook_places_no_order(client, book):
-    add_to_cart(client, book, option3="eBook")
-
-    response = checkout_step(client, 2, checkout_details())
-
-    assert response.status_code == 302
-    assert response.url.startswith(LOGIN_URL)
-    assert Order.objects.count() == 0
-
-
-def test_login_keeps_the_cart_and_returns_to_checkout(client, book):
-    user = UserFactory()
-    add_to_cart(client, book, option3="eBook")
-    login_url = client.get(CHECKOUT_URL).url
-
-    response = client.post(login_url, {"username": user.username, "password": PASSWORD})
-
-    assert response.status_code == 302
-    assert response.url == CHECKOUT_URL
-    assert cart_lines(client) == {variation(book, option3="eBook").sku: (1, Decimal("6.99"))}
-    page = client.get(CHECKOUT_URL)
-    assert page.status_code == 200
-    assert page.context["step"] == 1
 
 
 def test_signed_in_buyer_order_belongs_to_them(client, buyer, book):

@@ -13,6 +13,7 @@ from shop_ext.core.mail import MAX_RETRIES
 from shop_ext.models import DownloadGrant, OrderEmail
 from shop_ext.orders.actions import mark_order_paid
 from tests.client import Client
+from tests.shopper import private_link
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def test_files_email_lists_each_file_with_size_and_absolute_link(paid_order):
     message = mail.outbox[-1]
     html = message.alternatives[0][0]
     for grant in DownloadGrant.objects.filter(order=paid_order).select_related("file"):
-        link = f"https://shop.example.com/account/orders/{paid_order.pk}/files/{grant.pk}/"
+        link = f"https://shop.example.com{private_link(message.body, paid_order.pk)}files/{grant.pk}/"
         assert link in message.body
         assert link in html
         assert grant.file.download_name in message.body
@@ -122,7 +123,7 @@ def test_files_email_over_real_smtp(
     text = envelope.content.decode()
     assert "multipart/alternative" in text
     assert "text/html" in text
-    assert f"https://shop.example.com/account/orders/{order.pk}/files/all.zip" in text
+    assert f"https://shop.example.com{private_link(text, order.pk)}files/all.zip" in text
     assert OrderEmail.objects.get(order=order, kind=OrderEmail.FILES).sent_at is not None
 
 

@@ -5,6 +5,7 @@ from shop_ext.models import DownloadGrant, OrderEmail
 from shop_ext.orders import OrderStatus
 from shop_ext.orders.actions import mark_order_paid
 from tests.factories import book_with_files
+from tests.shopper import private_link
 
 pytestmark = pytest.mark.django_db
 
@@ -30,9 +31,10 @@ def test_mark_paid_grants_files_and_sends_one_email(book, place_order, django_ca
     message = mail.outbox[0]
     assert message.to == ["dana@example.com"]
     grant = DownloadGrant.objects.filter(order=order).first()
-    assert f"https://shop.example.com/account/orders/{order.pk}/files/{grant.pk}/" in message.body
+    private = f"https://shop.example.com{private_link(message.body, order.pk)}"
+    assert f"{private}files/{grant.pk}/" in message.body
     html = message.alternatives[0][0]
-    assert f"https://shop.example.com/account/orders/{order.pk}/files/all.zip" in html
+    assert f"{private}files/all.zip" in html
     assert OrderEmail.objects.get(order=order, kind=OrderEmail.FILES).sent_at is not None
 
     with django_capture_on_commit_callbacks(execute=True):

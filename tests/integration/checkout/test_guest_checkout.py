@@ -1,0 +1,186 @@
+"""Buying downloads as a guest: no account needed, a checkout that asks only
+for what a download needs, one email with private links that work in any
+browser, and an account offered on the spot."""
+
+import hashlib
+import re
+
+import pytest
+from cartridge.shop.models import Order
+from django.contrib.auth import get_user_model
+from django.core import mail
+
+from shop_ext.models import DownloadAttempt, OrderDelivery
+from tests.client import Client
+from tests.factories import EPUB
+from tests.shopper import (
+    BILLING,
+    CHECKOUT_URL,
+    COMPLETE_URL,
+    DOWNLOAD_ONLY_DETAILS,
+    add_to_cart,
+    checkout_step,
+    private_link,
+)
+
+pytestmark = pytest.mark.django_db
+
+INSTANT = "shop_ext.payments.gateways.pay_instantly_for_demo"
+
+
+@pytest.fixture
+def instant_payment(settings):
+    settings.SHOP_PAYMENT_GATEWAY = INSTANT
+
+
+def guest_checkout(client, **extra):
+    """Step 1 with only the download-only details, then the confirmation."""
+    data = {**DOWNLOAD_ONLY_DETAILS, **extra}
+    first = checkout_step(client, 1, data)
+    assert first.status_code == 200, first
+    assert first.context["step"] == 2, first.context["form"].errors
+    return checkout_step(client, 2, data), first
+
+
+def visible_inputs(html):
+    """Names of the form inputs a shopper sees (not hidden) on a page."""
+    names = set()
+    for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", html):
+        if 'type="hidden"' in tag:
+            continue
+        match = re.search(r'name="([^"]+)"', tag)
+        if match:
+            names.add(match.group(1))
+    return names
+
+
+def test_download_only_checkout_asks_name_email_and_country_only(client, book):
+    add_to_cart(client, book, option3="eBook")
+
+    page = client.get(CHECKOUT_URL)
+
+    assert page.status_code == 200
+    asked = {
+        name for name in visible_inputs(page.content.decode()) if name.startswith(("billing", "shipping"))
+    }
+    assert asked == set(DOWNLOAD_ONLY_DETAILS)
+
+
+def test_mixed_cart_still_asks_for_the_address(client, book):
+    add_to_cart(client, book, option3="Paperback")
+
+    response = checkout_step(client, 1, DOWNLOAD_ONLY_DETAILS)
+
+    assert response.context["step"] == 1
+    errors = response.context["form"].errors
+    assert "billing_detail_street" in errors and "billing_detail_postcode" in errors
+
+
+def test_guest_buys_an_ebook_and_downloads_it_in_another_browser(client, book, instant_payment):
+    add_to_cart(client, book, option3="eBook")
+
+    response, _first = guest_checkout(client)
+
+    assert response.status_code == 302 and response["Location"] == COMPLETE_URL
+    order = Order.objects.get()
+    assert order.user_id is None
+    assert order.billing_detail_street == ""
+    # One email for an instant purchase: the receipt, with the links.
+    (receipt,) = mail.outbox
+    assert receipt.to == [BILLING["billing_detail_email"]]
+    page_path = private_link(receipt.body, order.pk)
+
+    stranger = Client()  # no cookies, no session: another device
+    page = stranger.get(page_path)
+    assert page.status_code == 200
+    assert page["Referrer-Policy"] == "no-referrer"
+    html = page.content.decode()
+    grant = order.download_grants.get(file__original_filename="almanac.epub")
+    assert grant.file.download_name in html
+    assert hashlib.sha256(EPUB).hexdigest() in html
+    assert "download attempts left" in html
+
+    download = stranger.get(f"{page_path}files/{grant.pk}/")
+    assert download.status_code == 200
+    assert download.content == EPUB
+    assert download["Referrer-Policy"] == "no-referrer"
+    # It counts against the order's limits like any download.
+    assert OrderDelivery.objects.get(order=order).attempts_used == 1
+    assert DownloadAttempt.objects.get(outcome=DownloadAttempt.SERVED).user is None
+
+
+def test_complete_page_shows_a_guest_their_downloads(client, book, instant_payment):
+    add_to_cart(client, book, option3="eBook")
+    guest_checkout(client)
+    order = Order.objects.get()
+
+    page = client.get(COMPLETE_URL)
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"/orders/{order.pk}/" in html
+    assert "Download all files (zip)" in html
+
+
+def test_order_paid_later_sends_one_files_email(client, book, django_capture_on_commit_callbacks):
+    from shop_ext.orders.actions import mark_order_paid
+
+    add_to_cart(client, book, option3="eBook")
+    guest_checkout(client)
+    order = Order.objects.get()
+    (receipt,) = mail.outbox
+    assert "once payment arrives" in receipt.body
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mark_order_paid(order)
+
+    (files_email,) = mail.outbox
+    assert files_email.subject.startswith("Your files from")
+    assert Client().get(private_link(files_email.body, order.pk)).status_code == 200
+
+
+def test_guest_can_create_an_account_on_the_spot(client, book, instant_payment):
+    add_to_cart(client, book, option3="eBook")
+
+    response, confirmation = guest_checkout(
+        client, create_account="on", account_password="lighthouse-42-keeper"
+    )
+
+    assert response.status_code == 302
+    # The password never travels to the confirmation page or the session's copy of the form.
+    assert "lighthouse-42-keeper" not in confirmation.content.decode()
+    user = get_user_model().objects.get(email=BILLING["billing_detail_email"])
+    assert user.check_password("lighthouse-42-keeper")
+    assert Order.objects.get().user_id == user.pk
+    history = client.get("/account/orders/")
+    assert history.status_code == 200
+    assert f'id="order-{Order.objects.get().pk}"' in history.content.decode()
+
+
+def test_account_on_the_spot_needs_a_good_password_and_a_free_email(client, book, django_user_model):
+    add_to_cart(client, book, option3="eBook")
+
+    weak = checkout_step(
+        client, 1, {**DOWNLOAD_ONLY_DETAILS, "create_account": "on", "account_password": "123"}
+    )
+    assert weak.context["step"] == 1
+    assert "account_password" in weak.context["form"].errors
+
+    django_user_model.objects.create_user("ada", BILLING["billing_detail_email"], "pw-ada-12345")
+    taken = checkout_step(
+        client,
+        1,
+        {**DOWNLOAD_ONLY_DETAILS, "create_account": "on", "account_password": "lighthouse-42-keeper"},
+    )
+    assert taken.context["step"] == 1
+    assert "sign in" in str(taken.context["form"].errors["billing_detail_email"])
+    assert Order.objects.count() == 0
+
+
+def test_guest_checkout_without_an_account_makes_none(client, book, instant_payment):
+    add_to_cart(client, book, option3="eBook")
+
+    guest_checkout(client)
+
+    assert not get_user_model().objects.exists()
