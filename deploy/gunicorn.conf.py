@@ -29,6 +29,8 @@ limit_request_line = 8190
 # Believe X-Forwarded-* only from the local nginx.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+# Private order links (their tokens) never reach the access log.
+logger_class = "shop_ext.core.logging.GunicornAccessLogger"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 proc_name = "shop"

@@ -477,7 +477,7 @@ class LocalStack:
             time.sleep(0.1)
         return worker
 
-    def site_conf(self, upstream, port, template=None):
+    def site_conf(self, upstream, port, template=None, access_log="/dev/null"):
         """``template`` (default deploy/nginx.conf) rendered for this stack;
         ``upstream``: one app server, or a list of them to balance."""
         servers = upstream if isinstance(upstream, list) else [upstream]
@@ -490,6 +490,7 @@ class LocalStack:
                 "static_root": self.static_root,
                 "media_root": self.media_root,
                 "private_root": self.private_root,
+                "access_log": access_log,
             },
         )
 
@@ -497,9 +498,10 @@ class LocalStack:
         """nginx in front of the gunicorn ``upstream``, on ``site_port`` (the
         one SHOP_SITE_URL names) unless ``port`` is given."""
         port = port or self.site_port
+        access_log = self.tmp / name / "access.log" if self.nginx_access_log else "/dev/null"
         server = start_nginx(
             self.tmp / name,
-            self.site_conf(upstream, port, template),
+            self.site_conf(upstream, port, template, access_log),
             port,
             self.nginx_worker_connections,
             self.nginx_access_log,

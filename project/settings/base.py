@@ -176,7 +176,8 @@ EMAIL_FAIL_SILENTLY = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"hide_private_links": {"()": "shop_ext.core.logging.HidePrivateLinks"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["hide_private_links"]}},
     "loggers": {
         "shop_ext": {"handlers": ["console"], "level": "INFO"},
     },

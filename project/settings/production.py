@@ -130,7 +130,8 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"hide_private_links": {"()": "shop_ext.core.logging.HidePrivateLinks"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["hide_private_links"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"shop_ext": {"level": "INFO"}},
 }

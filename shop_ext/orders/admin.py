@@ -21,6 +21,7 @@ from shop_ext.core.admin_inlines import LabelledTabularInline
 from shop_ext.delivery.access import MANAGE_DOWNLOADS
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery, OrderEmail
 from shop_ext.orders import OrderStatus
+from shop_ext.delivery.private_links import replace_links
 from shop_ext.orders.actions import set_order_status
 from shop_ext.orders.tasks import queue_order_email
 
@@ -121,7 +122,9 @@ class OrderAdmin(cartridge_admin.OrderAdmin):
         _status_action(OrderStatus.PAID, "Paid"),
         _status_action(OrderStatus.CANCELLED, "Cancelled"),
         _status_action(OrderStatus.REFUNDED, "Refunded"),
+        "resend_receipt",
         "resend_files_email",
+        "replace_private_links",
         "reset_download_attempts",
         "extend_download_expiry",
         "revoke_downloads",
@@ -173,6 +176,25 @@ class OrderAdmin(cartridge_admin.OrderAdmin):
                 files_email_sent=Exists(files_emails.filter(sent_at__isnull=False)),
                 files_email_failed=Exists(files_emails.filter(gave_up=True)),
             )
+        )
+
+    @admin.action(
+        description=_("Re-send the receipt (with the download links once paid)"), permissions=["change"]
+    )
+    def resend_receipt(self, request, queryset):
+        orders = list(queryset)
+        for order in orders:
+            queue_order_email(order, OrderEmail.RECEIPT, requested_by=request.user)
+        self.message_user(request, f"Receipt queued for {len(orders)} order(s).")
+
+    @admin.action(
+        description=_("Make new private links (the old ones stop working)"), permissions=["manage_downloads"]
+    )
+    def replace_private_links(self, request, queryset):
+        count = replace_links(queryset)
+        self.message_user(
+            request,
+            f"New private links for {count} order(s). Re-send an email to give the buyer the new link.",
         )
 
     @admin.action(description=_("Re-send the files email"), permissions=["manage_downloads"])

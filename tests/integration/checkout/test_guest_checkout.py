@@ -73,7 +73,8 @@ def test_mixed_cart_still_asks_for_the_address(client, book):
 
     assert response.context["step"] == 1
     errors = response.context["form"].errors
-    assert "billing_detail_street" in errors and "billing_detail_postcode" in errors
+    assert "billing_detail_street" in errors
+    assert "billing_detail_postcode" in errors
 
 
 def test_guest_buys_an_ebook_and_downloads_it_in_another_browser(client, book, instant_payment):
@@ -81,7 +82,8 @@ def test_guest_buys_an_ebook_and_downloads_it_in_another_browser(client, book, i
 
     response, _first = guest_checkout(client)
 
-    assert response.status_code == 302 and response["Location"] == COMPLETE_URL
+    assert response.status_code == 302
+    assert response["Location"] == COMPLETE_URL
     order = Order.objects.get()
     assert order.user_id is None
     assert order.billing_detail_street == ""

@@ -14,7 +14,7 @@ from django.core import mail
 from django.utils import timezone
 
 from shop_ext.delivery.views import STAFF_DOWNLOAD
-from shop_ext.models import DownloadAttempt, OrderDelivery
+from shop_ext.models import DownloadAttempt, OrderDelivery, PrivateOrderLink
 from shop_ext.orders import PAID_STATUSES, OrderStatus
 from tests.admin_forms import admin_form_data, changelist_status_data
 from tests.client import Client
@@ -90,6 +90,16 @@ def _resend_files_email(paid, unpaid):
     return paid, lambda: len(mail.outbox) == 1
 
 
+def _resend_receipt(paid, unpaid):
+    mail.outbox.clear()
+    return paid, lambda: len(mail.outbox) == 1 and "Your files" in mail.outbox[0].body
+
+
+def _replace_private_links(paid, unpaid):
+    before = PrivateOrderLink.objects.get_or_create(order=paid)[0].secret
+    return paid, lambda: PrivateOrderLink.objects.get(order=paid).secret != before
+
+
 ACTIONS = {
     "mark_paid": (_mark_paid, CHANGES_STATUS),
     "mark_cancelled": (_status(OrderStatus.CANCELLED), CHANGES_STATUS),
@@ -99,6 +109,8 @@ ACTIONS = {
     "revoke_downloads": (_revoke, MANAGES_DOWNLOADS),
     "restore_downloads": (_restore, MANAGES_DOWNLOADS),
     "resend_files_email": (_resend_files_email, MANAGES_DOWNLOADS),
+    "resend_receipt": (_resend_receipt, CHANGES_STATUS),
+    "replace_private_links": (_replace_private_links, MANAGES_DOWNLOADS),
 }
 
 
