@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from shop_ext.catalogue import availability
 from shop_ext.core.admin_inlines import LabelledTabularInline
 from shop_ext.delivery.access import MANAGE_DOWNLOADS
+from shop_ext.delivery.private_links import replace_links
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery, OrderEmail
 from shop_ext.orders import OrderStatus
-from shop_ext.delivery.private_links import replace_links
 from shop_ext.orders.actions import set_order_status
 from shop_ext.orders.tasks import queue_order_email
 
