@@ -33,6 +33,8 @@ urlpatterns = [
     re_path(r"^shop/invoice/[0-9]+/(resend/)?$", order_views.no_such_order),
     path("shop/", include("cartridge.shop.urls")),
     path("account/orders/", order_views.order_history, name="shop_order_history"),
+    path("account/orders/claim/", order_views.send_claim_link, name="shop_send_claim_link"),
+    path("account/orders/claim/<str:token>/", order_views.claim_orders, name="shop_claim_orders"),
     path("account/orders/", include("shop_ext.urls")),
     path("account/downloads/resend/", delivery_views.lost_links, name="lost_links"),
     # An order's private link: no account needed (shop_ext.delivery.private_links).

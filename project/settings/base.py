@@ -288,6 +288,8 @@ SHOP_INVOICE_RESENDS_PER_HOUR = env_int("SHOP_INVOICE_RESENDS_PER_HOUR", 3)
 # The "lost my links" page (shop_ext/delivery/lost_links.py): asks per hour.
 SHOP_LOST_LINKS_PER_EMAIL_PER_HOUR = env_int("SHOP_LOST_LINKS_PER_EMAIL_PER_HOUR", 3)
 SHOP_LOST_LINKS_PER_CLIENT_PER_HOUR = env_int("SHOP_LOST_LINKS_PER_CLIENT_PER_HOUR", 10)
+# Links that add an address's guest orders to its account (shop_ext/orders/claims.py), per account.
+SHOP_CLAIM_LINKS_PER_HOUR = env_int("SHOP_CLAIM_LINKS_PER_HOUR", 3)
 
 # ---------------------------------------------------------- task queue and cache
 # Slow work (every email, zip builds) runs in a Celery worker (project/celery.py)

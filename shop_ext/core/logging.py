@@ -1,20 +1,25 @@
-"""Keeping private-link tokens (shop_ext.delivery.private_links) out of the
-logs: Django's (a filter on the handlers, project/settings) and gunicorn's
-access log (deploy/gunicorn.conf.py's logger_class). nginx's access log
-does the same with its own log format (deploy/nginx.conf)."""
+"""Keeping the tokens in our links out of the logs: an order's private link
+(shop_ext.delivery.private_links), the link that adds guest orders to an
+account (shop_ext.orders.claims) and Mezzanine's password-reset link.
+Django's logs hide them with a filter on the handlers (project/settings),
+gunicorn's access log with deploy/gunicorn.conf.py's logger_class, nginx's
+with its own log format (deploy/nginx.conf)."""
 
 import logging
 import re
 
 from gunicorn.glogging import Logger
 
-# An order's private path: /orders/<number>/<64 hex digits>/...
-PRIVATE_PATH = re.compile(r"(/orders/\d+/)[0-9a-f]{64}")
-HIDDEN = r"\1[private]"
+# What comes before a token, then the token.
+TOKEN_IN_PATH = re.compile(
+    r"(/orders/\d+/)[0-9a-f]{64}"
+    r"|(/account/orders/claim/)[^/?#\s\"]+"
+    r"|(/accounts/password/verify/[-\w]+/)[-\w]+"
+)
 
 
 def hide_private_links(text):
-    return PRIVATE_PATH.sub(HIDDEN, text)
+    return TOKEN_IN_PATH.sub(lambda match: next(g for g in match.groups() if g) + "[private]", text)
 
 
 class HidePrivateLinks(logging.Filter):

@@ -1,12 +1,21 @@
 """The order emails' task: queued on commit, retried with backoff while the
 mail server is unreachable, then recorded as failed for staff to re-send."""
 
-from celery import shared_task
+import logging
 
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from mezzanine.utils.email import send_mail_template
+
+from shop_ext.core.links import absolute_url, site_url
 from shop_ext.core.mail import MAX_RETRIES, retry_if_transient
 from shop_ext.core.tasks import enqueue_on_commit
 from shop_ext.models import OrderEmail
-from shop_ext.orders import emails
+from shop_ext.orders import claims, emails
+
+log = logging.getLogger(__name__)
 
 # How an email that the broker did not take is marked (see requeue_emails).
 NOT_QUEUED = "Not queued, the task queue was unreachable"
@@ -30,3 +39,30 @@ def queue_order_email(order, kind, requested_by=None):
 
     enqueue_on_commit(send_order_email, email.pk, on_failure=not_queued)
     return email
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def send_claim_link(self, user_id):
+    """Email a signed-in buyer the link that adds their guest orders to the
+    account, at the account's address (made here: the link is never queued)."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not claims.guest_orders(user).exists():
+        return
+    context = {
+        "user": user,
+        "count": claims.guest_orders(user).count(),
+        "claim_url": absolute_url(reverse("shop_claim_orders", args=[claims.claim_token(user)])),
+        "site_url": site_url(),
+    }
+    try:
+        send_mail_template(
+            f"Add your earlier orders to your {settings.SITE_TITLE} account",
+            "email/claim_orders",
+            settings.DEFAULT_FROM_EMAIL,
+            user.email,
+            context=context,
+            fail_silently=False,
+        )
+    except Exception as error:
+        retry_if_transient(self, error)
+        log.exception("The claim-orders email for user %s was not sent, no more tries", user_id)

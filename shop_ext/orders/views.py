@@ -1,9 +1,12 @@
 """Cartridge's order pages (history, invoice) with each paid order's files,
 and the invoice and its re-sending for the buyer or permitted staff only."""
 
+import logging
+
 from cartridge.shop import views as cartridge_views
 from cartridge.shop.models import Order
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.contrib.messages import error, info
 from django.db.models import Sum
 from django.http import Http404
@@ -12,23 +15,65 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
+from shop_ext.core.cache import CACHE_DOWN
+from shop_ext.core.ratelimit import count_use
 from shop_ext.core.redirects import local_next
+from shop_ext.core.tasks import enqueue
 from shop_ext.delivery.access import order_decision
 from shop_ext.delivery.emails import download_lines, zip_url
 from shop_ext.delivery.private_links import holder_for_token
 from shop_ext.models import OrderEmail
+from shop_ext.orders import claims, tasks
 from shop_ext.orders.invoices import invoice_order, is_buyer, reserve_resend
 from shop_ext.orders.tasks import queue_order_email
 
+log = logging.getLogger(__name__)
+
 
 def order_history(request):
-    """Cartridge's order history, with each paid order's files and limits."""
+    """Cartridge's order history, with each paid order's files and limits,
+    and an offer to add the guest orders of the account's address."""
     response = cartridge_views.order_history(request)
     if isinstance(response, TemplateResponse):
         for order in response.context_data["orders"].object_list:
             attach_downloads(order, request.user)
+        response.context_data["guest_order_count"] = claims.guest_orders(request.user).count()
     return response
+
+
+@login_required
+@require_POST
+def send_claim_link(request):
+    """Email the account's address a link that adds its guest orders (a
+    few times an hour per account)."""
+    key = f"shop_ext:claim-link:{request.user.pk}"
+    try:
+        allowed = count_use(key, 3600) <= settings.SHOP_CLAIM_LINKS_PER_HOUR
+    except CACHE_DOWN:
+        log.exception("Cache unavailable: no claim link is sent until it is back")
+        allowed = False
+    if allowed:
+        enqueue(tasks.send_claim_link, request.user.pk)
+        info(
+            request,
+            _("We have emailed %(email)s a link that adds those orders.") % {"email": request.user.email},
+        )
+    else:
+        error(request, _("We cannot send another link right now. Please try again in an hour."))
+    return redirect("shop_order_history")
+
+
+@login_required
+def claim_orders(request, token):
+    """The emailed link: the guest orders of the account's address join it."""
+    count = claims.claim(request.user, token)
+    if count is None:
+        context = {"reason": _("This link is not for this account, or it has expired. Ask for a new one.")}
+        return TemplateResponse(request, "shop_ext/claim_refused.html", context, status=404)
+    info(request, _("%(count)s order(s) added to your account.") % {"count": count})
+    return redirect("shop_order_history")
 
 
 def attach_downloads(order, who):
