@@ -38,11 +38,11 @@ def test_add_to_cart_puts_the_chosen_variation_in_the_cart(client, book):
 
 
 def test_adding_the_same_variation_again_increases_its_quantity(client, book):
-    add_to_cart(client, book, option3="eBook")
-    add_to_cart(client, book, quantity=2, option3="eBook")
+    add_to_cart(client, book, option3="Paperback")
+    add_to_cart(client, book, quantity=2, option3="Paperback")
 
-    ebook = variation(book, option3="eBook")
-    assert cart_lines(client) == {ebook.sku: (3, Decimal("6.99"))}
+    paperback = variation(book, option3="Paperback")
+    assert cart_lines(client) == {paperback.sku: (3, Decimal("12.99"))}
 
 
 def test_cart_page_shows_item_and_total_prices(client, book, tote):

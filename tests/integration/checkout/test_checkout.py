@@ -8,7 +8,7 @@ from cartridge.shop.models import Order
 from django.core import mail
 
 from shop_ext.orders import OrderStatus
-from tests.factories import UserFactory, add_file, make_book, make_product, variation
+from tests.factories import UserFactory, add_file, book_with_files, make_book, make_product, variation
 from tests.shopper import (
     BILLING,
     CHECKOUT_URL,
@@ -152,7 +152,8 @@ def test_signed_in_buyer_order_belongs_to_them(client, buyer, book):
 
 
 def test_digital_only_cart_pays_no_shipping(client, buyer, book):
-    add_to_cart(client, book, quantity=2, option3="eBook")
+    add_to_cart(client, book, option3="eBook")
+    add_to_cart(client, book_with_files(title="A Second Almanac"), option3="eBook")
 
     response = checkout(client, shipping=False)
 

@@ -37,11 +37,14 @@
       });
     }
 
-    // Product page: the buy button follows the shown variation.
+    // Product page: the buy button follows the shown variation, and a
+    // download (one copy is all anyone needs) offers no quantity box.
     var form = document.getElementById("add-cart");
     var list = document.getElementById("variations");
     if (form && list) {
       var button = form.querySelector("[name=add_cart]");
+      var quantity = form.querySelector("[name=quantity]");
+      var quantityGroup = quantity && quantity.closest(".form-group");
       var sync = function () {
         var shown = null;
         Array.prototype.forEach.call(list.children, function (li) {
@@ -50,6 +53,11 @@
         if (button) {
           var blocked = shown && shown.getAttribute("data-available") === "false";
           button.disabled = !!blocked;
+        }
+        if (quantityGroup) {
+          var download = shown && shown.getAttribute("data-kind") === "download";
+          quantityGroup.hidden = !!download;
+          if (download) { quantity.value = "1"; }
         }
       };
       // Run after Cartridge's handler has shown the matching variation.
