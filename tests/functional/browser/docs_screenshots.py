@@ -11,7 +11,18 @@ from PIL import Image
 
 from tests import BASE_DIR
 
-PAGES = ["home", "category", "product", "cart", "checkout", "order-history", "admin-product"]
+PAGES = [
+    "home",
+    "category",
+    "product",
+    "cart",
+    "checkout",
+    "guest-checkout",
+    "private-order",
+    "lost-links",
+    "order-history",
+    "admin-product",
+]
 OUT = BASE_DIR / "docs" / "screenshots"
 # Full-page shots are cut to a screenful or two; desktop ones scaled down.
 LIMITS = {"desktop": (960, 1100), "phone": (375, 1500)}

@@ -78,10 +78,11 @@ def test_shopper_buys_an_ebook_and_a_tote_bag(live_server, demo, page, shoot, ch
     check_a11y(page)
     shoot(page, "cart")
 
-    # The cart holds a download: checkout asks the shopper to sign in first.
+    # No account is needed; this shopper has one and signs in from checkout.
     page.get_by_role("link", name="Go to checkout").click()
+    expect(page).to_have_url(re.compile("/shop/checkout/$"))
+    page.locator(".lead-text").get_by_role("link", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
-    expect(page.locator(".messages")).to_contain_text("Your cart has downloads")
     check_a11y(page)
     sign_in(page, "demo-buyer", "demo-buyer")
 
@@ -121,6 +122,72 @@ def test_shopper_buys_an_ebook_and_a_tote_bag(live_server, demo, page, shoot, ch
     assert order.shipping_total == Decimal("4.50")
     assert order.discount_code == "WELCOME10"
     assert order.user_id == get_user_model().objects.get(username="demo-buyer").id
+
+
+def test_guest_buys_an_ebook_and_downloads_it_on_another_device(
+    live_server, demo, page, new_page, shoot, check_a11y, mailoutbox, settings
+):
+    settings.SHOP_PAYMENT_GATEWAY = "shop_ext.payments.gateways.pay_instantly_for_demo"
+    book = Product.objects.get(title=BOOK)
+    ebook = book.variations.get(option3="eBook")
+
+    page.goto(live_server.url + book.get_absolute_url())
+    page.get_by_label("Format").select_option("eBook")
+    expect(page.get_by_label("Quantity")).to_be_hidden()  # one copy of a download
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page).to_have_url(re.compile("/shop/cart/$"))
+    expect(page.locator(".cart-line .one-copy")).to_have_text("1")
+
+    # No sign-in, and only what a download needs.
+    page.get_by_role("link", name="Go to checkout").click()
+    expect(page).to_have_url(re.compile("/shop/checkout/$"))
+    expect(page.locator("[name=billing_detail_street]")).to_be_hidden()
+    expect(page.locator("[name=billing_detail_phone]")).to_be_hidden()
+    page.get_by_label(re.compile("^First name")).fill("Robin")
+    page.get_by_label(re.compile("^Last name")).fill("Guest")
+    page.get_by_label(re.compile("^Email")).fill("robin@example.com")
+    page.get_by_label(re.compile("^Country")).fill("Ireland")
+    check_a11y(page)
+    shoot(page, "guest-checkout")
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Confirmation")
+    page.get_by_role("button", name="Place order").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your order")
+    order = Order.objects.get()
+    assert order.user_id is None
+    expect(page.locator(".complete-box")).to_contain_text("Download all files (zip)")
+    check_a11y(page)
+
+    # One email: the receipt, with the private links.
+    (receipt,) = [m for m in mailoutbox if m.to == ["robin@example.com"]]
+    link = re.search(r"https?://\S+?(/orders/\d+/[0-9a-f]{64}/)", receipt.body).group(1)
+
+    # Another device: no cookies, no account.
+    phone = new_page()
+    phone.goto(live_server.url + link)
+    expect(phone.get_by_role("heading", level=1)).to_have_text(f"Order {order.id}")
+    expect(phone.locator(".download-limits")).to_contain_text("download attempts left")
+    check_a11y(phone)
+    shoot(phone, "private-order")
+    epub = ProductFile.objects.filter(grants__order=order, original_filename__endswith=".epub").get()
+    with phone.expect_download() as info:
+        phone.get_by_role("link", name=f"Download {epub.download_name}").click()
+    assert info.value.suggested_filename == epub.download_name
+    assert hashlib.sha256(info.value.path().read_bytes()).hexdigest() == epub.sha256
+    assert ebook.sku in order.items.values_list("sku", flat=True)
+
+    # Lost the email later: the sign-in page leads to the lost-links page.
+    phone.goto(live_server.url + "/accounts/login/")
+    phone.get_by_role("link", name=re.compile("lost your download links")).click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Get your download links again")
+    check_a11y(phone)
+    shoot(phone, "lost-links")
+    phone.get_by_label(re.compile("email address you ordered with")).fill("robin@example.com")
+    phone.get_by_role("button", name="Email me my links").click()
+    expect(phone.get_by_role("status")).to_contain_text("we have emailed it their links")
+    check_a11y(phone)
+    assert sum(m.to == ["robin@example.com"] for m in mailoutbox) == 2
 
 
 def place_ebook_order(client, title=BOOK):
