@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.http import Http404
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -37,7 +38,7 @@ from shop_ext.core.middleware import without_page
 from shop_ext.core.net import client_ip
 from shop_ext.core.tasks import enqueue
 from shop_ext.delivery.access import LinkHolder, checks_as_staff, grant_decision, order_decision, owns
-from shop_ext.delivery.private_links import holder_for_token
+from shop_ext.delivery.private_links import holder_for_token, page_url
 from shop_ext.delivery.tasks import build_order_zip
 from shop_ext.delivery.zips import order_zip, zip_files, zip_path
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
@@ -345,9 +346,12 @@ def download_zip(request, order_id, token=None):
         if refused is not None:
             return refused
         if _wait_for_worker(order, target):
-            response = TemplateResponse(request, "shop_ext/zip_preparing.html", {"order": order}, status=202)
+            private = isinstance(who, LinkHolder)
+            back_url = page_url(who) if private else reverse("shop_order_history")
+            context = {"order": order, "back_url": back_url}
+            response = TemplateResponse(request, "shop_ext/zip_preparing.html", context, status=202)
             response["Refresh"] = str(ZIP_CHECK_SECONDS)
-            if isinstance(who, LinkHolder):
+            if private:
                 response["Referrer-Policy"] = "no-referrer"
             return response
     return _deliver(request, who, download)

@@ -1,0 +1,44 @@
+"""A guest's private link through the deployment: nginx in front of
+gunicorn, the worker sending the email to the SMTP sink. The link opens the
+page and the file with no cookie, and its token reaches no log."""
+
+import pytest
+import requests
+
+from tests.functional.stack.test_queue_stack import make_order
+from tests.shopper import private_link
+
+pytestmark = pytest.mark.stack
+
+
+def test_a_guest_opens_the_emailed_link_and_no_log_holds_its_token(stack):
+    order_id = make_order(stack, "guest-link@example.com", paid=True)
+    message = stack.smtp.wait_for_message("Your files from", to="guest-link@example.com")
+    body = message.get_body(("plain",)).get_content()
+    link = private_link(body, order_id)
+    token = link.split("/")[3]
+
+    page = requests.get(stack.url + link, timeout=30)
+    assert page.status_code == 200
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert "download attempts left" in page.text
+    file_link = next(line.split(": ")[-1] for line in body.splitlines() if f"{link}files/" in line)
+    download = requests.get(file_link, timeout=30)
+    assert download.status_code == 200
+    assert download.content.startswith(b"PK")  # the EPUB, sent by nginx
+    assert download.headers["Referrer-Policy"] == "no-referrer"
+    tampered = link.replace(token, token[::-1])
+    assert requests.get(stack.url + tampered, timeout=30).status_code == 404
+
+    logs = {
+        "nginx access log": stack.tmp / "nginx" / "access.log",
+        "gunicorn access log": stack.gunicorn.access_log,
+        "gunicorn and Django log": stack.gunicorn.log,
+        "worker log": stack.worker.log,
+    }
+    for name, path in logs.items():
+        text = path.read_text()
+        assert token not in text, name
+        assert token[::-1] not in text, name
+    assert f"/orders/{order_id}/[private]/" in logs["nginx access log"].read_text()
+    assert f"/orders/{order_id}/[private]/" in logs["gunicorn access log"].read_text()
