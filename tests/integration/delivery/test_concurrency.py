@@ -91,3 +91,33 @@ def test_a_burst_of_checkouts_queues_for_the_database_instead_of_failing():
     assert all(order.items.get().sku == paperback.sku for order in Order.objects.all())
     paperback.refresh_from_db()
     assert paperback.num_in_stock == 92
+
+
+@pytest.fixture
+def redis_cache(settings, tmp_path):
+    """The shared cache on a Redis of the test's own, as in production."""
+    from deploy.local_stack import start_redis, stop
+
+    redis = start_redis(tmp_path)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{redis.port}/0",
+        }
+    }
+    yield
+    stop(redis.process)
+
+
+def test_twelve_concurrent_lost_links_asks_for_one_address_send_three(paid_order, redis_cache, settings):
+    settings.SHOP_LOST_LINKS_PER_EMAIL_PER_HOUR = 3
+    mail.outbox.clear()
+
+    def ask(i):
+        return Client().post(
+            "/account/downloads/resend/", {"email": "dana@example.com"}, REMOTE_ADDR=f"198.51.100.{i}"
+        ).status_code
+
+    statuses = run_together(12, ask)
+    assert sorted(statuses) == [200] * 3 + [429] * 9
+    assert len(mail.outbox) == 3
