@@ -114,9 +114,11 @@ def test_twelve_concurrent_lost_links_asks_for_one_address_send_three(paid_order
     mail.outbox.clear()
 
     def ask(i):
-        return Client().post(
-            "/account/downloads/resend/", {"email": "dana@example.com"}, REMOTE_ADDR=f"198.51.100.{i}"
-        ).status_code
+        return (
+            Client()
+            .post("/account/downloads/resend/", {"email": "dana@example.com"}, REMOTE_ADDR=f"198.51.100.{i}")
+            .status_code
+        )
 
     statuses = run_together(12, ask)
     assert sorted(statuses) == [200] * 3 + [429] * 9
