@@ -7,7 +7,7 @@ from shop_ext.catalogue import views as catalogue_views
 from shop_ext.checkout import views as checkout_views
 from shop_ext.core import converters  # noqa: F401  (registers <shop_id:...>)
 from shop_ext.core.health import health
-from shop_ext.delivery import lost_links as delivery_views
+from shop_ext.delivery import lost_links
 from shop_ext.orders import views as order_views
 
 admin.autodiscover()
@@ -36,7 +36,7 @@ urlpatterns = [
     path("account/orders/claim/", order_views.send_claim_link, name="shop_send_claim_link"),
     path("account/orders/claim/<str:token>/", order_views.claim_orders, name="shop_claim_orders"),
     path("account/orders/", include("shop_ext.urls")),
-    path("account/downloads/resend/", delivery_views.lost_links, name="lost_links"),
+    path("account/downloads/resend/", lost_links.lost_links, name="lost_links"),
     # An order's private link: no account needed (shop_ext.delivery.private_links).
     path("orders/", include("shop_ext.orders.urls")),
     # Mezzanine's page told which accounts exist (shop_ext/accounts/views.py).

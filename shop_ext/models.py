@@ -358,7 +358,7 @@ def new_link_secret():
 
 
 class PrivateOrderLink(models.Model):
-    """What an order's private link is made from (shop_ext.orders.private_links).
+    """What an order's private link is made from (shop_ext.delivery.private_links).
 
     Only this random secret is stored; the link's token is an HMAC of it
     with the order's number under SECRET_KEY, so the database alone opens

@@ -180,6 +180,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["hide_private_links"]}},
     "loggers": {
         "shop_ext": {"handlers": ["console"], "level": "INFO"},
+        # Django's request lines and 4xx/5xx reports name the path: through
+        # the filtered handler too (DEBUG's runserver prints them).
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
 

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 
 from shop_ext.catalogue import discounts, stock
+from shop_ext.checkout.receivers import keep_one_copy
 
 DISCOUNT_SESSION_KEYS = ("free_shipping", "discount_code", "discount_total")
 
@@ -107,6 +108,9 @@ def guard_checkout(request, form_class):
     if step > _reached_step(request):
         return _back_to(request, None, "Please complete the earlier checkout steps first.")
 
+    if keep_one_copy(request.cart):
+        recalculate_cart(request)
+        return redirect("shop_cart")
     problems = cart_problem_messages(request)
     if problems:
         for problem in problems:

@@ -5,7 +5,7 @@ The password is checked on the first step and kept in the session only as
 a hash (never in the form data the confirmation step carries), and the
 account is made once the order is placed: its email is the order's, and the
 order is its first. Earlier guest orders with that email join the account
-only once the buyer proves the address (shop_ext.accounts.claims).
+only once the buyer proves the address (shop_ext.orders.claims).
 """
 
 import secrets
@@ -89,9 +89,11 @@ def create_for_order(request, order):
     if password_hash is None or request.user.is_authenticated or email_taken(order.billing_detail_email):
         return None
     user = _new_user(order, password_hash)
-    order.user_id = user.pk
-    order.save(update_fields=["user_id"])
     login(request, user, backend=BACKEND)
+    # Signing in gives the session a new key; Cartridge finds the order for
+    # the completion page (and a guest's invoice) by the session's key.
+    order.user_id, order.key = user.pk, request.session.session_key
+    order.save(update_fields=["user_id", "key"])
     return user
 
 

@@ -1,6 +1,7 @@
 from cartridge.shop import views as cartridge_views
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 
 from shop_ext.checkout.forms import CheckoutForm, RateLimitedDiscountForm, SafeCartItemFormSet
 from shop_ext.checkout.guard import guard_checkout
@@ -23,6 +24,7 @@ def cart(request):
 
 
 @never_cache
+@sensitive_post_parameters("account_password")
 def checkout(request):
     """Cartridge's checkout, for guests too: downloads reach a guest through
     the order's private link (shop_ext.delivery.private_links)."""

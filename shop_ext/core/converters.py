@@ -29,7 +29,7 @@ register_converter(ShopIdConverter, "shop_id")
 
 
 class PrivateTokenConverter:
-    """An order's private-link token (shop_ext.orders.private_links): 64 hex
+    """An order's private-link token (shop_ext.delivery.private_links): 64 hex
     digits, so a truncated or padded token is a plain 404 before any lookup."""
 
     regex = "[0-9a-f]{64}"

@@ -11,10 +11,13 @@ import re
 from gunicorn.glogging import Logger
 
 # What comes before a token, then the token.
+# Anything in the token's place, in any case or percent-encoded (Django
+# decodes both before it finds the URL wrong).
 TOKEN_IN_PATH = re.compile(
-    r"(/orders/\d+/)[0-9a-f]{64}"
+    r"((?<!/account)/orders/\d+/)[^/?#\s\"]+"
     r"|(/account/orders/claim/)[^/?#\s\"]+"
-    r"|(/accounts/password/verify/[-\w]+/)[-\w]+"
+    r"|(/accounts/password/verify/[^/?#\s\"]+/)[^/?#\s\"]+",
+    re.IGNORECASE,
 )
 
 

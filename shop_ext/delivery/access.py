@@ -31,7 +31,7 @@ DOWNLOAD_ANY_ORDER = "shop_ext.download_any_order"
 
 @dataclass(frozen=True)
 class LinkHolder:
-    """Whoever opened an order's private link (shop_ext.orders.private_links):
+    """Whoever opened an order's private link (shop_ext.delivery.private_links):
     the buyer of that one order, with no account or cookie needed. Stands in
     for ``user`` in the rules below."""
 

@@ -49,6 +49,5 @@ def files_email_context(order):
         "lines": download_lines(order, holder),
         "zip_url": absolute_url(zip_url(order, holder)),
         "order_url": absolute_url(page_url(holder)),
-        "lost_links_url": absolute_url(reverse("lost_links")),
         "site_url": site_url(),
     }

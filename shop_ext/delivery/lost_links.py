@@ -1,6 +1,7 @@
 """The "lost my links" page (/account/downloads/resend/): one email field;
 that address gets the private links of its paid orders with files it can
-still download.
+still download. While the queue is down it sends nothing either, and says
+to try again.
 
 The answer is the same whether or not the address has orders, and the
 emailing happens in a worker (shop_ext.delivery.tasks.send_lost_links), so
@@ -19,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from shop_ext.core.cache import CACHE_DOWN
-from shop_ext.core.middleware import without_page
 from shop_ext.core.net import client_ip
 from shop_ext.core.ratelimit import count_use
 from shop_ext.core.tasks import enqueue
@@ -39,17 +39,18 @@ class LostLinksForm(forms.Form):
 
 
 def _within_limits(request, email):
-    """Count this request per address and per client; False once either is
-    over its limit this hour. Raises CACHE_DOWN."""
+    """Count this request per client, then per address; False once either
+    is over its limit this hour. A client over its own limit uses none of
+    the address's asks (it would lock others out). Raises CACHE_DOWN."""
+    per_client = count_use(f"shop_ext:lost-links:ip:{client_ip(request)}", WINDOW)
+    if per_client > settings.SHOP_LOST_LINKS_PER_CLIENT_PER_HOUR:
+        return False
     # The address is hashed: the cache holds no list of who asked.
     address_key = "shop_ext:lost-links:email:" + hashlib.sha256(email.encode()).hexdigest()
-    per_email = count_use(address_key, WINDOW) <= settings.SHOP_LOST_LINKS_PER_EMAIL_PER_HOUR
-    per_client = count_use(f"shop_ext:lost-links:ip:{client_ip(request)}", WINDOW)
-    return per_email and per_client <= settings.SHOP_LOST_LINKS_PER_CLIENT_PER_HOUR
+    return count_use(address_key, WINDOW) <= settings.SHOP_LOST_LINKS_PER_EMAIL_PER_HOUR
 
 
 @never_cache
-@without_page
 def lost_links(request):
     form = LostLinksForm(request.POST if request.method == "POST" else None)
     if not form.is_valid():
@@ -65,5 +66,7 @@ def lost_links(request):
     if not allowed:
         context = {"form": form, "too_many": True}
         return TemplateResponse(request, "shop_ext/lost_links.html", context, status=429)
-    enqueue(send_lost_links, email)
+    if not enqueue(send_lost_links, email):
+        context = {"form": form, "unavailable": True}
+        return TemplateResponse(request, "shop_ext/lost_links.html", context, status=503)
     return TemplateResponse(request, "shop_ext/lost_links.html", {"sent_to": email})

@@ -10,13 +10,15 @@ the old link. Tokens are compared in constant time and kept out of logs
 ``Referer`` (the pages send ``Referrer-Policy: no-referrer``).
 """
 
+from functools import wraps
+
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from shop_ext.delivery.access import LinkHolder
 from shop_ext.models import PrivateOrderLink, new_link_secret
 
-SALT = "shop_ext.orders.private_links"
+SALT = "shop_ext.delivery.private_links"
 
 
 def _token(order_id, secret):
@@ -41,9 +43,17 @@ def page_url(holder):
     return reverse("private:order", args=[holder.order_id, holder.token])
 
 
-def private_url(order):
-    """The path of ``order``'s private page."""
-    return page_url(holder_of(order))
+def no_referrer(view):
+    """For every view under a private link: nothing it answers (the page, a
+    file, a refusal, the zip's waiting page) hands the token on as a Referer."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapped
 
 
 def replace_links(orders):

@@ -196,8 +196,6 @@ def _deliver(request, who, download):
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
-    if isinstance(who, LinkHolder):
-        response["Referrer-Policy"] = "no-referrer"
     outcome = DownloadAttempt.RESUMED if resumed else DownloadAttempt.SERVED
     attempt = record(request, order, grant, outcome, STAFF_DOWNLOAD if as_staff else "")
     if as_staff:
@@ -346,13 +344,10 @@ def download_zip(request, order_id, token=None):
         if refused is not None:
             return refused
         if _wait_for_worker(order, target):
-            private = isinstance(who, LinkHolder)
-            back_url = page_url(who) if private else reverse("shop_order_history")
+            back_url = page_url(who) if isinstance(who, LinkHolder) else reverse("shop_order_history")
             context = {"order": order, "back_url": back_url}
             response = TemplateResponse(request, "shop_ext/zip_preparing.html", context, status=202)
             response["Refresh"] = str(ZIP_CHECK_SECONDS)
-            if private:
-                response["Referrer-Policy"] = "no-referrer"
             return response
     return _deliver(request, who, download)
 

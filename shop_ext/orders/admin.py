@@ -11,7 +11,7 @@ from datetime import timedelta
 from cartridge.shop import admin as cartridge_admin
 from cartridge.shop.models import Order
 from django.contrib import admin
-from django.db.models import Exists, OuterRef
+from django.db.models import Case, Exists, OuterRef, Value, When
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -160,21 +160,30 @@ class OrderAdmin(cartridge_admin.OrderAdmin):
         if delivery is None:
             return "-"
         used = f"{delivery.attempts_used}/{delivery.max_attempts or '∞'}"
-        if obj.files_email_sent:
+        if obj.links_email_sent:
             mail = "email sent"
         else:
-            mail = "EMAIL FAILED" if obj.files_email_failed else "email queued"
+            mail = "EMAIL FAILED" if obj.links_email_failed else "email queued"
         return f"{used} · {mail}"
 
     def get_queryset(self, request):
-        files_emails = OrderEmail.objects.filter(order=OuterRef("pk"), kind=OrderEmail.FILES)
+        """With whether the email carrying the order's links went out: its
+        files email, or for an order paid at checkout (none), its receipt."""
+        emails = OrderEmail.objects.filter(order=OuterRef("pk"))
+        files_emails = emails.filter(kind=OrderEmail.FILES)
+        links_emails = Case(
+            When(Exists(files_emails), then=Value(OrderEmail.FILES)), default=Value(OrderEmail.RECEIPT)
+        )
         return (
             super()
             .get_queryset(request)
             .select_related("delivery")
+            .annotate(links_email_kind=links_emails)
             .annotate(
-                files_email_sent=Exists(files_emails.filter(sent_at__isnull=False)),
-                files_email_failed=Exists(files_emails.filter(gave_up=True)),
+                links_email_sent=Exists(
+                    emails.filter(kind=OuterRef("links_email_kind"), sent_at__isnull=False)
+                ),
+                links_email_failed=Exists(emails.filter(kind=OuterRef("links_email_kind"), gave_up=True)),
             )
         )
 

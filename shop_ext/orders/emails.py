@@ -26,19 +26,28 @@ log = logging.getLogger(__name__)
 
 def _send_receipt(order):
     """The receipt; an order paid when it was placed gets its download links
-    in it too (one email per purchase: mark_order_paid sends no files email then)."""
+    in it too (one email per purchase: mark_order_paid sends no files email then).
+
+    The shop's copy (SHOP_ORDER_EMAIL_BCC) is a separate message without the
+    links: they are keys to the buyer's files and attempts."""
     editable_settings.clear_cache()  # SHOP_ORDER_EMAIL_SUBJECT may be edited in the admin
     context = {"order": order, "order_items": order.items.all(), "site_url": site_url()}
+    context.update(order.details_as_dict())
+    shop_copy = editable_settings.SHOP_ORDER_EMAIL_BCC
+    if shop_copy:
+        _send_receipt_to(shop_copy, context)
     if order.status in PAID_STATUSES and order.download_grants.exists():
         context.update(files_email_context(order))
-    context.update(order.details_as_dict())
+    _send_receipt_to(order.billing_detail_email, context)
+
+
+def _send_receipt_to(addresses, context):
     send_mail_template(
         editable_settings.SHOP_ORDER_EMAIL_SUBJECT,
         "email/order_receipt",
         settings.SHOP_ORDER_FROM_EMAIL,
-        order.billing_detail_email,
+        addresses,
         context=context,
-        addr_bcc=editable_settings.SHOP_ORDER_EMAIL_BCC or None,
         fail_silently=False,
     )
 

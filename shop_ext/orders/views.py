@@ -1,6 +1,7 @@
 """Cartridge's order pages (history, invoice) with each paid order's files,
 and the invoice and its re-sending for the buyer or permitted staff only."""
 
+import hashlib
 import logging
 
 from cartridge.shop import views as cartridge_views
@@ -23,7 +24,7 @@ from shop_ext.core.redirects import local_next
 from shop_ext.core.tasks import enqueue
 from shop_ext.delivery.access import order_decision
 from shop_ext.delivery.emails import download_lines, zip_url
-from shop_ext.delivery.private_links import holder_for_token
+from shop_ext.delivery.private_links import holder_for_token, holder_of
 from shop_ext.models import OrderEmail
 from shop_ext.orders import claims, tasks
 from shop_ext.orders.invoices import invoice_order, is_buyer, reserve_resend
@@ -39,16 +40,18 @@ def order_history(request):
     if isinstance(response, TemplateResponse):
         for order in response.context_data["orders"].object_list:
             attach_downloads(order, request.user)
-        response.context_data["guest_order_count"] = claims.guest_orders(request.user).count()
     return response
 
 
 @login_required
 @require_POST
 def send_claim_link(request):
-    """Email the account's address a link that adds its guest orders (a
-    few times an hour per account)."""
-    key = f"shop_ext:claim-link:{request.user.pk}"
+    """Email the account's address a link that adds its guest orders, if it
+    has any (a few times an hour per address: one mailbox may hold several
+    accounts). The page says the same either way: an account's address is
+    not proven, so it must not learn whether that address ordered here."""
+    address = hashlib.sha256(request.user.email.lower().encode()).hexdigest()
+    key = f"shop_ext:claim-link:{address}"
     try:
         allowed = count_use(key, 3600) <= settings.SHOP_CLAIM_LINKS_PER_HOUR
     except CACHE_DOWN:
@@ -56,10 +59,8 @@ def send_claim_link(request):
         allowed = False
     if allowed:
         enqueue(tasks.send_claim_link, request.user.pk)
-        info(
-            request,
-            _("We have emailed %(email)s a link that adds those orders.") % {"email": request.user.email},
-        )
+        message = _("If %(email)s placed orders as a guest, we have emailed it a link that adds them.")
+        info(request, message % {"email": request.user.email})
     else:
         error(request, _("We cannot send another link right now. Please try again in an hour."))
     return redirect("shop_order_history")
@@ -96,10 +97,7 @@ def private_order(request, order_id, token):
     if order is None:
         raise Http404("No such order.")
     attach_downloads(order, holder)
-    response = TemplateResponse(request, "shop_ext/private_order.html", {"order": order})
-    # The token is in this page's address: never hand it on to another site, or to our own logs.
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return TemplateResponse(request, "shop_ext/private_order.html", {"order": order})
 
 
 def invoice(request, order_id):
@@ -108,11 +106,18 @@ def invoice(request, order_id):
     Our rule decides who may see it; Cartridge's own lookup, run after it,
     lets through everyone ours does (staff with the permission are staff).
     """
-    invoice_order(request, order_id)
+    order = invoice_order(request, order_id)
     response = cartridge_views.invoice(request, order_id)
     if isinstance(response, TemplateResponse):
-        attach_downloads(response.context_data["order"], request.user)
+        attach_downloads(response.context_data["order"], _downloader(request, order))
     return response
+
+
+def _downloader(request, order):
+    """Who the invoice's download links are for: a guest's session that
+    placed the order gets the private link's; anyone else, their own rights."""
+    guest_buyer = not request.user.is_authenticated and is_buyer(request, order)
+    return holder_of(order) if guest_buyer else request.user
 
 
 def invoice_resend(request, order_id):

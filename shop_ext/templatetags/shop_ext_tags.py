@@ -9,7 +9,7 @@ from django import template
 from shop_ext.catalogue import availability, listings
 from shop_ext.checkout import handlers
 from shop_ext.models import Book
-from shop_ext.orders import PAID_STATUSES
+from shop_ext.orders import OrderStatus
 
 register = template.Library()
 
@@ -82,8 +82,9 @@ def line_kinds(lines):
 def download_note(order):
     """One sentence for a receipt without download links: the files come
     by email once payment arrives. Empty when there is nothing to download
-    (a paid order's receipt lists its links instead)."""
-    if order.status in PAID_STATUSES:
+    (a paid order's receipt lists its links instead), or the order will
+    not be paid (cancelled, refunded)."""
+    if order.status != OrderStatus.UNPAID:
         return ""
     variations = availability.variations_for_skus(
         order.items.values_list("sku", flat=True), site_id=order.site_id

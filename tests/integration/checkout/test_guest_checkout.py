@@ -186,3 +186,52 @@ def test_guest_checkout_without_an_account_makes_none(client, book, instant_paym
     guest_checkout(client)
 
     assert not get_user_model().objects.exists()
+
+
+def test_the_complete_page_follows_a_new_account_and_shows_the_downloads(client, book, instant_payment):
+    add_to_cart(client, book, option3="eBook")
+    guest_checkout(client, create_account="on", account_password="lighthouse-42-keeper")
+
+    page = client.get(COMPLETE_URL)
+
+    assert page.status_code == 200
+    assert "Download all files (zip)" in page.content.decode()
+
+
+def test_the_shops_copy_of_the_receipt_has_no_links(client, book, instant_payment):
+    from mezzanine.conf import settings as editable_settings
+
+    editable_settings.SHOP_ORDER_EMAIL_BCC = "books@shop.example.com"
+    try:
+        add_to_cart(client, book, option3="eBook")
+        guest_checkout(client)
+    finally:
+        editable_settings.SHOP_ORDER_EMAIL_BCC = ""
+    order = Order.objects.get()
+    shop_copy, buyer_copy = mail.outbox
+    assert shop_copy.to == ["books@shop.example.com"]
+    assert f"/orders/{order.pk}/" not in shop_copy.body
+    assert f"/orders/{order.pk}/" not in shop_copy.alternatives[0][0]
+    assert buyer_copy.to == [BILLING["billing_detail_email"]]
+    assert buyer_copy.bcc == []
+    assert private_link(buyer_copy.body, order.pk)
+
+
+def test_a_guest_sees_the_downloads_on_the_invoice(client, book, instant_payment):
+    add_to_cart(client, book, option3="eBook")
+    guest_checkout(client)
+    order = Order.objects.get()
+
+    invoice = client.get(f"/shop/invoice/{order.pk}/")
+
+    assert invoice.status_code == 200
+    assert f"/orders/{order.pk}/" in invoice.content.decode()
+
+
+def test_the_admin_list_shows_the_instant_purchases_email_as_sent(
+    client, book, instant_payment, admin_client
+):
+    add_to_cart(client, book, option3="eBook")
+    guest_checkout(client)
+
+    assert "email sent" in admin_client.get("/admin/shop/order/").content.decode()

@@ -49,3 +49,26 @@ def test_printed_copies_are_not_clamped(client, book):
     add_to_cart(client, book, quantity=4, option3="Paperback")
 
     assert cart_lines(client)[variation(book, option3="Paperback").sku][0] == 4
+
+
+def test_an_ebook_added_again_after_its_price_changed_stays_one_line(client, book):
+    add_to_cart(client, book, option3="eBook")
+    ebook = variation(book, option3="eBook")
+    type(ebook).objects.filter(pk=ebook.pk).update(unit_price=Decimal("5.99"))
+    add_to_cart(client, book, option3="eBook")
+
+    assert cart_lines(client) == {ebook.sku: (1, Decimal("5.99"))}
+
+
+def test_checkout_clamps_a_cart_saved_before_the_rule(client, book):
+    """A cart from before (two weeks of session) with three copies of an ebook."""
+    from cartridge.shop.models import CartItem
+
+    add_to_cart(client, book, option3="eBook")
+    CartItem.objects.update(quantity=3)
+
+    response = client.post("/shop/checkout/", {"step": 1})
+
+    assert response.status_code == 302
+    assert response["Location"] == CART_URL
+    assert CartItem.objects.get().quantity == 1

@@ -93,3 +93,14 @@ def test_with_the_cache_down_the_page_sends_nothing(paid_order, settings):
     assert response.status_code == 503
     assert "try again" in response.content.decode()
     assert mail.outbox == []
+
+
+def test_a_client_over_its_limit_uses_none_of_an_addresss_asks(paid_order, settings):
+    settings.SHOP_LOST_LINKS_PER_CLIENT_PER_HOUR = 1
+    settings.SHOP_LOST_LINKS_PER_EMAIL_PER_HOUR = 2
+    assert ask("someone@example.com", address="203.0.113.9").status_code == 200
+    for _ in range(5):
+        assert ask("dana@example.com", address="203.0.113.9").status_code == 429
+    mail.outbox.clear()
+    assert ask("dana@example.com", address="198.51.100.50").status_code == 200
+    assert len(mail.outbox) == 1

@@ -74,6 +74,7 @@ def test_downloads_from_the_link_count_against_the_orders_limits(paid_order, lin
     refused = stranger.get(f"{link}files/{grant.pk}/")
     assert refused.status_code == 403
     assert "All download attempts" in refused.content.decode()
+    assert refused["Referrer-Policy"] == "no-referrer"  # the refusal's address holds the token too
 
 
 def test_a_cancelled_orders_link_shows_why_and_serves_nothing(paid_order, link):
@@ -113,10 +114,15 @@ def test_the_link_never_reaches_the_logs(paid_order, link, client):
     handler = next(h for h in logging.getLogger("shop_ext").handlers if h.filters)
     stream = io.StringIO()
     previous = handler.setStream(stream)
+    token = link.split("/")[3]
+    percent_encoded = "".join(f"%{ord(c):02X}" for c in token)
     try:
-        logging.getLogger("shop_ext.test").warning("Not Found: %s", link)
+        for path in (link, link.upper(), f"/orders/{paid_order.pk}/{percent_encoded}/"):
+            logging.getLogger("shop_ext.test").warning("Not Found: %s", path)
     finally:
         handler.setStream(previous)
     logged = stream.getvalue()
-    assert f"/orders/{paid_order.pk}/[private]/" in logged
-    assert link.split("/")[3] not in logged
+    assert logged.count(f"/orders/{paid_order.pk}/[private]/") == 2
+    assert "/ORDERS/" in logged  # upper case: hidden too
+    assert token not in logged.lower()
+    assert percent_encoded not in logged

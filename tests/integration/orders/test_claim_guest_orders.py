@@ -41,7 +41,7 @@ def test_the_account_of_that_address_adds_its_guest_orders_by_the_emailed_link(
     ada = django_user_model.objects.create_user("ada", "Ada@Example.com", "pw-ada-12345")
     client = signed_in(ada)
     history = client.get(HISTORY).content.decode()
-    assert "1 order placed as a guest" in history
+    assert "Ordered as a guest with" in history
     assert f'id="order-{guest_order.pk}"' not in history
     mail.outbox.clear()
 
@@ -76,13 +76,23 @@ def test_the_link_works_only_for_its_account_and_address(guest_order, django_use
     assert Order.objects.get(pk=guest_order.pk).user_id is None
 
 
-def test_claim_links_are_limited_per_account(guest_order, django_user_model, settings):
+def test_claim_links_are_limited_per_address_across_accounts(guest_order, django_user_model, settings):
+    """Two accounts whose emails differ only in case share one mailbox, and one limit."""
     settings.SHOP_CLAIM_LINKS_PER_HOUR = 2
-    client = signed_in(django_user_model.objects.create_user("ada", "ada@example.com", "pw-ada-12345"))
+    first = signed_in(django_user_model.objects.create_user("ada", "ada@example.com", "pw-ada-12345"))
+    second = signed_in(django_user_model.objects.create_user("ada2", "ADA@example.com", "pw-ada-12345"))
     mail.outbox.clear()
-    for _ in range(4):
+    for client in (first, second, first, second):
         client.post("/account/orders/claim/")
     assert len(mail.outbox) == 2
+
+
+def test_the_page_does_not_tell_whether_an_address_ordered_as_a_guest(django_user_model):
+    """Anyone can sign up with any address: the answer is the same either way."""
+    client = signed_in(django_user_model.objects.create_user("eve", "nobody@example.com", "pw-eve-123456"))
+    response = client.post("/account/orders/claim/", follow=True)
+    assert "If nobody@example.com placed orders as a guest" in response.content.decode()
+    assert mail.outbox == []
 
 
 def test_claiming_needs_sign_in_and_a_post():
