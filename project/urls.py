@@ -30,6 +30,8 @@ urlpatterns = [
         name="shop_invoice_resend",
     ),
     re_path(r"^shop/invoice/[0-9]+/(resend/)?$", order_views.no_such_order),
+    # Card payments: the return page, paying again, Stripe's webhook.
+    path("shop/payment/", include("shop_ext.payments.urls")),
     path("shop/", include("cartridge.shop.urls")),
     path("account/orders/", order_views.order_history, name="shop_order_history"),
     path("account/orders/", include("shop_ext.urls")),

@@ -246,6 +246,16 @@ SHOP_HANDLER_PAYMENT = "shop_ext.checkout.handlers.payment_handler"
 # handler signature that returns a transaction id once money was taken.
 SHOP_PAYMENT_GATEWAY = env_str("SHOP_PAYMENT_GATEWAY", "shop_ext.payments.gateways.pay_on_account")
 SHOP_ORDER_FROM_EMAIL = DEFAULT_FROM_EMAIL
+# Card payments at Stripe's hosted Checkout (SHOP_PAYMENT_GATEWAY=
+# shop_ext.payments.stripe_checkout.pay_by_card; docs/deploy.md, "Payments").
+# Keys and the webhook's signing secret come from the environment only.
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+# Where the SDK sends its calls; the tests point it at a local fake.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+# ISO code of the shop's prices, as Stripe spells it (lower case).
+SHOP_PAYMENT_CURRENCY = env_str("SHOP_PAYMENT_CURRENCY", "gbp").lower()
 SHOP_PER_PAGE_CATEGORY = 12
 SHOP_USE_WISHLIST = False
 SHOP_USE_RATINGS = False

@@ -1,12 +1,14 @@
 from cartridge.shop import views as cartridge_views
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 
 from shop_ext.catalogue import availability
 from shop_ext.checkout.forms import CheckoutForm, RateLimitedDiscountForm, SafeCartItemFormSet
 from shop_ext.checkout.guard import guard_checkout
+from shop_ext.core.redirects import PAYMENT_REDIRECT_SESSION_KEY
 from shop_ext.orders.views import attach_downloads
 
 
@@ -47,7 +49,12 @@ def checkout(request):
 
 
 def complete(request):
-    """Cartridge's completion page, with the order's downloads once paid."""
+    """Cartridge's completion page, with the order's downloads once paid.
+    An order placed for a hosted payment goes on to the provider's page
+    first (the gateway left its address in the session)."""
+    hosted_payment_page = request.session.pop(PAYMENT_REDIRECT_SESSION_KEY, None)
+    if hosted_payment_page:
+        return redirect(hosted_payment_page)
     response = cartridge_views.complete(request)
     if isinstance(response, TemplateResponse):
         attach_downloads(response.context_data["order"], request.user)
