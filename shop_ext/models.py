@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shop_ext.core import files
 from shop_ext.core.storage import get_private_storage
+from shop_ext.orders import OrderStatus
 
 
 class Book(Product):
@@ -393,6 +394,11 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.provider} {self.session_id} ({self.get_status_display()})"
+
+    @property
+    def awaits_retry(self):
+        """The payment failed and its order was given up: the shopper may pay again."""
+        return self.status in self.RETRYABLE and self.order.status == OrderStatus.CANCELLED
 
     @property
     def refundable(self):

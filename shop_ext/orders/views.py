@@ -28,7 +28,9 @@ def order_history(request):
 
 
 def attach_downloads(order, user):
-    """Give an order (for a template) its download lines and overall state."""
+    """Give an order (for a template) its download lines and overall state,
+    and its latest card payment (a failed one offers to pay again)."""
+    order.card_payment = order.payments.first()
     order.download_lines = download_lines(order, user)
     order.download_decision = order_decision(user, order)
     # order_decision has loaded (and cached) the order's delivery, if any.

@@ -167,7 +167,7 @@ def retry(order, start_payment):
     with transaction.atomic():
         order = lock_order(order.pk)
         last = order.payments.first()
-        if order.status != OrderStatus.CANCELLED or last is None or last.status not in Payment.RETRYABLE:
+        if last is None or not last.awaits_retry:
             raise RetryRefused("This order is not waiting for a new payment.")
         try:
             stock.take_stock(order.items.all(), site_id=order.site_id)
