@@ -246,6 +246,10 @@ SHOP_HANDLER_PAYMENT = "shop_ext.checkout.handlers.payment_handler"
 # handler signature that returns a transaction id once money was taken.
 SHOP_PAYMENT_GATEWAY = env_str("SHOP_PAYMENT_GATEWAY", "shop_ext.payments.gateways.pay_on_account")
 SHOP_ORDER_FROM_EMAIL = DEFAULT_FROM_EMAIL
+# With SHOP_PAYMENT_GATEWAY=shop_ext.payments.gateways.pay_by_shoppers_choice,
+# the shopper picks one of these on the last checkout step (names in
+# shop_ext.payments.gateways.METHODS: card, transfer, demo), e.g. card,transfer.
+SHOP_PAYMENT_METHODS = env_list("SHOP_PAYMENT_METHODS")
 # Card payments at Stripe's hosted Checkout (SHOP_PAYMENT_GATEWAY=
 # shop_ext.payments.stripe_checkout.pay_by_card; docs/deploy.md, "Payments").
 # Keys and the webhook's signing secret come from the environment only.

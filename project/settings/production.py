@@ -21,6 +21,7 @@ from .base import (
     SECRET_KEY,
     SENDFILE_ROOT,
     SHOP_PAYMENT_GATEWAY,
+    SHOP_PAYMENT_METHODS,
     SHOP_SITE_URL,
     STATIC_ROOT,
     STRIPE_PUBLISHABLE_KEY,
@@ -55,7 +56,11 @@ if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     )
 # Card payments (docs/deploy.md, "Payments"): every key, and test keys only
 # on a site that says it is a staging site (no real money would ever arrive).
-if SHOP_PAYMENT_GATEWAY.startswith("shop_ext.payments.stripe_checkout.") or STRIPE_SECRET_KEY:
+if (
+    SHOP_PAYMENT_GATEWAY.startswith("shop_ext.payments.stripe_checkout.")
+    or "card" in SHOP_PAYMENT_METHODS
+    or STRIPE_SECRET_KEY
+):
     for _name, _value, _prefix in (
         ("STRIPE_SECRET_KEY", STRIPE_SECRET_KEY, ("sk_", "rk_")),
         ("STRIPE_PUBLISHABLE_KEY", STRIPE_PUBLISHABLE_KEY, ("pk_",)),
