@@ -211,6 +211,7 @@ ADMIN_MENU_ORDER = (
             "shop.Sale",
             "shop.Order",
             (_("Download log"), "shop_ext.DownloadAttempt"),
+            (_("Payment events"), "shop_ext.PaymentEvent"),
         ),
     ),
     (_("Site"), ("sites.Site", "redirects.Redirect", "conf.Setting")),
