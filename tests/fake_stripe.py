@@ -259,7 +259,8 @@ class FakeStripe:
                     return self._send(404, b"No such session", "text/plain")
                 amount = f"{session['amount_total'] / 100:.2f} {session['currency'].upper()}"
                 page = (
-                    '<!doctype html><html lang=en><title>Pay (test)</title><link rel=icon href="data:,"><main>'
+                    "<!doctype html><html lang=en><title>Pay (test)</title>"
+                    '<link rel=icon href="data:,"><main>'
                     f"<h1>Test payment</h1><p>Amount: <strong>{amount}</strong></p>"
                     f'<form method=post action="/c/pay/{session_id}"><button>Pay</button></form>'
                     f'<p><a href="{session["cancel_url"]}">Back to the shop</a></p></main></html>'
