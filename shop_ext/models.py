@@ -404,6 +404,11 @@ class Payment(models.Model):
     def refundable(self):
         return self.amount - self.amount_refunded if self.status == self.PAID else 0
 
+    def refunded_item_ids(self):
+        """Ids of the order lines refunded so far (each is refunded once)."""
+        lines = PaymentRefund.items.through.objects.filter(paymentrefund__payment=self)
+        return set(lines.values_list("orderitem_id", flat=True))
+
 
 class PaymentRefund(models.Model):
     """Money given back on a payment: from the admin (with the lines it

@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from shop_ext.core.admin_inlines import LabelledTabularInline
-from shop_ext.models import Payment, PaymentEvent, PaymentRefund
+from shop_ext.models import Payment, PaymentEvent
 from shop_ext.orders.admin import DownloadRecordsInline, OrderAdmin
 from shop_ext.payments import settle, stripe_checkout
 
@@ -85,11 +85,7 @@ class CardPaymentOrderAdmin(OrderAdmin):
             "order": order,
             "payment": payment,
             "refundable": f"{payment.refundable / 100:.2f}" if payment else None,
-            "refunded_items": set(
-                PaymentRefund.items.through.objects.filter(paymentrefund__payment__order=order).values_list(
-                    "orderitem_id", flat=True
-                )
-            ),
+            "refunded_items": payment.refunded_item_ids() if payment else set(),
             "opts": self.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }

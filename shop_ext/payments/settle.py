@@ -141,8 +141,12 @@ def refund(order, items, user, create_refund):
         raise RefundRefused(f"Order {order.pk} has no card payment to refund.")
     with transaction.atomic():
         payment = lock_payment(payment_id)
+        if items is not None:
+            # A line is refunded once (a second post of the same page, or a forged one).
+            done = payment.refunded_item_ids()
+            items = [item for item in items if item.pk not in done]
         left = payment.refundable
-        wanted = left if items is None else min(left, sum(_line_amount(item) for item in items))
+        wanted = left if items is None else min(left, sum(minor_units(item.total_price) for item in items))
         if wanted <= 0:
             raise RefundRefused(f"Order {order.pk}: nothing left to refund.")
         record = PaymentRefund.objects.create(payment=payment, amount=wanted, requested_by=user)
@@ -186,10 +190,6 @@ def retry(order, start_payment):
 def minor_units(amount):
     """Pence or cents, as Stripe counts (the shop's currencies have two decimals)."""
     return int((Decimal(amount) * 100).quantize(Decimal(1)))
-
-
-def _line_amount(item):
-    return minor_units(item.total_price)
 
 
 def _close_refunded_order(order):

@@ -152,3 +152,17 @@ def test_checkout_still_works_with_the_bank_transfer_gateway(book, client, buyer
 
     assert placed["Location"] == "/shop/checkout/complete/"
     assert client.get("/shop/checkout/complete/").status_code == 200
+
+
+def test_a_line_is_refunded_once_even_if_posted_again(paid_by_card, stripe_api):
+    line = paid_by_card.items.get()
+    staff = staff_client()
+    refund(staff, paid_by_card, "lines", [line])
+
+    again = refund(staff, paid_by_card, "lines", [line])
+
+    assert "nothing left to refund" in again.content.decode()
+    assert [r["amount"] for r in stripe_api.refunds] == [699]
+    page = staff.post(CHANGELIST, {"action": "refund_card_payment", "_selected_action": [paid_by_card.pk]})
+    assert f'id="refund-item-{line.pk}"' not in page.content.decode()
+    assert "<td>refunded</td>" in page.content.decode()
