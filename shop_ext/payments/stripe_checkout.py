@@ -45,9 +45,14 @@ def pay_by_card(request, order_form, order):
     """SHOP_PAYMENT_GATEWAY: open a hosted payment for the placed order.
 
     Returns no transaction id: the order is placed unpaid, and the checkout's
-    completion page sends the shopper on to Stripe (shop_ext.checkout.views)."""
+    completion page sends the shopper on to Stripe (shop_ext.checkout.views).
+    An order with nothing to pay (a 100% discount) is paid at once: Stripe
+    takes no zero payments."""
+    if minor_units(order.total) <= 0:
+        return f"NO-CHARGE-{order.pk}"
     payment = start_payment(order)
     request.session[PAYMENT_REDIRECT_SESSION_KEY] = payment.checkout_url
+    return None
 
 
 def start_payment(order):

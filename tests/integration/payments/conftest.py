@@ -2,6 +2,7 @@ import pytest
 from cartridge.shop.models import Order
 
 from shop_ext.models import Payment
+from tests.client import Client
 from tests.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, sign
 from tests.shopper import COMPLETE_URL, add_to_cart, checkout
 
@@ -41,7 +42,6 @@ def pay_by_card(client, buyer, stripe_api):
 @pytest.fixture
 def send_event(stripe_api):
     """POST a webhook event to the shop, signed as Stripe signs it."""
-    from tests.client import Client
 
     def send(event_type, obj, body=None, **headers):
         body = stripe_api.event(event_type, obj) if body is None else body

@@ -4,6 +4,7 @@ arrived; bad webhooks change nothing."""
 
 import json
 import time
+from decimal import Decimal
 
 import pytest
 from cartridge.shop.models import Order
@@ -11,7 +12,10 @@ from django.core import mail
 
 from shop_ext.models import DownloadGrant, Payment, PaymentEvent
 from shop_ext.orders import OrderStatus
+from tests.client import Client
+from tests.factories import DiscountCodeFactory
 from tests.fake_stripe import sign
+from tests.shopper import add_to_cart, checkout
 
 from .conftest import WEBHOOK_URL
 
@@ -60,8 +64,6 @@ def test_the_return_page_asks_stripe_and_shows_paid_when_the_webhook_is_late(
 
 
 def test_someone_else_cannot_see_the_payment_page(book, pay_by_card, django_user_model):
-    from tests.client import Client
-
     order, _payment = pay_by_card(book, "eBook")
     stranger = Client()
     stranger.force_login(django_user_model.objects.create_user("eve", "eve@example.com", "pw-eve-123"))
@@ -207,3 +209,16 @@ def test_bad_webhooks_are_refused_with_400_and_change_nothing(book, pay_by_card,
 
 def test_the_webhook_takes_posts_only(client, stripe_api):
     assert client.get(WEBHOOK_URL).status_code == 405
+
+
+def test_an_order_with_nothing_to_pay_is_paid_without_stripe(book, client, buyer, stripe_api):
+    DiscountCodeFactory(code="FREE", discount_percent=Decimal("100"))
+    client.force_login(buyer)
+    add_to_cart(client, book, 1, option3="eBook")
+
+    checkout(client, discount_code="FREE")
+
+    order = Order.objects.get()
+    assert (order.total, order.status) == (Decimal("0.00"), OrderStatus.COMPLETE)
+    assert client.get("/shop/checkout/complete/").status_code == 200
+    assert stripe_api.requests == []

@@ -12,6 +12,7 @@ from django.core import mail
 
 from shop_ext.models import DownloadGrant, PaymentEvent
 from shop_ext.orders import OrderStatus
+from tests.client import Client
 from tests.factories import DiscountCodeFactory, make_book
 from tests.fake_stripe import sign
 from tests.integration.delivery.test_concurrency import run_together
@@ -22,8 +23,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def deliver_together(body, times=4):
-    from tests.client import Client
-
     def deliver(i):
         response = Client().post(
             WEBHOOK_URL, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(body)
@@ -54,8 +53,6 @@ def test_failure_events_delivered_at_once_give_stock_and_code_back_once(pay_by_c
     session = stripe_api.sessions[payment.session_id]
     failed = stripe_api.event("checkout.session.async_payment_failed", session)
     expired = stripe_api.event("checkout.session.expired", session)
-
-    from tests.client import Client
 
     def deliver(i):
         body = (failed, expired)[i % 2]
