@@ -2,6 +2,7 @@
 
 import pytest
 from cartridge.shop.models import Order
+from django.core import checks
 
 from shop_ext.orders import OrderStatus
 from tests.shopper import COMPLETE_URL, add_to_cart, checkout_details, checkout_step
@@ -55,3 +56,16 @@ def test_one_method_offers_no_choice(book, client, buyer, stripe_api):
     _details, last_step = to_last_step(client, buyer, book)
 
     assert "How would you like to pay?" not in last_step.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("methods", "says"), [([], "is empty"), (["card", "cheque"], "unknown methods: cheque")]
+)
+def test_manage_py_check_names_a_missing_or_unknown_method(settings, methods, says):
+    settings.SHOP_PAYMENT_GATEWAY = "shop_ext.payments.gateways.pay_by_shoppers_choice"
+    settings.SHOP_PAYMENT_METHODS = methods
+
+    [error] = [e for e in checks.run_checks() if e.id == "shop_ext.E002"]
+
+    assert says in error.msg
+    assert "card, transfer, demo" in error.hint
