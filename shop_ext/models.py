@@ -453,6 +453,13 @@ class PaymentEvent(models.Model):
         on_delete=models.SET_NULL,
         verbose_name=_("Payment"),
     )
+    # Of a refund event (charge.refunded): kept so that a refund reported
+    # before its payment (Stripe does not promise order) is applied when the
+    # payment arrives (shop_ext.payments.settle.session_paid).
+    payment_intent = models.CharField(_("Provider payment"), max_length=255, blank=True, db_index=True)
+    amount_refunded = models.PositiveBigIntegerField(
+        _("Refunded in total (minor units)"), null=True, blank=True
+    )
     received_at = models.DateTimeField(_("Received"), auto_now_add=True)
     outcome = models.CharField(_("What we did"), max_length=300)
     needs_attention = models.BooleanField(

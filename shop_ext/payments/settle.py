@@ -12,11 +12,11 @@ from decimal import Decimal
 
 from cartridge.shop.models import Order
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from shop_ext.catalogue import discounts, stock
-from shop_ext.models import DownloadGrant, Payment, PaymentRefund
+from shop_ext.models import DownloadGrant, Payment, PaymentEvent, PaymentRefund
 from shop_ext.orders import PAID_STATUSES, OrderStatus
 from shop_ext.orders.actions import lock_order, mark_order_paid, set_order_status
 
@@ -73,6 +73,11 @@ def session_paid(payment_id, session):
         order = lock_order(payment.order_id)
         if order.status == OrderStatus.UNPAID:
             mark_order_paid(order)
+            early = _refund_reported_before(payment)
+            if early is not None:
+                return Outcome(
+                    f"Order marked paid; a refund reported earlier: {early.text}", needs_attention=True
+                )
             return Outcome("Order marked paid.")
         if order.status in PAID_STATUSES:
             return Outcome("The order was already paid: check for a double payment.", needs_attention=True)
@@ -128,6 +133,20 @@ def refunded_at_provider(payment_intent, amount_refunded):
             ), payment
         _close_refunded_order(payment.order)
         return Outcome("Refunded in full at Stripe: order refunded, downloads closed."), payment
+
+
+def _refund_reported_before(payment):
+    """Apply refund events that came before their payment was recorded
+    (Stripe does not promise the order of events); their Outcome, or None."""
+    early = PaymentEvent.objects.filter(
+        type="charge.refunded", payment=None, payment_intent=payment.payment_intent
+    ).exclude(payment_intent="")
+    amount = early.aggregate(most=Max("amount_refunded"))["most"]
+    if amount is None:
+        return None
+    early.update(payment=payment)
+    outcome, _payment = refunded_at_provider(payment.payment_intent, amount)
+    return outcome
 
 
 def refund(order, items, user, create_refund):

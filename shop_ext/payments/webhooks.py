@@ -63,7 +63,9 @@ def stripe_webhook(request):
         record.outcome = outcome.text[:300]
         record.needs_attention = outcome.needs_attention
         record.payment = payment
-        record.save(update_fields=["outcome", "needs_attention", "payment"])
+        if event["type"] == "charge.refunded":
+            record.payment_intent, record.amount_refunded = _refund_of(event["data"]["object"])
+        record.save()
     if outcome.needs_attention:
         log.error("Stripe event %s (%s) needs staff: %s", event["id"], event["type"], outcome.text)
     return HttpResponse(outcome.text, content_type="text/plain")
@@ -106,8 +108,15 @@ def _handle(event_type, obj):
             return session_paid(payment.pk, obj), payment
         return session_failed(payment.pk, SESSION_FAILURES[event_type]), payment
     if event_type == "charge.refunded":
-        amount_refunded = obj.get("amount_refunded")
-        if not isinstance(amount_refunded, int):
+        payment_intent, amount_refunded = _refund_of(obj)
+        if amount_refunded is None:
             return Outcome("Charge without amount_refunded: ignored.", needs_attention=True), None
-        return refunded_at_provider(str(obj.get("payment_intent") or ""), amount_refunded)
+        return refunded_at_provider(payment_intent, amount_refunded)
     return Outcome("Not an event we act on."), None
+
+
+def _refund_of(charge):
+    """(payment intent, amount refunded in total or None) of a refunded Charge."""
+    amount = charge.get("amount_refunded")
+    valid = isinstance(amount, int) and not isinstance(amount, bool) and amount >= 0
+    return str(charge.get("payment_intent") or "")[:255], amount if valid else None

@@ -161,7 +161,9 @@ def test_an_event_type_we_do_not_act_on_is_recorded_and_acknowledged(stripe_api,
     assert PaymentEvent.objects.get().outcome == "Not an event we act on."
 
 
-def test_a_refund_before_the_payment_is_recorded_and_pays_nothing(book, pay_by_card, stripe_api, send_event):
+def test_a_refund_reported_before_its_payment_is_applied_when_the_payment_arrives(
+    book, pay_by_card, stripe_api, send_event
+):
     order, payment = pay_by_card(book, "eBook")
     session = stripe_api.complete(payment.session_id)
 
@@ -170,6 +172,13 @@ def test_a_refund_before_the_payment_is_recorded_and_pays_nothing(book, pay_by_c
     assert response.status_code == 200
     assert PaymentEvent.objects.get().needs_attention
     assert Order.objects.get(pk=order.pk).status == OrderStatus.UNPAID
+
+    paid = send_event("checkout.session.completed", session)
+
+    assert paid.status_code == 200
+    assert "a refund reported earlier" in paid.content.decode()
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.REFUNDED
+    assert payment.refunds.get().amount == 699
 
 
 def _bad_requests(stripe_api, session):
