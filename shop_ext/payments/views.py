@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -23,7 +24,7 @@ def _payer_order(request, order_id):
     if order is None:
         raise Http404("No such order.")
     user = request.user
-    placed_here = bool(order.key) and order.key == request.session.session_key
+    placed_here = bool(order.key) and constant_time_compare(order.key, request.session.session_key or "")
     if not ((user.is_authenticated and order.user_id == user.id) or placed_here):
         raise Http404("No such order.")
     return order

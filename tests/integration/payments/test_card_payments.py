@@ -13,7 +13,7 @@ from django.core import mail
 from shop_ext.models import DownloadGrant, Payment, PaymentEvent
 from shop_ext.orders import OrderStatus
 from tests.client import Client
-from tests.factories import DiscountCodeFactory
+from tests.factories import DiscountCodeFactory, make_book
 from tests.fake_stripe import sign
 from tests.shopper import add_to_cart, checkout
 
@@ -231,3 +231,15 @@ def test_an_order_with_nothing_to_pay_is_paid_without_stripe(book, client, buyer
     assert (order.total, order.status) == (Decimal("0.00"), OrderStatus.COMPLETE)
     assert client.get("/shop/checkout/complete/").status_code == 200
     assert stripe_api.requests == []
+
+
+def test_a_guest_sees_the_payment_page_of_the_order_placed_in_their_browser_only(stripe_api):
+    paperback = make_book({"Paperback": "10.00"}, stock={"Paperback": 5})
+    guest = Client()
+    add_to_cart(guest, paperback, 1, option3="Paperback")
+    checkout(guest)
+    order = Order.objects.get()
+    assert guest.get("/shop/checkout/complete/")["Location"] == order.payments.get().checkout_url
+
+    assert status_page(guest, order).context["state"] == "processing"
+    assert status_page(Client(), order).status_code == 404
