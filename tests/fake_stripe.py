@@ -141,7 +141,7 @@ class FakeStripe:
             "created": int(time.time()),
             "currency": line["price_data"]["currency"],
             "customer_email": params.get("customer_email"),
-            "expires_at": int(time.time()) + 24 * 3600,
+            "expires_at": int(params.get("expires_at") or time.time() + 24 * 3600),
             "livemode": False,
             "metadata": params.get("metadata", {}),
             "mode": params.get("mode"),

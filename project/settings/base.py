@@ -261,6 +261,9 @@ STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
 # ISO code of the shop's prices, as Stripe spells it (lower case).
 SHOP_PAYMENT_CURRENCY = env_str("SHOP_PAYMENT_CURRENCY", "gbp").lower()
+# Minutes a shopper has on Stripe's page (Stripe allows 30 to 1440): the
+# order holds its stock and discount code until then, or until paid.
+SHOP_PAYMENT_SESSION_MINUTES = min(max(env_int("SHOP_PAYMENT_SESSION_MINUTES", 60), 30), 1440)
 SHOP_PER_PAGE_CATEGORY = 12
 SHOP_USE_WISHLIST = False
 SHOP_USE_RATINGS = False

@@ -7,6 +7,7 @@ the shopper's return to our site proves nothing by itself.
 """
 
 import logging
+import time
 
 import stripe
 from cartridge.shop.checkout import CheckoutError
@@ -79,6 +80,7 @@ def start_payment(order):
                     }
                 ],
                 "metadata": {"order_id": str(order.pk)},
+                "expires_at": int(time.time()) + settings.SHOP_PAYMENT_SESSION_MINUTES * 60,
                 "payment_intent_data": {"metadata": {"order_id": str(order.pk)}},
                 "success_url": return_url,
                 "cancel_url": return_url,

@@ -34,6 +34,8 @@ def test_checkout_places_the_order_unpaid_and_sends_the_shopper_to_stripe(book, 
     session = stripe_api.sessions[payment.session_id]
     assert (session["amount_total"], session["currency"]) == (699, "gbp")
     assert session["client_reference_id"] == str(order.pk)
+    # An hour to pay (SHOP_PAYMENT_SESSION_MINUTES), then the stock and code go back.
+    assert session["expires_at"] - session["created"] in (3599, 3600)
     assert session["success_url"] == f"https://shop.example.com/shop/payment/{order.pk}/"
     assert (payment.amount, payment.currency, payment.status) == (699, "gbp", Payment.PENDING)
     assert payment.checkout_url == session["url"]
