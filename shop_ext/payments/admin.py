@@ -9,6 +9,7 @@ Refunding needs shop_ext.refund_payment (docs/security.md, "Staff permissions").
 import stripe
 from cartridge.shop.models import Order
 from django.contrib import admin
+from django.db.models import OuterRef, Subquery
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +34,17 @@ class PaymentInline(DownloadRecordsInline, LabelledTabularInline):
 class CardPaymentOrderAdmin(OrderAdmin):
     inlines = (*OrderAdmin.inlines, PaymentInline)
     actions = [*OrderAdmin.actions, "refund_card_payment"]
+    list_display = (*OrderAdmin.list_display, "card_payment")
+
+    def get_queryset(self, request):
+        latest = Payment.objects.filter(order=OuterRef("pk")).order_by("-created_at", "-pk")
+        return (
+            super().get_queryset(request).annotate(card_payment_status=Subquery(latest.values("status")[:1]))
+        )
+
+    @admin.display(description=_("Card payment"))
+    def card_payment(self, obj):
+        return dict(Payment.STATUSES).get(obj.card_payment_status, "-")
 
     def has_refund_payment_permission(self, request):
         """For the refund action's ``permissions=["refund_payment"]``."""

@@ -9,7 +9,8 @@ from cartridge.shop.models import DiscountCode, Order, ProductVariation
 
 from shop_ext.models import Payment
 from shop_ext.orders import OrderStatus
-from tests.factories import DiscountCodeFactory, make_book
+from tests.client import Client
+from tests.factories import DiscountCodeFactory, StaffFactory, make_book
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +111,14 @@ def test_stripe_refusing_the_session_places_no_order_and_takes_no_stock(paperbac
     assert "Card payments are not available just now" in response.content.decode()
     assert Order.objects.count() == 0
     assert stock_of(paperback) == 5
+
+
+def test_the_order_list_shows_the_card_payment_state(paperback, pay_by_card, stripe_api, send_event):
+    order, payment = pay_by_card(paperback, "Paperback")
+    send_event("checkout.session.expired", stripe_api.sessions[payment.session_id])
+    staff = Client()
+    staff.force_login(StaffFactory())
+
+    changelist = staff.get("/admin/shop/order/").content.decode()
+
+    assert "Not completed (expired)" in changelist
