@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # axe-core (package-lock.json), which the browser tests inject into pages.
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint setup test-packages bench-packages demo clean bench
+.PHONY: run run-stripe test lint setup test-packages bench-packages demo clean bench
 
 # Debian packages: a venv for the app; nginx, Redis and Chromium, which the stack
 # and browser tests drive for real (installed when root, named otherwise).
@@ -26,6 +26,15 @@ run: setup demo
 	@echo "  Support staff (orders and downloads, no status changes): support / demo-support"
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# `make run` with Stripe's test mode: card (and bank transfer) at checkout.
+# Needs STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET
+# (from `stripe listen`): docs/deploy.md, section 12.
+run-stripe: setup demo
+	@test -n "$$STRIPE_SECRET_KEY" -a -n "$$STRIPE_WEBHOOK_SECRET" || \
+		{ echo "Set STRIPE_SECRET_KEY (sk_test_...) and STRIPE_WEBHOOK_SECRET (stripe listen): docs/deploy.md, section 12"; exit 1; }
+	SHOP_PAYMENT_GATEWAY=shop_ext.payments.gateways.pay_by_shoppers_choice SHOP_PAYMENT_METHODS=card,transfer \
+		$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: setup test-packages $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

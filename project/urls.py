@@ -8,7 +8,9 @@ from shop_ext.checkout import views as checkout_views
 from shop_ext.core import converters  # noqa: F401  (registers <shop_id:...>)
 from shop_ext.core.health import health
 from shop_ext.delivery import lost_links
+from shop_ext.delivery.private_links import no_referrer
 from shop_ext.orders import views as order_views
+from shop_ext.payments import views as payment_views
 
 admin.autodiscover()
 
@@ -31,6 +33,8 @@ urlpatterns = [
         name="shop_invoice_resend",
     ),
     re_path(r"^shop/invoice/[0-9]+/(resend/)?$", order_views.no_such_order),
+    # Card payments: the return page, paying again, Stripe's webhook.
+    path("shop/payment/", include("shop_ext.payments.urls")),
     path("shop/", include("cartridge.shop.urls")),
     path("account/orders/", order_views.order_history, name="shop_order_history"),
     path("account/orders/claim/", order_views.send_claim_link, name="shop_send_claim_link"),
@@ -38,6 +42,12 @@ urlpatterns = [
     path("account/orders/", include("shop_ext.urls")),
     path("account/downloads/resend/", lost_links.lost_links, name="lost_links"),
     # An order's private link: no account needed (shop_ext.delivery.private_links).
+    # Everything under it carries the token, which the logs hide (shop_ext/core/logging.py).
+    path(
+        "orders/<shop_id:order_id>/<private_token:token>/pay-again/",
+        no_referrer(payment_views.retry_payment),
+        name="shop_payment_retry_by_link",
+    ),
     path("orders/", include("shop_ext.orders.urls")),
     # Mezzanine's page told which accounts exist (shop_ext/accounts/views.py).
     path("accounts/password/reset/", accounts_views.password_reset, name="mezzanine_password_reset"),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shop_ext.core import files
 from shop_ext.core.storage import get_private_storage
+from shop_ext.orders import OrderStatus
 
 
 class Book(Product):
@@ -377,3 +378,125 @@ class PrivateOrderLink(models.Model):
 
     def __str__(self):
         return f"Private link of order #{self.order_id}"
+
+
+class Payment(models.Model):
+    """One attempt to pay an order at a hosted provider (a Stripe Checkout
+    Session). The provider's webhooks, not the shopper's return, move it on
+    (shop_ext.payments.webhooks)."""
+
+    PENDING = "pending"
+    PAID = "paid"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    STATUSES = [
+        (PENDING, _("Waiting for the provider")),
+        (PAID, _("Paid")),
+        (FAILED, _("Payment failed")),
+        (EXPIRED, _("Not completed (expired)")),
+    ]
+    # The shopper may pay the order again (shop_ext.payments.settle.retry).
+    RETRYABLE = (FAILED, EXPIRED)
+
+    order = models.ForeignKey(
+        Order, related_name="payments", on_delete=models.PROTECT, verbose_name=_("Order")
+    )
+    provider = models.CharField(_("Provider"), max_length=20)
+    session_id = models.CharField(_("Provider session"), max_length=255, unique=True)
+    payment_intent = models.CharField(_("Provider payment"), max_length=255, blank=True, db_index=True)
+    checkout_url = models.URLField(_("Hosted payment page"), max_length=2000, editable=False)
+    # In the currency's smallest unit (pence, cents), as the provider counts.
+    amount = models.PositiveBigIntegerField(_("Amount (minor units)"))
+    currency = models.CharField(_("Currency"), max_length=3)
+    status = models.CharField(_("Status"), max_length=10, choices=STATUSES, default=PENDING)
+    amount_refunded = models.PositiveBigIntegerField(_("Refunded (minor units)"), default=0)
+    created_at = models.DateTimeField(_("Started"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("Updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Card payment")
+        verbose_name_plural = _("Card payments")
+        ordering = ("-created_at", "-pk")
+        permissions = [("refund_payment", _("Can refund an order's card payment at the provider"))]
+
+    def __str__(self):
+        return f"{self.provider} {self.session_id} ({self.get_status_display()})"
+
+    @property
+    def awaits_retry(self):
+        """The payment failed and its order was given up: the shopper may pay again."""
+        return self.status in self.RETRYABLE and self.order.status == OrderStatus.CANCELLED
+
+    @property
+    def refundable(self):
+        return self.amount - self.amount_refunded if self.status == self.PAID else 0
+
+    def refunded_item_ids(self):
+        """Ids of the order lines refunded so far (each is refunded once)."""
+        lines = PaymentRefund.items.through.objects.filter(paymentrefund__payment=self)
+        return set(lines.values_list("orderitem_id", flat=True))
+
+
+class PaymentRefund(models.Model):
+    """Money given back on a payment: from the admin (with the lines it
+    covers) or from the provider's dashboard (arrives by webhook, no lines)."""
+
+    payment = models.ForeignKey(
+        Payment, related_name="refunds", on_delete=models.PROTECT, verbose_name=_("Payment")
+    )
+    refund_id = models.CharField(_("Provider refund"), max_length=255, blank=True)
+    amount = models.PositiveBigIntegerField(_("Amount (minor units)"))
+    items = models.ManyToManyField(OrderItem, blank=True, verbose_name=_("Refunded lines"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("Refunded by"),
+        help_text=_("Empty for a refund made at the provider."),
+    )
+    created_at = models.DateTimeField(_("Refunded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Refund")
+        verbose_name_plural = _("Refunds")
+        ordering = ("created_at", "pk")
+
+    def __str__(self):
+        return f"Refund of {self.amount} on {self.payment}"
+
+
+class PaymentEvent(models.Model):
+    """A provider event (webhook), recorded once by its id: the same event
+    delivered again finds its row and changes nothing."""
+
+    event_id = models.CharField(_("Event"), max_length=255, unique=True)
+    type = models.CharField(_("Type"), max_length=100)
+    payment = models.ForeignKey(
+        Payment,
+        related_name="events",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("Payment"),
+    )
+    # Of a refund event (charge.refunded): kept so that a refund reported
+    # before its payment (Stripe does not promise order) is applied when the
+    # payment arrives (shop_ext.payments.settle.session_paid).
+    payment_intent = models.CharField(_("Provider payment"), max_length=255, blank=True, db_index=True)
+    amount_refunded = models.PositiveBigIntegerField(
+        _("Refunded in total (minor units)"), null=True, blank=True
+    )
+    received_at = models.DateTimeField(_("Received"), auto_now_add=True)
+    outcome = models.CharField(_("What we did"), max_length=300)
+    needs_attention = models.BooleanField(
+        _("Needs staff"), default=False, help_text=_("Refused or unclear: a person should look.")
+    )
+
+    class Meta:
+        verbose_name = _("Payment event")
+        verbose_name_plural = _("Payment events")
+        ordering = ("-received_at", "-pk")
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

@@ -26,6 +26,7 @@ from shop_ext.catalogue import stock
 from shop_ext.checkout.handlers import TAKEN_AT_PAYMENT
 from shop_ext.models import OrderEmail
 from shop_ext.orders.tasks import queue_order_email
+from shop_ext.payments.stripe_checkout import awaits_hosted_payment
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,8 @@ def _queued_order_email():
 
     @functools.wraps(upstream)
     def send_order_email(request, order):
+        if awaits_hosted_payment(order):
+            return  # sent with the download links once the payment arrives (payments.settle)
         queue_order_email(order, OrderEmail.RECEIPT)
 
     send_order_email._shop_ext_wrapped = True

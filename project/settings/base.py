@@ -226,6 +226,7 @@ ADMIN_MENU_ORDER = (
             "shop.Sale",
             "shop.Order",
             (_("Download log"), "shop_ext.DownloadAttempt"),
+            (_("Payment events"), "shop_ext.PaymentEvent"),
         ),
     ),
     (_("Site"), ("sites.Site", "redirects.Redirect", "conf.Setting")),
@@ -261,6 +262,23 @@ SHOP_HANDLER_PAYMENT = "shop_ext.checkout.handlers.payment_handler"
 # handler signature that returns a transaction id once money was taken.
 SHOP_PAYMENT_GATEWAY = env_str("SHOP_PAYMENT_GATEWAY", "shop_ext.payments.gateways.pay_on_account")
 SHOP_ORDER_FROM_EMAIL = DEFAULT_FROM_EMAIL
+# With SHOP_PAYMENT_GATEWAY=shop_ext.payments.gateways.pay_by_shoppers_choice,
+# the shopper picks one of these on the last checkout step (names in
+# shop_ext.payments.gateways.METHODS: card, transfer, demo), e.g. card,transfer.
+SHOP_PAYMENT_METHODS = env_list("SHOP_PAYMENT_METHODS")
+# Card payments at Stripe's hosted Checkout (SHOP_PAYMENT_GATEWAY=
+# shop_ext.payments.stripe_checkout.pay_by_card; docs/deploy.md, "Payments").
+# Keys and the webhook's signing secret come from the environment only.
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+# Where the SDK sends its calls; the tests point it at a local fake.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+# ISO code of the shop's prices, as Stripe spells it (lower case).
+SHOP_PAYMENT_CURRENCY = env_str("SHOP_PAYMENT_CURRENCY", "gbp").lower()
+# Minutes a shopper has on Stripe's page (Stripe allows 30 to 1440): the
+# order holds its stock and discount code until then, or until paid.
+SHOP_PAYMENT_SESSION_MINUTES = min(max(env_int("SHOP_PAYMENT_SESSION_MINUTES", 60), 30), 1440)
 SHOP_PER_PAGE_CATEGORY = 12
 SHOP_USE_WISHLIST = False
 SHOP_USE_RATINGS = False

@@ -20,8 +20,13 @@ from .base import (
     MEDIA_ROOT,
     SECRET_KEY,
     SENDFILE_ROOT,
+    SHOP_PAYMENT_GATEWAY,
+    SHOP_PAYMENT_METHODS,
     SHOP_SITE_URL,
     STATIC_ROOT,
+    STRIPE_PUBLISHABLE_KEY,
+    STRIPE_SECRET_KEY,
+    STRIPE_WEBHOOK_SECRET,
     TEMPLATES,
     finish_settings,
 )
@@ -49,6 +54,28 @@ if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
         "Set CACHE_URL to a Redis shared by every app server, e.g. redis://127.0.0.1:6379/1: "
         "the discount-code limit is counted there (docs/deploy.md)"
     )
+# Card payments (docs/deploy.md, "Payments"): every key, and test keys only
+# on a site that says it is a staging site (no real money would ever arrive).
+if (
+    SHOP_PAYMENT_GATEWAY.startswith("shop_ext.payments.stripe_checkout.")
+    or "card" in SHOP_PAYMENT_METHODS
+    or STRIPE_SECRET_KEY
+):
+    for _name, _value, _prefix in (
+        ("STRIPE_SECRET_KEY", STRIPE_SECRET_KEY, ("sk_", "rk_")),
+        ("STRIPE_PUBLISHABLE_KEY", STRIPE_PUBLISHABLE_KEY, ("pk_",)),
+        ("STRIPE_WEBHOOK_SECRET", STRIPE_WEBHOOK_SECRET, ("whsec_",)),
+    ):
+        if not _value.startswith(_prefix):
+            raise ImproperlyConfigured(
+                f"Set {_name} (it starts with {' or '.join(_prefix)}) from the Stripe Dashboard, "
+                "Developers > API keys and Webhooks (docs/deploy.md, Payments)"
+            )
+    if STRIPE_SECRET_KEY.startswith(("sk_test_", "rk_test_")) and not env_flag("SHOP_STAGING", False):
+        raise ImproperlyConfigured(
+            "STRIPE_SECRET_KEY is a test-mode key: no payment would ever be real. Use the live keys, "
+            "or set SHOP_STAGING=true on a staging site"
+        )
 if env_flag("DEBUG", False):
     raise ImproperlyConfigured(
         "DEBUG is on: production never runs with DEBUG (it shows settings and code to "

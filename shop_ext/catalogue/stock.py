@@ -143,6 +143,12 @@ def take_stock(cart, site_id=None):
     return [(variation_id, quantity) for variation_id, quantity, _d in lines]
 
 
+def lines_of(items, site_id):
+    """What take_stock took for these lines (a cart, or an order's items):
+    for giving it back when the order's payment fails later."""
+    return [(variation_id, quantity) for variation_id, quantity, _d in _lines(items, site_id)]
+
+
 def give_back_stock(taken):
     with transaction.atomic():
         for variation_id, quantity in taken:

@@ -44,7 +44,7 @@ def order_handler(request, order_form, order):
     carries the download links."""
     new_account.create_for_order(request, order)
     if order.transaction_id:
-        mark_order_paid(order, during_checkout=True)
+        mark_order_paid(order, announce=None)
 
 
 def payment_handler(request, order_form, order):

@@ -1,10 +1,12 @@
 from cartridge.shop import views as cartridge_views
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from shop_ext.checkout.forms import CheckoutForm, RateLimitedDiscountForm, SafeCartItemFormSet
 from shop_ext.checkout.guard import guard_checkout
+from shop_ext.core.redirects import PAYMENT_REDIRECT_SESSION_KEY
 from shop_ext.delivery.private_links import holder_of, page_url
 from shop_ext.orders.views import attach_downloads
 
@@ -37,7 +39,12 @@ def checkout(request):
 def complete(request):
     """Cartridge's completion page (for the order this session placed), with
     the order's downloads once paid, under its private link: the guest who
-    placed it has no other way in."""
+    placed it has no other way in. An order placed for a hosted payment goes
+    on to the provider's page first (the gateway left its address in the
+    session)."""
+    hosted_payment_page = request.session.pop(PAYMENT_REDIRECT_SESSION_KEY, None)
+    if hosted_payment_page:
+        return redirect(hosted_payment_page)
     response = cartridge_views.complete(request)
     if isinstance(response, TemplateResponse):
         order = response.context_data["order"]

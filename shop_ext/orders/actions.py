@@ -24,12 +24,15 @@ def lock_order(order_id):
     return Order.objects.get(pk=order_id)
 
 
-def mark_order_paid(order, during_checkout=False):
+def mark_order_paid(order, announce=OrderEmail.FILES):
     """The only way an order becomes paid. Safe to call again or from two
     workers at once: one set of grants, one email.
 
-    ``during_checkout``: paid as it was placed, so the receipt the checkout
-    sends carries the download links and no separate files email goes out.
+    ``announce``: the one email that tells the buyer. FILES, "your files are
+    ready" (when there are files), for an order whose receipt went out
+    unpaid; RECEIPT, the receipt with the download links, for an order whose
+    receipt waited for its payment (a hosted card payment); None when the
+    caller sends the receipt itself (checkout, paid as it was placed).
 
     Returns True if this call changed the order to paid.
     """
@@ -46,7 +49,9 @@ def mark_order_paid(order, during_checkout=False):
         ships = any(not availability.is_digital_only(v) for v in variations.values())
         locked.status = OrderStatus.PAID if ships or delivery.unmatched_skus else OrderStatus.COMPLETE
         locked.save(update_fields=["status"])
-        if first_payment and not during_checkout and locked.download_grants.exists():
+        if announce == OrderEmail.RECEIPT:
+            queue_order_email(locked, OrderEmail.RECEIPT)
+        elif announce == OrderEmail.FILES and first_payment and locked.download_grants.exists():
             queue_order_email(locked, OrderEmail.FILES)
     order.status = locked.status
     log.info("Order #%s marked paid (status %s)", order.pk, locked.status)

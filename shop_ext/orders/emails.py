@@ -16,8 +16,9 @@ from django.utils import timezone
 from mezzanine.conf import settings as editable_settings
 from mezzanine.utils.email import send_mail_template
 
-from shop_ext.core.links import site_url
+from shop_ext.core.links import absolute_url, site_url
 from shop_ext.delivery.emails import files_email_context
+from shop_ext.delivery.private_links import holder_of, page_url
 from shop_ext.models import OrderEmail
 from shop_ext.orders import PAID_STATUSES
 
@@ -38,6 +39,8 @@ def _send_receipt(order):
         _send_receipt_to(shop_copy, context)
     if order.status in PAID_STATUSES and order.download_grants.exists():
         context.update(files_email_context(order))
+    else:  # where a guest finds the order again (its files once paid, paying again)
+        context["order_url"] = absolute_url(page_url(holder_of(order)))
     _send_receipt_to(order.billing_detail_email, context)
 
 

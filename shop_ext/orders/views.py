@@ -79,7 +79,9 @@ def claim_orders(request, token):
 
 def attach_downloads(order, who):
     """Give an order (for a template) its download lines and overall state,
-    as ``who`` (a user, or a private link's LinkHolder) sees them."""
+    as ``who`` (a user, or a private link's LinkHolder) sees them, and its
+    latest card payment (a failed one offers to pay again)."""
+    order.card_payment = order.payments.first()
     order.download_lines = download_lines(order, who)
     order.download_decision = order_decision(who, order)
     order.zip_url = zip_url(order, who)
@@ -97,7 +99,7 @@ def private_order(request, order_id, token):
     if order is None:
         raise Http404("No such order.")
     attach_downloads(order, holder)
-    return TemplateResponse(request, "shop_ext/private_order.html", {"order": order})
+    return TemplateResponse(request, "shop_ext/private_order.html", {"order": order, "token": token})
 
 
 def invoice(request, order_id):

@@ -10,6 +10,7 @@ from shop_ext.catalogue import availability, listings
 from shop_ext.checkout import handlers
 from shop_ext.models import Book
 from shop_ext.orders import OrderStatus
+from shop_ext.payments.gateways import offered_methods
 
 register = template.Library()
 
@@ -92,3 +93,11 @@ def download_note(order):
     if any(availability.files_for(v).exists() for v in variations.values()):
         return "Your files will be ready once payment arrives: we will email you their links."
     return ""
+
+
+@register.simple_tag
+def payment_methods():
+    """The payment methods the shopper picks from on the last checkout step
+    (none when the shop offers one way to pay)."""
+    methods = offered_methods()
+    return methods if len(methods) > 1 else []

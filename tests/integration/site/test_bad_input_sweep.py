@@ -728,6 +728,9 @@ ACTION_ROLES = {
     "revoke_downloads": DOWNLOAD_ROLES,
     "restore_downloads": DOWNLOAD_ROLES,
     "resend_files_email": DOWNLOAD_ROLES,
+    # Without "refund" in the post it shows the refund page only; refunds
+    # themselves: tests/integration/payments/test_refunds.py.
+    "refund_card_payment": {"superuser"},
     "delete_selected": {"superuser"},  # asks to confirm first: deletes nothing here
 }
 # Selected ids: the staff's target order or junk, never the buyer's paid

@@ -206,3 +206,30 @@ def test_check_names_a_payment_gateway_that_cannot_be_imported(env):
         "SHOP_PAYMENT_GATEWAY=shop_ext.payments.gateways.pay_by_carrier_pigeon cannot be imported"
         in result.stderr
     )
+
+
+STRIPE_KEYS = {
+    "SHOP_PAYMENT_GATEWAY": "shop_ext.payments.stripe_checkout.pay_by_card",
+    "STRIPE_SECRET_KEY": "sk_live_not_a_real_key",
+    "STRIPE_PUBLISHABLE_KEY": "pk_live_not_a_real_key",
+    "STRIPE_WEBHOOK_SECRET": "whsec_not_a_real_secret",
+}
+
+
+def test_card_payments_start_with_live_keys(env):
+    env.update(STRIPE_KEYS)
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("missing", ["STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"])
+def test_card_payments_refuse_to_start_without_a_key(env, missing):
+    env.update(STRIPE_KEYS)
+    assert f"Set {missing}" in refusal(env, **{missing: None})
+
+
+def test_test_mode_keys_are_refused_unless_the_site_is_staging(env):
+    env.update(STRIPE_KEYS, STRIPE_SECRET_KEY="sk_test_not_a_real_key")
+    assert "STRIPE_SECRET_KEY is a test-mode key" in refusal(env)
+    env["SHOP_STAGING"] = "true"
+    assert manage(env, "check").returncode == 0

@@ -1,0 +1,128 @@
+"""Card payments in the admin: each order's payments and refunds, a refund
+action (whole order, or chosen lines) that asks Stripe and revokes the
+refunded lines' downloads, and the webhook events, with those that need a
+person first.
+
+Refunding needs shop_ext.refund_payment (docs/security.md, "Staff permissions").
+"""
+
+import stripe
+from cartridge.shop.models import Order
+from django.contrib import admin
+from django.db.models import OuterRef, Subquery
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from shop_ext.core.admin_inlines import LabelledTabularInline
+from shop_ext.models import Payment, PaymentEvent
+from shop_ext.orders.admin import DownloadRecordsInline, OrderAdmin
+from shop_ext.payments import settle, stripe_checkout
+
+REFUND_PAYMENT = "shop_ext.refund_payment"
+
+
+class PaymentInline(DownloadRecordsInline, LabelledTabularInline):
+    model = Payment
+    fields = ("created_at", "provider", "session_id", "status", "amount", "currency", "amount_refunded")
+    readonly_fields = fields
+    verbose_name_plural = _("Card payments")
+
+    def has_change_permission(self, request, obj=None):
+        return False  # moved on by the provider's webhooks and the refund action only
+
+
+class CardPaymentOrderAdmin(OrderAdmin):
+    inlines = (*OrderAdmin.inlines, PaymentInline)
+    actions = [*OrderAdmin.actions, "refund_card_payment"]
+    list_display = (*OrderAdmin.list_display, "card_payment")
+
+    def get_queryset(self, request):
+        latest = Payment.objects.filter(order=OuterRef("pk")).order_by("-created_at", "-pk")
+        return (
+            super().get_queryset(request).annotate(card_payment_status=Subquery(latest.values("status")[:1]))
+        )
+
+    @admin.display(description=_("Card payment"))
+    def card_payment(self, obj):
+        return dict(Payment.STATUSES).get(obj.card_payment_status, "-")
+
+    def has_refund_payment_permission(self, request):
+        """For the refund action's ``permissions=["refund_payment"]``."""
+        return request.user.has_perm(REFUND_PAYMENT)
+
+    @admin.action(description=_("Refund the card payment…"), permissions=["refund_payment"])
+    def refund_card_payment(self, request, queryset):
+        """First a page with the order's lines to refund; then, on its
+        "Refund" (chosen lines) or "Refund the whole order", the refund."""
+        orders = list(queryset[:2])
+        if len(orders) != 1:
+            self.message_user(request, _("Refund one order at a time."), level="error")
+            return None
+        order = orders[0]
+        choice = request.POST.get("refund")
+        if choice not in ("whole", "lines"):
+            return self._refund_page(request, order)
+        items = None
+        if choice == "lines":
+            items = list(order.items.filter(pk__in=request.POST.getlist("refund_item")))
+            if not items:
+                self.message_user(request, _("Tick the lines to refund."), level="error")
+                return self._refund_page(request, order)
+        try:
+            record = settle.refund(order, items, request.user, stripe_checkout.create_refund)
+        except settle.RefundRefused as refusal:
+            self.message_user(request, str(refusal), level="error")
+            return None
+        except stripe.StripeError as error:
+            message = _("Stripe did not refund order %(id)s: %(error)s. Nothing was changed.")
+            self.message_user(
+                request, message % {"id": order.pk, "error": error.user_message or error}, level="error"
+            )
+            return None
+        message = _("Refunded %(amount)s %(currency)s of order %(id)s (Stripe refund %(refund)s).")
+        values = {
+            "amount": f"{record.amount / 100:.2f}",
+            "currency": record.payment.currency.upper(),
+            "id": order.pk,
+            "refund": record.refund_id,
+        }
+        self.message_user(request, message % values)
+        return None
+
+    def _refund_page(self, request, order):
+        payment = order.payments.filter(status=Payment.PAID).first()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Refund order %(id)s") % {"id": order.pk},
+            "order": order,
+            "payment": payment,
+            "refundable": f"{payment.refundable / 100:.2f}" if payment else None,
+            "refunded_items": payment.refunded_item_ids() if payment else set(),
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/shop/order/refund.html", context)
+
+
+@admin.register(PaymentEvent)
+class PaymentEventAdmin(admin.ModelAdmin):
+    """What each provider event did; those refused or unclear come first."""
+
+    list_display = ("received_at", "type", "payment", "needs_attention", "outcome")
+    list_filter = ("needs_attention", "type")
+    search_fields = ("event_id", "payment__session_id", "payment__order__id")
+    ordering = ("-needs_attention", "-received_at")
+    list_select_related = ("payment",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and self.has_view_permission(request)  # as the download log
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(Order)
+admin.site.register(Order, CardPaymentOrderAdmin)

@@ -1,0 +1,127 @@
+"""Card payments at Stripe's hosted Checkout, through Stripe's own SDK.
+
+No card data reaches us: the gateway opens a Checkout Session for the
+placed order and the shopper pays on Stripe's page. The order stays unpaid
+until a signed webhook says the money arrived (shop_ext.payments.webhooks);
+the shopper's return to our site proves nothing by itself.
+"""
+
+import logging
+import time
+
+import stripe
+from cartridge.shop.checkout import CheckoutError
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from shop_ext.core.links import absolute_url
+from shop_ext.core.redirects import PAYMENT_REDIRECT_SESSION_KEY
+from shop_ext.models import Payment
+from shop_ext.payments.settle import minor_units
+
+log = logging.getLogger(__name__)
+
+PROVIDER = "stripe"
+# The events the webhook acts on; check_payments wants the endpoint to send them.
+WEBHOOK_EVENTS = (
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+    "charge.refunded",
+)
+
+
+def client():
+    """A Stripe client with the shop's secret key, calling STRIPE_API_BASE."""
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        base_addresses={"api": settings.STRIPE_API_BASE},
+        max_network_retries=2,
+    )
+
+
+def pay_by_card(request, order_form, order):
+    """SHOP_PAYMENT_GATEWAY: open a hosted payment for the placed order.
+
+    Returns no transaction id: the order is placed unpaid, and the checkout's
+    completion page sends the shopper on to Stripe (shop_ext.checkout.views).
+    An order with nothing to pay (a 100% discount) is paid at once: Stripe
+    takes no zero payments."""
+    if minor_units(order.total) <= 0:
+        return f"NO-CHARGE-{order.pk}"
+    payment = start_payment(order)
+    request.session[PAYMENT_REDIRECT_SESSION_KEY] = payment.checkout_url
+    return None
+
+
+def awaits_hosted_payment(order):
+    """Placed for a card payment that has not arrived yet: its receipt waits
+    for the payment (one email per purchase, with the links)."""
+    return order.payments.filter(status=Payment.PENDING).exists()
+
+
+def start_payment(order):
+    """A Checkout Session for the order's total, recorded as a pending Payment.
+    A provider error becomes a CheckoutError (the checkout shows it and gives
+    back what the order held)."""
+    return_url = absolute_url(reverse("shop_payment_status", args=[order.pk]))
+    amount = minor_units(order.total)
+    currency = settings.SHOP_PAYMENT_CURRENCY
+    try:
+        session = client().v1.checkout.sessions.create(
+            {
+                "mode": "payment",
+                "client_reference_id": str(order.pk),
+                "customer_email": order.billing_detail_email,
+                "line_items": [
+                    {
+                        "quantity": 1,
+                        "price_data": {
+                            "currency": currency,
+                            "unit_amount": amount,
+                            "product_data": {"name": _("Order %(id)s") % {"id": order.pk}},
+                        },
+                    }
+                ],
+                "metadata": {"order_id": str(order.pk)},
+                "expires_at": int(time.time()) + settings.SHOP_PAYMENT_SESSION_MINUTES * 60,
+                "payment_intent_data": {"metadata": {"order_id": str(order.pk)}},
+                "success_url": return_url,
+                "cancel_url": return_url,
+            },
+            {"idempotency_key": f"order-{order.pk}-payment-{order.payments.count()}"},
+        )
+    except stripe.StripeError as error:
+        log.error("Order #%s: Stripe refused the Checkout Session: %s", order.pk, error)
+        raise CheckoutError(
+            _("Card payments are not available just now. Please try again shortly.")
+        ) from None
+    return Payment.objects.create(
+        order=order,
+        provider=PROVIDER,
+        session_id=session.id,
+        checkout_url=session.url,
+        amount=amount,
+        currency=currency,
+    )
+
+
+def retrieve_session(session_id):
+    """The Checkout Session as Stripe has it now (a dict, as in an event),
+    or None if Stripe cannot say."""
+    try:
+        return client().v1.checkout.sessions.retrieve(session_id).to_dict()
+    except stripe.StripeError as error:
+        log.warning("Could not retrieve Checkout Session %s: %s", session_id, error)
+        return None
+
+
+def create_refund(payment, amount, idempotency_key):
+    """Refund ``amount`` (minor units) of the payment at Stripe; its refund id."""
+    refund = client().v1.refunds.create(
+        {"payment_intent": payment.payment_intent, "amount": amount},
+        {"idempotency_key": idempotency_key},
+    )
+    return refund.id
