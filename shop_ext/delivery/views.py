@@ -37,6 +37,7 @@ from shop_ext.core.middleware import without_page
 from shop_ext.core.net import client_ip
 from shop_ext.core.tasks import enqueue
 from shop_ext.delivery.access import checks_as_staff, grant_decision, order_decision, owns
+from shop_ext.delivery.grants import SERVED_VERSION_RELATED, served_version
 from shop_ext.delivery.tasks import build_order_zip
 from shop_ext.delivery.zips import order_zip, zip_files, zip_path
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
@@ -63,10 +64,11 @@ ZIP_WAIT_SECONDS = 60
 SINGLE_RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})")
 
 
-def record(request, order, grant, outcome, reason=""):
+def record(request, order, grant, outcome, reason="", version=None):
     return DownloadAttempt.objects.create(
         order=order,
         grant=grant,
+        version=version,
         user=request.user if request.user.is_authenticated else None,
         ip_address=client_ip(request),
         # No NUL: PostgreSQL text cannot hold one (a 500 for a hostile header).
@@ -118,20 +120,24 @@ def _owned_order(request, order_id):
     return order
 
 
-def _refuse(request, order, grant, outcome, reason, status):
-    record(request, order, grant, outcome, reason)
+def _refuse(request, order, grant, outcome, reason, status, version=None):
+    record(request, order, grant, outcome, reason, version)
     context = {"order": order, "reason": reason}
     return TemplateResponse(request, "shop_ext/download_refused.html", context, status=status)
 
 
 @dataclass
 class Download:
-    """What a download request asks for: one grant's file, or (grant None)
-    all files of the order as one zip."""
+    """What a download request asks for: one grant's file (``files`` holds
+    the version it serves), or (grant None) all files of the order as one zip."""
 
     order: Order
     grant: DownloadGrant | None
     files: list
+
+    @property
+    def version(self):
+        return self.files[0] if self.grant else None
 
     def decision(self, user):
         """May ``user`` download it now (shop_ext.delivery.access)?"""
@@ -188,7 +194,7 @@ def _deliver(request, download):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     outcome = DownloadAttempt.RESUMED if resumed else DownloadAttempt.SERVED
-    attempt = record(request, order, grant, outcome, STAFF_DOWNLOAD if as_staff else "")
+    attempt = record(request, order, grant, outcome, STAFF_DOWNLOAD if as_staff else "", download.version)
     if as_staff:
         log.info(
             "Order #%s: staff user %s downloaded %s of another buyer (download log entry %s)",
@@ -291,7 +297,7 @@ def _mark_failed_once(attempt_id, counted):
 def download_file(request, order_id, grant_id):
     # The grant with its order, delivery and file in one query: the hot path.
     grant = (
-        DownloadGrant.objects.select_related("order__delivery", "file")
+        DownloadGrant.objects.select_related("order__delivery", *SERVED_VERSION_RELATED)
         .filter(pk=grant_id, order_id=order_id)
         .first()
     )
@@ -301,7 +307,7 @@ def download_file(request, order_id, grant_id):
     if not owns(request.user, grant.order):
         record(request, grant.order, None, DownloadAttempt.DENIED, "not the buyer")
         raise Http404("No such order.")
-    return _deliver(request, Download(grant.order, grant, [grant.file]))
+    return _deliver(request, Download(grant.order, grant, [served_version(grant)]))
 
 
 @never_cache

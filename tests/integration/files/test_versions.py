@@ -1,0 +1,117 @@
+"""File versions: a replaced file is a new version; buyers download the
+newest or the one they bought, as the product says; the log says which."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.files.base import ContentFile
+
+from shop_ext.models import DownloadAttempt, DownloadPolicy, ProductFileVersion
+from shop_ext.orders.actions import mark_order_paid
+from tests.factories import EPUB, add_file, make_book
+
+pytestmark = pytest.mark.django_db
+
+FIXED = b"PK\x03\x04" + b"corrected epub bytes " * 64
+
+
+def body(response):
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def epub_grant(order):
+    return order.download_grants.select_related("file").get(file__original_filename="almanac.epub")
+
+
+def replace(product_file, content, note=""):
+    product_file.file = ContentFile(content, name="almanac.epub")
+    product_file.version_note = note
+    product_file.save()
+    return product_file.current_version
+
+
+def test_buyers_get_the_newest_version_marked_updated_with_its_note(client, paid_order):
+    grant = epub_grant(paid_order)
+    replace(grant.file, FIXED, note="fixed typos in chapter 3")
+
+    response = client.get(f"/account/orders/{paid_order.pk}/files/{grant.pk}/")
+
+    assert body(response) == FIXED
+    attempt = DownloadAttempt.objects.get(order=paid_order)
+    assert (attempt.outcome, attempt.version.number) == ("served", 2)
+    history = client.get("/account/orders/").content.decode()
+    assert "version 2" in history
+    assert "updated" in history
+    assert "fixed typos in chapter 3" in history
+
+
+def test_with_updates_off_buyers_keep_the_version_they_bought(client, book, paid_order, place_order):
+    DownloadPolicy.objects.create(product=book, buyers_get_updates=False)
+    grant = epub_grant(paid_order)
+    replace(grant.file, FIXED)
+
+    response = client.get(f"/account/orders/{paid_order.pk}/files/{grant.pk}/")
+
+    assert body(response) == EPUB
+    assert DownloadAttempt.objects.get(order=paid_order).version.number == 1
+    history = client.get("/account/orders/").content.decode()
+    assert "version 1" in history
+    assert "updated" not in history
+    # Who buys after the update buys the new version.
+    later = place_order(book, "eBook")
+    mark_order_paid(later)
+    later_grant = epub_grant(later)
+    assert body(client.get(f"/account/orders/{later.pk}/files/{later_grant.pk}/")) == FIXED
+
+
+def test_the_zip_holds_the_versions_the_grants_serve(client, book, paid_order):
+    DownloadPolicy.objects.create(product=book, buyers_get_updates=False)
+    replace(epub_grant(paid_order).file, FIXED)
+    response = client.get(f"/account/orders/{paid_order.pk}/files/all.zip")
+    with zipfile.ZipFile(io.BytesIO(body(response))) as archive:
+        assert archive.read("almanac.epub") == EPUB
+
+
+def test_a_bought_version_stays_on_disk_and_an_unbought_one_goes(
+    book, paid_order, django_capture_on_commit_callbacks
+):
+    product_file = epub_grant(paid_order).file
+    bought = product_file.current_version
+    with django_capture_on_commit_callbacks(execute=True):
+        unbought = replace(product_file, FIXED)
+    with django_capture_on_commit_callbacks(execute=True):
+        newest = replace(product_file, FIXED + b"again")
+
+    assert bought.file.storage.exists(bought.file.name)
+    assert not ProductFileVersion.objects.filter(pk=unbought.pk).exists()
+    assert not unbought.file.storage.exists(unbought.file.name)
+    assert [v.number for v in product_file.versions.all()] == [newest.number, bought.number] == [3, 1]
+
+
+def test_a_new_file_is_version_one_with_its_own_facts(db):
+    book = make_book({"eBook": "5.00"}, title="Tide Tables")
+    product_file = add_file(book, "eBook", name="tides.pdf", content=b"%PDF-1.4 tides")
+    version = product_file.current_version
+    assert (version.number, version.size, version.original_filename) == (1, 14, "tides.pdf")
+    assert version.sha256 == product_file.sha256
+
+
+def test_files_from_before_versions_become_version_one(paid_order):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from shop_ext.models import DownloadGrant, ProductFile
+
+    migration = import_module("shop_ext.migrations.0006_files_versions_notices_stamping")
+    DownloadGrant.objects.update(version=None)
+    ProductFile.objects.update(current_version=None)
+    ProductFileVersion.objects.all().delete()
+
+    migration.files_become_version_one(apps, None)
+
+    grant = epub_grant(paid_order)
+    assert grant.version.number == 1
+    assert grant.version == grant.file.current_version
+    assert grant.version.file.name == grant.file.file.name
