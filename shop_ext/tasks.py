@@ -2,7 +2,13 @@
 beside the feature they serve."""
 
 from shop_ext.accounts.tasks import send_password_reset
-from shop_ext.delivery.tasks import build_order_zip
+from shop_ext.delivery.tasks import build_order_zip, build_stamped_copy, send_update_notice
 from shop_ext.orders.tasks import send_order_email
 
-__all__ = ["build_order_zip", "send_order_email", "send_password_reset"]
+__all__ = [
+    "build_order_zip",
+    "build_stamped_copy",
+    "send_order_email",
+    "send_password_reset",
+    "send_update_notice",
+]

@@ -36,11 +36,12 @@ from shop_ext.core.cache import CACHE_DOWN
 from shop_ext.core.middleware import without_page
 from shop_ext.core.net import client_ip
 from shop_ext.core.tasks import enqueue
+from shop_ext.delivery import stamping
 from shop_ext.delivery.access import checks_as_staff, grant_decision, order_decision, owns
 from shop_ext.delivery.grants import SERVED_VERSION_RELATED, served_version
-from shop_ext.delivery.tasks import build_order_zip
+from shop_ext.delivery.tasks import build_order_zip, stamped_copy
 from shop_ext.delivery.zips import order_zip, zip_files, zip_path
-from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
+from shop_ext.models import DownloadAttempt, DownloadGrant, DownloadPolicy, OrderDelivery, StampedCopy
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ STAFF_DOWNLOAD = "staff: download_any_order"
 # How often the "preparing your zip" page looks again, and how long a zip
 # may wait for a worker before the request builds it itself.
 ZIP_CHECK_SECONDS = 3
+# How often the "preparing your copy" page looks again.
+COPY_CHECK_SECONDS = 3
 ZIP_WAIT_SECONDS = 60
 # One byte range: "bytes=first-last", "bytes=first-" or "bytes=-suffix_length"
 # (at most 19 digits: a longer number is no offset in any file, and int() refuses
@@ -134,6 +137,8 @@ class Download:
     order: Order
     grant: DownloadGrant | None
     files: list
+    # The buyer's stamped copy of the version, sent instead of it.
+    stamped: StampedCopy | None = None
 
     @property
     def version(self):
@@ -154,13 +159,15 @@ class Download:
     @cached_property
     def path(self):
         """The file to send; a zip no worker has built yet is built here."""
+        if self.stamped:
+            return self.stamped.file.path
         return self.files[0].file.path if self.grant else order_zip(self.order, self.files)
 
     def size(self):
         """Its size as sent before, for a suffix range; 0 for a zip not built
         yet (nothing of this content was sent)."""
         if self.grant:
-            return self.files[0].size
+            return self.stamped.size if self.stamped else self.files[0].size
         built = zip_path(self.order, self.files)
         return built.stat().st_size if built.exists() else 0
 
@@ -307,7 +314,39 @@ def download_file(request, order_id, grant_id):
     if not owns(request.user, grant.order):
         record(request, grant.order, None, DownloadAttempt.DENIED, "not the buyer")
         raise Http404("No such order.")
-    return _deliver(request, Download(grant.order, grant, [served_version(grant)]))
+    download = Download(grant.order, grant, [served_version(grant)])
+    if stamping.applies(grant.file.product, download.version):
+        waiting = _with_stamped_copy(request, download)
+        if waiting is not None:
+            return waiting
+    return _deliver(request, download)
+
+
+def _with_stamped_copy(request, download):
+    """Sets the buyer's stamped copy on ``download`` when it is ready (a copy
+    is made only for someone who may download now); else the response: the
+    "preparing your copy" page, a refusal, or the "delayed" page when it
+    could not be made. None as well when it could not be made and the
+    product delivers the original then. No attempt is used by any of these."""
+    order, grant = download.order, download.grant
+    decision = download.decision(request.user)
+    copy = stamped_copy(grant, download.version, create=bool(decision))
+    if copy is None:  # refused, and no copy to resume: never the unstamped file
+        return _refuse(request, order, grant, DownloadAttempt.DENIED, decision.reason, decision.http_status)
+    if copy.status == StampedCopy.READY:
+        download.stamped = copy
+        return None
+    if copy.status == StampedCopy.PENDING:
+        response = TemplateResponse(request, "shop_ext/copy_preparing.html", {"order": order}, status=202)
+        response["Refresh"] = str(COPY_CHECK_SECONDS)
+        return response
+    if grant.file.product.download_policy.deliver_if_stamping_fails == DownloadPolicy.STAMP_FAILED_ORIGINAL:
+        return None
+    reason = (
+        "Your copy of this file is delayed: we could not prepare it and have been told. "
+        "No download attempt was used; please try again later."
+    )
+    return _refuse(request, order, grant, DownloadAttempt.FAILED, reason, 503, download.version)
 
 
 @never_cache

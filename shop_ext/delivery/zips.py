@@ -15,6 +15,7 @@ from pathlib import Path
 from django.conf import settings
 
 from shop_ext.core.storage import PRIVATE_FILE_MODE, make_private_dirs
+from shop_ext.delivery import stamping
 from shop_ext.delivery.grants import SERVED_VERSION_RELATED, served_version
 
 # Formats that are compressed already: deflating them again costs CPU for nothing.
@@ -51,9 +52,11 @@ def _member_names(files):
 
 
 def zip_files(order):
-    """The file versions an order's zip holds: those its grants not revoked serve."""
+    """The file versions an order's zip holds: those its grants not revoked
+    serve, but for stamped ones (each buyer's copy is downloaded on its own)."""
     grants = order.download_grants.filter(revoked_at__isnull=True).select_related(*SERVED_VERSION_RELATED)
-    return [served_version(grant) for grant in grants]
+    versions = (served_version(grant) for grant in grants)
+    return [version for version in versions if not stamping.applies(version.product_file.product, version)]
 
 
 def zip_path(order, files):

@@ -4,12 +4,9 @@ mail server is unreachable, then recorded as failed for staff to re-send."""
 from celery import shared_task
 
 from shop_ext.core.mail import MAX_RETRIES, retry_if_transient
-from shop_ext.core.tasks import enqueue_on_commit
+from shop_ext.core.tasks import NOT_QUEUED, enqueue_on_commit
 from shop_ext.models import OrderEmail
 from shop_ext.orders import emails
-
-# How an email that the broker did not take is marked (see requeue_emails).
-NOT_QUEUED = "Not queued, the task queue was unreachable"
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
