@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from shop_ext.catalogue import availability
-from shop_ext.models import DownloadGrant, DownloadPolicy, OrderDelivery, ProductFileVersion
+from shop_ext.models import DownloadGrant, DownloadPolicy, OrderDelivery
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +105,3 @@ def served_version(grant):
 def is_update(grant, version):
     """Is ``version`` newer than what the grant's order bought?"""
     return grant.version is not None and version is not None and version.number > grant.version.number
-
-
-def unneeded_versions(newest):
-    """The versions before ``newest`` that no grant bought: nobody can
-    download them again."""
-    return ProductFileVersion.objects.filter(
-        product_file_id=newest.product_file_id, grants__isnull=True
-    ).exclude(pk=newest.pk)

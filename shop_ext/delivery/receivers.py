@@ -6,8 +6,8 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from shop_ext.delivery.grants import grant_file_to_past_buyers, unneeded_versions
-from shop_ext.models import ProductFile, ProductFileVersion
+from shop_ext.delivery.grants import grant_file_to_past_buyers
+from shop_ext.models import ProductFile, ProductFileVersion, StampedCopy
 
 
 def _delete_after_commit(storage, name):
@@ -15,16 +15,11 @@ def _delete_after_commit(storage, name):
         transaction.on_commit(lambda: storage.delete(name))
 
 
-@receiver(post_save, sender=ProductFileVersion)
-def remove_versions_nobody_needs(sender, instance, created, **kwargs):
-    """A replaced file stays while a grant bought it (its version is then
-    protected); versions no order bought go, with their files."""
-    if created:
-        unneeded_versions(instance).delete()
-
-
 @receiver(post_delete, sender=ProductFileVersion)
+@receiver(post_delete, sender=StampedCopy)
 def remove_deleted_version_file(sender, instance, **kwargs):
+    """A replaced file stays as its version; it goes when staff delete a
+    version no order bought (one bought is protected by its grants)."""
     _delete_after_commit(instance.file.storage, instance.file.name)
 
 

@@ -5,11 +5,12 @@ import io
 import zipfile
 
 import pytest
-from django.core.files.base import ContentFile
 
 from shop_ext.models import DownloadAttempt, DownloadPolicy, ProductFileVersion
 from shop_ext.orders.actions import mark_order_paid
-from tests.factories import EPUB, add_file, make_book
+from tests.factories import EPUB, add_file, make_book, staff_with
+from tests.integration.files.conftest import replace_file
+from tests.shopper import quiet_client
 
 pytestmark = pytest.mark.django_db
 
@@ -24,16 +25,9 @@ def epub_grant(order):
     return order.download_grants.select_related("file").get(file__original_filename="almanac.epub")
 
 
-def replace(product_file, content, note=""):
-    product_file.file = ContentFile(content, name="almanac.epub")
-    product_file.version_note = note
-    product_file.save()
-    return product_file.current_version
-
-
 def test_buyers_get_the_newest_version_marked_updated_with_its_note(client, paid_order):
     grant = epub_grant(paid_order)
-    replace(grant.file, FIXED, note="fixed typos in chapter 3")
+    replace_file(grant.file, FIXED, note="fixed typos in chapter 3")
 
     response = client.get(f"/account/orders/{paid_order.pk}/files/{grant.pk}/")
 
@@ -49,7 +43,7 @@ def test_buyers_get_the_newest_version_marked_updated_with_its_note(client, paid
 def test_with_updates_off_buyers_keep_the_version_they_bought(client, book, paid_order, place_order):
     DownloadPolicy.objects.create(product=book, buyers_get_updates=False)
     grant = epub_grant(paid_order)
-    replace(grant.file, FIXED)
+    replace_file(grant.file, FIXED)
 
     response = client.get(f"/account/orders/{paid_order.pk}/files/{grant.pk}/")
 
@@ -67,26 +61,32 @@ def test_with_updates_off_buyers_keep_the_version_they_bought(client, book, paid
 
 def test_the_zip_holds_the_versions_the_grants_serve(client, book, paid_order):
     DownloadPolicy.objects.create(product=book, buyers_get_updates=False)
-    replace(epub_grant(paid_order).file, FIXED)
+    replace_file(epub_grant(paid_order).file, FIXED)
     response = client.get(f"/account/orders/{paid_order.pk}/files/all.zip")
     with zipfile.ZipFile(io.BytesIO(body(response))) as archive:
         assert archive.read("almanac.epub") == EPUB
 
 
-def test_a_bought_version_stays_on_disk_and_an_unbought_one_goes(
+def test_old_versions_stay_and_staff_may_delete_only_one_no_order_bought(
     book, paid_order, django_capture_on_commit_callbacks
 ):
     product_file = epub_grant(paid_order).file
     bought = product_file.current_version
-    with django_capture_on_commit_callbacks(execute=True):
-        unbought = replace(product_file, FIXED)
-    with django_capture_on_commit_callbacks(execute=True):
-        newest = replace(product_file, FIXED + b"again")
+    unbought = replace_file(product_file, FIXED)
+    newest = replace_file(product_file, FIXED + b"again")
+    assert [v.number for v in product_file.versions.all()] == [3, 2, 1]
+    staff = quiet_client(staff_with("shop_ext.view_productfileversion", "shop_ext.delete_productfileversion"))
 
+    def delete(version):
+        with django_capture_on_commit_callbacks(execute=True):
+            return staff.post(f"/admin/shop_ext/productfileversion/{version.pk}/delete/", {"post": "yes"})
+
+    assert delete(newest).status_code == 403  # the current one is in use
+    assert "protected" in delete(bought).content.decode().lower()  # a grant bought it
+    assert delete(unbought).status_code == 302
+    assert [v.number for v in product_file.versions.all()] == [3, 1]
     assert bought.file.storage.exists(bought.file.name)
-    assert not ProductFileVersion.objects.filter(pk=unbought.pk).exists()
     assert not unbought.file.storage.exists(unbought.file.name)
-    assert [v.number for v in product_file.versions.all()] == [newest.number, bought.number] == [3, 1]
 
 
 def test_a_new_file_is_version_one_with_its_own_facts(db):
