@@ -78,13 +78,14 @@ class ProductFile(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
     updated_at = models.DateTimeField(_("Updated"), auto_now=True)
     # The newest of ``versions`` (whose file ``file`` is), kept here so a
-    # download finds it in the query that finds the grant.
+    # download finds it in the query that finds the grant. RESTRICT: it
+    # cannot be deleted on its own, only with its product file.
     current_version = models.ForeignKey(
         "ProductFileVersion",
         related_name="+",
         null=True,
         editable=False,
-        on_delete=models.SET_NULL,
+        on_delete=models.RESTRICT,
         verbose_name=_("Current version"),
     )
 

@@ -36,19 +36,6 @@ class ProductFileVersionAdmin(ReadOnlyAdmin):
     search_fields = ("product_file__title", "product_file__original_filename", "product_file__product__title")
     actions = ("notify_buyers_of_update",)
 
-    def get_actions(self, request):
-        # One by one only: the change list's bulk delete would not spare the current version.
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
-    def has_delete_permission(self, request, obj=None):
-        """Staff may delete an old version no order bought (to free its disk
-        space); a bought one is protected by its grants, the current one is in use."""
-        if obj is not None and obj.product_file.current_version_id == obj.pk:
-            return False
-        return super().has_delete_permission(request, obj)
-
     @admin.display(description=_("Buyers told"))
     def notices_sent(self, obj):
         return obj.notices.filter(sent_at__isnull=False).count()

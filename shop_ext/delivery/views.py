@@ -58,9 +58,9 @@ STAFF_DOWNLOAD = "staff: download_any_order"
 # How often the "preparing your zip" page looks again, and how long a zip
 # may wait for a worker before the request builds it itself.
 ZIP_CHECK_SECONDS = 3
-# How often the "preparing your copy" page looks again.
-COPY_CHECK_SECONDS = 3
 ZIP_WAIT_SECONDS = 60
+# How often the "preparing your copy" (a stamped copy) page looks again.
+COPY_CHECK_SECONDS = 3
 # One byte range: "bytes=first-last", "bytes=first-" or "bytes=-suffix_length"
 # (at most 19 digits: a longer number is no offset in any file, and int() refuses
 # thousands of digits).
@@ -331,7 +331,8 @@ def _with_stamped_copy(request, download):
     order, grant = download.order, download.grant
     decision = download.decision(request.user)
     copy = stamped_copy(grant, download.version, create=bool(decision))
-    if copy is None:  # refused, and no copy to resume: never the unstamped file
+    if copy is None or (copy.status != StampedCopy.READY and not decision):
+        # Refused, and no copy to resume: never the unstamped file.
         return _refuse(request, order, grant, DownloadAttempt.DENIED, decision.reason, decision.http_status)
     if copy.status == StampedCopy.READY:
         download.stamped = copy

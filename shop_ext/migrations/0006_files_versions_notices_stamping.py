@@ -153,7 +153,7 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(
                 editable=False,
                 null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
+                on_delete=django.db.models.deletion.RESTRICT,
                 related_name="+",
                 to="shop_ext.productfileversion",
                 verbose_name="Current version",

@@ -5,9 +5,11 @@ import io
 import zipfile
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from shop_ext.models import DownloadAttempt, DownloadPolicy, ProductFileVersion
 from shop_ext.orders.actions import mark_order_paid
+from tests.admin_forms import admin_form_data
 from tests.factories import EPUB, add_file, make_book, staff_with
 from tests.integration.files.conftest import replace_file
 from tests.shopper import quiet_client
@@ -81,7 +83,7 @@ def test_old_versions_stay_and_staff_may_delete_only_one_no_order_bought(
         with django_capture_on_commit_callbacks(execute=True):
             return staff.post(f"/admin/shop_ext/productfileversion/{version.pk}/delete/", {"post": "yes"})
 
-    assert delete(newest).status_code == 403  # the current one is in use
+    assert "protected" in delete(newest).content.decode().lower()  # the current one is in use
     assert "protected" in delete(bought).content.decode().lower()  # a grant bought it
     assert delete(unbought).status_code == 302
     assert [v.number for v in product_file.versions.all()] == [3, 1]
@@ -115,3 +117,26 @@ def test_files_from_before_versions_become_version_one(paid_order):
     assert grant.version.number == 1
     assert grant.version == grant.file.current_version
     assert grant.version.file.name == grant.file.file.name
+
+
+def test_staff_replace_a_file_with_a_note_in_the_product_page(client, admin_user, book, paid_order):
+    product_file = epub_grant(paid_order).file
+    client.force_login(admin_user)
+    url = f"/admin/shop_ext/book/{book.pk}/change/"
+    data = admin_form_data(client.get(url))
+    row = next(
+        k
+        for k, v in data.items()
+        if k.startswith("files-") and k.endswith("-id") and v == str(product_file.pk)
+    )
+    row = row.removesuffix("-id")
+    data[f"{row}-file"] = SimpleUploadedFile("almanac-fixed.epub", FIXED)
+    data[f"{row}-version_note"] = "fixed typos in chapter 3"
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    product_file.refresh_from_db()
+    version = product_file.current_version
+    assert (version.number, version.note, version.size) == (2, "fixed typos in chapter 3", len(FIXED))
+    assert "version 2 · almanac-fixed.epub" in client.get(url).content.decode()
