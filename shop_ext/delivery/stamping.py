@@ -40,8 +40,14 @@ COPY_ID_IN_TEXT = re.compile(r"copy ([0-9a-f]{32})\b")
 OPF_NS = "http://www.idpf.org/2007/opf"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 CONTAINER_NS = "urn:oasis:names:tc:opendocument:xmlns:container"
-# No entities, no network, no huge trees: an uploaded EPUB is untrusted input.
-SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
+# A found copy's identifier is on every page: the first few pages are enough.
+PAGES_SEARCHED = 5
+
+
+def safe_xml():
+    """No entities, no network, no huge trees: an EPUB is untrusted input.
+    A new parser per use (lxml's are not to be shared between threads)."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 class CannotStamp(Exception):
@@ -148,7 +154,7 @@ def pdf_copy_id(source):
     found = (reader.metadata or {}).get(PDF_COPY_ID_KEY)
     if found and re.fullmatch(r"[0-9a-f]{32}", str(found)):
         return str(found)
-    for page in reader.pages:
+    for page in reader.pages[:PAGES_SEARCHED]:
         match = COPY_ID_IN_TEXT.search(page.extract_text() or "")
         if match:
             return match.group(1)
@@ -173,7 +179,7 @@ def _open_epub(source):
 def _package_path(archive):
     """The OPF's path, from META-INF/container.xml."""
     try:
-        container = etree.fromstring(archive.read("META-INF/container.xml"), SAFE_XML)
+        container = etree.fromstring(archive.read("META-INF/container.xml"), safe_xml())
         rootfile = container.find(f".//{{{CONTAINER_NS}}}rootfile")
         return rootfile.get("full-path")
     except (KeyError, etree.XMLSyntaxError, AttributeError) as error:
@@ -199,7 +205,7 @@ def licence_page(line, title):
 
 def _stamped_package(opf_bytes, line, copy_id):
     try:
-        package = etree.fromstring(opf_bytes, SAFE_XML)
+        package = etree.fromstring(opf_bytes, safe_xml())
     except etree.XMLSyntaxError as error:
         raise CannotStamp("The EPUB's package document (OPF) is not well-formed XML.") from error
     metadata = package.find(f"{{{OPF_NS}}}metadata")
@@ -263,7 +269,7 @@ def epub_copy_id(source):
     with _open_epub(source) as archive:
         opf_path = _package_path(archive)
         try:
-            package = etree.fromstring(archive.read(opf_path), SAFE_XML)
+            package = etree.fromstring(archive.read(opf_path), safe_xml())
         except (KeyError, etree.XMLSyntaxError):
             package = None
         if package is not None:

@@ -140,9 +140,25 @@ def test_no_copy_is_made_for_someone_who_may_not_download(client, stamped_order)
     assert not StampedCopy.objects.exists()
 
 
+def epub_with(replacements):
+    """The test EPUB with some members' bytes replaced (None: left out)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(BOOK_EPUB)) as source, zipfile.ZipFile(out, "w") as epub:
+        for member in source.infolist():
+            data = replacements.get(member.filename, source.read(member))
+            if data is not None:
+                epub.writestr(member, data)
+    return out.getvalue()
+
+
 BAD_INPUTS = {
     "corrupt": b"%PDF-1.7\n" + b"\x00garbage" * 100,
     "not a zip": b"PK\x03\x04 this is no zip at all",
+    "no mimetype": epub_with({"mimetype": None}),
+    "broken package": epub_with({"book.opf": b"<package><metadata>"}),
+    "entity in package": epub_with(
+        {"book.opf": b'<!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]><p>&x;</p>'}
+    ),
 }
 
 
@@ -160,6 +176,9 @@ def encrypted_pdf():
         ("salt.pdf", BAD_INPUTS["corrupt"], "cannot be read"),
         ("salt.pdf", None, "encrypted"),
         ("salt.epub", BAD_INPUTS["not a zip"], "not a valid zip"),
+        ("salt.epub", BAD_INPUTS["no mimetype"], "does not start with its 'mimetype'"),
+        ("salt.epub", BAD_INPUTS["broken package"], "not well-formed"),
+        ("salt.epub", BAD_INPUTS["entity in package"], "lacks metadata, manifest or spine"),
     ],
 )
 def test_a_file_that_cannot_be_stamped_is_delayed_and_staff_are_told(
