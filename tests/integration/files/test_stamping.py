@@ -3,9 +3,11 @@ like any file, faithful to the book, and never another buyer's."""
 
 import io
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from lxml import etree
 from pypdf import PdfReader, PdfWriter
 
@@ -228,3 +230,17 @@ def test_staff_see_failed_copies(client, stamped_order):
     page = staff.get("/admin/shop_ext/stampedcopy/?status__exact=failed").content.decode()
     assert "not a valid zip" in page
     assert "FAILED" in page
+
+
+def test_a_copy_no_worker_made_is_queued_again_after_a_while(client, stamped_order):
+    grant = grant_of(stamped_order, "salt.pdf")
+    # As if the broker lost the task: the row waits, never made.
+    copy = StampedCopy.objects.create(grant=grant, version=grant.version, copy_id="c" * 32)
+    assert client.get(url(grant)).status_code == 202  # not yet: a worker may be on it
+    StampedCopy.objects.filter(pk=copy.pk).update(requested_at=timezone.now() - timedelta(minutes=5))
+
+    assert client.get(url(grant)).status_code == 202  # queued again (made when the request ends)
+    response = client.get(url(grant))
+
+    assert response.status_code == 200
+    assert "c" * 32 in PdfReader(io.BytesIO(body(response))).pages[0].extract_text()
