@@ -108,3 +108,24 @@ def test_buyers_who_keep_their_version_are_not_told(update, book, django_capture
     with django_capture_on_commit_callbacks(execute=True):
         call_command("notify_file_update", str(version.product_file_id))
     assert mail.outbox == []
+
+
+def test_a_notice_not_queued_while_the_broker_was_down_is_sent_by_requeue_emails(update):
+    from shop_ext.core.tasks import NOT_QUEUED
+
+    version, orders = update
+    notice = UpdateNotice.objects.create(
+        version=version,
+        email="dana@example.com",
+        order=orders[0],
+        gave_up=True,
+        error=f"{NOT_QUEUED}: connection refused",
+    )
+    UpdateNotice.objects.filter(pk=notice.pk).update(requested_at=timezone.now() - timedelta(minutes=30))
+
+    call_command("requeue_emails")
+
+    notice.refresh_from_db()
+    assert notice.sent_at is not None
+    assert [m.to for m in mail.outbox] == [["dana@example.com"]]
+    assert NOTE in mail.outbox[0].body
