@@ -106,12 +106,13 @@ class ProductFile(models.Model):
     def save(self, *args, **kwargs):
         # A new or replaced upload: record what it is before it is stored,
         # and keep it as a new version (old versions stay while grants need them).
-        uploaded = bool(self.file) and not self.file._committed
-        if uploaded:
+        if self.file and not self.file._committed:
             for field, value in files.describe(self.file).items():
                 setattr(self, field, value)
         super().save(*args, **kwargs)
-        if uploaded:
+        # Also a file stored by other means (a script naming a stored file)
+        # becomes a version: every file a grant serves has one.
+        if self.file and (self.current_version is None or self.current_version.file.name != self.file.name):
             self.add_version(self.version_note)
 
     def add_version(self, note=""):

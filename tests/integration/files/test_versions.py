@@ -140,3 +140,21 @@ def test_staff_replace_a_file_with_a_note_in_the_product_page(client, admin_user
     version = product_file.current_version
     assert (version.number, version.note, version.size) == (2, "fixed typos in chapter 3", len(FIXED))
     assert "version 2 · almanac-fixed.epub" in client.get(url).content.decode()
+
+
+def test_a_file_stored_by_a_script_is_a_version_too(client, paid_order):
+    from shop_ext.models import DownloadGrant, ProductFile
+
+    epub = epub_grant(paid_order)
+    product_file = ProductFile.objects.create(
+        product=epub.file.product,
+        file=epub.file.file.name,  # already in private storage
+        original_filename="extra.epub",
+        size=epub.file.size,
+        content_type="application/epub+zip",
+        sha256=epub.file.sha256,
+    )
+    grant = DownloadGrant.objects.create(order=paid_order, order_item=epub.order_item, file=product_file)
+
+    assert product_file.current_version.number == 1
+    assert body(client.get(f"/account/orders/{paid_order.pk}/files/{grant.pk}/")) == EPUB
