@@ -206,8 +206,10 @@ class ProductFileVersion(models.Model):
 
 
 class DownloadPolicy(models.Model):
-    """A product's own download limits, where the site defaults
-    (SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS, SHOP_DOWNLOAD_EXPIRY_DAYS) do not fit."""
+    """A product's own download settings: limits where the site defaults
+    (SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS, SHOP_DOWNLOAD_EXPIRY_DAYS) do not fit,
+    which version of a file buyers get, and per-buyer stamping. A product
+    without one has the defaults (updates on, no stamping)."""
 
     product = models.OneToOneField(
         Product, related_name="download_policy", on_delete=models.CASCADE, verbose_name=_("Product")
