@@ -34,8 +34,10 @@ def cover_png(title, subtitle, colour, size=(600, 900)):
 
 
 def epub_bytes(title, author, body):
-    """A minimal valid EPUB 3: the mimetype entry first and stored."""
+    """A minimal valid EPUB 3: the mimetype entry first and stored, a
+    navigation document and one chapter."""
     out = io.BytesIO()
+    xhtml = '<?xml version="1.0" encoding="utf-8"?><!DOCTYPE html><html xmlns="http://www.w3.org/1999/xhtml" '
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as epub:
         epub.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip", zipfile.ZIP_STORED)
         epub.writestr(
@@ -51,14 +53,22 @@ def epub_bytes(title, author, body):
             'unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/">'
             f'<dc:identifier id="id">urn:demo:{zlib.crc32(title.encode())}</dc:identifier>'
             f"<dc:title>{title}</dc:title><dc:creator>{author}</dc:creator>"
-            "<dc:language>en</dc:language></metadata><manifest>"
+            '<dc:language>en</dc:language><meta property="dcterms:modified">2026-01-01T00:00:00Z</meta>'
+            "</metadata><manifest>"
+            '<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>'
             '<item id="c1" href="chapter1.xhtml" media-type="application/xhtml+xml"/>'
             '</manifest><spine><itemref idref="c1"/></spine></package>',
         )
         epub.writestr(
+            "nav.xhtml",
+            xhtml + 'xmlns:epub="http://www.idpf.org/2007/ops" lang="en"><head><title>Contents</title></head>'
+            '<body><nav epub:type="toc"><ol><li><a href="chapter1.xhtml">Chapter 1</a></li></ol></nav>'
+            "</body></html>",
+        )
+        epub.writestr(
             "chapter1.xhtml",
-            '<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><head>'
-            f"<title>{title}</title></head><body><h1>{title}</h1>"
+            xhtml
+            + f'lang="en"><head><title>{title}</title></head><body><h1>{title}</h1>'
             + "".join(f"<p>{body}</p>" for _ in range(40))
             + "</body></html>",
         )
@@ -73,6 +83,10 @@ def pdf_bytes(title, author, body, pages=12):
     for number in range(1, pages + 1):
         pdf.setFont("Helvetica-Bold", 16)
         pdf.drawString(40, 540, title if number == 1 else f"{title}, page {number}")
+        # A bookmark per page and a link: what a stamped copy must keep.
+        pdf.bookmarkPage(f"page-{number}")
+        pdf.addOutlineEntry(f"Page {number}", f"page-{number}", level=0)
+        pdf.linkURL("https://example.com/errata", (40, 560, 300, 580))
         pdf.setFont("Helvetica", 10)
         y = 500
         for line in textwrap.wrap(body * 6, width=70):

@@ -79,6 +79,17 @@ class ProductFile(models.Model):
     content_type = models.CharField(_("Content type"), max_length=100, editable=False)
     sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
     updated_at = models.DateTimeField(_("Updated"), auto_now=True)
+    # The newest of ``versions`` (whose file ``file`` is), kept here so a
+    # download finds it in the query that finds the grant. RESTRICT: it
+    # cannot be deleted on its own, only with its product file.
+    current_version = models.ForeignKey(
+        "ProductFileVersion",
+        related_name="+",
+        null=True,
+        editable=False,
+        on_delete=models.RESTRICT,
+        verbose_name=_("Current version"),
+    )
 
     objects = ProductFileQuerySet.as_manager()
 
@@ -90,12 +101,37 @@ class ProductFile(models.Model):
     def __str__(self):
         return self.display_name
 
+    # The note for the version a new upload makes ("fixed typos in chapter 3"),
+    # set by the admin form before saving.
+    version_note = ""
+
     def save(self, *args, **kwargs):
-        # A new or replaced upload: record what it is before it is stored.
+        # A new or replaced upload: record what it is before it is stored,
+        # and keep it as a new version (old versions stay while grants need them).
         if self.file and not self.file._committed:
             for field, value in files.describe(self.file).items():
                 setattr(self, field, value)
         super().save(*args, **kwargs)
+        # Also a file stored by other means (a script naming a stored file)
+        # becomes a version: every file a grant serves has one.
+        if self.file and (self.current_version is None or self.current_version.file.name != self.file.name):
+            self.add_version(self.version_note)
+
+    def add_version(self, note=""):
+        """The stored file as the newest version (its facts copied, never changed)."""
+        latest = self.versions.order_by("-number").values_list("number", flat=True).first() or 0
+        self.current_version = ProductFileVersion.objects.create(
+            product_file=self,
+            number=latest + 1,
+            file=self.file.name,
+            size=self.size,
+            sha256=self.sha256,
+            content_type=self.content_type,
+            original_filename=self.original_filename,
+            note=note,
+        )
+        ProductFile.objects.filter(pk=self.pk).update(current_version=self.current_version)
+        return self.current_version
 
     def clean(self):
         upload = self.file
@@ -129,9 +165,53 @@ class ProductFile(models.Model):
         return PurePosixPath(self.original_filename).suffix.lstrip(".").upper()
 
 
+class ProductFileVersion(models.Model):
+    """One upload of a product file, never changed: what a buyer bought, and
+    what a later correction replaced it with."""
+
+    product_file = models.ForeignKey(
+        ProductFile, related_name="versions", on_delete=models.CASCADE, verbose_name=_("Product file")
+    )
+    number = models.PositiveIntegerField(_("Version"))
+    file = models.FileField(_("File"), storage=get_private_storage, max_length=255, editable=False)
+    size = models.PositiveBigIntegerField(_("Size in bytes"), editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
+    content_type = models.CharField(_("Content type"), max_length=100, editable=False)
+    original_filename = models.CharField(_("Original filename"), max_length=255, editable=False)
+    uploaded_at = models.DateTimeField(_("Uploaded"), auto_now_add=True)
+    note = models.CharField(
+        _("What changed"),
+        max_length=300,
+        blank=True,
+        help_text=_('For buyers, e.g. "fixed typos in chapter 3".'),
+    )
+
+    class Meta:
+        verbose_name = _("File version")
+        verbose_name_plural = _("File versions")
+        ordering = ("product_file_id", "-number")
+        constraints = [
+            models.UniqueConstraint(fields=("product_file", "number"), name="one_version_number_per_file")
+        ]
+        permissions = [("notify_buyers", _("Can email buyers about a new file version"))]
+
+    def __str__(self):
+        return f"{self.product_file} v{self.number}"
+
+    @property
+    def download_name(self):
+        return self.product_file.download_name
+
+    @property
+    def extension(self):
+        return PurePosixPath(self.original_filename).suffix.lstrip(".").upper()
+
+
 class DownloadPolicy(models.Model):
-    """A product's own download limits, where the site defaults
-    (SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS, SHOP_DOWNLOAD_EXPIRY_DAYS) do not fit."""
+    """A product's own download settings: limits where the site defaults
+    (SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS, SHOP_DOWNLOAD_EXPIRY_DAYS) do not fit,
+    which version of a file buyers get, and per-buyer stamping. A product
+    without one has the defaults (updates on, no stamping)."""
 
     product = models.OneToOneField(
         Product, related_name="download_policy", on_delete=models.CASCADE, verbose_name=_("Product")
@@ -149,12 +229,36 @@ class DownloadPolicy(models.Model):
         help_text=_("Empty: the site default."),
     )
 
+    buyers_get_updates = models.BooleanField(
+        _("Buyers get updated files"),
+        default=True,
+        help_text=_("Ticked: a buyer downloads the newest version of a file. Unticked: the version bought."),
+    )
+    stamp_copies = models.BooleanField(
+        _("Stamp each buyer's copy"),
+        default=False,
+        help_text=_(
+            "PDF and EPUB files get the buyer's name, email and order number, and a copy identifier."
+        ),
+    )
+    STAMP_FAILED_ORIGINAL = "original"
+    STAMP_FAILED_DELAY = "delay"
+    deliver_if_stamping_fails = models.CharField(
+        _("If a file cannot be stamped"),
+        max_length=10,
+        choices=[
+            (STAMP_FAILED_DELAY, _("Delay the download and tell staff")),
+            (STAMP_FAILED_ORIGINAL, _("Deliver the original, unstamped")),
+        ],
+        default=STAMP_FAILED_DELAY,
+    )
+
     class Meta:
-        verbose_name = _("Download limits")
-        verbose_name_plural = _("Download limits")
+        verbose_name = _("Download settings")
+        verbose_name_plural = _("Download settings")
 
     def __str__(self):
-        return f"Download limits of {self.product}"
+        return f"Download settings of {self.product}"
 
 
 class OrderDelivery(models.Model):
@@ -222,6 +326,15 @@ class DownloadGrant(models.Model):
     file = models.ForeignKey(
         ProductFile, related_name="grants", on_delete=models.PROTECT, verbose_name=_("File")
     )
+    # The version bought; PROTECT keeps it (and its file) while the grant exists.
+    # Empty only for grants made before versions existed and not migrated.
+    version = models.ForeignKey(
+        "ProductFileVersion",
+        related_name="grants",
+        null=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("Version bought"),
+    )
     created_at = models.DateTimeField(_("Granted at"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("Revoked at"), null=True, blank=True)
 
@@ -262,6 +375,14 @@ class DownloadAttempt(models.Model):
         on_delete=models.SET_NULL,
         verbose_name=_("File"),
         help_text=_("Empty for the whole-order zip."),
+    )
+    version = models.ForeignKey(
+        ProductFileVersion,
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("Version served"),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -500,3 +621,80 @@ class PaymentEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+class UpdateNotice(models.Model):
+    """One "a file you bought was updated" email to one buyer about one
+    version: unique per version and address, so however often staff ask,
+    nobody is told twice (sent like OrderEmail, by a worker, at most once)."""
+
+    version = models.ForeignKey(
+        ProductFileVersion, related_name="notices", on_delete=models.CASCADE, verbose_name=_("Version")
+    )
+    email = models.EmailField(_("Sent to"))
+    order = models.ForeignKey(
+        Order, related_name="update_notices", on_delete=models.CASCADE, verbose_name=_("Order")
+    )
+    requested_at = models.DateTimeField(_("Queued at"), auto_now_add=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("Asked for by"),
+        help_text=_("Empty when run by the management command."),
+    )
+    sent_at = models.DateTimeField(_("Sent at"), null=True, blank=True)
+    tries = models.PositiveSmallIntegerField(_("Tries"), default=0)
+    error = models.TextField(_("Last error"), blank=True)
+    gave_up = models.BooleanField(_("Failed"), default=False)
+
+    class Meta:
+        verbose_name = _("Update notice")
+        verbose_name_plural = _("Update notices")
+        ordering = ("-requested_at", "pk")
+        constraints = [
+            models.UniqueConstraint(fields=("version", "email"), name="one_notice_per_version_and_email")
+        ]
+
+    def __str__(self):
+        return f"{self.version} to {self.email}"
+
+
+class StampedCopy(models.Model):
+    """One buyer's stamped copy of one version of a file: built once by a
+    worker (shop_ext.delivery.stamping), kept in private storage, and
+    carrying ``copy_id`` so a leaked copy leads back to its order."""
+
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+    STATUSES = [(PENDING, _("Being made")), (READY, _("Ready")), (FAILED, _("FAILED"))]
+
+    grant = models.ForeignKey(
+        DownloadGrant, related_name="stamped_copies", on_delete=models.CASCADE, verbose_name=_("Grant")
+    )
+    version = models.ForeignKey(
+        ProductFileVersion, related_name="stamped_copies", on_delete=models.CASCADE, verbose_name=_("Version")
+    )
+    copy_id = models.CharField(_("Copy identifier"), max_length=32, unique=True, editable=False)
+    file = models.FileField(
+        _("File"), storage=get_private_storage, max_length=255, blank=True, editable=False
+    )
+    size = models.PositiveBigIntegerField(_("Size in bytes"), default=0, editable=False)
+    status = models.CharField(_("Status"), max_length=10, choices=STATUSES, default=PENDING)
+    error = models.TextField(_("Why it failed"), blank=True)
+    requested_at = models.DateTimeField(_("Asked for"), auto_now_add=True)
+    built_at = models.DateTimeField(_("Made"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Stamped copy")
+        verbose_name_plural = _("Stamped copies")
+        ordering = ("-requested_at",)
+        constraints = [
+            models.UniqueConstraint(fields=("grant", "version"), name="one_stamped_copy_per_grant_version")
+        ]
+        permissions = [("trace_leak", _("Can find the order of a found stamped copy"))]
+
+    def __str__(self):
+        return f"{self.version} for order #{self.grant.order_id}"

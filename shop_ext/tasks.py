@@ -2,7 +2,15 @@
 beside the feature they serve."""
 
 from shop_ext.accounts.tasks import send_password_reset
-from shop_ext.delivery.tasks import build_order_zip, send_lost_links
+from shop_ext.delivery.tasks import build_order_zip, build_stamped_copy, send_lost_links, send_update_notice
 from shop_ext.orders.tasks import send_claim_link, send_order_email
 
-__all__ = ["build_order_zip", "send_claim_link", "send_lost_links", "send_order_email", "send_password_reset"]
+__all__ = [
+    "build_order_zip",
+    "build_stamped_copy",
+    "send_claim_link",
+    "send_lost_links",
+    "send_order_email",
+    "send_password_reset",
+    "send_update_notice",
+]

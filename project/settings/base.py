@@ -289,6 +289,10 @@ SHOP_DIGITAL_FORMATS = ("eBook", "Download")
 # Formats that ship and also deliver files: not for sale until they have files.
 SHOP_BUNDLE_FORMATS = ("Paperback + eBook",)
 SHOP_PRODUCT_FILE_MAX_BYTES = env_int("SHOP_PRODUCT_FILE_MAX_BYTES", 2 * 1024**3)
+# A larger PDF or EPUB is not stamped (pypdf's peak memory is about 2.3 x the
+# file's size; docs/architecture.md, "Stamped copies"): the product's
+# "if a file cannot be stamped" setting decides what the buyer gets.
+SHOP_STAMP_MAX_BYTES = env_int("SHOP_STAMP_MAX_BYTES", 150 * 1024**2)
 # The public address used in emails; never taken from the request's Host.
 SHOP_SITE_URL = env_str("SHOP_SITE_URL", "http://127.0.0.1:8000")
 # The option type (see SHOP_OPTION_TYPE_CHOICES) that holds the format.

@@ -21,14 +21,28 @@ from shop_ext.core.admin_inlines import LabelledTabularInline
 from shop_ext.models import Book, DownloadPolicy, ProductFile
 
 
+class ProductFileForm(forms.ModelForm):
+    version_note = forms.CharField(
+        label=_("What changed"),
+        max_length=300,
+        required=False,
+        help_text=_('With a new upload: a note for buyers, e.g. "fixed typos in chapter 3".'),
+    )
+
+    def save(self, commit=True):
+        self.instance.version_note = self.cleaned_data.get("version_note", "")
+        return super().save(commit)
+
+
 class ProductFileInline(LabelledTabularInline):
     model = ProductFile
+    form = ProductFileForm
     extra = 0
     # Not Django's ClearableFileInput: it links to the stored file's URL, and
     # private files have none (the page would be a 500). "Stored file" shows
     # what is there; a new upload replaces it.
     formfield_overrides = {models.FileField: {"widget": forms.FileInput}}
-    fields = ("file", "title", "for_all_variations", "variations", "details")
+    fields = ("file", "version_note", "title", "for_all_variations", "variations", "details")
     readonly_fields = ("details",)
     filter_horizontal = ()
 
@@ -47,7 +61,8 @@ class ProductFileInline(LabelledTabularInline):
         if not obj.pk:
             return "-"
         size = filesizeformat(obj.size)
-        return f"{obj.original_filename} · {obj.content_type} · {size} · sha256 {obj.sha256[:12]}…"
+        version = f"version {obj.current_version.number} · " if obj.current_version else ""
+        return f"{version}{obj.original_filename} · {obj.content_type} · {size} · sha256 {obj.sha256[:12]}…"
 
 
 class DownloadPolicyInline(admin.StackedInline):

@@ -8,6 +8,9 @@ from django.db import transaction
 
 log = logging.getLogger(__name__)
 
+# How work that the broker did not take is marked (e.g. an email; see requeue_emails).
+NOT_QUEUED = "Not queued, the task queue was unreachable"
+
 
 def enqueue(task, *args, on_failure=None):
     """Queue ``task(*args)`` now; if the broker cannot take it, log it and

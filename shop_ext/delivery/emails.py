@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from shop_ext.core.links import absolute_url, site_url
 from shop_ext.delivery.access import LinkHolder, grant_decision
+from shop_ext.delivery.grants import SERVED_VERSION_RELATED, is_update, served_version
 from shop_ext.delivery.private_links import holder_of, page_url
 from shop_ext.models import OrderDelivery
 
@@ -26,13 +27,16 @@ def zip_url(order, who):
 def download_lines(order, who):
     """The order's lines that deliver files, each with its grants and, per
     grant, whether ``who`` (a user or a LinkHolder) may download it now and
-    why not."""
+    why not, the version it serves (``served``) and whether that is an
+    update of what was bought."""
     lines = []
-    grants = order.download_grants.select_related("file", "order_item", "order__delivery")
+    grants = order.download_grants.select_related("order_item", "order__delivery", *SERVED_VERSION_RELATED)
     for grant in grants:
         if not lines or lines[-1]["item"].pk != grant.order_item_id:
             lines.append({"item": grant.order_item, "grants": []})
         grant.decision = grant_decision(who, grant)
+        grant.served = served_version(grant)
+        grant.updated = is_update(grant, grant.served)
         grant.url = file_url(grant, who)
         grant.absolute_url = absolute_url(grant.url)
         lines[-1]["grants"].append(grant)

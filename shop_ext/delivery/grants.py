@@ -47,7 +47,8 @@ def grant_files(order, variations):
             log.warning("Order #%s: line SKU %r matches no variation; nothing granted", order.pk, item.sku)
             continue
         grants += [
-            DownloadGrant(order=order, order_item=item, file=f) for f in availability.files_for(variation)
+            DownloadGrant(order=order, order_item=item, file=f, version_id=f.current_version_id)
+            for f in availability.files_for(variation)
         ]
     DownloadGrant.objects.bulk_create(grants, ignore_conflicts=True)
     if delivery.unmatched_skus:
@@ -68,6 +69,39 @@ def grant_file_to_past_buyers(product_file):
         order__site_id=product_file.product.site_id,
         order__delivery__isnull=False,
     )
-    grants = [DownloadGrant(order_id=item.order_id, order_item=item, file=product_file) for item in items]
+    grants = [
+        DownloadGrant(
+            order_id=item.order_id,
+            order_item=item,
+            file=product_file,
+            version_id=product_file.current_version_id,
+        )
+        for item in items
+    ]
     DownloadGrant.objects.bulk_create(grants, ignore_conflicts=True)
     return len(grants)
+
+
+# What a download query joins so that served_version needs no query of its own.
+SERVED_VERSION_RELATED = ("file__current_version", "file__product__download_policy", "version")
+
+
+def buyers_get_updates(product):
+    policy = getattr(product, "download_policy", None)  # reverse one-to-one: absent raises, getattr copes
+    return policy is None or policy.buyers_get_updates
+
+
+def served_version(grant):
+    """The version this grant downloads: the newest when the product gives
+    buyers updates (the default), else the version bought."""
+    if grant.version is None or buyers_get_updates(grant.file.product):
+        version = grant.file.current_version
+    else:
+        version = grant.version
+    version.product_file = grant.file  # the row at hand: no query for its download name
+    return version
+
+
+def is_update(grant, version):
+    """Is ``version`` newer than what the grant's order bought?"""
+    return grant.version is not None and version is not None and version.number > grant.version.number

@@ -1,12 +1,13 @@
-"""Keep private storage and past grants in step with ProductFile rows."""
+"""Keep private storage and past grants in step with ProductFile and
+ProductFileVersion rows."""
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from shop_ext.delivery.grants import grant_file_to_past_buyers
-from shop_ext.models import ProductFile
+from shop_ext.models import ProductFile, ProductFileVersion, StampedCopy
 
 
 def _delete_after_commit(storage, name):
@@ -14,13 +15,12 @@ def _delete_after_commit(storage, name):
         transaction.on_commit(lambda: storage.delete(name))
 
 
-@receiver(pre_save, sender=ProductFile)
-def remove_replaced_file(sender, instance, **kwargs):
-    if instance.pk is None:
-        return
-    old = ProductFile.objects.filter(pk=instance.pk).values_list("file", flat=True).first()
-    if old and old != instance.file.name:
-        _delete_after_commit(instance.file.storage, old)
+@receiver(post_delete, sender=ProductFileVersion)
+@receiver(post_delete, sender=StampedCopy)
+def remove_deleted_version_file(sender, instance, **kwargs):
+    """A replaced file stays as its version; it goes when staff delete a
+    version no order bought (one bought is protected by its grants)."""
+    _delete_after_commit(instance.file.storage, instance.file.name)
 
 
 @receiver(post_delete, sender=ProductFile)

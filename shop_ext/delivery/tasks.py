@@ -1,19 +1,28 @@
-"""The delivery's slow work, done in a worker so no request waits for it:
-building an order's zip, emailing lost download links."""
+"""The delivery's work in a worker: building an order's zip and a buyer's
+stamped copy, so no request waits for them; the "a file you bought was
+updated" emails; emailing lost download links."""
 
 import logging
+from datetime import timedelta
 
 from cartridge.shop.models import Order
 from celery import shared_task
 from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from mezzanine.utils.email import send_mail_template
 
+from shop_ext.core import mail
 from shop_ext.core.links import absolute_url, site_url
-from shop_ext.core.mail import MAX_RETRIES, retry_if_transient
+from shop_ext.core.tasks import NOT_QUEUED, enqueue_on_commit
+from shop_ext.delivery import stamping
 from shop_ext.delivery.access import order_decision
 from shop_ext.delivery.emails import download_lines
+from shop_ext.delivery.grants import buyers_get_updates
+from shop_ext.delivery.notices import send_notice, usable_grants
 from shop_ext.delivery.private_links import holder_of, page_url
 from shop_ext.delivery.zips import order_zip, zip_files
+from shop_ext.models import StampedCopy, UpdateNotice
 from shop_ext.orders import PAID_STATUSES
 
 log = logging.getLogger(__name__)
@@ -48,7 +57,7 @@ def orders_with_usable_links(email):
     return usable
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES)
+@shared_task(bind=True, max_retries=mail.MAX_RETRIES)
 def send_lost_links(self, email):
     """Email ``email`` (the address that asked, and no other) the private
     links of its orders; nothing when it has none."""
@@ -65,5 +74,114 @@ def send_lost_links(self, email):
             fail_silently=False,
         )
     except Exception as error:
-        retry_if_transient(self, error)
+        mail.retry_if_transient(self, error)
         log.exception("The lost-links email was not sent, no more tries")
+
+
+@shared_task(bind=True, max_retries=mail.MAX_RETRIES)
+def send_update_notice(self, notice_id):
+    error = mail.send_recorded_once(UpdateNotice, notice_id, send_notice, related=("version__product_file",))
+    if error is None:
+        return
+    mail.retry_if_transient(self, error)
+    mail.give_up(UpdateNotice, notice_id, repr(error))
+
+
+def notify_buyers(version, requested_by=None):
+    """Record and queue one notice per buyer's address that may download
+    ``version`` as an update and was not told of it yet (the unique
+    version + address constraint makes a second run tell nobody again).
+    Returns how many were queued."""
+    if not buyers_get_updates(version.product_file.product):
+        return 0  # the update reaches no past buyer
+    orders_by_email = {}
+    for grant in usable_grants(version):
+        orders_by_email.setdefault(grant.order.billing_detail_email.strip().lower(), grant.order)
+    queued = 0
+    for email, order in orders_by_email.items():
+        notice, created = UpdateNotice.objects.get_or_create(
+            version=version, email=email, defaults={"order": order, "requested_by": requested_by}
+        )
+        if created:
+            _queue_notice(notice)
+            queued += 1
+    log.info("%s: %s buyer(s) to tell of the update", version, queued)
+    return queued
+
+
+def _queue_notice(notice):
+    def not_queued(error):
+        UpdateNotice.objects.filter(pk=notice.pk).update(gave_up=True, error=f"{NOT_QUEUED}: {error}"[:1000])
+
+    enqueue_on_commit(send_update_notice, notice.pk, on_failure=not_queued)
+
+
+# A copy still not made this long after it was queued is queued again
+# (the broker lost it, or was down when asked): making it is idempotent.
+STAMP_REQUEUE_SECONDS = 120
+
+
+@shared_task
+def build_stamped_copy(copy_id):
+    """Make one stamped copy, once: its row is locked while it is made and
+    only a copy still being made is made. A file that cannot be stamped, or
+    any other failure, is recorded on the row for staff (the buyer is told
+    that the copy is delayed, or gets the original if the product says so)."""
+    with transaction.atomic():
+        copy = (
+            StampedCopy.objects.select_for_update(of=("self",))
+            .select_related("grant__order", "version")
+            .filter(pk=copy_id, status=StampedCopy.PENDING)
+            .first()
+        )
+        if copy is None:
+            return
+        try:
+            name, size = stamping.make_copy(copy)
+        except Exception as error:  # bad input or not: recorded, never a 500 for the buyer
+            expected = isinstance(error, stamping.CannotStamp)
+            log.error(
+                "Order #%s: could not stamp %s (stamped copy %s): %s",
+                copy.grant.order_id,
+                copy.version,
+                copy.pk,
+                error,
+                exc_info=not expected,
+            )
+            copy.status = StampedCopy.FAILED
+            copy.error = str(error) if expected else f"{type(error).__name__}: {error}"
+            copy.save(update_fields=["status", "error"])
+            return
+        copy.file, copy.size, copy.status, copy.built_at = name, size, StampedCopy.READY, timezone.now()
+        copy.save(update_fields=["file", "size", "status", "built_at"])
+    log.info("Order #%s: stamped copy %s of %s made", copy.grant.order_id, copy.pk, copy.version)
+
+
+def stamped_copy(grant, version, create):
+    """The grant's stamped copy of ``version``: made and queued when
+    ``create`` and there is none; queued again when it waited too long;
+    None when there is none and ``create`` is false."""
+    copy = StampedCopy.objects.filter(grant=grant, version=version).first()
+    if copy is None:
+        if not create:
+            return None
+        try:
+            with transaction.atomic():
+                copy = StampedCopy.objects.create(
+                    grant=grant, version=version, copy_id=stamping.new_copy_id()
+                )
+        except IntegrityError:  # another request made it first
+            return StampedCopy.objects.get(grant=grant, version=version)
+        enqueue_on_commit(build_stamped_copy, copy.pk)
+        return copy
+    stale = timezone.now() - timedelta(seconds=STAMP_REQUEUE_SECONDS)
+    waited_too_long = copy.status == StampedCopy.PENDING and copy.requested_at < stale
+    # One request re-queues it: the conditional UPDATE lets one through.
+    if waited_too_long and StampedCopy.objects.filter(pk=copy.pk, requested_at=copy.requested_at).update(
+        requested_at=timezone.now()
+    ):
+        log.warning(
+            "Stamped copy %s waited over %s s for a worker; queued again", copy.pk, STAMP_REQUEUE_SECONDS
+        )
+        enqueue_on_commit(build_stamped_copy, copy.pk)
+    return copy

@@ -37,11 +37,13 @@ from shop_ext.core.cache import CACHE_DOWN
 from shop_ext.core.middleware import without_page
 from shop_ext.core.net import client_ip
 from shop_ext.core.tasks import enqueue
+from shop_ext.delivery import stamping
 from shop_ext.delivery.access import LinkHolder, checks_as_staff, grant_decision, order_decision, owns
+from shop_ext.delivery.grants import SERVED_VERSION_RELATED, served_version
 from shop_ext.delivery.private_links import holder_for_token, page_url
-from shop_ext.delivery.tasks import build_order_zip
+from shop_ext.delivery.tasks import build_order_zip, stamped_copy
 from shop_ext.delivery.zips import order_zip, zip_files, zip_path
-from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
+from shop_ext.models import DownloadAttempt, DownloadGrant, DownloadPolicy, OrderDelivery, StampedCopy
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,8 @@ STAFF_DOWNLOAD = "staff: download_any_order"
 # may wait for a worker before the request builds it itself.
 ZIP_CHECK_SECONDS = 3
 ZIP_WAIT_SECONDS = 60
+# How often the "preparing your copy" (a stamped copy) page looks again.
+COPY_CHECK_SECONDS = 3
 # One byte range: "bytes=first-last", "bytes=first-" or "bytes=-suffix_length"
 # (at most 19 digits: a longer number is no offset in any file, and int() refuses
 # thousands of digits).
@@ -71,10 +75,11 @@ def signed_in_user(request):
     return request.user if request.user.is_authenticated else None
 
 
-def record(request, order, grant, outcome, reason=""):
+def record(request, order, grant, outcome, reason="", version=None):
     return DownloadAttempt.objects.create(
         order=order,
         grant=grant,
+        version=version,
         user=signed_in_user(request),
         ip_address=client_ip(request),
         # No NUL: PostgreSQL text cannot hold one (a 500 for a hostile header).
@@ -126,20 +131,26 @@ def _owned_order(request, who, order_id):
     return order
 
 
-def _refuse(request, order, grant, outcome, reason, status):
-    record(request, order, grant, outcome, reason)
+def _refuse(request, order, grant, outcome, reason, status, version=None):
+    record(request, order, grant, outcome, reason, version)
     context = {"order": order, "reason": reason}
     return TemplateResponse(request, "shop_ext/download_refused.html", context, status=status)
 
 
 @dataclass
 class Download:
-    """What a download request asks for: one grant's file, or (grant None)
-    all files of the order as one zip."""
+    """What a download request asks for: one grant's file (``files`` holds
+    the version it serves), or (grant None) all files of the order as one zip."""
 
     order: Order
     grant: DownloadGrant | None
     files: list
+    # The buyer's stamped copy of the version, sent instead of it.
+    stamped: StampedCopy | None = None
+
+    @property
+    def version(self):
+        return self.files[0] if self.grant else None
 
     def decision(self, user):
         """May ``user`` download it now (shop_ext.delivery.access)?"""
@@ -156,13 +167,15 @@ class Download:
     @cached_property
     def path(self):
         """The file to send; a zip no worker has built yet is built here."""
+        if self.stamped:
+            return self.stamped.file.path
         return self.files[0].file.path if self.grant else order_zip(self.order, self.files)
 
     def size(self):
         """Its size as sent before, for a suffix range; 0 for a zip not built
         yet (nothing of this content was sent)."""
         if self.grant:
-            return self.files[0].size
+            return self.stamped.size if self.stamped else self.files[0].size
         built = zip_path(self.order, self.files)
         return built.stat().st_size if built.exists() else 0
 
@@ -197,7 +210,7 @@ def _deliver(request, who, download):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     outcome = DownloadAttempt.RESUMED if resumed else DownloadAttempt.SERVED
-    attempt = record(request, order, grant, outcome, STAFF_DOWNLOAD if as_staff else "")
+    attempt = record(request, order, grant, outcome, STAFF_DOWNLOAD if as_staff else "", download.version)
     if as_staff:
         log.info(
             "Order #%s: staff user %s downloaded %s of another buyer (download log entry %s)",
@@ -314,7 +327,7 @@ def download_file(request, order_id, grant_id, token=None):
         return redirect_to_login(request.get_full_path())
     # The grant with its order, delivery and file in one query: the hot path.
     grant = (
-        DownloadGrant.objects.select_related("order__delivery", "file")
+        DownloadGrant.objects.select_related("order__delivery", *SERVED_VERSION_RELATED)
         .filter(pk=grant_id, order_id=order_id)
         .first()
     )
@@ -324,7 +337,41 @@ def download_file(request, order_id, grant_id, token=None):
     if not owns(who, grant.order):
         record(request, grant.order, None, DownloadAttempt.DENIED, "not the buyer")
         raise Http404("No such order.")
-    return _deliver(request, who, Download(grant.order, grant, [grant.file]))
+    download = Download(grant.order, grant, [served_version(grant)])
+    if stamping.applies(grant.file.product, download.version):
+        waiting = _with_stamped_copy(request, who, download)
+        if waiting is not None:
+            return waiting
+    return _deliver(request, who, download)
+
+
+def _with_stamped_copy(request, who, download):
+    """Sets the buyer's stamped copy on ``download`` when it is ready (a copy
+    is made only for someone who may download now); else the response: the
+    "preparing your copy" page, a refusal, or the "delayed" page when it
+    could not be made. None as well when it could not be made and the
+    product delivers the original then. No attempt is used by any of these."""
+    order, grant = download.order, download.grant
+    decision = download.decision(who)
+    copy = stamped_copy(grant, download.version, create=bool(decision))
+    if copy is None or (copy.status != StampedCopy.READY and not decision):
+        # Refused, and no copy to resume: never the unstamped file.
+        return _refuse(request, order, grant, DownloadAttempt.DENIED, decision.reason, decision.http_status)
+    if copy.status == StampedCopy.READY:
+        download.stamped = copy
+        return None
+    if copy.status == StampedCopy.PENDING:
+        context = {"order": order, "back_url": back_url(who, order)}
+        response = TemplateResponse(request, "shop_ext/copy_preparing.html", context, status=202)
+        response["Refresh"] = str(COPY_CHECK_SECONDS)
+        return response
+    if grant.file.product.download_policy.deliver_if_stamping_fails == DownloadPolicy.STAMP_FAILED_ORIGINAL:
+        return None
+    reason = (
+        "Your copy of this file is delayed: we could not prepare it and have been told. "
+        "No download attempt was used; please try again later."
+    )
+    return _refuse(request, order, grant, DownloadAttempt.FAILED, reason, 503, download.version)
 
 
 @never_cache
@@ -344,12 +391,17 @@ def download_zip(request, order_id, token=None):
         if refused is not None:
             return refused
         if _wait_for_worker(order, target):
-            back_url = page_url(who) if isinstance(who, LinkHolder) else reverse("shop_order_history")
-            context = {"order": order, "back_url": back_url}
+            context = {"order": order, "back_url": back_url(who, order)}
             response = TemplateResponse(request, "shop_ext/zip_preparing.html", context, status=202)
             response["Refresh"] = str(ZIP_CHECK_SECONDS)
             return response
     return _deliver(request, who, download)
+
+
+def back_url(who, order):
+    """Where a waiting page leads back to: the private page for its link's
+    holder, else order history."""
+    return page_url(who) if isinstance(who, LinkHolder) else reverse("shop_order_history")
 
 
 def _wait_for_worker(order, target):

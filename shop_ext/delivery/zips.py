@@ -15,6 +15,8 @@ from pathlib import Path
 from django.conf import settings
 
 from shop_ext.core.storage import PRIVATE_FILE_MODE, make_private_dirs
+from shop_ext.delivery import stamping
+from shop_ext.delivery.grants import SERVED_VERSION_RELATED, served_version
 
 # Formats that are compressed already: deflating them again costs CPU for nothing.
 _STORED_TYPES = {
@@ -38,28 +40,30 @@ def compression_for(content_type):
 def _member_names(files):
     """Unique names inside the zip, keeping each file's extension."""
     seen = set()
-    for product_file in files:
-        name = product_file.download_name
+    for version in files:
+        name = version.download_name
         stem, dot, suffix = name.rpartition(".")
         n = 1
         while name.lower() in seen:
             n += 1
             name = f"{stem} ({n}).{suffix}" if dot else f"{suffix} ({n})"
         seen.add(name.lower())
-        yield product_file, name
+        yield version, name
 
 
 def zip_files(order):
-    """The files an order's zip holds: those of its grants not revoked."""
-    grants = order.download_grants.filter(revoked_at__isnull=True).select_related("file")
-    return [grant.file for grant in grants]
+    """The file versions an order's zip holds: those its grants not revoked
+    serve, but for stamped ones (each buyer's copy is downloaded on its own)."""
+    grants = order.download_grants.filter(revoked_at__isnull=True).select_related(*SERVED_VERSION_RELATED)
+    versions = (served_version(grant) for grant in grants)
+    return [version for version in versions if not stamping.applies(version.product_file.product, version)]
 
 
 def zip_path(order, files):
     """Where this order's zip for exactly these files lives."""
     digest = hashlib.sha256()
-    for product_file in files:
-        digest.update(f"{product_file.pk}:{product_file.sha256}:{product_file.download_name}\n".encode())
+    for version in files:
+        digest.update(f"{version.pk}:{version.sha256}:{version.download_name}\n".encode())
     return Path(settings.SENDFILE_ROOT) / "zips" / f"order-{order.pk}" / f"{digest.hexdigest()[:24]}.zip"
 
 
@@ -72,11 +76,11 @@ def order_zip(order, files):
     fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out, zipfile.ZipFile(out, "w", allowZip64=True) as archive:
-            for product_file, name in _member_names(files):
+            for version, name in _member_names(files):
                 archive.write(
-                    product_file.file.path,
+                    version.file.path,
                     arcname=name,
-                    compress_type=compression_for(product_file.content_type),
+                    compress_type=compression_for(version.content_type),
                 )
         # mkstemp makes the file 0600: nginx's worker could not read it.
         os.chmod(temporary, PRIVATE_FILE_MODE)

@@ -74,7 +74,7 @@ class DownloadGrantInline(DownloadRecordsInline, LabelledTabularInline):
 
 class DownloadAttemptInline(DownloadRecordsInline, LabelledTabularInline):
     model = DownloadAttempt
-    fields = ("created_at", "user", "ip_address", "grant", "outcome", "reason", "user_agent")
+    fields = ("created_at", "user", "ip_address", "grant", "version", "outcome", "reason", "user_agent")
     readonly_fields = fields
     verbose_name_plural = _("Download log")
 
@@ -246,11 +246,11 @@ class OrderAdmin(cartridge_admin.OrderAdmin):
 
 @admin.register(DownloadAttempt)
 class DownloadAttemptAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "order", "user", "ip_address", "grant", "outcome", "reason")
+    list_display = ("created_at", "order", "user", "ip_address", "grant", "version", "outcome", "reason")
     list_filter = ("outcome", "created_at")
     search_fields = ("order__id", "user__username", "user__email", "ip_address")
     date_hierarchy = "created_at"
-    list_select_related = ("order", "user", "grant__file")
+    list_select_related = ("order", "user", "grant__file", "version__product_file")
 
     def has_add_permission(self, request):
         return False

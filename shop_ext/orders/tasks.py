@@ -11,14 +11,11 @@ from mezzanine.utils.email import send_mail_template
 
 from shop_ext.core.links import absolute_url, site_url
 from shop_ext.core.mail import MAX_RETRIES, retry_if_transient
-from shop_ext.core.tasks import enqueue_on_commit
+from shop_ext.core.tasks import NOT_QUEUED, enqueue_on_commit
 from shop_ext.models import OrderEmail
 from shop_ext.orders import claims, emails
 
 log = logging.getLogger(__name__)
-
-# How an email that the broker did not take is marked (see requeue_emails).
-NOT_QUEUED = "Not queued, the task queue was unreachable"
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)

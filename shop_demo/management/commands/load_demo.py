@@ -21,7 +21,7 @@ from django.utils.text import slugify
 from mezzanine.core.models import SitePermission
 
 from shop_demo import media
-from shop_ext.models import Book, ProductFile
+from shop_ext.models import Book, DownloadPolicy, ProductFile
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo_catalogue.json"
 OPTION_FIELDS = {str(label): f"option{type_id}" for type_id, label in settings.SHOP_OPTION_TYPE_CHOICES}
@@ -157,18 +157,28 @@ class Command(BaseCommand):
 
     def add_files(self, product, spec, byline, formats):
         makers = {
-            "epub": ("epub", lambda: media.epub_bytes(spec["title"], byline, spec["content"])),
-            "pdf": ("pdf", lambda: media.pdf_bytes(spec["title"], byline, spec["content"])),
-            "font": ("zip", lambda: media.font_pack_bytes(spec["title"].split(" (")[0])),
-            "audio": ("wav", media.rain_wav_bytes),
+            "epub": ("epub", lambda content: media.epub_bytes(spec["title"], byline, content)),
+            "pdf": ("pdf", lambda content: media.pdf_bytes(spec["title"], byline, content)),
+            "font": ("zip", lambda content: media.font_pack_bytes(spec["title"].split(" (")[0])),
+            "audio": ("wav", lambda content: media.rain_wav_bytes()),
         }
         variations = product.variations.filter(option3__in=formats)
         for kind in spec.get("files", []):
             extension, make = makers[kind]
             product_file = ProductFile(product=product)
-            product_file.file = ContentFile(make(), name=f"{slugify(spec['title'])}.{extension}")
+            product_file.file = ContentFile(
+                make(spec["content"]), name=f"{slugify(spec['title'])}.{extension}"
+            )
             product_file.save()
             product_file.variations.set(variations)
+            if spec.get("update_note"):
+                # A second version, as an editor replacing the file would make it.
+                second = make(f"{spec['content']} Second edition.")
+                product_file.file = ContentFile(second, name=f"{slugify(spec['title'])}.{extension}")
+                product_file.version_note = spec["update_note"]
+                product_file.save()
+        if spec.get("stamp"):
+            DownloadPolicy.objects.create(product=product, stamp_copies=True)
 
     def add_support_group(self):
         """Support staff read orders and invoices and manage downloads; they

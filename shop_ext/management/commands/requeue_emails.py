@@ -1,9 +1,10 @@
-"""Queue again the order emails that were never sent and that no worker
-holds: lost with a Redis that restarted without its data, dropped by a
-retry that could not be published, or not queued while the broker was down.
+"""Queue again the order emails and file-update notices that were never
+sent and that no worker holds: lost with a Redis that restarted without its
+data, dropped by a retry that could not be published, or not queued while
+the broker was down.
 
 Run it every 15 minutes (docs/deploy.md, "The worker"); an email is sent
-once however often it is queued (shop_ext.orders.emails).
+once however often it is queued (shop_ext.core.mail.send_recorded_once).
 """
 
 from datetime import timedelta
@@ -12,13 +13,17 @@ from django.core.management.base import BaseCommand
 from django.db.models import Q
 from django.utils import timezone
 
-from shop_ext.core.tasks import enqueue
-from shop_ext.models import OrderEmail
-from shop_ext.orders.tasks import NOT_QUEUED, send_order_email
+from shop_ext.core.tasks import NOT_QUEUED, enqueue
+from shop_ext.delivery.tasks import send_update_notice
+from shop_ext.models import OrderEmail, UpdateNotice
+from shop_ext.orders.tasks import send_order_email
+
+# Each kind of recorded email, and the task that sends one.
+SENDERS = {"order email": (OrderEmail, send_order_email), "update notice": (UpdateNotice, send_update_notice)}
 
 
 class Command(BaseCommand):
-    help = "Queue again the order emails that were never sent (older than --minutes)."
+    help = "Queue again the order emails and update notices that were never sent (older than --minutes)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -30,12 +35,15 @@ class Command(BaseCommand):
 
     def handle(self, minutes, **options):
         since = timezone.now() - timedelta(minutes=minutes)
-        waiting = OrderEmail.objects.filter(
-            Q(gave_up=False) | Q(error__startswith=NOT_QUEUED), sent_at__isnull=True, requested_at__lte=since
-        )
-        email_ids = list(waiting.values_list("pk", flat=True))
-        queued = 0
-        for email_id in email_ids:
-            OrderEmail.objects.filter(pk=email_id).update(gave_up=False)
-            queued += enqueue(send_order_email, email_id)
-        self.stdout.write(f"{queued} of {len(email_ids)} unsent order email(s) queued again.")
+        for label, (model, task) in SENDERS.items():
+            waiting = model.objects.filter(
+                Q(gave_up=False) | Q(error__startswith=NOT_QUEUED),
+                sent_at__isnull=True,
+                requested_at__lte=since,
+            )
+            row_ids = list(waiting.values_list("pk", flat=True))
+            queued = 0
+            for row_id in row_ids:
+                model.objects.filter(pk=row_id).update(gave_up=False)
+                queued += enqueue(task, row_id)
+            self.stdout.write(f"{queued} of {len(row_ids)} unsent {label}(s) queued again.")

@@ -526,3 +526,49 @@ def test_check_delivery_fails_without_the_internal_location(stack, purchase):
     assert any("download" in line for line in fails), result.stdout
     assert "internal" in result.stdout  # the fix hint names nginx's internal location
     assert "checks failed" in result.stderr or "check(s) failed" in result.stderr
+
+
+def test_a_stamped_copy_is_made_by_the_worker_and_sent_by_nginx(stack, purchase):
+    """With stamping on, the worker writes the buyer's copy where nginx's
+    workers can read it (group www-data, 0640), and nginx sends it."""
+    from pypdf import PdfReader
+
+    order_id, session = purchase["order_id"], purchase["session"]
+    [(product_id,)] = stack.sql("SELECT id FROM shop_product WHERE slug = %s", BOOK_SLUG)
+    stack.sql(
+        "INSERT INTO shop_ext_downloadpolicy (product_id, buyers_get_updates, stamp_copies, "
+        "deliver_if_stamping_fails) VALUES (%s, true, true, 'delay') "
+        "ON CONFLICT (product_id) DO UPDATE SET stamp_copies = true",
+        product_id,
+    )
+    try:
+        [(grant_id,)] = stack.sql(
+            "SELECT g.id FROM shop_ext_downloadgrant g JOIN shop_ext_productfile f ON f.id = g.file_id "
+            "WHERE g.order_id = %s AND f.content_type = 'application/pdf'",
+            order_id,
+        )
+        link = f"{stack.url}/account/orders/{order_id}/files/{grant_id}/"
+        used = attempts_used(stack, order_id)
+        response = session.get(link)
+        deadline = time.monotonic() + 60
+        while response.status_code == 202 and time.monotonic() < deadline:
+            assert attempts_used(stack, order_id) == used
+            time.sleep(float(response.headers["Refresh"]))
+            response = session.get(link)
+
+        assert response.status_code == 200, response.text[:2000]
+        assert response.headers["Server"].startswith("nginx")
+        assert attempts_used(stack, order_id) == used + 1
+        [(name, copy_id)] = stack.sql(
+            "SELECT file, copy_id FROM shop_ext_stampedcopy WHERE grant_id = %s AND status = 'ready'",
+            grant_id,
+        )
+        copy = stack.private_root / name
+        assert response.content == copy.read_bytes()
+        text = PdfReader(copy).pages[0].extract_text()
+        assert BUYER["email"] in text
+        assert copy_id in text
+        info = copy.stat()
+        assert (stat.S_IMODE(info.st_mode), grp.getgrgid(info.st_gid).gr_name) == (0o640, "www-data")
+    finally:
+        stack.sql("UPDATE shop_ext_downloadpolicy SET stamp_copies = false WHERE product_id = %s", product_id)

@@ -90,7 +90,7 @@ def test_product_wide_file_is_delivered_by_every_variation():
         assert list(ProductFile.objects.for_variation(variation(book, option3=fmt))) == [bonus]
 
 
-def test_replacing_and_deleting_a_file_cleans_storage(django_capture_on_commit_callbacks):
+def test_replacing_keeps_the_old_version_and_deleting_cleans_storage(django_capture_on_commit_callbacks):
     from django.core.files.base import ContentFile
 
     book = book_with_files()
@@ -99,12 +99,13 @@ def test_replacing_and_deleting_a_file_cleans_storage(django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True):
         product_file.file = ContentFile(b"PK\x03\x04 v2", name="v2.epub")
         product_file.save()
-    assert not old_path.exists()
+    assert old_path.exists()  # version 1 (tests/integration/files/test_versions.py)
     assert product_file.sha256 == hashlib.sha256(b"PK\x03\x04 v2").hexdigest()
     new_path = Path(product_file.file.path)
     with django_capture_on_commit_callbacks(execute=True):
         product_file.delete()
     assert not new_path.exists()
+    assert not old_path.exists()
 
 
 def test_a_file_a_paid_order_needs_cannot_be_deleted(paid_order, staff):

@@ -82,3 +82,17 @@ def test_readme_lists_every_demo_code():
 
     for spec in fixture["discount_codes"]:
         assert f"| `{spec['code']}` |" in readme
+
+
+def test_demo_has_stamped_pdf_and_epub_titles_and_a_book_with_two_versions():
+    from shop_ext.models import DownloadPolicy, ProductFile
+
+    call_command("load_demo", force=True, verbosity=0)
+
+    stamped = DownloadPolicy.objects.filter(stamp_copies=True)
+    types = {f.content_type for policy in stamped for f in policy.product.files.all()}
+    assert {"application/pdf", "application/epub+zip"} <= types
+    almanac = ProductFile.objects.filter(product__title="The Lighthouse Keeper's Almanac")
+    assert {f.current_version.number for f in almanac} == {2}
+    assert {f.versions.count() for f in almanac} == {2}
+    assert {f.current_version.note for f in almanac} == {"Corrected the tide table in chapter 3."}
