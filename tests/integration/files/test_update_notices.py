@@ -4,6 +4,7 @@ those who may download it now, through the queue."""
 from datetime import timedelta
 
 import pytest
+from cartridge.shop.models import Order
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core import mail
 from django.core.management import call_command
@@ -11,9 +12,10 @@ from django.utils import timezone
 
 from shop_ext.models import DownloadGrant, DownloadPolicy, OrderDelivery, UpdateNotice
 from shop_ext.orders.actions import mark_order_paid
+from tests.client import Client
 from tests.factories import staff_with
 from tests.integration.files.conftest import replace_file
-from tests.shopper import private_link, quiet_client
+from tests.shopper import DOWNLOAD_ONLY_DETAILS, add_to_cart, checkout_step, private_link, quiet_client
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +132,26 @@ def test_a_notice_not_queued_while_the_broker_was_down_is_sent_by_requeue_emails
     assert notice.sent_at is not None
     assert [m.to for m in mail.outbox] == [["dana@example.com"]]
     assert NOTE in mail.outbox[0].body
+
+
+def test_a_guest_buyer_is_told_too_with_links_that_need_no_account(
+    book, django_capture_on_commit_callbacks, settings
+):
+    settings.SHOP_PAYMENT_GATEWAY = "shop_ext.payments.gateways.pay_instantly_for_demo"
+    guest = Client()
+    add_to_cart(guest, book, option3="eBook")
+    with django_capture_on_commit_callbacks(execute=True):
+        checkout_step(guest, 1, DOWNLOAD_ONLY_DETAILS)
+        checkout_step(guest, 2, DOWNLOAD_ONLY_DETAILS)
+    order = Order.objects.get(user_id__isnull=True)
+    version = replace_file(epub(order).file, b"PK\x03\x04 v2", note=NOTE)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("notify_file_update", str(version.product_file_id))
+
+    (notice,) = mail.outbox
+    assert notice.to == [DOWNLOAD_ONLY_DETAILS["billing_detail_email"]]
+    download = Client().get(f"{private_link(notice.body, order.pk)}files/{epub(order).pk}/")
+    assert download.status_code == 200
+    assert download.content == b"PK\x03\x04 v2"
