@@ -22,6 +22,7 @@ from .base import (
     SENDFILE_ROOT,
     SHOP_SITE_URL,
     STATIC_ROOT,
+    STORAGES,
     TEMPLATES,
     finish_settings,
 )
@@ -78,6 +79,11 @@ for _name, _root in (("MEDIA_ROOT", MEDIA_ROOT), ("STATIC_ROOT", STATIC_ROOT), (
             f"server serves publicly: set SHOP_PRIVATE_ROOT to a directory outside it, "
             f"e.g. /srv/shop/private"
         )
+
+# Static files under names with their content's hash (collectstatic writes
+# staticfiles.json): nginx sends those with a year's Cache-Control, and a
+# deployment that changes a file changes its name (docs/deploy.md).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "shop_ext.core.storage.HashedStaticStorage"}}
 
 # Templates parsed once per worker, not on every request: Django adds the
 # cached loader by itself only when no "loaders" are listed, and base lists them.

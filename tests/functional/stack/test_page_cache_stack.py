@@ -81,3 +81,14 @@ def test_an_edit_through_one_app_server_shows_through_the_other_at_once(stack, a
     finally:
         set_available(staff, first, product_id, available=True)
     assert UNAVAILABLE not in anonymous_get(second, PRODUCT).text
+
+
+def test_static_files_have_hashed_names_long_cache_and_gzip(stack):
+    page = requests.get(f"{stack.url}/", timeout=30).text
+    stylesheet = re.search(r'href="(/static/theme/css/shop\.[0-9a-f]{12}\.css)"', page).group(1)
+    hashed = requests.get(stack.url + stylesheet, headers={"Accept-Encoding": "gzip"}, timeout=30)
+    assert hashed.status_code == 200
+    assert hashed.headers["Cache-Control"] == "max-age=31536000, public, immutable"
+    assert hashed.headers["Content-Encoding"] == "gzip"
+    plain = requests.get(f"{stack.url}/static/theme/css/shop.css", timeout=30)
+    assert plain.headers["Cache-Control"] == "max-age=3600, public"
