@@ -490,6 +490,7 @@ class LocalStack:
                 "static_root": self.static_root,
                 "media_root": self.media_root,
                 "private_root": self.private_root,
+                "page_cache_root": self.tmp / f"page-cache-{port}",
             },
         )
 

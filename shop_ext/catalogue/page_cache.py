@@ -124,7 +124,7 @@ def _bump(key):
         cache.add(key, _new_generation(), None)
         cache.incr(key)
     except CACHE_DOWN:
-        # Entries written before the outage may outlive it: drop them all.
+        # Entries stored before the outage end by their timeout (docs/caching.md).
         log.warning("Cache down: page generation %s not moved on.", key)
     except ValueError:  # evicted between add and incr
         cache.add(key, _new_generation(), None)
@@ -150,6 +150,16 @@ def stock_changed(product_ids):
 def _bump_stock(product_ids):
     for slug in Product.objects.filter(id__in=product_ids).values_list("slug", flat=True):
         _bump(_stock_key(slug))
+
+
+def _generation():
+    """The catalogue generation, started if the cache has none (None if
+    the cache keeps nothing)."""
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, _new_generation(), None)
+        generation = cache.get(GENERATION_KEY)
+    return generation
 
 
 # ------------------------------------------------------------ the clock
@@ -181,6 +191,40 @@ def _valid_until(generation, moment):
     found = _next_change(moment)
     cache.set(key, found or "never", settings.SHOP_PAGE_CACHE_SECONDS)
     return found
+
+
+# ------------------------------------------------------------ menus
+
+
+def _viewer(request):
+    # Staff see draft pages in the menus (Mezzanine's published(for_user)).
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return "anonymous"
+    return "staff" if user.is_staff else "signed-in"
+
+
+def fragment(request, name, build):
+    """The menus (``build()``'s HTML) of this address for this kind of
+    viewer, from the cache: they change only with the catalogue, so every
+    page built, a signed-in shopper's too, reuses them until it does."""
+    if request is None or not settings.SHOP_PAGE_CACHE_SECONDS:
+        return build()
+    try:
+        generation = getattr(request, "_page_cache_generation", None) or _generation()
+        parts = f"{generation}\n{name}\n{request.path}\n{_viewer(request)}"
+        key = "pages:menus:" + hashlib.sha256(parts.encode()).hexdigest()
+        html = cache.get(key) if generation is not None else None
+    except CACHE_DOWN:
+        return build()
+    if html is None:
+        html = build()
+        if generation is not None:
+            try:
+                cache.set(key, html, settings.SHOP_PAGE_CACHE_SECONDS)
+            except CACHE_DOWN:
+                log.warning("Cache down: menus not stored.")
+    return html
 
 
 # ------------------------------------------------------------ the middleware
@@ -278,17 +322,20 @@ class PageCacheMiddleware:
         if request.resolver_match.url_name == "shop_product":
             wanted.append(_stock_key(request.resolver_match.kwargs.get("slug", "")))
         generations = cache.get_many(wanted)
-        if GENERATION_KEY not in generations:
-            cache.add(GENERATION_KEY, _new_generation(), None)
+        missing = [name for name in wanted if name not in generations]
+        if missing:
+            # Started, as _generation() does, past any number used before.
+            for name in missing:
+                cache.add(name, _new_generation(), None)
             generations = cache.get_many(wanted)
-            if GENERATION_KEY not in generations:
+            if len(generations) < len(wanted):
                 return None
         parts = [
             request.scheme,
             request.get_host(),
             request.path,
             urlencode(pairs),
-            *(str(generations.get(name, 0)) for name in wanted[1:]),
+            *(str(generations[name]) for name in wanted[1:]),
         ]
         digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
         request._page_cache_generation = generations[GENERATION_KEY]

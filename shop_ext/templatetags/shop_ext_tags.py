@@ -6,7 +6,7 @@ from decimal import Decimal
 from cartridge.shop.models import Product
 from django import template
 
-from shop_ext.catalogue import availability, listings
+from shop_ext.catalogue import availability, listings, page_cache
 from shop_ext.checkout import handlers
 from shop_ext.models import Book, DownloadGrant
 from shop_ext.orders import PAID_STATUSES
@@ -92,3 +92,24 @@ def download_note(order):
     if any(availability.files_for(v).exists() for v in variations.values()):
         return "Your files will be ready to download from your account once payment arrives."
     return ""
+
+
+class CachedMenusNode(template.Node):
+    def __init__(self, name, nodelist):
+        self.name, self.nodelist = name, nodelist
+
+    def render(self, context):
+        return page_cache.fragment(context.get("request"), self.name, lambda: self.nodelist.render(context))
+
+
+@register.tag
+def cached_menus(parser, token):
+    """``{% cached_menus "dropdown" %}{% page_menu ... %}{% endcached_menus %}``:
+    the menus between, kept per address and kind of viewer until the
+    catalogue changes (shop_ext.catalogue.page_cache.fragment)."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("cached_menus takes one name")
+    nodelist = parser.parse(("endcached_menus",))
+    parser.delete_first_token()
+    return CachedMenusNode(bits[1].strip("\"'"), nodelist)

@@ -92,3 +92,14 @@ def test_static_files_have_hashed_names_long_cache_and_gzip(stack):
     assert hashed.headers["Content-Encoding"] == "gzip"
     plain = requests.get(f"{stack.url}/static/theme/css/shop.css", timeout=30)
     assert plain.headers["Cache-Control"] == "max-age=3600, public"
+
+
+def test_nginx_keeps_anonymous_pages_a_second_but_never_a_token_or_a_session(stack):
+    home = [requests.get(f"{stack.url}/", timeout=30) for _ in range(3)]
+    assert "HIT" in [r.headers["X-Nginx-Cache"] for r in home]
+    product = [requests.get(f"{stack.url}{PRODUCT}", timeout=30) for _ in range(3)]
+    assert [r.headers["X-Nginx-Cache"] for r in product] == ["MISS"] * 3  # each sets its CSRF cookie
+    tokens = {re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', r.text).group(1) for r in product}
+    assert len(tokens) == 3
+    signed = requests.get(f"{stack.url}/", cookies={"sessionid": "any"}, timeout=30)
+    assert signed.headers["X-Nginx-Cache"] == "BYPASS"

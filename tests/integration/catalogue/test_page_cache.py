@@ -205,3 +205,30 @@ def test_a_cache_that_is_down_gives_pages_uncached(client, book, settings):
         response = client.get(book.get_absolute_url())
         assert response.status_code == 200
         assert b"The Harbour" in response.content
+
+
+def test_menus_are_kept_for_pages_built_for_signed_in_shoppers(
+    client, book, category, buyer, admin_user, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(buyer)
+    client.get(book.get_absolute_url())
+    with CaptureQueriesContext(connection) as first:
+        client.get(book.get_absolute_url())
+    settings_off = Client()
+    settings_off.force_login(buyer)
+    cache.clear()
+    with CaptureQueriesContext(connection) as cold:
+        settings_off.get(book.get_absolute_url())
+    assert len(first.captured_queries) < len(cold.captured_queries)  # the menus' page query
+    with django_capture_on_commit_callbacks(execute=True):
+        CategoryFactory(title="Poetry drafts", status=1)  # a draft: staff only
+        category.title = "Novels"
+        category.save()
+    assert b"Novels" in client.get(book.get_absolute_url()).content
+    assert b"Poetry drafts" not in client.get(book.get_absolute_url()).content
+    staff = Client()
+    staff.force_login(admin_user)
+    assert b"Poetry drafts" in staff.get(book.get_absolute_url()).content
