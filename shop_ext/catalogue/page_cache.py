@@ -212,6 +212,7 @@ def fragment(request, name, build):
         return build()
     try:
         generation = getattr(request, "_page_cache_generation", None) or _generation()
+        request._page_cache_generation = generation  # read once per request
         parts = f"{generation}\n{name}\n{request.path}\n{_viewer(request)}"
         key = "pages:menus:" + hashlib.sha256(parts.encode()).hexdigest()
         html = cache.get(key) if generation is not None else None
