@@ -62,7 +62,11 @@ def main():
     mode = MODES[args.mode]
     rows, data = [], []
     with Deployment("catalogue", args, smtp=False) as d:
-        servers = {"ours": d.start_gunicorn(OURS), "stock": d.start_gunicorn(STOCK)}
+        # The cost of building pages: ours without its page cache (bench/pages.py has it).
+        servers = {
+            "ours": d.start_gunicorn(OURS, SHOP_PAGE_CACHE_SECONDS=0),
+            "stock": d.start_gunicorn(STOCK),
+        }
         for size in mode["sizes"]:
             info = d.task("bench.catalogue_data:grow", total=size)
             print(

@@ -14,6 +14,7 @@ from cartridge.shop.models import Category, Product, ProductOption, ProductVaria
 from django.db import transaction
 from django.utils import timezone
 
+from shop_ext.catalogue import page_cache
 from shop_ext.models import ProductFile
 
 FORMATS = ["Paperback", "eBook", "Paperback + eBook"]
@@ -114,6 +115,8 @@ def grow(total):
     Product.categories.through.objects.bulk_create(
         [Product.categories.through(product_id=p.pk, category_id=chosen.pk) for p in created], batch_size=2000
     )
+    # Written in bulk, which sends no signal: cached pages must learn of it.
+    page_cache.catalogue_changed()
     probe = Product.objects.get(slug="generated-title-00000")
     return {
         **urls,

@@ -10,8 +10,8 @@ switched back in, for side-by-side benchmarks. Never used outside bench/.
 - bench.stock_app undoes our run-time replacements in Cartridge (category page
   processor, stock taken before payment, atomic stock update, safe receipt).
 
-Data model, migrations and middleware stay the project's, so both sides read
-the same database.
+Data model, migrations and middleware stay the project's (with the page
+cache off), so both sides read the same database.
 """
 
 from pathlib import Path
@@ -30,3 +30,6 @@ SHOP_HANDLER_BILLING_SHIPPING = "cartridge.shop.checkout.default_billship_handle
 SHOP_HANDLER_TAX = "cartridge.shop.checkout.default_tax_handler"
 SHOP_HANDLER_PAYMENT = "cartridge.shop.checkout.default_payment_handler"
 SHOP_HANDLER_ORDER = "cartridge.shop.checkout.default_order_handler"
+
+# Stock Cartridge has no page cache: every page is built (and the menus with it).
+SHOP_PAGE_CACHE_SECONDS = 0

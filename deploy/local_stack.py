@@ -491,6 +491,7 @@ class LocalStack:
                 "media_root": self.media_root,
                 "private_root": self.private_root,
                 "access_log": access_log,
+                "page_cache_root": self.tmp / f"page-cache-{port}",
             },
         )
 

@@ -22,7 +22,7 @@ from mezzanine.accounts import views as account_views
 from mezzanine.core.request import current_request
 from mezzanine.pages import page_processors as mezzanine_processors
 
-from shop_ext.catalogue import stock
+from shop_ext.catalogue import page_cache, stock
 from shop_ext.checkout.handlers import TAKEN_AT_PAYMENT
 from shop_ext.models import OrderEmail
 from shop_ext.orders.tasks import queue_order_email
@@ -101,6 +101,7 @@ def _atomic_update_stock():
                 -quantity,
             )
             ProductVariation.objects.filter(pk=self.pk).update(num_in_stock=0)
+            page_cache.stock_changed({self.product_id})
             if self.default:
                 stock._sync_product(self.pk, self.product_id)
         self.num_in_stock = (

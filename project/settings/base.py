@@ -141,12 +141,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "mezzanine.core.middleware.UpdateCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "shop_ext.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Anonymous pages from the shared cache (docs/caching.md); after the
+    # CSRF middleware, which gives a cached page's browser its cookie.
+    "shop_ext.catalogue.page_cache.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -156,7 +158,6 @@ MIDDLEWARE = [
     "mezzanine.core.middleware.AdminLoginInterfaceSelectorMiddleware",
     "mezzanine.core.middleware.SitePermissionMiddleware",
     "shop_ext.core.middleware.ShopPageMiddleware",  # Mezzanine's, skipped for downloads
-    "mezzanine.core.middleware.FetchFromCacheMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -364,6 +365,10 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# The longest an anonymous page is kept (0: pages are not cached). Edits
+# invalidate at once (docs/caching.md); this bounds what changes by time
+# without an event, such as a cart no longer holding the last copies.
+SHOP_PAGE_CACHE_SECONDS = env_int("SHOP_PAGE_CACHE_SECONDS", 600)
 
 
 def finish_settings(namespace):

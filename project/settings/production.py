@@ -24,6 +24,7 @@ from .base import (
     SHOP_PAYMENT_METHODS,
     SHOP_SITE_URL,
     STATIC_ROOT,
+    STORAGES,
     STRIPE_PUBLISHABLE_KEY,
     STRIPE_SECRET_KEY,
     STRIPE_WEBHOOK_SECRET,
@@ -105,6 +106,11 @@ for _name, _root in (("MEDIA_ROOT", MEDIA_ROOT), ("STATIC_ROOT", STATIC_ROOT), (
             f"server serves publicly: set SHOP_PRIVATE_ROOT to a directory outside it, "
             f"e.g. /srv/shop/private"
         )
+
+# Static files under names with their content's hash (collectstatic writes
+# staticfiles.json): nginx sends those with a year's Cache-Control, and a
+# deployment that changes a file changes its name (docs/deploy.md).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "shop_ext.core.storage.HashedStaticStorage"}}
 
 # Templates parsed once per worker, not on every request: Django adds the
 # cached loader by itself only when no "loaders" are listed, and base lists them.

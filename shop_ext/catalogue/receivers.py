@@ -20,6 +20,8 @@ from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_save, pre_delete
 from django.dispatch import receiver
 
+from shop_ext.catalogue import page_cache
+
 SALE_FIELDS = {Sale.categories.through: "sale_related", Sale.products.through: "sale_set"}
 
 
@@ -35,6 +37,8 @@ def reapply(sales):
     def run():
         for sale in Sale.objects.filter(pk__in=ids):
             sale.update_products()
+        # Its prices are written by UPDATE, which sends no signal.
+        page_cache.catalogue_changed()
 
     run()
     transaction.on_commit(run)

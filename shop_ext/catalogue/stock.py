@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F, Subquery
 from mezzanine.utils.sites import current_site_id
 
-from shop_ext.catalogue import availability
+from shop_ext.catalogue import availability, page_cache
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,8 @@ def decrement(variation_id, quantity):
     taken = ProductVariation.objects.filter(
         pk=variation_id, num_in_stock__isnull=False, num_in_stock__gte=quantity
     ).update(num_in_stock=F("num_in_stock") - quantity)
+    if taken:
+        page_cache.stock_changed({row["product_id"]})
     if taken and row["default"]:
         _sync_product(variation_id, row["product_id"])
     return bool(taken)
@@ -106,6 +108,7 @@ def increment(variation_id, quantity):
     ProductVariation.objects.filter(pk=variation_id, num_in_stock__isnull=False).update(
         num_in_stock=F("num_in_stock") + quantity
     )
+    page_cache.stock_changed({row["product_id"]})
     if row["default"]:
         _sync_product(variation_id, row["product_id"])
 

@@ -2,6 +2,7 @@ import os
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.core.files.storage import FileSystemStorage
 
 # Everything the app writes below SENDFILE_ROOT (product files, order zips)
@@ -62,3 +63,20 @@ def make_private_dirs(directory):
         return
     make_private_dirs(directory.parent)
     directory.mkdir(PRIVATE_DIR_MODE, exist_ok=True)
+
+
+def _is_source_map(pattern):
+    """A pattern is a regex, or (regex, replacement template)."""
+    return "sourceMappingURL" in (pattern[0] if isinstance(pattern, tuple) else pattern)
+
+
+class HashedStaticStorage(ManifestStaticFilesStorage):
+    """Static files with their content's hash in their names (nginx sends
+    them with a year's Cache-Control, docs/deploy.md), minus the rewriting
+    of source-map comments: the vendored CSS and JS (Bootstrap, Mezzanine's
+    admin) name .map files they do not ship, which would stop collectstatic."""
+
+    patterns = tuple(
+        (extension, tuple(p for p in found if not _is_source_map(p)))
+        for extension, found in ManifestStaticFilesStorage.patterns
+    )

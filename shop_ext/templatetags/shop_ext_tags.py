@@ -6,7 +6,7 @@ from decimal import Decimal
 from cartridge.shop.models import Product
 from django import template
 
-from shop_ext.catalogue import availability, listings
+from shop_ext.catalogue import availability, listings, page_cache
 from shop_ext.checkout import handlers
 from shop_ext.models import Book
 from shop_ext.orders import OrderStatus
@@ -101,3 +101,24 @@ def payment_methods():
     (none when the shop offers one way to pay)."""
     methods = offered_methods()
     return methods if len(methods) > 1 else []
+
+
+class CachedMenusNode(template.Node):
+    def __init__(self, name, nodelist):
+        self.name, self.nodelist = name, nodelist
+
+    def render(self, context):
+        return page_cache.fragment(context.get("request"), self.name, lambda: self.nodelist.render(context))
+
+
+@register.tag
+def cached_menus(parser, token):
+    """``{% cached_menus "dropdown" %}{% page_menu ... %}{% endcached_menus %}``:
+    the menus between, kept per address and kind of viewer until the
+    catalogue changes (shop_ext.catalogue.page_cache.fragment)."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("cached_menus takes one name")
+    nodelist = parser.parse(("endcached_menus",))
+    parser.delete_first_token()
+    return CachedMenusNode(bits[1].strip("\"'"), nodelist)

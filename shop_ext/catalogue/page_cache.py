@@ -1,0 +1,417 @@
+"""Whole pages for anonymous shoppers, kept in the shared cache.
+
+Which requests: GET or HEAD of the home page, category (and other
+Mezzanine) pages, product pages and search results, from a browser with no
+session cookie and no messages cookie -- so no cart, no sign-in and no
+message can be in the page. Anything else is never looked up or stored.
+
+What a page depends on is in its key (docs/caching.md has the rules):
+
+* the catalogue generation, one number in the cache that every change an
+  editor or staff makes to the catalogue moves on (products, variations,
+  prices, images, files, categories and other pages, menus, sales,
+  settings), after the change commits;
+* for a product page, that product's stock generation, moved on when its
+  stock changes (a checkout, a refund, a cart taking the last copies);
+* the host, the scheme, the path and the known query parameters.
+
+An entry also records the next moment the catalogue changes by the clock
+alone (a sale, a product or a page starting or ending); it is not served
+from then on. The query string is bounded: a request with parameters
+outside QUERY_PARAMETERS (or repeated) gets the page stored for the address
+without them, or one built for it and not stored; values out of range (a
+page past MAX_CACHED_PAGE, an unknown sort, a long search) are built and
+not stored; a search is stored once it has been asked a few times.
+
+A cached page carries no CSRF token: forms get csrf_placeholder(), replaced on
+every response by the token of the browser that asked (which gets its CSRF
+cookie as from any page). A page whose rendering asked for a real token,
+set a cookie or touched the session is not stored.
+"""
+
+import functools
+import hashlib
+import logging
+import time
+
+from cartridge.shop.models import (
+    CartItem,
+    Product,
+    ProductImage,
+    ProductOption,
+    ProductVariation,
+    Sale,
+)
+from django.conf import settings
+from django.contrib.sites.models import Site
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Min
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.crypto import salted_hmac
+from django.utils.http import urlencode
+from mezzanine.conf import settings as mezzanine_settings
+from mezzanine.conf.models import Setting
+from mezzanine.generic.models import AssignedKeyword, Keyword
+from mezzanine.pages.models import Page
+
+from shop_ext.catalogue import search as catalogue_search
+from shop_ext.core.cache import CACHE_DOWN
+from shop_ext.models import DownloadPolicy, ProductFile
+
+log = logging.getLogger(__name__)
+
+CACHED_URL_NAMES = {"home", "page", "shop_product", "search"}
+# Parameter -> whether a value may be stored (anything else: served fresh).
+MAX_CACHED_PAGE = 20
+MAX_CACHED_QUERY = 60
+SEARCH_CACHED_AFTER = 3
+QUERY_PARAMETERS = {
+    "page": lambda v: v.isdigit() and 1 <= int(v) <= MAX_CACHED_PAGE,
+    "sort": lambda v: v in _sort_keys(),
+    "q": lambda v: len(v) <= MAX_CACHED_QUERY and v == " ".join(v.split()),
+    "type": lambda v: v == "shop.Product",
+}
+# What a catalogue change is made of: saving or deleting one of these (or
+# a subclass: Category and every other page, Book), or changing one of
+# their many-to-many relations.
+CATALOGUE_MODELS = (
+    Page,
+    Product,
+    ProductVariation,
+    ProductImage,
+    ProductOption,
+    Sale,
+    ProductFile,
+    DownloadPolicy,
+    Setting,
+    Site,
+    Keyword,
+    AssignedKeyword,
+)
+GENERATION_KEY = "pages:generation"
+# Headers the cache keeps: those that describe the page itself.
+STORED_HEADERS = ("Content-Type", "Content-Language", "X-Frame-Options")
+
+
+def _sort_keys():
+    return {key for _label, key in mezzanine_settings.SHOP_PRODUCT_SORT_OPTIONS} | set(catalogue_search.SORTS)
+
+
+@functools.cache
+def csrf_placeholder():
+    """What stands for the CSRF token in a stored page: derived from the
+    secret key, so no text an editor writes is taken for it by chance."""
+    return "csrf-" + salted_hmac("shop_ext.page_cache", "csrf placeholder").hexdigest()[:32]
+
+
+# ------------------------------------------------------------ generations
+
+
+def _new_generation():
+    # Milliseconds: if the cache loses the counter, the one it starts again
+    # from is past every number used before, so no old entry comes back.
+    return int(time.time() * 1000)
+
+
+def _bump(key):
+    try:
+        cache.add(key, _new_generation(), None)
+        cache.incr(key)
+    except CACHE_DOWN:
+        # Entries stored before the outage end by their timeout (docs/caching.md).
+        log.warning("Cache down: page generation %s not moved on.", key)
+    except ValueError:  # evicted between add and incr
+        cache.add(key, _new_generation(), None)
+
+
+def _stock_key(slug):
+    return "pages:stock:" + hashlib.sha256(slug.encode()).hexdigest()
+
+
+def catalogue_changed():
+    """Every cached page is out of date once the current transaction commits."""
+    transaction.on_commit(lambda: _bump(GENERATION_KEY))
+
+
+def stock_changed(product_ids):
+    """The product pages of these products are out of date once the current
+    transaction commits (their listings show no stock)."""
+    product_ids = set(product_ids)
+    if product_ids:
+        transaction.on_commit(lambda: _bump_stock(product_ids))
+
+
+def _bump_stock(product_ids):
+    for slug in Product.objects.filter(id__in=product_ids).values_list("slug", flat=True):
+        _bump(_stock_key(slug))
+
+
+def _generation():
+    """The catalogue generation, started if the cache has none (None if
+    the cache keeps nothing)."""
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, _new_generation(), None)
+        generation = cache.get(GENERATION_KEY)
+    return generation
+
+
+# ------------------------------------------------------------ the clock
+
+
+def _next_change(moment):
+    """The next moment after ``moment`` at which a page may change by the
+    clock alone: a sale, a product or a page starting or ending."""
+    later = []
+    for model, fields in (
+        (Sale, ("valid_from", "valid_to")),
+        (Product, ("publish_date", "expiry_date")),
+        (Page, ("publish_date", "expiry_date")),
+    ):
+        for name in fields:
+            found = model.objects.filter(**{f"{name}__gt": moment}).aggregate(at=Min(name))["at"]
+            if found:
+                later.append(found)
+    return min(later, default=None)
+
+
+def _valid_until(generation, moment):
+    """The next clock change, computed once per generation and again when
+    it has passed."""
+    key = f"pages:next-change:{generation}"
+    known = cache.get(key)
+    if known is not None and (known == "never" or known > moment):
+        return None if known == "never" else known
+    found = _next_change(moment)
+    cache.set(key, found or "never", settings.SHOP_PAGE_CACHE_SECONDS)
+    return found
+
+
+# ------------------------------------------------------------ menus
+
+
+def _viewer(request):
+    # Staff see draft pages in the menus (Mezzanine's published(for_user)).
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return "anonymous"
+    return "staff" if user.is_staff else "signed-in"
+
+
+def fragment(request, name, build):
+    """The menus (``build()``'s HTML) of this address for this kind of
+    viewer, from the cache: they change only with the catalogue, so every
+    page built, a signed-in shopper's too, reuses them until it does."""
+    if request is None or not settings.SHOP_PAGE_CACHE_SECONDS:
+        return build()
+    try:
+        generation = getattr(request, "_page_cache_generation", None) or _generation()
+        request._page_cache_generation = generation  # read once per request
+        parts = f"{generation}\n{name}\n{request.path}\n{_viewer(request)}"
+        key = "pages:menus:" + hashlib.sha256(parts.encode()).hexdigest()
+        html = cache.get(key) if generation is not None else None
+    except CACHE_DOWN:
+        return build()
+    if html is None:
+        html = build()
+        if generation is not None:
+            try:
+                cache.set(key, html, settings.SHOP_PAGE_CACHE_SECONDS)
+            except CACHE_DOWN:
+                log.warning("Cache down: menus not stored.")
+    return html
+
+
+# ------------------------------------------------------------ the middleware
+
+
+def _is_cacheable_request(request):
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+        and request.resolver_match is not None
+        and request.resolver_match.url_name in CACHED_URL_NAMES
+    )
+
+
+def _query(request):
+    """(the known parameters, sorted, each with the value the views read
+    (the last), whether the page may be stored: no other parameter, none
+    repeated, every value in range)."""
+    pairs = []
+    storable = True
+    for name, values in request.GET.lists():
+        check = QUERY_PARAMETERS.get(name)
+        if check is None:
+            storable = False
+            continue
+        pairs.append((name, values[-1]))
+        storable = storable and len(values) == 1 and check(values[-1])
+    return sorted(pairs), storable
+
+
+class PageCacheMiddleware:
+    """Serves and stores anonymous pages (module docstring). Placed after
+    CsrfViewMiddleware: a page served from the cache still passes through
+    it, which sets the browser's CSRF cookie when the page has a form."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        key = getattr(request, "_page_cache_key", None)
+        if key is not None:
+            self._store(request, response, key)
+        if getattr(request, "_page_cache_candidate", False):
+            self._finish(request, response)
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not settings.SHOP_PAGE_CACHE_SECONDS or not _is_cacheable_request(request):
+            return None
+        pairs, storable = _query(request)
+        request._page_cache_candidate = True
+        try:
+            # A page asked for with other parameters too (?utm_source=,
+            # a random ?x=) is served the stored page of the address without
+            # them, or built afresh and not stored: such parameters never
+            # add entries.
+            key = self._key(request, pairs)
+            entry = cache.get(key) if key else None
+            if entry is not None and (entry["until"] is None or timezone.now() < entry["until"]):
+                response = HttpResponse(entry["content"], status=200)
+                for name, value in entry["headers"]:
+                    response[name] = value
+                response["X-Page-Cache"] = "hit"
+                return response
+            if key and storable and self._common_enough(request):
+                request._page_cache_key = key
+        except CACHE_DOWN:
+            log.warning("Cache down: page served uncached.")
+        return None
+
+    def process_template_response(self, request, response):
+        if getattr(request, "_page_cache_candidate", False) and response.context_data is not None:
+            # The view's context wins over the csrf context processor.
+            response.context_data["csrf_token"] = csrf_placeholder()
+        return response
+
+    def _common_enough(self, request):
+        """Search results are stored once their query has been asked
+        SEARCH_CACHED_AFTER times in an hour: one-off queries fill no entries."""
+        query = request.GET.get("q", "")
+        if request.resolver_match.url_name != "search" or not query:
+            return True
+        key = "pages:asked:" + hashlib.sha256(query.encode()).hexdigest()
+        cache.add(key, 0, 3600)
+        try:
+            return cache.incr(key) >= SEARCH_CACHED_AFTER
+        except ValueError:  # expired between add and incr
+            return False
+
+    def _key(self, request, pairs):
+        """The entry's key, or None if the generations cannot be read."""
+        wanted = [GENERATION_KEY]
+        if request.resolver_match.url_name == "shop_product":
+            wanted.append(_stock_key(request.resolver_match.kwargs.get("slug", "")))
+        generations = cache.get_many(wanted)
+        missing = [name for name in wanted if name not in generations]
+        if missing:
+            # Started, as _generation() does, past any number used before.
+            for name in missing:
+                cache.add(name, _new_generation(), None)
+            generations = cache.get_many(wanted)
+            if len(generations) < len(wanted):
+                return None
+        parts = [
+            request.scheme,
+            request.get_host(),
+            request.path,
+            urlencode(pairs),
+            *(str(generations[name]) for name in wanted[1:]),
+        ]
+        digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+        request._page_cache_generation = generations[GENERATION_KEY]
+        return f"pages:{generations[GENERATION_KEY]}:{digest}"
+
+    def _store(self, request, response, key):
+        content_type = response.get("Content-Type", "")
+        if (
+            response.status_code != 200
+            or response.streaming
+            or not content_type.startswith("text/html")
+            or response.cookies
+            or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            or request.session.modified
+            or "private" in response.get("Cache-Control", "")
+            or "no-store" in response.get("Cache-Control", "")
+        ):
+            return
+        moment = timezone.now()
+        try:
+            until = _valid_until(request._page_cache_generation, moment)
+            seconds = settings.SHOP_PAGE_CACHE_SECONDS
+            if until is not None:
+                seconds = min(seconds, max(1, int((until - moment).total_seconds()) + 1))
+            entry = {
+                "content": response.content,
+                "headers": [(name, response[name]) for name in STORED_HEADERS if name in response],
+                "until": until,
+            }
+            cache.set(key, entry, seconds)
+        except CACHE_DOWN:
+            log.warning("Cache down: page not stored.")
+
+    def _finish(self, request, response):
+        """The browser's own CSRF token in place of the placeholder; a page
+        not from the cache says so too (for the benchmarks and operators)."""
+        if response.streaming:
+            return
+        response.headers.setdefault("X-Page-Cache", "miss")
+        marker = csrf_placeholder().encode()
+        if marker in response.content:
+            response.content = response.content.replace(marker, get_token(request).encode())
+            patch_cache_control(response, private=True)
+        patch_vary_headers(response, ("Cookie",))
+
+
+# ------------------------------------------------------------ invalidation
+
+
+def _is_catalogue_model(model):
+    return isinstance(model, type) and issubclass(model, CATALOGUE_MODELS)
+
+
+@receiver(post_save, dispatch_uid="shop_ext_pages_saved")
+@receiver(post_delete, dispatch_uid="shop_ext_pages_deleted")
+def model_changed(sender, raw=False, **kwargs):
+    if not raw and _is_catalogue_model(sender):
+        catalogue_changed()
+
+
+@receiver(m2m_changed, dispatch_uid="shop_ext_pages_m2m")
+def relation_changed(sender, action, **kwargs):
+    if action in ("post_add", "post_remove", "post_clear") and any(
+        _is_catalogue_model(field.related_model) for field in sender._meta.get_fields() if field.is_relation
+    ):
+        catalogue_changed()
+
+
+@receiver(post_save, sender=CartItem, dispatch_uid="shop_ext_pages_cart_saved")
+@receiver(post_delete, sender=CartItem, dispatch_uid="shop_ext_pages_cart_deleted")
+def cart_line_changed(sender, instance, raw=False, **kwargs):
+    # A product page counts copies held in carts as gone ("Sold out").
+    if not raw:
+        stock_changed(
+            ProductVariation.objects.filter(sku=instance.sku, num_in_stock__isnull=False).values_list(
+                "product_id", flat=True
+            )
+        )
