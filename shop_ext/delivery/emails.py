@@ -7,6 +7,7 @@ from shop_ext.core.links import absolute_url, site_url
 from shop_ext.delivery.access import LinkHolder, grant_decision
 from shop_ext.delivery.grants import SERVED_VERSION_RELATED, is_update, served_version
 from shop_ext.delivery.private_links import holder_of, page_url
+from shop_ext.delivery.zips import zip_files
 from shop_ext.models import OrderDelivery
 
 
@@ -19,6 +20,10 @@ def file_url(grant, who):
 
 
 def zip_url(order, who):
+    """Where ``who`` downloads the order's zip; None when it would hold
+    nothing (every file is a stamped copy, downloaded on its own)."""
+    if not zip_files(order):
+        return None
     if isinstance(who, LinkHolder):
         return reverse("private:download_zip", args=[order.pk, who.token])
     return reverse("shop_ext:download_zip", args=[order.pk])
@@ -43,6 +48,10 @@ def download_lines(order, who):
     return lines
 
 
+def _absolute_or_none(path):
+    return absolute_url(path) if path else None
+
+
 def files_email_context(order):
     """What an email about the order's files shows: its private links, which
     work on any device without an account (sent by shop_ext.orders.emails)."""
@@ -51,7 +60,7 @@ def files_email_context(order):
         "order": order,
         "delivery": OrderDelivery.objects.filter(order=order).first(),
         "lines": download_lines(order, holder),
-        "zip_url": absolute_url(zip_url(order, holder)),
+        "zip_url": _absolute_or_none(zip_url(order, holder)),
         "order_url": absolute_url(page_url(holder)),
         "site_url": site_url(),
     }

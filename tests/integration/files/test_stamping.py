@@ -133,6 +133,10 @@ def test_a_copy_is_made_once_per_grant_and_version_and_never_shared(client, stam
 def test_the_zip_leaves_stamped_files_out(client, stamped_order):
     response = client.get(f"/account/orders/{stamped_order.pk}/files/all.zip")
     assert response.status_code == 404
+    # Nothing to zip: no page or email offers one.
+    history = client.get("/account/orders/").content.decode()
+    assert "salt" in history.lower()
+    assert "Download all files (zip)" not in history
 
 
 def test_no_copy_is_made_for_someone_who_may_not_download(client, stamped_order):
