@@ -290,6 +290,19 @@ def trace_limit():
     return settings.SHOP_STAMP_MAX_BYTES + 2**20
 
 
+# What reading a damaged found file can raise past the readers' own checks
+# (a bad CRC, an encrypted or oddly compressed member, a broken PDF object).
+UNREADABLE = (
+    zipfile.BadZipFile,
+    RuntimeError,
+    NotImplementedError,
+    EOFError,
+    PyPdfError,
+    ValueError,
+    KeyError,
+)
+
+
 def found_copy_id(upload):
     """The copy identifier of a found file (a PDF or an EPUB, known by its
     first bytes), or None; CannotStamp when it is neither or unreadable."""
@@ -297,7 +310,12 @@ def found_copy_id(upload):
     head = upload.read(8)
     upload.seek(0)
     if head.startswith(b"%PDF"):
-        return pdf_copy_id(upload)
-    if head.startswith(b"PK"):
-        return epub_copy_id(upload)
-    raise CannotStamp("This is neither a PDF nor an EPUB.")
+        read = pdf_copy_id
+    elif head.startswith(b"PK"):
+        read = epub_copy_id
+    else:
+        raise CannotStamp("This is neither a PDF nor an EPUB.")
+    try:
+        return read(upload)
+    except UNREADABLE as error:
+        raise CannotStamp(f"The file cannot be read: {type(error).__name__}: {error}") from error

@@ -58,8 +58,9 @@ def mark_order_paid(order, announce=OrderEmail.FILES):
     return True
 
 
-def set_order_status(order, status):
-    """Move an order to ``status``; becoming paid goes through mark_order_paid.
+def set_order_status(order, status, announce=OrderEmail.FILES):
+    """Move an order to ``status``; becoming paid goes through mark_order_paid
+    (which sends ``announce``).
 
     Cancelled and refunded orders keep their grants, but the download rules
     (shop_ext.delivery.access) refuse them until the order is paid again.
@@ -70,7 +71,7 @@ def set_order_status(order, status):
         before = lock_order(order.pk)
         order.status = before.status
         if status in PAID_STATUSES and order.status not in PAID_STATUSES:
-            mark_order_paid(order)
+            mark_order_paid(order, announce=announce)
             if status == OrderStatus.PAID:
                 status = order.status  # mark_order_paid chose Paid or, with nothing to ship, Complete
         if order.status != status:

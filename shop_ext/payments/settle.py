@@ -83,10 +83,11 @@ def session_paid(payment_id, session):
             return Outcome("The order was already paid: check for a double payment.", needs_attention=True)
         # Money arrived for an order given up on (a payment recorded as failed,
         # or cancelled by staff): the buyer paid, so they get what they paid for.
-        set_order_status(order, OrderStatus.PAID)
+        given_up_as = order.get_status_display()
+        set_order_status(order, OrderStatus.PAID, announce=_announcing_email(order))
         return Outcome(
-            f"Paid after the payment was recorded as {earlier} and the order as "
-            f"{order.get_status_display()}: marked paid now; check its stock, which was given back.",
+            f"Paid after the payment was recorded as {earlier} and the order as {given_up_as}: "
+            "marked paid now; check its stock, which may have been given back.",
             needs_attention=True,
         )
 

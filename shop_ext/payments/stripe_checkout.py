@@ -62,11 +62,12 @@ def awaits_hosted_payment(order):
     return order.payments.filter(status=Payment.PENDING).exists()
 
 
-def start_payment(order):
+def start_payment(order, return_path=None):
     """A Checkout Session for the order's total, recorded as a pending Payment.
-    A provider error becomes a CheckoutError (the checkout shows it and gives
-    back what the order held)."""
-    return_url = absolute_url(reverse("shop_payment_status", args=[order.pk]))
+    Stripe sends the shopper back to ``return_path`` (default: the payment
+    page, for the browser that placed the order). A provider error becomes a
+    CheckoutError (the checkout shows it and gives back what the order held)."""
+    return_url = absolute_url(return_path or reverse("shop_payment_status", args=[order.pk]))
     amount = minor_units(order.total)
     currency = settings.SHOP_PAYMENT_CURRENCY
     try:

@@ -2,12 +2,15 @@
 to, which shows what our records (or Stripe, asked directly) say, never
 what the return address claims; and paying a failed order again."""
 
+from functools import partial
+
 from cartridge.shop.checkout import CheckoutError
 from cartridge.shop.models import Order
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -75,8 +78,11 @@ def retry_payment(request, order_id, token=None):
     new hosted payment opened. From the order's private page (``token``)
     too, which is where a refusal goes back to."""
     order = _payer_order(request, order_id, token)
+    # From a private link (maybe another device): back to that page, which
+    # shows the payment's state, not to a page only the first browser opens.
+    return_path = reverse("private:order", args=[order.pk, token]) if token else None
     try:
-        payment = settle.retry(order, stripe_checkout.start_payment)
+        payment = settle.retry(order, partial(stripe_checkout.start_payment, return_path=return_path))
     except (settle.RetryRefused, CheckoutError) as refusal:
         messages.error(request, str(refusal))
         if token is not None:

@@ -2,6 +2,7 @@
 and buyer it was stamped for, or says plainly that it is not ours."""
 
 import io
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -53,10 +54,28 @@ def test_a_copy_whose_metadata_was_stripped_is_found_by_its_page_text(client, st
     assert f"Stamped for order #{stamped_order.pk}" in page
 
 
+def damaged_epub(damage):
+    """A small EPUB-shaped zip whose mimetype member is then damaged:
+    "crc" changes its stored bytes, "encrypted" sets its encryption flag."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip")
+        archive.writestr("META-INF/container.xml", "<container/>")
+    data = bytearray(out.getvalue())
+    if damage == "crc":
+        data[data.index(b"application/epub+zip")] = ord("A")
+    else:
+        for header, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+            data[data.index(header) + flags_at] |= 1
+    return bytes(data)
+
+
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
         ("book.pdf", BOOK_PDF, "it was not stamped here"),
+        ("bad-crc.epub", damaged_epub("crc"), "cannot be read as a PDF or EPUB"),
+        ("encrypted.epub", damaged_epub("encrypted"), "cannot be read as a PDF or EPUB"),
         ("notes.txt", b"just some notes", "cannot be read as a PDF or EPUB"),
         ("broken.epub", b"PK\x03\x04 broken", "cannot be read as a PDF or EPUB"),
         ("other.pdf", None, "matches no copy made by this shop"),

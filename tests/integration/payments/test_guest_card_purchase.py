@@ -10,6 +10,7 @@ from django.core import mail
 
 from shop_ext.models import OrderEmail
 from shop_ext.orders import OrderStatus
+from shop_ext.orders.actions import set_order_status
 from tests.client import Client
 from tests.shopper import COMPLETE_URL, DOWNLOAD_ONLY_DETAILS, add_to_cart, checkout_step, private_link
 
@@ -67,3 +68,34 @@ def test_a_failed_payment_is_tried_again_from_the_private_page(
 def test_paying_again_with_a_wrong_token_is_a_404(guest_card_order):
     response = Client().post(f"/orders/{guest_card_order.pk}/{'0' * 64}/pay-again/")
     assert response.status_code == 404
+
+
+def test_paying_again_from_another_device_returns_to_the_private_page(
+    client, guest_card_order, stripe_api, send_event
+):
+    payment = guest_card_order.payments.get()
+    send_event("checkout.session.async_payment_failed", stripe_api.sessions[payment.session_id])
+    status_page = client.get(f"/shop/payment/{guest_card_order.pk}/").content.decode()
+    link = re.search(rf'href="(/orders/{guest_card_order.pk}/[0-9a-f]{{64}}/)"', status_page).group(1)
+    phone = Client()
+    phone.post(f"{link}pay-again/")
+
+    success_url = stripe_api.sessions[guest_card_order.payments.first().session_id]["success_url"]
+
+    assert success_url.endswith(link)
+    assert phone.get(link).status_code == 200
+
+
+def test_paid_after_staff_cancelled_a_guest_gets_the_receipt_with_links(
+    guest_card_order, stripe_api, send_event
+):
+    set_order_status(guest_card_order, OrderStatus.CANCELLED)
+    payment = guest_card_order.payments.get()
+
+    send_event("checkout.session.completed", stripe_api.complete(payment.session_id))
+
+    guest_card_order.refresh_from_db()
+    assert guest_card_order.status == OrderStatus.COMPLETE
+    assert [e.kind for e in OrderEmail.objects.filter(order=guest_card_order)] == [OrderEmail.RECEIPT]
+    (receipt,) = mail.outbox
+    assert private_link(receipt.body, guest_card_order.pk)
