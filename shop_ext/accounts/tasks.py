@@ -12,11 +12,11 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils.http import int_to_base36
-from mezzanine.utils.email import send_mail_template, subject_template
+from mezzanine.utils.email import subject_template
 
 from shop_ext.core.cache import CACHE_DOWN
 from shop_ext.core.links import site_url
-from shop_ext.core.mail import MAX_RETRIES, retry_if_transient
+from shop_ext.core.mail import MAX_RETRIES, send_from_task
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +37,16 @@ def send_password_reset(self, user_id, next_path="/"):
     )
     verify_url = f"{path}?{urlencode({'next': next_path})}"
     context = {"user": user, "verify_url": verify_url, "site_url": site_url()}
-    try:
-        send_mail_template(
-            subject_template("email/password_reset_verify_subject.txt", context),
-            "email/password_reset_verify",
-            settings.DEFAULT_FROM_EMAIL,
-            user.email,
-            context=context,
-            fail_silently=False,
-        )
-    except Exception as error:
-        retry_if_transient(self, error)
-        log.exception("Password-reset email for user %s not sent, no more tries", user_id)
+    sent = send_from_task(
+        self,
+        f"Password-reset email for user {user_id}",
+        subject_template("email/password_reset_verify_subject.txt", context),
+        "email/password_reset_verify",
+        settings.DEFAULT_FROM_EMAIL,
+        user.email,
+        context,
+    )
+    if not sent:
         return
     try:
         cache.set(sent_key, 1, 24 * 3600)

@@ -6,6 +6,7 @@ import smtplib
 
 from django.db import transaction
 from django.utils import timezone
+from mezzanine.utils.email import send_mail_template
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +17,19 @@ MAX_RETRIES = 5
 def retry_delay(retries):
     """Seconds before try ``retries + 2``: 30 s, 1, 2, 4, 8 minutes."""
     return 30 * 2**retries
+
+
+def send_from_task(task, what, subject, template, addr_from, addr_to, context):
+    """Send one templated email from inside a bound Celery ``task``: another
+    try later while the failure is transient (raises Celery's Retry), else
+    ``what`` is logged as not sent. Returns whether it was sent."""
+    try:
+        send_mail_template(subject, template, addr_from, addr_to, context=context, fail_silently=False)
+    except Exception as error:
+        retry_if_transient(task, error)
+        log.exception("%s not sent, no more tries", what)
+        return False
+    return True
 
 
 def retry_if_transient(task, error):

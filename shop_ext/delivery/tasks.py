@@ -10,7 +10,6 @@ from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from mezzanine.utils.email import send_mail_template
 
 from shop_ext.core import mail
 from shop_ext.core.links import absolute_url, site_url
@@ -64,18 +63,15 @@ def send_lost_links(self, email):
     orders = orders_with_usable_links(email)
     if not orders:
         return
-    try:
-        send_mail_template(
-            f"Your download links from {settings.SITE_TITLE}",
-            "email/lost_links",
-            settings.SHOP_ORDER_FROM_EMAIL,
-            email,
-            context={"orders": orders, "site_url": site_url()},
-            fail_silently=False,
-        )
-    except Exception as error:
-        mail.retry_if_transient(self, error)
-        log.exception("The lost-links email was not sent, no more tries")
+    mail.send_from_task(
+        self,
+        "Lost-links email",
+        f"Your download links from {settings.SITE_TITLE}",
+        "email/lost_links",
+        settings.SHOP_ORDER_FROM_EMAIL,
+        email,
+        {"orders": orders, "site_url": site_url()},
+    )
 
 
 @shared_task(bind=True, max_retries=mail.MAX_RETRIES)

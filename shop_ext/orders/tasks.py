@@ -1,21 +1,16 @@
 """The order emails' task: queued on commit, retried with backoff while the
 mail server is unreachable, then recorded as failed for staff to re-send."""
 
-import logging
-
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from mezzanine.utils.email import send_mail_template
 
 from shop_ext.core.links import absolute_url, site_url
-from shop_ext.core.mail import MAX_RETRIES, retry_if_transient
+from shop_ext.core.mail import MAX_RETRIES, retry_if_transient, send_from_task
 from shop_ext.core.tasks import NOT_QUEUED, enqueue_on_commit
 from shop_ext.models import OrderEmail
 from shop_ext.orders import claims, emails
-
-log = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
@@ -51,15 +46,12 @@ def send_claim_link(self, user_id):
         "claim_url": absolute_url(reverse("shop_claim_orders", args=[claims.claim_token(user)])),
         "site_url": site_url(),
     }
-    try:
-        send_mail_template(
-            f"Add your earlier orders to your {settings.SITE_TITLE} account",
-            "email/claim_orders",
-            settings.DEFAULT_FROM_EMAIL,
-            user.email,
-            context=context,
-            fail_silently=False,
-        )
-    except Exception as error:
-        retry_if_transient(self, error)
-        log.exception("The claim-orders email for user %s was not sent, no more tries", user_id)
+    send_from_task(
+        self,
+        f"Claim-orders email for user {user_id}",
+        f"Add your earlier orders to your {settings.SITE_TITLE} account",
+        "email/claim_orders",
+        settings.DEFAULT_FROM_EMAIL,
+        user.email,
+        context,
+    )
