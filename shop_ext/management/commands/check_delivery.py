@@ -26,9 +26,10 @@ import urllib.parse
 import urllib.request
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DatabaseError
 
+from shop_ext.management.check_report import CheckCommand
 from shop_ext.models import DownloadGrant
 
 DOWNLOAD_LINK = re.compile(r"/account/orders/(\d+)/files/(\d+)/")
@@ -121,7 +122,7 @@ class Client:
         return next((c.value for c in self.cookies if c.name == name), None)
 
 
-class Command(BaseCommand):
+class Command(CheckCommand):
     help = "Check from the outside that paid files are served by the web server and only through the shop."
 
     def add_arguments(self, parser):
@@ -139,8 +140,9 @@ class Command(BaseCommand):
             help="Do not look the file up in this installation's database (when checking another site).",
         )
 
-    def handle(self, *args, **options):
-        self.failures = 0
+    checks_name = "delivery"
+
+    def run_checks(self, **options):
         client = Client(options["site_url"], options["timeout"])
         if not self.log_in(client, options["username"], options["password"]):
             raise CommandError("Cannot sign in: nothing else can be checked.")
@@ -157,22 +159,6 @@ class Command(BaseCommand):
         zip_path = f"/account/orders/{order_id}/files/all.zip"
         self.check_range(client, zip_path, self.check_zip(client, zip_path))
         self.check_public_files(client)
-        if self.failures:
-            raise CommandError(f"{self.failures} check(s) failed.")
-        self.stdout.write(self.style.SUCCESS("All delivery checks passed."))
-
-    # ------------------------------------------------------------- output
-    def result(self, ok, name, detail="", fix=""):
-        if ok:
-            self.stdout.write(f"PASS  {name}" + (f" ({detail})" if detail else ""))
-        else:
-            self.failures += 1
-            self.stdout.write(self.style.ERROR(f"FAIL  {name}: {detail}"))
-            self.stdout.write(f"      fix: {fix}")
-        return ok
-
-    def info(self, text):
-        self.stdout.write(f"INFO  {text}")
 
     # ------------------------------------------------------------- checks
     def log_in(self, client, username, password):

@@ -10,19 +10,19 @@ failure; exits non-zero when any check fails (as check_delivery does).
 
 import stripe
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
+from shop_ext.management.check_report import CheckCommand
 from shop_ext.payments import stripe_checkout
 
 DASHBOARD_KEYS = "Stripe Dashboard > Developers > API keys"
 
 
-class Command(BaseCommand):
+class Command(CheckCommand):
     help = "Check the Stripe keys and webhook endpoint (docs/deploy.md, Payments)."
+    checks_name = "payment"
 
-    def handle(self, *args, **options):
-        self.failures = 0
+    def run_checks(self, **options):
         secret, publishable = settings.STRIPE_SECRET_KEY, settings.STRIPE_PUBLISHABLE_KEY
         mode = "live" if secret.startswith(("sk_live_", "rk_live_")) else "test"
         self.result(
@@ -45,14 +45,9 @@ class Command(BaseCommand):
             "Stripe Dashboard > Developers > Webhooks > the endpoint > Signing secret",
         )
         if mode == "test":
-            self.stdout.write(
-                "INFO  test-mode keys: no real money moves (production refuses them unless SHOP_STAGING)"
-            )
+            self.info("test-mode keys: no real money moves (production refuses them unless SHOP_STAGING)")
         if secret:
             self.check_endpoint()
-        if self.failures:
-            raise CommandError(f"{self.failures} check(s) failed.")
-        self.stdout.write(self.style.SUCCESS("All payment checks passed."))
 
     def check_endpoint(self):
         url = settings.SHOP_SITE_URL.rstrip("/") + reverse("shop_payment_webhook")
@@ -88,12 +83,3 @@ class Command(BaseCommand):
             "missing: " + ", ".join(missing) if missing else ", ".join(stripe_checkout.WEBHOOK_EVENTS),
             f"add these events to the endpoint {ours[0].id} in Stripe Dashboard > Developers > Webhooks",
         )
-
-    def result(self, ok, name, detail="", fix=""):
-        if ok:
-            self.stdout.write(f"PASS  {name}" + (f" ({detail})" if detail else ""))
-        else:
-            self.failures += 1
-            self.stdout.write(self.style.ERROR(f"FAIL  {name}: {detail}"))
-            self.stdout.write(f"      fix: {fix}")
-        return ok
