@@ -7,7 +7,7 @@ from shop_ext.core.links import absolute_url, site_url
 from shop_ext.delivery.access import LinkHolder, grant_decision
 from shop_ext.delivery.grants import SERVED_VERSION_RELATED, is_update, served_version
 from shop_ext.delivery.private_links import holder_of, page_url
-from shop_ext.delivery.zips import zip_files
+from shop_ext.delivery.zips import in_zip
 from shop_ext.models import OrderDelivery
 
 
@@ -19,10 +19,10 @@ def file_url(grant, who):
     return reverse("shop_ext:download_file", args=[grant.order_id, grant.pk])
 
 
-def zip_url(order, who):
+def zip_url(order, who, lines):
     """Where ``who`` downloads the order's zip; None when it would hold
-    nothing (every file is a stamped copy, downloaded on its own)."""
-    if not zip_files(order):
+    nothing of the order's ``lines`` (download_lines)."""
+    if not any(grant.in_zip for line in lines for grant in line["grants"]):
         return None
     if isinstance(who, LinkHolder):
         return reverse("private:download_zip", args=[order.pk, who.token])
@@ -42,6 +42,7 @@ def download_lines(order, who):
         grant.decision = grant_decision(who, grant)
         grant.served = served_version(grant)
         grant.updated = is_update(grant, grant.served)
+        grant.in_zip = in_zip(grant, grant.served)
         grant.url = file_url(grant, who)
         grant.absolute_url = absolute_url(grant.url)
         lines[-1]["grants"].append(grant)
@@ -56,11 +57,12 @@ def files_email_context(order):
     """What an email about the order's files shows: its private links, which
     work on any device without an account (sent by shop_ext.orders.emails)."""
     holder = holder_of(order)
+    lines = download_lines(order, holder)
     return {
         "order": order,
         "delivery": OrderDelivery.objects.filter(order=order).first(),
-        "lines": download_lines(order, holder),
-        "zip_url": _absolute_or_none(zip_url(order, holder)),
+        "lines": lines,
+        "zip_url": _absolute_or_none(zip_url(order, holder, lines)),
         "order_url": absolute_url(page_url(holder)),
         "site_url": site_url(),
     }

@@ -51,12 +51,18 @@ def _member_names(files):
         yield version, name
 
 
+def in_zip(grant, version):
+    """Does the order's zip hold ``version``, served by ``grant``? Not when
+    the grant is revoked, nor when it is stamped (each buyer's copy is
+    downloaded on its own)."""
+    return grant.revoked_at is None and not stamping.applies(grant.file.product, version)
+
+
 def zip_files(order):
-    """The file versions an order's zip holds: those its grants not revoked
-    serve, but for stamped ones (each buyer's copy is downloaded on its own)."""
-    grants = order.download_grants.filter(revoked_at__isnull=True).select_related(*SERVED_VERSION_RELATED)
-    versions = (served_version(grant) for grant in grants)
-    return [version for version in versions if not stamping.applies(version.product_file.product, version)]
+    """The file versions an order's zip holds."""
+    grants = order.download_grants.select_related(*SERVED_VERSION_RELATED)
+    served = ((grant, served_version(grant)) for grant in grants)
+    return [version for grant, version in served if in_zip(grant, version)]
 
 
 def zip_path(order, files):

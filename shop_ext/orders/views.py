@@ -84,7 +84,7 @@ def attach_downloads(order, who):
     order.card_payment = order.payments.first()
     order.download_lines = download_lines(order, who)
     order.download_decision = order_decision(who, order)
-    order.zip_url = zip_url(order, who)
+    order.zip_url = zip_url(order, who, order.download_lines)
     # order_decision has loaded (and cached) the order's delivery, if any.
     order.delivery_info = getattr(order, "delivery", None)
 
