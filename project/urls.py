@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from mezzanine.core.views import direct_to_template
 
 from shop_ext.accounts import views as accounts_views
+from shop_ext.catalogue import cached_forms
 from shop_ext.catalogue import views as catalogue_views
 from shop_ext.checkout import views as checkout_views
 from shop_ext.core import converters  # noqa: F401  (registers <shop_id:...>)
@@ -17,6 +18,8 @@ admin.autodiscover()
 urlpatterns = [
     path("admin/", include(admin.site.urls)),
     path("health/", health, name="health"),
+    # The browser's CSRF token, for the forms of cached pages (theme/js/shop.js).
+    path("csrf/", cached_forms.token, name="csrf_token"),
     # Our wrappers of Cartridge's views come before Cartridge's own URLs,
     # which they shadow.
     re_path(r"^shop/product/(?P<slug>.*)/$", catalogue_views.product, name="shop_product"),

@@ -147,7 +147,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Anonymous pages from the shared cache (docs/caching.md); after the
-    # CSRF middleware, which gives a cached page's browser its cookie.
+    # session and CSRF middleware, whose state says if a page may be shared.
     "shop_ext.catalogue.page_cache.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -369,6 +369,9 @@ CACHES = {
 # invalidate at once (docs/caching.md); this bounds what changes by time
 # without an event, such as a cart no longer holding the last copies.
 SHOP_PAGE_CACHE_SECONDS = env_int("SHOP_PAGE_CACHE_SECONDS", 600)
+# A cached page's form sent without JavaScript has no token: it is offered
+# again with one (shop_ext/catalogue/cached_forms.py).
+CSRF_FAILURE_VIEW = "shop_ext.catalogue.cached_forms.csrf_failure"
 
 
 def finish_settings(namespace):

@@ -23,10 +23,11 @@ without them, or one built for it and not stored; values out of range (a
 page past MAX_CACHED_PAGE, an unknown sort, a long search) are built and
 not stored; a search is stored once it has been asked a few times.
 
-A cached page carries no CSRF token: forms get csrf_placeholder(), replaced on
-every response by the token of the browser that asked (which gets its CSRF
-cookie as from any page). A page whose rendering asked for a real token,
-set a cookie or touched the session is not stored.
+A page considered here carries no CSRF token: its forms get an empty one,
+which the browser fills in before sending (cached_forms.py). A page whose
+rendering asked for a real token, set a cookie or touched the session is not
+stored. A stored page also goes to nginx's cache, to the end of the current
+second (X-Accel-Expires).
 """
 
 import functools
@@ -50,9 +51,8 @@ from django.db.models import Min
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from django.utils.crypto import salted_hmac
 from django.utils.http import urlencode
 from mezzanine.conf import settings as mezzanine_settings
@@ -259,19 +259,31 @@ def _query(request):
 
 class PageCacheMiddleware:
     """Serves and stores anonymous pages (module docstring). Placed after
-    CsrfViewMiddleware: a page served from the cache still passes through
-    it, which sets the browser's CSRF cookie when the page has a form."""
+    the session, authentication and CSRF middleware, whose state tells
+    whether a page may be shared."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        key = getattr(request, "_page_cache_key", None)
-        if key is not None:
-            self._store(request, response, key)
-        if getattr(request, "_page_cache_candidate", False):
-            self._finish(request, response)
+        if not getattr(request, "_page_cache_candidate", False) or response.streaming:
+            return response
+        patch_vary_headers(response, ("Cookie",))
+        if request._page_cache_hit:
+            shared = _is_shareable(request, response)
+        else:
+            response["X-Page-Cache"] = "miss"
+            # The forms' token stays empty: shop.js asks for the browser's
+            # own before sending (cached_forms.py), so the page is the same
+            # for every browser.
+            response.content = response.content.replace(csrf_placeholder().encode(), b"")
+            key = getattr(request, "_page_cache_key", None)
+            shared = (
+                key is not None and _is_shareable(request, response) and self._store(request, response, key)
+            )
+        if shared and request._page_cache_canonical:
+            _let_nginx_keep(response, request._page_cache_until)
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -279,6 +291,10 @@ class PageCacheMiddleware:
             return None
         pairs, storable = _query(request)
         request._page_cache_candidate = True
+        request._page_cache_hit = False
+        # nginx keys its cache on the query string as sent: only the one
+        # spelling of each stored page may add an entry there.
+        request._page_cache_canonical = storable and request.META.get("QUERY_STRING", "") == urlencode(pairs)
         try:
             # A page asked for with other parameters too (?utm_source=,
             # a random ?x=) is served the stored page of the address without
@@ -291,6 +307,8 @@ class PageCacheMiddleware:
                 for name, value in entry["headers"]:
                     response[name] = value
                 response["X-Page-Cache"] = "hit"
+                request._page_cache_hit = True
+                request._page_cache_until = entry["until"]
                 return response
             if key and storable and self._common_enough(request):
                 request._page_cache_key = key
@@ -343,18 +361,8 @@ class PageCacheMiddleware:
         return f"pages:{generations[GENERATION_KEY]}:{digest}"
 
     def _store(self, request, response, key):
-        content_type = response.get("Content-Type", "")
-        if (
-            response.status_code != 200
-            or response.streaming
-            or not content_type.startswith("text/html")
-            or response.cookies
-            or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-            or request.session.modified
-            or "private" in response.get("Cache-Control", "")
-            or "no-store" in response.get("Cache-Control", "")
-        ):
-            return
+        """Stores the page, noting until when it is served; False if the
+        cache is down."""
         moment = timezone.now()
         try:
             until = _valid_until(request._page_cache_generation, moment)
@@ -369,18 +377,35 @@ class PageCacheMiddleware:
             cache.set(key, entry, seconds)
         except CACHE_DOWN:
             log.warning("Cache down: page not stored.")
+            return False
+        request._page_cache_until = until
+        return True
 
-    def _finish(self, request, response):
-        """The browser's own CSRF token in place of the placeholder; a page
-        not from the cache says so too (for the benchmarks and operators)."""
-        if response.streaming:
-            return
-        response.headers.setdefault("X-Page-Cache", "miss")
-        marker = csrf_placeholder().encode()
-        if marker in response.content:
-            response.content = response.content.replace(marker, get_token(request).encode())
-            patch_cache_control(response, private=True)
-        patch_vary_headers(response, ("Cookie",))
+
+def _is_shareable(request, response):
+    """Whether this answer is the same for every anonymous browser: a 200
+    page that sets no cookie, touched no session and is not private."""
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and response.get("Content-Type", "").startswith("text/html")
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not request.session.modified
+        and "private" not in cache_control
+        and "no-store" not in cache_control
+    )
+
+
+def _let_nginx_keep(response, until):
+    """nginx (deploy/nginx.conf) keeps a page only when told to, and only to
+    the end of the current second: an edit, or a sale starting on the
+    second, shows through it within a second. nginx's clock has whole
+    seconds; ``@N`` keeps the page while its clock reads N. A page that the
+    clock changes within this second is not kept."""
+    second = int(time.time())
+    if until is None or until.timestamp() >= second + 1:
+        response["X-Accel-Expires"] = f"@{second}"
 
 
 # ------------------------------------------------------------ invalidation

@@ -10,7 +10,8 @@ import requests
 
 from deploy.local_stack import free_port
 from tests.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, sign
-from tests.functional.stack.test_delivery_stack import BOOK_SLUG, csrf_token, post_form
+from tests.functional.stack.forms import csrf_token, post_form
+from tests.functional.stack.test_delivery_stack import BOOK_SLUG
 from tests.shopper import DOWNLOAD_ONLY_DETAILS, private_link
 
 pytestmark = pytest.mark.stack
@@ -55,7 +56,7 @@ def test_a_guest_pays_by_card_and_downloads_from_the_one_email(stack, card_shop)
     assert confirmation.status_code == 200
     placed = guest.post(
         checkout,
-        data={**details, "step": 2, "csrfmiddlewaretoken": csrf_token(confirmation.text)},
+        data={**details, "step": 2, "csrfmiddlewaretoken": csrf_token(guest, confirmation)},
         headers={"Referer": checkout},
         allow_redirects=False,
     )

@@ -22,6 +22,7 @@ import requests
 
 from deploy.local_stack import NGINX_SITE, free_port
 from tests.functional.stack.conftest import BASE_DIR, MEASUREMENTS, without_internal_location
+from tests.functional.stack.forms import csrf_token, post_form
 from tests.shopper import BILLING, SHIPPING_SAME_AS_BILLING, private_link
 
 pytestmark = pytest.mark.stack
@@ -29,22 +30,6 @@ pytestmark = pytest.mark.stack
 BOOK_SLUG = "the-lighthouse-keepers-almanac"
 BUYER = {"username": "stack-buyer", "password": "Stack-buyer-pw-7431", "email": "stack-buyer@example.com"}
 BIG_FILE_BYTES = 200 * 1024 * 1024
-
-
-def csrf_token(html):
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-
-
-def post_form(session, url, data):
-    """GET the form's page for its CSRF token, then POST as a browser does."""
-    page = session.get(url)
-    assert page.status_code == 200, (url, page.status_code)
-    return session.post(
-        url,
-        data={**data, "csrfmiddlewaretoken": csrf_token(page.text)},
-        headers={"Referer": url},
-        allow_redirects=False,
-    )
 
 
 def sha256_of_stream(response):
@@ -95,7 +80,7 @@ def purchase(stack):
     assert response.status_code == 200
     response = buyer.post(
         checkout,
-        data={**details, "step": 2, "csrfmiddlewaretoken": csrf_token(response.text)},
+        data={**details, "step": 2, "csrfmiddlewaretoken": csrf_token(buyer, response)},
         headers={"Referer": checkout},
         allow_redirects=False,
     )

@@ -7,7 +7,6 @@ two app servers count the download attempts, the sign-in lockout and the
 discount-code limit together.
 """
 
-import re
 import time
 
 import pytest
@@ -15,6 +14,7 @@ import requests
 
 from deploy.local_stack import free_port
 from tests.functional.stack.conftest import VISIBILITY_TIMEOUT
+from tests.functional.stack.forms import csrf_token
 from tests.functional.stack.test_sign_in_stack import sign_in
 from tests.shopper import private_link
 
@@ -131,10 +131,6 @@ def served_since(apps, before):
     return [requests_seen(app) - seen for app, seen in zip(apps, before, strict=True)]
 
 
-def csrf_token(html):
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-
-
 def test_two_app_servers_share_the_discount_code_limit(stack, two_app_servers):
     nginx, apps = two_app_servers
     url = f"http://127.0.0.1:{nginx.port}"
@@ -143,7 +139,7 @@ def test_two_app_servers_share_the_discount_code_limit(stack, two_app_servers):
     product = shopper.get(f"{url}/shop/product/{BOOK_SLUG}/")
     shopper.post(
         f"{url}/shop/product/{BOOK_SLUG}/",
-        data={"option3": "eBook", "quantity": 1, "csrfmiddlewaretoken": csrf_token(product.text)},
+        data={"option3": "eBook", "quantity": 1, "csrfmiddlewaretoken": csrf_token(shopper, product)},
         headers={"Referer": f"{url}/"},
     )
     cart = f"{url}/shop/cart/"
@@ -151,13 +147,13 @@ def test_two_app_servers_share_the_discount_code_limit(stack, two_app_servers):
     for n in range(10):  # SHOP_DISCOUNT_MAX_FAILURES: counted in Redis, whichever server answers
         page = shopper.post(
             cart,
-            data={"discount_code": f"GUESS-{n}", "csrfmiddlewaretoken": csrf_token(page.text)},
+            data={"discount_code": f"GUESS-{n}", "csrfmiddlewaretoken": csrf_token(shopper, page)},
             headers={"Referer": cart},
         )
         assert page.status_code == 200
     refused = shopper.post(
         cart,
-        data={"discount_code": "WELCOME10", "csrfmiddlewaretoken": csrf_token(page.text)},
+        data={"discount_code": "WELCOME10", "csrfmiddlewaretoken": csrf_token(shopper, page)},
         headers={"Referer": cart},
     )
     assert "Too many invalid discount codes were tried" in refused.text

@@ -15,6 +15,32 @@
     if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
   }
 
+  // A page from the shared cache is the same for every browser, so its
+  // forms carry an empty CSRF token: ask for this browser's own just before
+  // sending. Without it the shop offers the form again (cached_forms.py).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var field = form.querySelector("input[name=csrfmiddlewaretoken]");
+    if (!field || field.value || form.hasAttribute("data-token-asked")) { return; }
+    event.preventDefault();
+    form.setAttribute("data-token-asked", "");
+    var button = event.submitter;
+    window.fetch(document.body.getAttribute("data-csrf-url"), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : {}; })
+      .then(function (data) { field.value = data.token || ""; }, function () {})
+      .then(function () {
+        // form.submit() skips the submit event and the button's own value.
+        if (button && button.name) {
+          var pressed = document.createElement("input");
+          pressed.type = "hidden";
+          pressed.name = button.name;
+          pressed.value = button.value;
+          form.appendChild(pressed);
+        }
+        form.submit();
+      });
+  });
+
   ready(function () {
     // A failed form: its error summary is announced (role="alert") and takes
     // the focus; its links move the focus to the field, not just the view.

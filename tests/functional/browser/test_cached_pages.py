@@ -1,0 +1,52 @@
+"""Buying from a product page that came from the shared cache, in Debian's
+Chromium: the page carries no CSRF token, so the browser asks for its own
+before sending the form; without JavaScript the shop offers the form again."""
+
+import re
+from urllib.parse import parse_qs
+
+import pytest
+from cartridge.shop.models import Product
+from playwright.sync_api import expect
+
+from tests.functional.browser.conftest import DESKTOP, TIMEOUT_MS
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+BOOK = "The Lighthouse Keeper's Almanac"
+
+
+@pytest.fixture
+def product_url(live_server, demo):
+    return live_server.url + Product.objects.get(title=BOOK).get_absolute_url()
+
+
+def test_the_browser_asks_for_its_token_when_the_form_is_sent(page, product_url):
+    page.goto(product_url)  # stored by this visit
+    shown = page.reload()
+    assert shown.headers["x-page-cache"] == "hit"
+    assert "set-cookie" not in shown.headers
+    page.get_by_label("Format").select_option("eBook")
+    with page.expect_request(lambda request: request.method == "POST") as sent:
+        page.get_by_role("button", name="Add to cart").click()
+    form = parse_qs(sent.value.post_data)
+    assert len(form["csrfmiddlewaretoken"][0]) >= 32
+    assert form["add_cart"] == ["1"]  # the button pressed goes too
+    expect(page).to_have_url(re.compile("/shop/cart/$"))
+    expect(page.locator(".cart-table")).to_contain_text("eBook")
+
+
+def test_without_javascript_the_form_is_sent_again_with_one_press(browser, product_url):
+    context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        page.goto(product_url)
+        page.get_by_label("Format").select_option("eBook")
+        page.get_by_role("button", name="Add to cart").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("One more step")
+        page.get_by_role("button", name="Send it again").click()
+        expect(page).to_have_url(re.compile("/shop/cart/$"))
+        expect(page.locator(".cart-table")).to_contain_text("eBook")
+    finally:
+        context.close()
