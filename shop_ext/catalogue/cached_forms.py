@@ -14,12 +14,15 @@ from django.views import csrf
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from shop_ext.catalogue.page_cache import CACHED_URL_NAMES
-
+# The views of cached pages that take a form.
+RESENDABLE_URL_NAMES = {"shop_product"}
 # Only the reasons an empty token gives: a wrong token, or a request from
 # another site (Origin and Referer are checked before the token), gets
 # Django's plain 403.
 RESENDABLE_REASONS = {REASON_NO_CSRF_COOKIE, REASON_CSRF_TOKEN_MISSING}
+# Marks a form sent again: if that fails too (a browser that keeps no
+# cookies), Django's 403 says that cookies are needed.
+SENT_AGAIN = "sent_again"
 
 
 @require_GET
@@ -36,8 +39,9 @@ def csrf_failure(request, reason=""):
     if (
         reason not in RESENDABLE_REASONS
         or match is None
-        or match.url_name not in CACHED_URL_NAMES
+        or match.url_name not in RESENDABLE_URL_NAMES
         or request.method != "POST"
+        or SENT_AGAIN in request.POST
         or request.FILES  # a file cannot be put in the form again
     ):
         return csrf.csrf_failure(request, reason)
@@ -48,8 +52,5 @@ def csrf_failure(request, reason=""):
         for value in values
     ]
     return render(
-        request,
-        "shop_ext/send_form_again.html",
-        {"action": request.get_full_path(), "fields": fields},
-        status=403,
+        request, "shop_ext/send_form_again.html", {"fields": fields, "sent_again": SENT_AGAIN}, status=403
     )

@@ -54,6 +54,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.crypto import salted_hmac
+from django.utils.encoding import escape_uri_path
 from django.utils.http import urlencode
 from mezzanine.conf import settings as mezzanine_settings
 from mezzanine.conf.models import Setting
@@ -95,6 +96,9 @@ CATALOGUE_MODELS = (
     AssignedKeyword,
 )
 GENERATION_KEY = "pages:generation"
+# Moved on whenever what an entry holds changes, so that a new release never
+# serves the pages an older one stored (they held a CSRF placeholder).
+ENTRY_FORMAT = 2
 # Headers the cache keeps: those that describe the page itself.
 STORED_HEADERS = ("Content-Type", "Content-Language", "X-Frame-Options")
 
@@ -257,6 +261,15 @@ def _query(request):
     return sorted(pairs), storable
 
 
+def _is_canonical(request, pairs):
+    """Whether the address was sent in the one spelling of its stored page:
+    nginx keys its cache on the address as sent (gunicorn's RAW_URI), so no
+    other spelling (``/b%6Foks/``, parameters out of order, a bare ``?``)
+    may add an entry there."""
+    canonical = escape_uri_path(request.path) + (f"?{urlencode(pairs)}" if pairs else "")
+    return request.META.get("RAW_URI", request.get_full_path()) == canonical
+
+
 class PageCacheMiddleware:
     """Serves and stores anonymous pages (module docstring). Placed after
     the session, authentication and CSRF middleware, whose state tells
@@ -292,9 +305,7 @@ class PageCacheMiddleware:
         pairs, storable = _query(request)
         request._page_cache_candidate = True
         request._page_cache_hit = False
-        # nginx keys its cache on the query string as sent: only the one
-        # spelling of each stored page may add an entry there.
-        request._page_cache_canonical = storable and request.META.get("QUERY_STRING", "") == urlencode(pairs)
+        request._page_cache_canonical = storable and _is_canonical(request, pairs)
         try:
             # A page asked for with other parameters too (?utm_source=,
             # a random ?x=) is served the stored page of the address without
@@ -358,7 +369,7 @@ class PageCacheMiddleware:
         ]
         digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
         request._page_cache_generation = generations[GENERATION_KEY]
-        return f"pages:{generations[GENERATION_KEY]}:{digest}"
+        return f"pages:v{ENTRY_FORMAT}:{generations[GENERATION_KEY]}:{digest}"
 
     def _store(self, request, response, key):
         """Stores the page, noting until when it is served; False if the

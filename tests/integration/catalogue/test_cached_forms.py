@@ -7,6 +7,7 @@ import html
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.client import Client
 from tests.factories import make_book
@@ -56,13 +57,43 @@ def test_without_javascript_the_form_is_offered_again_and_nothing_is_lost(browse
     assert refused.status_code == 403
     assert b"Send it again" in refused.content
     fields = hidden_fields(refused)
-    assert sorted(name for name, _ in fields) == ["add_cart", "csrfmiddlewaretoken", "option3", "quantity"]
+    assert sorted(name for name, _ in fields) == [
+        "add_cart",
+        "csrfmiddlewaretoken",
+        "option3",
+        "quantity",
+        "sent_again",
+    ]
     assert ("option3", "Paperback") in fields
     assert ("quantity", "2") in fields
-    assert f'action="{book.get_absolute_url()}"' in refused.content.decode()
+    assert re.search(r'<form method="post">', refused.content.decode())  # back to where it was sent
     again = browser.post(book.get_absolute_url(), dict(fields))
     assert again.status_code == 302
     assert list(cart_lines(browser).values()) == [(2, 10)]
+
+
+def test_a_browser_that_keeps_no_cookies_is_told_so_not_asked_again(browser, book):
+    refused = browser.post(book.get_absolute_url(), {**BUY, "csrfmiddlewaretoken": ""})
+    fields = dict(hidden_fields(refused))
+    browser.cookies.clear()
+    again = browser.post(book.get_absolute_url(), fields)
+    assert again.status_code == 403
+    assert b"Send it again" not in again.content
+    assert b"cookie" in again.content
+
+
+def test_a_file_cannot_be_sent_again(browser, book):
+    upload = SimpleUploadedFile("note.txt", b"hello")
+    refused = browser.post(book.get_absolute_url(), {**BUY, "attachment": upload})
+    assert refused.status_code == 403
+    assert b"Send it again" not in refused.content
+
+
+@pytest.mark.parametrize("path", ["/no-such-page/", "//evil.example/x/"])
+def test_only_the_product_form_is_sent_again(browser, path):
+    refused = browser.post(path, BUY)
+    assert refused.status_code == 403
+    assert b"Send it again" not in refused.content
 
 
 def test_what_was_typed_is_sent_again_escaped(browser, book):

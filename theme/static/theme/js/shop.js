@@ -17,27 +17,31 @@
 
   // A page from the shared cache is the same for every browser, so its
   // forms carry an empty CSRF token: ask for this browser's own just before
-  // sending. Without it the shop offers the form again (cached_forms.py).
+  // sending. If that fails the form goes without, and the shop offers it
+  // again with a token (shop_ext/catalogue/cached_forms.py).
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var field = form.querySelector("input[name=csrfmiddlewaretoken]");
-    if (!field || field.value || form.hasAttribute("data-token-asked")) { return; }
+    if (!field || field.value || event.defaultPrevented) { return; }
+    var state = form.getAttribute("data-token");
+    if (state === "failed") { form.removeAttribute("data-token"); return; }
     event.preventDefault();
-    form.setAttribute("data-token-asked", "");
-    var button = event.submitter;
-    window.fetch(document.body.getAttribute("data-csrf-url"), { credentials: "same-origin" })
+    if (state === "asking") { return; }  // a second press: the first one sends
+    form.setAttribute("data-token", "asking");
+    var button = event.submitter || null;
+    var abort = window.AbortController ? new window.AbortController() : null;
+    var timer = abort && window.setTimeout(function () { abort.abort(); }, 5000);
+    window.fetch(document.body.getAttribute("data-csrf-url"), {
+      credentials: "same-origin",
+      signal: abort ? abort.signal : undefined
+    })
       .then(function (response) { return response.ok ? response.json() : {}; })
       .then(function (data) { field.value = data.token || ""; }, function () {})
       .then(function () {
-        // form.submit() skips the submit event and the button's own value.
-        if (button && button.name) {
-          var pressed = document.createElement("input");
-          pressed.type = "hidden";
-          pressed.name = button.name;
-          pressed.value = button.value;
-          form.appendChild(pressed);
-        }
-        form.submit();
+        window.clearTimeout(timer);
+        if (field.value) { form.removeAttribute("data-token"); } else { form.setAttribute("data-token", "failed"); }
+        // Sent as pressed: the button's name, value and formaction go too.
+        if (form.requestSubmit) { form.requestSubmit(button); } else { form.submit(); }
       });
   });
 
