@@ -7,8 +7,9 @@ deploy/gunicorn.conf.py starts by default): ours, ours with
 SHOP_PAGE_CACHE_SECONDS=0 and stock Cartridge (bench/settings_stock.py). The
 sides, for each page and number of clients, in turn, round after round:
 
-* warm: ours as deployed, through nginx with deploy/nginx.conf (its
-  one-second page cache in front of the app's, docs/caching.md);
+* warm: ours as deployed, through nginx with deploy/nginx.conf (its page
+  cache, each copy kept for the second it was made in, in front of the
+  app's; docs/caching.md);
 * app: ours straight at gunicorn: every page from the shared Redis cache;
 * cold: ours straight at gunicorn, every page built (as on a miss);
 * stock: stock Cartridge straight at gunicorn;
