@@ -195,20 +195,16 @@ def _deliver(request, who, download):
     if refused is not None:
         return refused
     path = download.path  # builds the zip first: if that fails, no attempt is used
+    if request.method == "HEAD":
+        # A look at the link (a mail scanner, a download manager asking the
+        # size) sends no file: it uses no attempt and is not logged.
+        return _file_response(request, path, download)
     as_staff = checks_as_staff(who, order)
     counted = not (as_staff or resumed)
     if counted and not use_attempt(order.delivery):
         reason = "All download attempts for this order have been used."
         return _refuse(request, order, grant, DownloadAttempt.DENIED, reason, 403)
-    response = sendfile(
-        request,
-        path,
-        attachment=True,
-        attachment_filename=download.filename,
-        mimetype=download.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
+    response = _file_response(request, path, download)
     outcome = DownloadAttempt.RESUMED if resumed else DownloadAttempt.SERVED
     attempt = record(request, order, grant, outcome, STAFF_DOWNLOAD if as_staff else "", download.version)
     if as_staff:
@@ -223,6 +219,19 @@ def _deliver(request, who, download):
         # The body comes from nginx, which sets its own length; ours is empty.
         del response["Content-Length"]
         _let_nginx_report_failure(response, attempt, counted)
+    return response
+
+
+def _file_response(request, path, download):
+    response = sendfile(
+        request,
+        path,
+        attachment=True,
+        attachment_filename=download.filename,
+        mimetype=download.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -338,6 +338,16 @@ def test_range_resumes_without_using_an_attempt(stack, purchase):
     assert attempts_used(stack, order_id) == before + 3
 
 
+def test_a_look_at_a_download_link_through_nginx_uses_no_attempt(stack, purchase):
+    grant_id, _, _, _ = purchase["files"][0]
+    order_id = purchase["order_id"]
+    before = attempts_used(stack, order_id)
+    response = purchase["session"].head(f"{stack.url}/account/orders/{order_id}/files/{grant_id}/")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert attempts_used(stack, order_id) == before
+
+
 def test_the_download_that_used_the_last_attempt_resumes_through_nginx(stack, purchase):
     grant_id, name, _, _ = purchase["files"][0]
     order_id = purchase["order_id"]

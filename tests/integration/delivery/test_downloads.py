@@ -55,6 +55,19 @@ def test_owner_downloads_file_with_safe_headers(client, paid_order):
     )
 
 
+@pytest.mark.parametrize("url_kind", ["file", "zip"])
+def test_a_look_at_the_link_uses_no_attempt(client, paid_order, url_kind):
+    grant = epub_grant(paid_order)
+    url = file_url(paid_order, grant) if url_kind == "file" else zip_url(paid_order)
+    response = client.head(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert attempts_used(paid_order) == 0
+    assert not DownloadAttempt.objects.filter(order=paid_order).exists()
+    assert client.get(url).status_code == 200
+    assert attempts_used(paid_order) == 1
+
+
 def test_non_ascii_title_gets_ascii_fallback(client, paid_order):
     grant = epub_grant(paid_order)
     grant.file.title = "Almanach du gardien — phare"
