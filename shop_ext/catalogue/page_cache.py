@@ -33,6 +33,7 @@ second (X-Accel-Expires).
 import functools
 import hashlib
 import logging
+import re
 import time
 
 from cartridge.shop.models import (
@@ -48,7 +49,7 @@ from django.contrib.sites.models import Site
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.utils import timezone
@@ -73,7 +74,8 @@ MAX_CACHED_PAGE = 20
 MAX_CACHED_QUERY = 60
 SEARCH_CACHED_AFTER = 3
 QUERY_PARAMETERS = {
-    "page": lambda v: v.isdigit() and 1 <= int(v) <= MAX_CACHED_PAGE,
+    # ASCII digits, no leading zero: "²" and "02" are not page numbers.
+    "page": lambda v: re.fullmatch(r"[1-9][0-9]?", v) is not None and int(v) <= MAX_CACHED_PAGE,
     "sort": lambda v: v in _sort_keys(),
     "q": lambda v: len(v) <= MAX_CACHED_QUERY and v == " ".join(v.split()),
     "type": lambda v: v == "shop.Product",
@@ -96,8 +98,9 @@ CATALOGUE_MODELS = (
     AssignedKeyword,
 )
 GENERATION_KEY = "pages:generation"
-# Moved on whenever what an entry holds changes, so that a new release never
-# serves the pages an older one stored (they held a CSRF placeholder).
+# Moved on whenever what an entry holds changes: servers of two releases may
+# share Redis for a while (a rolling deploy), and a page in the other
+# format would break (version 1 held a CSRF placeholder).
 ENTRY_FORMAT = 2
 # Headers the cache keeps: those that describe the page itself.
 STORED_HEADERS = ("Content-Type", "Content-Language", "X-Frame-Options")
@@ -424,6 +427,14 @@ def _let_nginx_keep(response, until):
 
 def _is_catalogue_model(model):
     return isinstance(model, type) and issubclass(model, CATALOGUE_MODELS)
+
+
+@receiver(post_migrate, dispatch_uid="shop_ext_pages_migrated")
+def release_installed(sender, app_config=None, **kwargs):
+    """Every release runs migrate (docs/deploy.md): its templates and static
+    names may differ, so no page or menu an older release stored is served."""
+    if app_config is not None and app_config.name == "shop_ext":
+        _bump(GENERATION_KEY)
 
 
 @receiver(post_save, dispatch_uid="shop_ext_pages_saved")

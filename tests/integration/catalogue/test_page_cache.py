@@ -12,6 +12,7 @@ from urllib.parse import unquote
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.core.management import call_command
 from django.utils import timezone
 
 from shop_ext.catalogue import stock
@@ -235,7 +236,7 @@ def test_other_parameters_add_no_entry(client, category, query, normal, django_a
 
 
 def test_values_out_of_range_are_served_but_not_stored(client, category):
-    for query in ("?page=999", "?sort=bogus", "?page=abc"):
+    for query in ("?page=999", "?sort=bogus", "?page=abc", "?page=²", "?page=02", "?page=0"):
         assert client.get(category.get_absolute_url() + query).status_code == 200
     assert client.get("/search/?sort=bogus&q=harbour").status_code == 400
     assert stored_pages() == []
@@ -280,3 +281,10 @@ def test_menus_are_kept_for_pages_built_for_signed_in_shoppers(
     staff = Client()
     staff.force_login(admin_user)
     assert b"Poetry drafts" in staff.get(book.get_absolute_url()).content
+
+
+def test_a_new_release_serves_no_page_an_older_one_stored(client, book):
+    client.get(book.get_absolute_url())
+    assert client.get(book.get_absolute_url())["X-Page-Cache"] == "hit"
+    call_command("migrate", verbosity=0)  # what every release runs (docs/deploy.md)
+    assert client.get(book.get_absolute_url())["X-Page-Cache"] == "miss"

@@ -17,32 +17,32 @@
 
   // A page from the shared cache is the same for every browser, so its
   // forms carry an empty CSRF token: ask for this browser's own just before
-  // sending. If that fails the form goes without, and the shop offers it
-  // again with a token (shop_ext/catalogue/cached_forms.py).
+  // sending. If that fails, takes over 5 s or this browser is too old, the
+  // form goes without and the shop offers it again with a token
+  // (shop_ext/catalogue/cached_forms.py).
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var field = form.querySelector("input[name=csrfmiddlewaretoken]");
+    var button = event.submitter;
     if (!field || field.value || event.defaultPrevented) { return; }
-    var state = form.getAttribute("data-token");
-    if (state === "failed") { form.removeAttribute("data-token"); return; }
+    if (form.getAttribute("data-token") === "failed") { form.removeAttribute("data-token"); return; }
+    // The pressed button must go too ("Save for later" is not "Add to cart").
+    if (!window.fetch || !form.requestSubmit || !button) { return; }
     event.preventDefault();
-    if (state === "asking") { return; }  // a second press: the first one sends
+    if (form.getAttribute("data-token") === "asking") { return; }  // a second press: the first one sends
     form.setAttribute("data-token", "asking");
-    var button = event.submitter || null;
-    var abort = window.AbortController ? new window.AbortController() : null;
-    var timer = abort && window.setTimeout(function () { abort.abort(); }, 5000);
-    window.fetch(document.body.getAttribute("data-csrf-url"), {
-      credentials: "same-origin",
-      signal: abort ? abort.signal : undefined
-    })
-      .then(function (response) { return response.ok ? response.json() : {}; })
-      .then(function (data) { field.value = data.token || ""; }, function () {})
-      .then(function () {
-        window.clearTimeout(timer);
-        if (field.value) { form.removeAttribute("data-token"); } else { form.setAttribute("data-token", "failed"); }
-        // Sent as pressed: the button's name, value and formaction go too.
-        if (form.requestSubmit) { form.requestSubmit(button); } else { form.submit(); }
-      });
+    var sent = false;
+    var send = function () {
+      if (sent) { return; }
+      sent = true;
+      if (field.value) { form.removeAttribute("data-token"); } else { form.setAttribute("data-token", "failed"); }
+      form.requestSubmit(button);
+    };
+    window.setTimeout(send, 5000);
+    window.fetch(document.body.getAttribute("data-csrf-url"), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) { if (!sent && data && data.token) { field.value = data.token; } })
+      .then(send, send);
   });
 
   ready(function () {
