@@ -27,3 +27,17 @@ def post_form(session, url, data):
         headers={"Referer": url},
         allow_redirects=False,
     )
+
+
+def place_order(session, base_url, details):
+    """Checkout's two steps as a browser sends them: the details, then the
+    confirmation page's form; the answer to the second."""
+    checkout = f"{base_url}/shop/checkout/"
+    confirmation = post_form(session, checkout, {**details, "step": 1})
+    assert confirmation.status_code == 200
+    return session.post(
+        checkout,
+        data={**details, "step": 2, "csrfmiddlewaretoken": csrf_token(session, confirmation)},
+        headers={"Referer": checkout},
+        allow_redirects=False,
+    )

@@ -10,7 +10,7 @@ import requests
 
 from deploy.local_stack import free_port
 from tests.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, sign
-from tests.functional.stack.forms import csrf_token, post_form
+from tests.functional.stack.forms import place_order, post_form
 from tests.functional.stack.test_delivery_stack import BOOK_SLUG
 from tests.shopper import DOWNLOAD_ONLY_DETAILS, private_link
 
@@ -51,15 +51,7 @@ def test_a_guest_pays_by_card_and_downloads_from_the_one_email(stack, card_shop)
     added = post_form(guest, f"{web.url}/shop/product/{BOOK_SLUG}/", {"option3": "eBook", "quantity": 1})
     assert added.status_code == 302
     details = {**DOWNLOAD_ONLY_DETAILS, "billing_detail_email": GUEST}
-    checkout = f"{web.url}/shop/checkout/"
-    confirmation = post_form(guest, checkout, {**details, "step": 1})
-    assert confirmation.status_code == 200
-    placed = guest.post(
-        checkout,
-        data={**details, "step": 2, "csrfmiddlewaretoken": csrf_token(guest, confirmation)},
-        headers={"Referer": checkout},
-        allow_redirects=False,
-    )
+    placed = place_order(guest, web.url, details)
     assert placed.status_code == 302
     to_stripe = guest.get(f"{web.url}/shop/checkout/complete/", allow_redirects=False)
     assert to_stripe.headers["Location"].startswith(stripe_api.url)

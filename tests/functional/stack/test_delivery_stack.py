@@ -22,7 +22,7 @@ import requests
 
 from deploy.local_stack import NGINX_SITE, free_port
 from tests.functional.stack.conftest import BASE_DIR, MEASUREMENTS, without_internal_location
-from tests.functional.stack.forms import csrf_token, post_form
+from tests.functional.stack.forms import place_order, post_form
 from tests.shopper import BILLING, SHIPPING_SAME_AS_BILLING, private_link
 
 pytestmark = pytest.mark.stack
@@ -75,15 +75,7 @@ def purchase(stack):
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/shop/cart/")
     details = {**BILLING, **SHIPPING_SAME_AS_BILLING, "billing_detail_email": BUYER["email"]}
-    checkout = f"{stack.url}/shop/checkout/"
-    response = post_form(buyer, checkout, {**details, "step": 1})
-    assert response.status_code == 200
-    response = buyer.post(
-        checkout,
-        data={**details, "step": 2, "csrfmiddlewaretoken": csrf_token(buyer, response)},
-        headers={"Referer": checkout},
-        allow_redirects=False,
-    )
+    response = place_order(buyer, stack.url, details)
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/shop/checkout/complete/")
     [(order_id,)] = stack.sql(
