@@ -396,6 +396,17 @@ class DownloadAttempt(models.Model):
     created_at = models.DateTimeField(_("Time"), auto_now_add=True, db_index=True)
     outcome = models.CharField(_("Outcome"), max_length=10, choices=OUTCOMES)
     reason = models.CharField(_("Reason"), max_length=200, blank=True)
+    # A resume (outcome RESUMED) names the counted download it continues;
+    # that download counts its free resumes (SHOP_DOWNLOAD_MAX_RESUMES).
+    resumed_from = models.ForeignKey(
+        "self",
+        related_name="resumes",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("Resumes"),
+    )
+    resumes_used = models.PositiveSmallIntegerField(_("Free resumes used"), default=0)
 
     class Meta:
         verbose_name = _("Download attempt")

@@ -305,6 +305,12 @@ SHOP_DOWNLOAD_EXPIRY_DAYS = env_int("SHOP_DOWNLOAD_EXPIRY_DAYS", 30) or None
 # A Range request within this many minutes of a served download of the same
 # file resumes it without using a new attempt.
 SHOP_DOWNLOAD_RESUME_MINUTES = 60
+# How many free resumes one counted download gives, to the client address
+# that made it: enough for a flaky connection, not a way to share a link.
+SHOP_DOWNLOAD_MAX_RESUMES = env_int("SHOP_DOWNLOAD_MAX_RESUMES", 5)
+# Refused downloads of other buyers' orders logged per user and hour: the
+# download log is evidence, not a table anyone signed in may fill.
+SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR = env_int("SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR", 20)
 # Proxies (e.g. the local nginx) whose X-Forwarded-For header we believe.
 SHOP_TRUSTED_PROXIES = env_list("SHOP_TRUSTED_PROXIES")
 # When staff add a file to a product already sold, do past buyers get it?

@@ -59,6 +59,28 @@ def test_twenty_concurrent_downloads_with_three_attempts_left_serve_three(buyer,
     assert DownloadAttempt.objects.filter(order=order, outcome="served").count() == 3
 
 
+def test_concurrent_resumes_take_no_more_free_resumes_than_a_download_has(buyer, place_order, settings):
+    settings.SHOP_DOWNLOAD_MAX_RESUMES = 3
+    order = place_order(book_with_files(), "eBook")
+    mark_order_paid(order)
+    OrderDelivery.objects.filter(order=order).update(max_attempts=1)
+    grant = DownloadGrant.objects.filter(order=order).first()
+    url = f"/account/orders/{order.pk}/files/{grant.pk}/"
+    client = Client()
+    client.force_login(buyer)
+    assert client.get(url).status_code == 200
+
+    def resume(i):
+        client = Client()
+        client.force_login(buyer)
+        return client.get(url, HTTP_RANGE="bytes=100-").status_code
+
+    # The one attempt is used: past its three free resumes, a range is a new download, refused.
+    assert sorted(run_together(12, resume)) == [200] * 3 + [403] * 9
+    assert DownloadAttempt.objects.filter(order=order, outcome="resumed").count() == 3
+    assert OrderDelivery.objects.get(order=order).attempts_used == 1
+
+
 def test_two_workers_marking_paid_make_one_set_of_grants_and_one_email(place_order):
     order = place_order(book_with_files(), "eBook")
     mail.outbox.clear()

@@ -200,6 +200,30 @@ def test_a_resume_is_free_only_for_the_same_file_within_the_window(client, paid_
     assert attempts_used(paid_order) == 4  # within the window of the one just counted
 
 
+def test_a_counted_download_gives_a_few_free_resumes_only(client, paid_order, settings):
+    settings.SHOP_DOWNLOAD_MAX_RESUMES = 2
+    url = file_url(paid_order, epub_grant(paid_order))
+    client.get(url)
+    for _ in range(4):
+        assert client.get(url, HTTP_RANGE="bytes=100-").status_code == 200
+    # Two resumes of the first download, then a counted one, whose two resumes follow.
+    assert attempts_used(paid_order) == 2
+    assert DownloadAttempt.objects.filter(order=paid_order, outcome="resumed").count() == 3
+
+
+def test_refused_tries_at_other_buyers_orders_fill_the_log_only_so_far(
+    paid_order, settings, django_user_model
+):
+    settings.SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR = 5
+    stranger = quiet_client()
+    stranger.force_login(django_user_model.objects.create_user("eve", "eve@example.com", "pw-eve-123"))
+    grant = epub_grant(paid_order)
+    for url in [file_url(paid_order, grant), zip_url(paid_order)] * 10:
+        assert stranger.get(url).status_code == 404
+    assert DownloadAttempt.objects.filter(order=paid_order, outcome="denied").count() == 5
+    assert attempts_used(paid_order) == 0
+
+
 def test_the_download_that_used_the_last_attempt_can_be_resumed(client, paid_order):
     OrderDelivery.objects.filter(order=paid_order).update(max_attempts=1)
     url = file_url(paid_order, epub_grant(paid_order))

@@ -126,3 +126,19 @@ def test_the_link_never_reaches_the_logs(paid_order, link, client):
     assert "/ORDERS/" in logged  # upper case: hidden too
     assert token not in logged.lower()
     assert percent_encoded not in logged
+
+
+def test_a_free_resume_belongs_to_the_client_that_made_the_counted_download(paid_order, link):
+    """One counted download gives no free downloads to other holders of the link."""
+    url = f"{link}files/{paid_order.download_grants.first().pk}/"
+    OrderDelivery.objects.filter(order=paid_order).update(max_attempts=None)
+    assert Client(REMOTE_ADDR="203.0.113.1").get(url).status_code == 200
+    for n in range(2, 22):
+        resume = Client(REMOTE_ADDR=f"198.51.100.{n}").get(url, HTTP_RANGE="bytes=1-")
+        assert resume.status_code == 200
+    assert OrderDelivery.objects.get(order=paid_order).attempts_used == 21
+    assert not DownloadAttempt.objects.filter(order=paid_order, outcome=DownloadAttempt.RESUMED).exists()
+    resumed = Client(REMOTE_ADDR="203.0.113.1").get(url, HTTP_RANGE="bytes=1-")
+    assert resumed.status_code == 200
+    first = DownloadAttempt.objects.filter(order=paid_order, ip_address="203.0.113.1").earliest("created_at")
+    assert DownloadAttempt.objects.get(outcome=DownloadAttempt.RESUMED).resumed_from == first
