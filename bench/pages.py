@@ -75,7 +75,6 @@ def main():
     mode = MODES[args.mode]
     rows, data = [], []
     with Deployment("pages", args, smtp=False) as d:
-        d.manage("collectstatic", "--noinput", "-v0")
         info = d.task("bench.catalogue_data:grow", total=PRODUCTS)
         apps = {
             "app": d.start_gunicorn(OURS, name="ours"),

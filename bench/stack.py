@@ -78,6 +78,9 @@ class Deployment(LocalStack):
     def __enter__(self):
         super().__enter__()  # with a Redis of its own (broker and shared cache)
         try:
+            # Both sides render pages with hashed static names (the manifest):
+            # a fresh clone has none until this runs.
+            self.manage("collectstatic", "--noinput", "-v0")
             # "ours" sends its emails and builds its zips here, as deployed.
             self.start_worker(concurrency=1)
             for n, command in enumerate(self.commands):
