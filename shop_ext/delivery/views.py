@@ -32,10 +32,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_sendfile import sendfile
+from mezzanine.utils.sites import current_site_id
 
 from shop_ext.core.cache import CACHE_DOWN
 from shop_ext.core.middleware import without_page
 from shop_ext.core.net import client_ip
+from shop_ext.core.ratelimit import count_use
 from shop_ext.core.tasks import enqueue
 from shop_ext.delivery import stamping
 from shop_ext.delivery.access import LinkHolder, checks_as_staff, grant_decision, order_decision, owns
@@ -75,7 +77,7 @@ def signed_in_user(request):
     return request.user if request.user.is_authenticated else None
 
 
-def record(request, order, grant, outcome, reason="", version=None):
+def record(request, order, grant, outcome, reason="", version=None, resumed_from=None):
     return DownloadAttempt.objects.create(
         order=order,
         grant=grant,
@@ -86,7 +88,26 @@ def record(request, order, grant, outcome, reason="", version=None):
         user_agent=request.META.get("HTTP_USER_AGENT", "").replace("\x00", "")[:300],
         outcome=outcome,
         reason=reason[:200],
+        resumed_from=resumed_from,
     )
+
+
+def record_stranger(request, order):
+    """Log a signed-in user's try at another buyer's order, up to
+    SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR rows per user and hour: past that
+    the try is refused all the same, with one warning instead of a row each."""
+    key = f"shop_ext:denied-downloads:{current_site_id()}:{request.user.pk}"
+    try:
+        logged = count_use(key, 3600)
+    except CACHE_DOWN:
+        logged = 0  # the limit needs the cache; the row does not
+    limit = settings.SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR
+    if logged <= limit:
+        record(request, order, None, DownloadAttempt.DENIED, "not the buyer")
+    elif logged == limit + 1:
+        log.warning(
+            "User %s keeps asking for other buyers' orders; no more log rows this hour", request.user.pk
+        )
 
 
 def use_attempt(delivery):
@@ -99,26 +120,43 @@ def use_attempt(delivery):
     return updated == 1
 
 
-def is_resume(request, download):
-    """A download continued, not a new one: one range starting past byte 0,
-    of the grant's file (or the zip) served, counted, to the same person
-    within SHOP_DOWNLOAD_RESUME_MINUTES. It uses no attempt. "bytes=0-",
-    several ranges or a suffix covering the whole file are new downloads."""
+def resumed_download(request, download):
+    """The counted download this request continues, or None. A resume is one
+    range starting past byte 0, of the grant's file (or the zip) served and
+    counted within SHOP_DOWNLOAD_RESUME_MINUTES to the same person from the
+    same client address, which has free resumes left. "bytes=0-", several
+    ranges or a suffix covering the whole file are new downloads."""
     match = SINGLE_RANGE.fullmatch(request.META.get("HTTP_RANGE", "").replace(" ", ""))
     if match is None or match.groups() == ("", ""):
-        return False
+        return None
     first, suffix_length = match.groups()
     start = int(first) if first else download.size() - int(suffix_length)
     if start <= 0:
-        return False  # the whole file again: no need to ask the log
+        return None  # the whole file again: no need to ask the log
     since = timezone.now() - timedelta(minutes=settings.SHOP_DOWNLOAD_RESUME_MINUTES)
-    return DownloadAttempt.objects.filter(
-        order=download.order,
-        grant=download.grant,
-        user=signed_in_user(request),
-        outcome=DownloadAttempt.SERVED,
-        created_at__gte=since,
-    ).exists()
+    return (
+        DownloadAttempt.objects.filter(
+            order=download.order,
+            grant=download.grant,
+            user=signed_in_user(request),
+            ip_address=client_ip(request),
+            outcome=DownloadAttempt.SERVED,
+            created_at__gte=since,
+            resumes_used__lt=settings.SHOP_DOWNLOAD_MAX_RESUMES,
+        )
+        .only("pk")
+        .first()
+    )
+
+
+def use_resume(attempt):
+    """Take one of ``attempt``'s free resumes, atomically (a conditional
+    UPDATE): concurrent resumes never take more than it has."""
+    return bool(
+        DownloadAttempt.objects.filter(
+            pk=attempt.pk, resumes_used__lt=settings.SHOP_DOWNLOAD_MAX_RESUMES
+        ).update(resumes_used=F("resumes_used") + 1)
+    )
 
 
 def _owned_order(request, who, order_id):
@@ -126,7 +164,7 @@ def _owned_order(request, who, order_id):
     if order is None:
         raise Http404("No such order.")
     if not owns(who, order):
-        record(request, order, None, DownloadAttempt.DENIED, "not the buyer")
+        record_stranger(request, order)
         raise Http404("No such order.")
     return order
 
@@ -183,8 +221,8 @@ class Download:
 def _deliver(request, who, download):
     """Serve ``download`` to ``who`` (a user, or a private link's LinkHolder)."""
     order, grant = download.order, download.grant
-    resumed = is_resume(request, download)
-    if resumed:
+    resumes = resumed_download(request, download)
+    if resumes is not None:
         # A resume uses no attempt, so the attempts left do not limit it (the
         # last one may have started it); every other rule does. In memory only.
         order.delivery.max_attempts = None
@@ -200,13 +238,16 @@ def _deliver(request, who, download):
         # size) sends no file: it uses no attempt and is not logged.
         return _file_response(request, path, download)
     as_staff = checks_as_staff(who, order)
-    counted = not (as_staff or resumed)
+    if resumes is not None and not use_resume(resumes):
+        resumes = None  # its free resumes went to concurrent requests: a new download
+    counted = not (as_staff or resumes)
     if counted and not use_attempt(order.delivery):
         reason = "All download attempts for this order have been used."
         return _refuse(request, order, grant, DownloadAttempt.DENIED, reason, 403)
     response = _file_response(request, path, download)
-    outcome = DownloadAttempt.RESUMED if resumed else DownloadAttempt.SERVED
-    attempt = record(request, order, grant, outcome, STAFF_DOWNLOAD if as_staff else "", download.version)
+    outcome = DownloadAttempt.RESUMED if resumes else DownloadAttempt.SERVED
+    reason = STAFF_DOWNLOAD if as_staff else ""
+    attempt = record(request, order, grant, outcome, reason, download.version, resumed_from=resumes)
     if as_staff:
         log.info(
             "Order #%s: staff user %s downloaded %s of another buyer (download log entry %s)",
@@ -344,7 +385,7 @@ def download_file(request, order_id, grant_id, token=None):
         _owned_order(request, who, order_id)  # logs a stranger's try
         raise Http404("No such file.")
     if not owns(who, grant.order):
-        record(request, grant.order, None, DownloadAttempt.DENIED, "not the buyer")
+        record_stranger(request, grant.order)
         raise Http404("No such order.")
     download = Download(grant.order, grant, [served_version(grant)])
     if stamping.applies(grant.file.product, download.version):
