@@ -237,6 +237,26 @@ ADMIN_MENU_ORDER = (
 # Django 4.1+ admin; ours is its copy with that fixed (theme/static/theme/js/).
 TINYMCE_SETUP_JS = "theme/js/tinymce_setup.js"
 RICHTEXT_FILTER_LEVEL = 1  # Mezzanine's "high" bleach filtering of editors' HTML
+# Mezzanine's lists without form controls and their attributes: a form in a
+# description would be one the visitor's browser sends as them
+# (docs/security.md, A01). No data-* attribute either: shop.js gives a CSRF
+# token only to forms our templates mark with data-shop-csrf.
+RICHTEXT_ALLOWED_TAGS = (
+    "a", "abbr", "acronym", "address", "area", "article", "aside", "b", "bdo", "big", "blockquote", "br",
+    "caption", "center", "cite", "code", "col", "colgroup", "dd", "del", "dfn", "dir", "div", "dl", "dt",
+    "em", "figure", "font", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "img", "ins",
+    "kbd", "li", "map", "menu", "nav", "ol", "p", "pre", "q", "s", "samp", "section", "small", "span",
+    "strike", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u", "ul",
+    "var", "wbr",
+)  # fmt: skip
+RICHTEXT_ALLOWED_ATTRIBUTES = (
+    "abbr", "accesskey", "align", "alt", "axis", "border", "cellpadding", "cellspacing", "char", "charoff",
+    "charset", "cite", "class", "clear", "cols", "colspan", "color", "compact", "coords", "datetime", "dir",
+    "frame", "headers", "height", "href", "hreflang", "hspace", "id", "ismap", "lang", "longdesc", "media",
+    "name", "nohref", "noshade", "nowrap", "rel", "rev", "rows", "rowspan", "rules", "scope", "shape", "size",
+    "span", "src", "start", "style", "summary", "tabindex", "target", "title", "type", "usemap", "valign",
+    "vspace", "width", "xml:lang",
+)  # fmt: skip
 # Mezzanine bleaches rich text when a form saves it; filtering again on
 # render also covers content that never went through a form (fixtures,
 # imports, the shell). See docs/security.md.

@@ -2,9 +2,11 @@
 
 Such a page is the same for every anonymous browser, so its forms carry an
 empty CSRF token (page_cache.py). ``theme/js/shop.js`` fills it from
-``token`` just before the form is sent. A browser without JavaScript sends it
-empty; ``csrf_failure`` then answers with a page that sends the same fields
-again with this browser's token, one press away, so nothing typed is lost.
+``token`` just before the form is sent, if the template marks the form
+``data-shop-csrf`` and it posts to this site. A browser without JavaScript
+sends it empty; ``csrf_failure`` then answers with a page that sends the same
+fields again with this browser's token, one press away, so nothing typed is
+lost.
 """
 
 from django.http import JsonResponse

@@ -20,11 +20,22 @@
   // sending. If that fails, takes over 5 s or this browser is too old, the
   // form goes without and the shop offers it again with a token
   // (shop_ext/catalogue/cached_forms.py).
+  // Only forms our templates mark with data-shop-csrf (rich text cannot carry
+  // it) that go to this site get the token: any other form would send this
+  // visitor's power, or their token, where someone else chose.
+  var attribute = function (element, name) { return Element.prototype.getAttribute.call(element, name); };
+  var goesHere = function (form, button) {
+    var action = (button && attribute(button, "formaction")) || attribute(form, "action") || "";
+    try { return new URL(action, document.baseURI).origin === window.location.origin; } catch (e) { return false; }
+  };
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    var field = form.querySelector("input[name=csrfmiddlewaretoken]");
     var button = event.submitter;
-    if (!field || field.value || event.defaultPrevented) { return; }
+    // Read through Element.prototype: a field named "getAttribute" or
+    // "action" cannot stand in for the form's own.
+    if (!(form instanceof HTMLFormElement) || attribute(form, "data-shop-csrf") === null) { return; }
+    var field = Element.prototype.querySelector.call(form, "input[name=csrfmiddlewaretoken]");
+    if (!field || field.value || event.defaultPrevented || !goesHere(form, button)) { return; }
     if (form.getAttribute("data-token") === "failed") { form.removeAttribute("data-token"); return; }
     // The pressed button must go too ("Save for later" is not "Add to cart").
     if (!window.fetch || !form.requestSubmit || !button) { return; }
