@@ -87,7 +87,7 @@ def _return_signer():
     return signing.TimestampSigner(salt=RETURN_SALT, algorithm="sha256")
 
 
-def return_path(order):
+def return_path_to_private_page(order):
     """The private page's return link for Stripe; the token in it is the
     signed "<timestamp>:<signature>" of the order's number."""
     token = _return_signer().sign(str(order.pk)).split(":", 1)[1]
@@ -118,7 +118,7 @@ def retry_payment(request, order_id, token=None):
     order = _payer_order(request, order_id, token)
     # From a private link (maybe another device): back to that page, which
     # shows the payment's state, not to a page only the first browser opens.
-    back = return_path(order) if token else None
+    back = return_path_to_private_page(order) if token else None
     try:
         payment = settle.retry(order, partial(stripe_checkout.start_payment, return_path=back))
     except (settle.RetryRefused, CheckoutError) as refusal:
