@@ -564,8 +564,11 @@ class Payment(models.Model):
         return self.amount - self.amount_refunded if self.status == self.PAID else 0
 
     def refunded_item_ids(self):
-        """Ids of the order lines refunded so far (each is refunded once)."""
-        lines = PaymentRefund.items.through.objects.filter(paymentrefund__payment=self)
+        """Ids of the order lines refunded so far (each is refunded once; a
+        refund that failed at the provider gives its lines back)."""
+        lines = PaymentRefund.items.through.objects.filter(
+            paymentrefund__payment=self, paymentrefund__failed_at__isnull=True
+        )
         return set(lines.values_list("orderitem_id", flat=True))
 
 
@@ -588,6 +591,19 @@ class PaymentRefund(models.Model):
         help_text=_("Empty for a refund made at the provider."),
     )
     created_at = models.DateTimeField(_("Refunded at"), auto_now_add=True)
+    # What the refund took away, so that a refund the provider reports as
+    # failed (refund.failed) gives back exactly that (settle.refund_failed).
+    revoked_grants = models.ManyToManyField(
+        DownloadGrant, blank=True, related_name="+", verbose_name=_("Downloads it revoked")
+    )
+    order_status_before = models.IntegerField(
+        _("Order status before"),
+        null=True,
+        blank=True,
+        help_text=_("Set when this refund marked the order Refunded."),
+    )
+    failed_at = models.DateTimeField(_("Failed at the provider"), null=True, blank=True)
+    failure_reason = models.CharField(_("Why it failed"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("Refund")

@@ -125,6 +125,13 @@ class FakeStripe:
             "livemode": False,
         }
 
+    def fail_refund(self, refund_id, reason="expired_or_canceled_card"):
+        """The bank sent a refund back (days later, at Stripe): the Refund as
+        a refund.failed event carries it."""
+        refund = next(r for r in self.refunds if r["id"] == refund_id)
+        refund.update(status="failed", failure_reason=reason)
+        return refund
+
     # ------------------------------------------------------------ the API
 
     def _create_session(self, params):

@@ -9,12 +9,14 @@ Refunding needs shop_ext.refund_payment (docs/security.md, "Staff permissions").
 import stripe
 from cartridge.shop.models import Order
 from django.contrib import admin
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from shop_ext.core.admin_inlines import LabelledTabularInline
-from shop_ext.models import Payment, PaymentEvent
+from shop_ext.models import Payment, PaymentEvent, PaymentRefund
 from shop_ext.orders.admin import DownloadRecordsInline, OrderAdmin
 from shop_ext.payments import settle, stripe_checkout
 
@@ -23,12 +25,36 @@ REFUND_PAYMENT = "shop_ext.refund_payment"
 
 class PaymentInline(DownloadRecordsInline, LabelledTabularInline):
     model = Payment
-    fields = ("created_at", "provider", "session_id", "status", "amount", "currency", "amount_refunded")
+    fields = (
+        "created_at",
+        "provider",
+        "session_id",
+        "status",
+        "amount",
+        "currency",
+        "amount_refunded",
+        "refunds",
+    )
     readonly_fields = fields
     verbose_name_plural = _("Card payments")
 
     def has_change_permission(self, request, obj=None):
         return False  # moved on by the provider's webhooks and the refund action only
+
+    @admin.display(description=_("Refunds"))
+    def refunds(self, payment):
+        """Each refund, and loudly the ones Stripe reported as failed."""
+        lines = []
+        for record in payment.refunds.all():
+            amount = f"{record.amount / 100:.2f} {payment.currency.upper()}"
+            if record.failed_at:
+                lines.append(
+                    _("%(amount)s FAILED at Stripe (%(reason)s): not refunded, downloads restored")
+                    % {"amount": amount, "reason": record.failure_reason}
+                )
+            else:
+                lines.append(_("%(amount)s refunded") % {"amount": amount})
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) or "-"
 
 
 class CardPaymentOrderAdmin(OrderAdmin):
@@ -38,13 +64,22 @@ class CardPaymentOrderAdmin(OrderAdmin):
 
     def get_queryset(self, request):
         latest = Payment.objects.filter(order=OuterRef("pk")).order_by("-created_at", "-pk")
+        failed_refund = PaymentRefund.objects.filter(payment__order=OuterRef("pk"), failed_at__isnull=False)
         return (
-            super().get_queryset(request).annotate(card_payment_status=Subquery(latest.values("status")[:1]))
+            super()
+            .get_queryset(request)
+            .annotate(
+                card_payment_status=Subquery(latest.values("status")[:1]),
+                refund_failed=Exists(failed_refund),
+            )
         )
 
     @admin.display(description=_("Card payment"))
     def card_payment(self, obj):
-        return dict(Payment.STATUSES).get(obj.card_payment_status, "-")
+        status = dict(Payment.STATUSES).get(obj.card_payment_status, "-")
+        if obj.refund_failed:
+            return format_html("{} <strong>{}</strong>", status, _("(a refund failed: see the order)"))
+        return status
 
     def has_refund_payment_permission(self, request):
         """For the refund action's ``permissions=["refund_payment"]``."""
@@ -98,10 +133,17 @@ class CardPaymentOrderAdmin(OrderAdmin):
             "payment": payment,
             "refundable": f"{payment.refundable / 100:.2f}" if payment else None,
             "refunded_items": payment.refunded_item_ids() if payment else set(),
+            "lines": _lines_with_refunds(order, payment),
             "opts": self.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/shop/order/refund.html", context)
+
+
+def _lines_with_refunds(order, payment):
+    """(line, what refunding it gives back) for the refund page."""
+    shares = settle.line_shares(order, payment.amount) if payment else {}
+    return [(item, f"{shares.get(item.pk, 0) / 100:.2f}") for item in order.items.order_by("pk")]
 
 
 @admin.register(PaymentEvent)

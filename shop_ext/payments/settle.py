@@ -16,6 +16,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from shop_ext.catalogue import discounts, stock
+from shop_ext.catalogue.availability import digital_only_skus
 from shop_ext.models import DownloadGrant, OrderEmail, Payment, PaymentEvent, PaymentRefund
 from shop_ext.orders import PAID_STATUSES, OrderStatus
 from shop_ext.orders.actions import lock_order, mark_order_paid, set_order_status
@@ -159,8 +160,9 @@ def _refund_reported_before(payment):
 
 def refund(order, items, user, create_refund):
     """Refund the order's card payment: ``items`` (order lines; None: all
-    that is left). The refund is recorded and the payment row stays locked
-    while Stripe is asked, so the webhook that reports it finds it recorded.
+    that is left). A line gives back its share of the payment (line_shares).
+    The refund is recorded and the payment row stays locked while Stripe is
+    asked, so the webhook that reports it finds it recorded.
     Returns the PaymentRefund; raises RefundRefused or the provider's error
     (then nothing is recorded)."""
     payment_id = order.payments.filter(status=Payment.PAID).values_list("pk", flat=True).first()
@@ -168,27 +170,103 @@ def refund(order, items, user, create_refund):
         raise RefundRefused(f"Order {order.pk} has no card payment to refund.")
     with transaction.atomic():
         payment = lock_payment(payment_id)
-        if items is not None:
-            # A line is refunded once (a second post of the same page, or a forged one).
-            done = payment.refunded_item_ids()
-            items = [item for item in items if item.pk not in done]
+        # A line is refunded once (a second post of the same page, or a forged one).
+        done = payment.refunded_item_ids()
+        lines = order.items.all() if items is None else items
+        lines = [line for line in lines if line.pk not in done]
         left = payment.refundable
-        wanted = left if items is None else min(left, sum(minor_units(item.total_price) for item in items))
+        if items is None:
+            wanted = left
+        else:
+            shares = line_shares(order, payment.amount)
+            wanted = min(left, sum(shares[line.pk] for line in lines))
         if wanted <= 0:
             raise RefundRefused(f"Order {order.pk}: nothing left to refund.")
         record = PaymentRefund.objects.create(payment=payment, amount=wanted, requested_by=user)
-        refunded_items = list(order.items.all()) if items is None else items
-        record.items.set(refunded_items)
+        record.items.set(lines)
         record.refund_id = create_refund(payment, wanted, f"shop-refund-{record.pk}")
-        record.save(update_fields=["refund_id"])
         payment.amount_refunded += wanted
         payment.save(update_fields=["amount_refunded", "updated_at"])
-        DownloadGrant.objects.filter(order_item__in=refunded_items, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
-        if payment.amount_refunded >= payment.amount:
+        revoked = DownloadGrant.objects.filter(order_item__in=lines, revoked_at__isnull=True)
+        record.revoked_grants.set(list(revoked))
+        revoked.update(revoked_at=timezone.now())
+        if payment.amount_refunded >= payment.amount and payment.order.status != OrderStatus.REFUNDED:
+            record.order_status_before = payment.order.status
             _close_refunded_order(payment.order)
+        record.save(update_fields=["refund_id", "order_status_before"])
     return record
+
+
+def line_shares(order, paid):
+    """What each line of ``order`` is worth of ``paid`` (minor units), by
+    line id: the amount refunding that line gives back.
+
+    Shipping goes to the lines that ship (a line whose SKU no longer
+    matches counts as one; every line if none ships), by their prices; the
+    rest of the payment (the prices less the discount, plus any tax charged
+    on top) to every line by its price. Each split gives the pennies left
+    after rounding down to the largest remainders (the earlier line on a
+    tie), so the shares add up to ``paid`` exactly: refunding every line
+    refunds the whole payment."""
+
+    def split(amount, weights):
+        if not any(weights):
+            weights = [1] * len(weights)
+        whole = sum(weights)
+        parts = [divmod(amount * weight, whole) for weight in weights]
+        shares = [quotient for quotient, _remainder in parts]
+        by_remainder = sorted(range(len(parts)), key=lambda i: (-parts[i][1], i))
+        for i in by_remainder[: amount - sum(shares)]:
+            shares[i] += 1
+        return shares
+
+    lines = list(order.items.order_by("pk"))
+    if not lines:
+        return {}
+    prices = [minor_units(line.total_price or 0) for line in lines]
+    downloads_only = digital_only_skus([line.sku for line in lines], order.site_id)
+    shipped = [0 if line.sku in downloads_only else price for line, price in zip(lines, prices, strict=True)]
+    if not any(shipped):
+        shipped = prices
+    shipping = min(paid, minor_units(order.shipping_total or 0))
+    shares = zip(split(shipping, shipped), split(paid - shipping, prices), strict=True)
+    return {line.pk: ship + rest for line, (ship, rest) in zip(lines, shares, strict=True)}
+
+
+def refund_failed(refund):
+    """Stripe says the refund ``refund`` (a dict, as in a refund.failed
+    event) failed: the money stayed with the shop, so what the refund took
+    away (downloads, the Refunded status, the lines' refunded mark) comes
+    back, and staff are told to sort it out with the buyer."""
+    refund_id = str(refund.get("id") or "")
+    payment_intent = str(refund.get("payment_intent") or "")
+    payment_id = Payment.objects.filter(payment_intent=payment_intent).values_list("pk", flat=True).first()
+    if not (refund_id and payment_intent) or payment_id is None:
+        return Outcome(f"REFUSED: no paid order has payment {payment_intent!r}.", needs_attention=True), None
+    with transaction.atomic():
+        payment = lock_payment(payment_id)
+        record = payment.refunds.filter(refund_id=refund_id).first()
+        if record is None:
+            return Outcome(
+                f"Refund {refund_id} failed at Stripe; it was not made from the shop's admin: "
+                "check the payment and the order's downloads.",
+                needs_attention=True,
+            ), payment
+        if record.failed_at is not None:
+            return Outcome("Refund failure already recorded."), payment
+        record.failed_at = timezone.now()
+        record.failure_reason = str(refund.get("failure_reason") or "unknown")[:100]
+        record.save(update_fields=["failed_at", "failure_reason"])
+        payment.amount_refunded = max(payment.amount_refunded - record.amount, 0)
+        payment.save(update_fields=["amount_refunded", "updated_at"])
+        restored = record.revoked_grants.filter(revoked_at__isnull=False).update(revoked_at=None)
+        if record.order_status_before is not None and payment.order.status == OrderStatus.REFUNDED:
+            set_order_status(payment.order, record.order_status_before, announce=None)
+        return Outcome(
+            f"Refund {refund_id} of {record.amount} failed at Stripe ({record.failure_reason}): "
+            f"{restored} download(s) and the order's status restored; the buyer was not refunded.",
+            needs_attention=True,
+        ), payment
 
 
 def retry(order, start_payment):

@@ -30,6 +30,7 @@ WEBHOOK_EVENTS = (
     "checkout.session.async_payment_failed",
     "checkout.session.expired",
     "charge.refunded",
+    "refund.failed",
 )
 
 

@@ -6,7 +6,9 @@ from functools import partial
 
 from cartridge.shop.checkout import CheckoutError
 from cartridge.shop.models import Order
+from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -15,7 +17,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from shop_ext.delivery.private_links import holder_for_token, holder_of, page_url
+from shop_ext.delivery.private_links import holder_for_token, holder_of, no_referrer, page_url
 from shop_ext.models import Payment
 from shop_ext.orders import PAID_STATUSES
 from shop_ext.payments import settle, stripe_checkout
@@ -72,6 +74,42 @@ def _ask_stripe(payment):
         settle.session_failed(payment.pk, Payment.EXPIRED)
 
 
+# Paying again from a private link, Stripe sends the buyer back through a
+# return link of its own, so the private link's token never reaches Stripe:
+# signed for that purpose only (its salt), 256 bits, checked in constant
+# time, and good only while the payment can be made (the session's life)
+# and a few minutes more for the way back.
+RETURN_SALT = "shop_ext.payments.return_to_private_page"
+RETURN_GRACE_SECONDS = 10 * 60
+
+
+def _return_signer():
+    return signing.TimestampSigner(salt=RETURN_SALT, algorithm="sha256")
+
+
+def return_path_to_private_page(order):
+    """The private page's return link for Stripe; the token in it is the
+    signed "<timestamp>:<signature>" of the order's number."""
+    token = _return_signer().sign(str(order.pk)).split(":", 1)[1]
+    return reverse("shop_payment_return", args=[order.pk, token])
+
+
+@never_cache
+@no_referrer
+def return_to_private_page(request, order_id, token):
+    """Where Stripe sends a buyer who paid again from the private page:
+    on to that page. A forged, altered or expired return link is a 404."""
+    max_age = settings.SHOP_PAYMENT_SESSION_MINUTES * 60 + RETURN_GRACE_SECONDS
+    try:
+        _return_signer().unsign(f"{order_id}:{token}", max_age=max_age)
+    except signing.BadSignature:  # also an expired one
+        raise Http404("No such order.") from None
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        raise Http404("No such order.")
+    return redirect(page_url(holder_of(order)))
+
+
 @require_POST
 def retry_payment(request, order_id, token=None):
     """Pay a failed order again: its stock and code are taken again and a
@@ -80,9 +118,9 @@ def retry_payment(request, order_id, token=None):
     order = _payer_order(request, order_id, token)
     # From a private link (maybe another device): back to that page, which
     # shows the payment's state, not to a page only the first browser opens.
-    return_path = reverse("private:order", args=[order.pk, token]) if token else None
+    back = return_path_to_private_page(order) if token else None
     try:
-        payment = settle.retry(order, partial(stripe_checkout.start_payment, return_path=return_path))
+        payment = settle.retry(order, partial(stripe_checkout.start_payment, return_path=back))
     except (settle.RetryRefused, CheckoutError) as refusal:
         messages.error(request, str(refusal))
         if token is not None:

@@ -20,7 +20,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from shop_ext.models import Payment, PaymentEvent
-from shop_ext.payments.settle import Outcome, refunded_at_provider, session_failed, session_paid
+from shop_ext.payments.settle import (
+    Outcome,
+    refund_failed,
+    refunded_at_provider,
+    session_failed,
+    session_paid,
+)
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +118,8 @@ def _handle(event_type, obj):
         if amount_refunded is None:
             return Outcome("Charge without amount_refunded: ignored.", needs_attention=True), None
         return refunded_at_provider(payment_intent, amount_refunded)
+    if event_type == "refund.failed":
+        return refund_failed(obj)
     return Outcome("Not an event we act on."), None
 
 

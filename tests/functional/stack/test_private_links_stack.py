@@ -30,6 +30,10 @@ def test_a_guest_opens_the_emailed_link_and_no_log_holds_its_token(stack):
     tampered = link.replace(token, token[::-1])
     assert requests.get(stack.url + tampered, timeout=30).status_code == 404
     assert requests.get(stack.url + link.replace(token, token.upper()), timeout=30).status_code == 404
+    # A return link from Stripe (paying again) is hidden as well, even a forged one.
+    return_token = "1wXyZq:" + "R" * 43
+    returned = requests.get(f"{stack.url}/shop/payment/{order_id}/return/{return_token}/", timeout=30)
+    assert returned.status_code == 404
 
     logs = {
         "nginx access log": stack.tmp / "nginx" / "access.log",
@@ -41,5 +45,6 @@ def test_a_guest_opens_the_emailed_link_and_no_log_holds_its_token(stack):
         text = path.read_text()
         assert token not in text.lower(), name
         assert token[::-1] not in text.lower(), name
+        assert return_token.lower() not in text.lower(), name
     assert f"/orders/{order_id}/[private]/" in logs["nginx access log"].read_text()
     assert f"/orders/{order_id}/[private]/" in logs["gunicorn access log"].read_text()

@@ -1,6 +1,8 @@
 """Refunds: from the admin (whole order or chosen lines) through Stripe,
 and from Stripe's dashboard by webhook; refunded lines lose their downloads."""
 
+from decimal import Decimal
+
 import pytest
 from cartridge.shop.models import Order
 from django.core import mail
@@ -8,7 +10,7 @@ from django.core import mail
 from shop_ext.models import DownloadGrant, PaymentEvent, PaymentRefund
 from shop_ext.orders import OrderStatus
 from tests.client import Client
-from tests.factories import StaffFactory, book_with_files, staff_with
+from tests.factories import DiscountCodeFactory, StaffFactory, book_with_files, staff_with
 from tests.shopper import add_to_cart, checkout
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +168,170 @@ def test_a_line_is_refunded_once_even_if_posted_again(paid_by_card, stripe_api):
     page = staff.post(CHANGELIST, {"action": "refund_card_payment", "_selected_action": [paid_by_card.pk]})
     assert f'id="refund-item-{line.pk}"' not in page.content.decode()
     assert "<td>refunded</td>" in page.content.decode()
+
+
+# ---------------------------------------------------------------- a line's share of the payment
+
+
+@pytest.fixture
+def paid_lines(buyer, client, stripe_api, send_event, pay_by_card):
+    """Pays by card for a cart of these (product, format) lines, with a
+    discount code made from ``discount`` (DiscountCode fields), and Stripe
+    reports it paid. Returns the order and its lines in cart order."""
+
+    def pay(lines, **discount):
+        code = DiscountCodeFactory(code="REFUNDTEST", **discount).code if discount else ""
+        client.force_login(buyer)
+        *first, (last, last_format) = lines
+        for product, fmt in first:
+            add_to_cart(client, product, 1, option3=fmt)
+        order, payment = pay_by_card(last, last_format, discount_code=code)
+        send_event("checkout.session.completed", stripe_api.complete(payment.session_id))
+        return order, list(order.items.order_by("pk"))
+
+    return pay
+
+
+def refunded_amounts(stripe_api):
+    return [refund["amount"] for refund in stripe_api.refunds]
+
+
+def test_a_line_refunds_its_share_of_a_discounted_order(paid_lines, stripe_api):
+    """Issue 28 item 8: two 6.99 ebooks with a 50% code were paid 6.99;
+    refunding one line sent Stripe the whole 699 and closed both lines."""
+    order, (first, second) = paid_lines(
+        [(book_with_files(title="First"), "eBook"), (book_with_files(title="Second"), "eBook")],
+        discount_percent=Decimal("50"),
+    )
+    assert order.payments.get().amount == 699
+    staff = staff_client()
+
+    refund(staff, order, "lines", [second])
+
+    # 349.5 each: the penny goes to the earlier line.
+    assert refunded_amounts(stripe_api) == [349]
+    assert DownloadGrant.objects.filter(order_item=second, revoked_at=None).count() == 0
+    assert DownloadGrant.objects.filter(order_item=first, revoked_at=None).count() == 2
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.COMPLETE
+
+    refund(staff, order, "lines", [first])
+
+    assert refunded_amounts(stripe_api) == [349, 350]
+    assert order.payments.get().amount_refunded == 699
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.REFUNDED
+
+
+def test_three_lines_split_a_deduction_to_the_penny(paid_lines, stripe_api):
+    """15.97 paid for three 6.99 lines (5.00 off): 532.33 each."""
+    books = [(book_with_files(title=f"Book {n}"), "eBook") for n in range(3)]
+    order, lines = paid_lines(books, discount_deduct=Decimal("5.00"))
+    assert order.payments.get().amount == 1597
+    staff = staff_client()
+
+    page = staff.post(CHANGELIST, {"action": "refund_card_payment", "_selected_action": [order.pk]})
+    assert page.content.decode().count("<td>5.32 GBP</td>") == 2
+    assert "<td>5.33 GBP</td>" in page.content.decode()
+
+    for line in reversed(lines):
+        refund(staff, order, "lines", [line])
+
+    assert refunded_amounts(stripe_api) == [532, 532, 533]
+    assert sum(refunded_amounts(stripe_api)) == order.payments.get().amount_refunded == 1597
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.REFUNDED
+    assert open_grants(order) == 0
+
+
+def test_shipping_belongs_to_the_line_that_ships(paid_lines, stripe_api):
+    """A paperback and an ebook, 10% off, 4.50 shipping: 12.99 + 6.99 - 2.00
+    + 4.50 = 22.48. The ebook's refund carries none of the shipping."""
+    order, (paperback, ebook) = paid_lines(
+        [(book_with_files(title="Printed"), "Paperback"), (book_with_files(title="Digital"), "eBook")],
+        discount_percent=Decimal("10"),
+    )
+    payment = order.payments.get()
+    assert payment.amount == 2248
+    staff = staff_client()
+
+    refund(staff, order, "lines", [ebook])
+    refund(staff, order, "lines", [paperback])
+
+    # 17.98 left after shipping, split 12.99 : 6.99 -> 1168.9.. : 629.0..
+    assert refunded_amounts(stripe_api) == [629, 450 + 1169]
+    assert sum(refunded_amounts(stripe_api)) == payment.amount
+
+
+def test_a_partly_refunded_payment_refunds_no_more_than_is_left(paid_lines, stripe_api, send_event):
+    order, (first, second) = paid_lines(
+        [(book_with_files(title="First"), "eBook"), (book_with_files(title="Second"), "eBook")]
+    )
+    session = stripe_api.sessions[order.payments.get().session_id]
+    send_event("charge.refunded", stripe_api.charge(session, 1000))  # 10.00 of 13.98 in Stripe's dashboard
+
+    refund(staff_client(), order, "lines", [second])
+
+    assert refunded_amounts(stripe_api) == [398]
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.REFUNDED
+
+
+# ---------------------------------------------------------------- refund.failed
+
+
+def test_a_failed_line_refund_gives_back_what_it_took_and_flags_the_order(
+    paid_lines, stripe_api, send_event, caplog
+):
+    order, (first, second) = paid_lines(
+        [(book_with_files(title="First"), "eBook"), (book_with_files(title="Second"), "eBook")],
+        discount_percent=Decimal("50"),
+    )
+    staff = staff_client()
+    refund(staff, order, "lines", [second])
+    assert open_grants(order) == 2
+    event = stripe_api.event("refund.failed", stripe_api.fail_refund(stripe_api.refunds[0]["id"]))
+
+    with caplog.at_level("ERROR", logger="shop_ext.payments.webhooks"):
+        response = send_event("refund.failed", None, body=event)
+
+    assert response.status_code == 200
+    assert open_grants(order) == 4
+    payment = order.payments.get()
+    assert payment.amount_refunded == 0
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.COMPLETE
+    recorded = PaymentEvent.objects.get(type="refund.failed")
+    assert (recorded.needs_attention, recorded.payment) == (True, payment)
+    assert any("failed at Stripe" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+    # Staff see it in the list of orders and on the order's page.
+    assert "a refund failed" in staff.get(CHANGELIST).content.decode()
+    assert "3.49 GBP FAILED at Stripe" in staff.get(f"{CHANGELIST}{order.pk}/change/").content.decode()
+    # The line can be refunded again.
+    refund(staff, order, "lines", [second])
+    assert refunded_amounts(stripe_api) == [349, 349]
+
+
+def test_a_failed_refund_of_the_whole_order_reopens_it_once(paid_by_card, stripe_api, send_event):
+    order = paid_by_card
+    refund(staff_client(), order, "whole")
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.REFUNDED
+    failed = stripe_api.fail_refund(stripe_api.refunds[0]["id"])
+    event = stripe_api.event("refund.failed", failed)
+
+    send_event("refund.failed", None, body=event)
+    again = send_event("refund.failed", None, body=event)
+    later = send_event("refund.failed", failed)  # the same news in a new event
+
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.COMPLETE
+    assert open_grants(order) == 2
+    assert order.payments.get().amount_refunded == 0
+    assert again.content == b"Already processed."
+    assert later.content == b"Refund failure already recorded."
+    assert PaymentRefund.objects.get().failed_at is not None
+
+
+def test_a_failed_refund_the_shop_did_not_make_is_flagged(paid_by_card, stripe_api, send_event):
+    payment = paid_by_card.payments.get()
+    foreign = {"id": "re_dashboard", "object": "refund", "payment_intent": payment.payment_intent}
+
+    response = send_event("refund.failed", {**foreign, "status": "failed"})
+
+    assert response.status_code == 200
+    assert PaymentEvent.objects.get(type="refund.failed").needs_attention
+    assert Order.objects.get(pk=paid_by_card.pk).status == OrderStatus.COMPLETE
