@@ -87,7 +87,7 @@ def purchase(stack):
         "from shop_ext.orders.actions import mark_order_paid; "
         f"print(json.dumps(mark_order_paid(Order.objects.get(pk={order_id}))))"
     )
-    email = stack.smtp.wait_for_message("Your files from")
+    email = stack.smtp.wait_for_message("Your files from", to=BUYER["email"])
     # This module's tests download more often than a buyer's 10 attempts allow.
     stack.sql("UPDATE shop_ext_orderdelivery SET max_attempts = 50 WHERE order_id = %s", order_id)
     files = stack.sql(
