@@ -19,6 +19,7 @@ instead of starting one.
 """
 
 import asyncio
+import ctypes
 import os
 import secrets
 import shutil
@@ -50,7 +51,8 @@ NGINX = shutil.which("nginx") or next(
 )
 NGINX_MISSING = "nginx is not installed (Debian: apt-get install nginx-light)"
 # As deployed (docs/deploy.md): nginx's workers run as www-data, the app as
-# another user (here: root, who runs the stack), with the unit's umask;
+# another user (here: root, who runs the stack, without CAP_CHOWN: see
+# as_app_user), with the unit's umask;
 # the static, media and private roots are group www-data, mode 2750.
 NGINX_USER = "www-data"
 APP_UMASK = 0o027
@@ -211,6 +213,23 @@ def drop_database(admin_db_url, name):
 
     with psycopg.connect(admin_db_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# prctl(2) and capabilities(7) numbers.
+PR_CAPBSET_DROP = 24
+CAP_CHOWN = 0
+
+
+def as_app_user():
+    """For the app's processes (``preexec_fn``): as root, give up CAP_CHOWN
+    for good. The deployed app user (outside group www-data) cannot give a
+    file to group www-data; root could, and Django's FileSystemStorage
+    silently tries, which would hide a file left in the app's group from
+    nginx's workers. Root's other rights stand in for owning the roots."""
+    if os.geteuid() == 0:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_CAPBSET_DROP, CAP_CHOWN, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP, CAP_CHOWN) failed")
 
 
 # ------------------------------------------------------------ nginx
@@ -399,6 +418,7 @@ class LocalStack:
             capture_output=True,
             text=True,
             umask=APP_UMASK,
+            preexec_fn=as_app_user,
         )
         if check and result.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -436,6 +456,7 @@ class LocalStack:
             stdout=open(log, "wb"),
             stderr=subprocess.STDOUT,
             umask=APP_UMASK,
+            preexec_fn=as_app_user,
         )
         server = Server(process, port, log, access_log)
         self.servers.append(server)
@@ -466,6 +487,7 @@ class LocalStack:
             stdout=open(log, "wb"),
             stderr=subprocess.STDOUT,
             umask=APP_UMASK,
+            preexec_fn=as_app_user,
             start_new_session=True,  # its own process group: kill() takes the pool with it
         )
         worker = Worker(process, log)

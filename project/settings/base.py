@@ -81,6 +81,10 @@ STORAGES = {
 # filebrowser-safe (Mezzanine's media library) still reads this setting,
 # which Django 5.1 replaced with STORAGES.
 DEFAULT_FILE_STORAGE = STORAGES["default"]["BACKEND"]
+# Public media, readable by nginx as "others" inside a root nobody else may
+# enter (docs/deploy.md). That also covers an upload above
+# FILE_UPLOAD_MAX_MEMORY_SIZE, which Django renames into MEDIA_ROOT with the
+# app user's group. Private files need their group: shop_ext/core/storage.py.
 FILE_UPLOAD_PERMISSIONS = 0o644
 
 # Product files live outside MEDIA_ROOT and have no URL of their own:

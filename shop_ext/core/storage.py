@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
+from django.core.files import File
 from django.core.files.storage import FileSystemStorage
 
 # Everything the app writes below SENDFILE_ROOT (product files, order zips)
@@ -29,7 +30,7 @@ class PrivateStorage(FileSystemStorage):
         # and a chmod by the app user (not in group www-data) clears the
         # setgid bit, so files below it would get the app's group instead.
         make_private_dirs(os.path.dirname(self.path(name)))
-        return super()._save(name, content)
+        return super()._save(name, written_in_place(content))
 
     @property
     def base_location(self):
@@ -44,6 +45,25 @@ class PrivateStorage(FileSystemStorage):
 
 
 private_storage = PrivateStorage()
+
+
+def written_in_place(content):
+    """``content`` as a file Django's storage writes afresh, never renames.
+
+    An upload above FILE_UPLOAD_MAX_MEMORY_SIZE arrives as a temporary file,
+    which FileSystemStorage renames into place (file_move_safe); a renamed
+    file keeps the group it was created with (the app user's), not the
+    setgid directory's, and nginx's worker (group www-data) cannot open it.
+    Django's settings cannot help: FILE_UPLOAD_PERMISSIONS sets the mode
+    only, a chgrp to www-data is refused to a user outside that group, and a
+    FILE_UPLOAD_TEMP_DIR below the root would leave unfinished uploads there.
+    A file created in its directory takes the directory's group, so the
+    bytes are copied in chunks (memory stays flat) and the temporary file is
+    left for Django to delete.
+    """
+    if hasattr(content, "temporary_file_path"):
+        return File(content.file, content.name)
+    return content
 
 
 def get_private_storage():

@@ -5,7 +5,8 @@ database with the demo data, Redis (Debian's redis-server on a free port,
 unless STACK_REDIS_URL names one), gunicorn with the production settings, a
 Celery worker, nginx with deploy/nginx.conf rendered for temporary
 directories, and an SMTP sink (aiosmtpd, in this process). Run as root (as CI does), nginx's workers are
-www-data and the app root, so the app's files reach nginx only through the
+www-data and the app root without CAP_CHOWN (deploy/local_stack.py's
+as_app_user), so the app's files reach nginx only through the
 group and modes a real deployment has (docs/deploy.md). Everything listens on 127.0.0.1 on ports chosen
 at run time; every process started here is stopped here, by its PID,
 whatever happens.
@@ -53,6 +54,14 @@ class Stack(LocalStack):
     def django(self, code):
         """Run ``code`` in the deployment's Django; it prints one JSON value."""
         return json.loads(self.manage("shell", "-c", code).stdout.strip().splitlines()[-1])
+
+    def mark_paid(self, order_id):
+        """Staff's "mark paid" on order ``order_id``, in the deployment's own Django."""
+        return self.django(
+            "import json; from cartridge.shop.models import Order; "
+            "from shop_ext.orders.actions import mark_order_paid; "
+            f"print(json.dumps(mark_order_paid(Order.objects.get(pk={order_id}))))"
+        )
 
     @property
     def worker_pid(self):

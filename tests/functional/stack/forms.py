@@ -1,6 +1,7 @@
 """Forms sent as a browser with JavaScript sends them."""
 
 import re
+from html.parser import HTMLParser
 from urllib.parse import urljoin
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]*)"')
@@ -41,3 +42,64 @@ def place_order(session, base_url, details):
         headers={"Referer": checkout},
         allow_redirects=False,
     )
+
+
+class _FormFields(HTMLParser):
+    """The (name, value) pairs a browser submits from one form of a page:
+    checked boxes only, selected options, textareas' text; no buttons and
+    no empty file inputs."""
+
+    NOT_SENT = {"submit", "button", "reset", "image", "file"}
+
+    def __init__(self, form_id):
+        super().__init__()
+        self.form_id = form_id
+        self.inside = False
+        self.fields = []
+        self.select = self.textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        elif not self.inside or "name" not in attrs and tag in ("input", "select", "textarea"):
+            return
+        elif tag == "input":
+            kind = attrs.get("type", "text").lower()
+            if kind in self.NOT_SENT or (kind in ("checkbox", "radio") and "checked" not in attrs):
+                return
+            self.fields.append((attrs["name"], attrs.get("value") or ("on" if kind == "checkbox" else "")))
+        elif tag == "select":
+            self.select = {"name": attrs["name"], "multiple": "multiple" in attrs, "options": []}
+        elif tag == "option" and self.select is not None:
+            self.select["options"].append((attrs.get("value", ""), "selected" in attrs))
+        elif tag == "textarea":
+            self.textarea = [attrs["name"], ""]
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select" and self.select is not None:
+            options = self.select["options"]
+            chosen = [value for value, selected in options if selected]
+            if not chosen and not self.select["multiple"] and options:
+                chosen = [options[0][0]]  # a single select always sends one
+            self.fields += [(self.select["name"], value) for value in chosen]
+            self.select = None
+        elif tag == "textarea" and self.textarea is not None:
+            name, text = self.textarea
+            self.fields.append((name, text.removeprefix("\n")))  # as a browser drops it
+            self.textarea = None
+
+
+def form_fields(html, form_id):
+    """What a browser would send from the form ``form_id`` in ``html``, as
+    it stands: a list of (name, value) pairs."""
+    parser = _FormFields(form_id)
+    parser.feed(html)
+    parser.close()
+    return parser.fields

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import TemporaryUploadedFile
 
 from shop_ext.core.storage import PRIVATE_FILE_MODE, make_private_dirs, private_storage
 from tests.integration.delivery.test_downloads import zip_url
@@ -37,7 +38,8 @@ def test_product_files_and_the_order_zip_are_0640_in_0750_directories(client, pa
 def test_the_app_user_outside_group_www_data_keeps_files_in_that_group(settings):
     """As deployed: the app's user is not in group www-data, the private root
     is <app>:www-data 2750, the umask 0027 (deploy/shop.service). Every
-    directory and file the app creates below it ends up in group www-data."""
+    directory and file the app creates below it ends up in group www-data,
+    an upload spooled to a temporary file (above 2.5 MB) as well."""
     www_data = grp.getgrnam("www-data").gr_gid
     base = Path(tempfile.mkdtemp())  # below /tmp, which nobody may traverse
     try:
@@ -56,6 +58,9 @@ def test_the_app_user_outside_group_www_data_keeps_files_in_that_group(settings)
                 os.setuid(NOBODY)
                 os.umask(0o027)
                 private_storage.save("products/deep/er/book.epub", ContentFile(b"PK\x03\x04 book"))
+                with TemporaryUploadedFile("big.pdf", "application/pdf", 9, None) as upload:
+                    upload.write(b"%PDF-1.7 big")
+                    private_storage.save("products/deep/big.pdf", upload)
                 make_private_dirs(private_root / "zips" / "order-1")
                 status = 0
             finally:
@@ -67,9 +72,11 @@ def test_the_app_user_outside_group_www_data_keeps_files_in_that_group(settings)
             "products/deep",
             "products/deep/er",
             "products/deep/er/book.epub",
+            "products/deep/big.pdf",
             "zips",
             "zips/order-1",
         }
+        assert (private_root / "products/deep/big.pdf").read_bytes() == b"%PDF-1.7 big"
         for path in created:
             assert (path.stat().st_uid, path.stat().st_gid) == (NOBODY, www_data), path
             assert mode(path) == (0o2750 if path.is_dir() else 0o640), path
