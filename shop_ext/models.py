@@ -706,6 +706,8 @@ class StampedCopy(models.Model):
         _("File"), storage=get_private_storage, max_length=255, blank=True, editable=False
     )
     size = models.PositiveBigIntegerField(_("Size in bytes"), default=0, editable=False)
+    # Shown to the buyer instead of the master file's (blank for copies made before it was kept).
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
     status = models.CharField(_("Status"), max_length=10, choices=STATUSES, default=PENDING)
     error = models.TextField(_("Why it failed"), blank=True)
     requested_at = models.DateTimeField(_("Asked for"), auto_now_add=True)

@@ -10,6 +10,7 @@ the end of the spine) and OPF metadata, and is written again with
 "Stamped copies".
 """
 
+import hashlib
 import io
 import os
 import re
@@ -83,8 +84,9 @@ def copy_path(stamped_copy):
 
 
 def make_copy(stamped_copy):
-    """Write the stamped copy into private storage; returns its storage name
-    and size. Raises CannotStamp for input that cannot be stamped."""
+    """Write the stamped copy into private storage; returns its storage name,
+    size and SHA-256 (what the buyer's order page shows). Raises CannotStamp
+    for input that cannot be stamped."""
     version = stamped_copy.version
     if version.size > settings.SHOP_STAMP_MAX_BYTES:
         raise CannotStamp(
@@ -104,12 +106,14 @@ def make_copy(stamped_copy):
                 licence_line(stamped_copy.grant.order, stamped_copy.copy_id),
                 stamped_copy.copy_id,
             )
+        with open(temporary, "rb") as written:
+            sha256 = hashlib.file_digest(written, "sha256").hexdigest()
         os.chmod(temporary, PRIVATE_FILE_MODE)  # mkstemp's 0600 would shut nginx's worker out
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return name, target.stat().st_size
+    return name, target.stat().st_size, sha256
 
 
 # ----------------------------------------------------------------- PDF
