@@ -80,7 +80,12 @@ def child(kind, source, target):
         return
     from django.conf import settings
 
-    settings.configure()
+    # stamp_epub reads the archive limits (project/settings/base.py defaults).
+    settings.configure(
+        SHOP_ARCHIVE_MAX_MEMBERS=10_000,
+        SHOP_ARCHIVE_MAX_UNPACKED_BYTES=512 * 1024**2,
+        SHOP_ARCHIVE_MAX_RATIO=100,
+    )
     from shop_ext.delivery import stamping
 
     if kind == "idle":

@@ -6,7 +6,8 @@ from cartridge.shop.models import Order, OrderItem, Product, ProductVariation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from shop_ext.core import files
@@ -151,18 +152,41 @@ class ProductFile(models.Model):
 
     @property
     def download_name(self):
-        """The name the buyer's browser saves the file under."""
-        suffix = PurePosixPath(self.original_filename).suffix
-        title = self.title
-        if suffix and title.lower().endswith(suffix.lower()):
-            title = title[: -len(suffix)]
-        # A title is not a path: a backslash in it is a character, not a separator.
-        stem = files.safe_name(title)
-        return stem + suffix if stem else self.original_filename
+        """The name the buyer's browser saves the file under (name_for_buyer)."""
+        return self.name_for_buyer(
+            ProductFile.objects.filter(product_id=self.product_id, content_type=self.content_type).count()
+        )
+
+    def name_for_buyer(self, files_of_its_type):
+        """The one rule for a downloaded file's name: the book's title,
+        slugified, and the file's extension ("mending.epub"); when the product
+        has several files of this content type (``files_of_its_type``, see
+        files_of_its_type below), the file's own label too
+        ("mending-large-print.epub"). Letters outside ASCII stay: the
+        Content-Disposition header carries an ASCII fallback as well."""
+        suffix = PurePosixPath(self.original_filename).suffix.lower()
+        stem = slugify(self.product.title, allow_unicode=True)
+        if files_of_its_type > 1:
+            label = self.title or PurePosixPath(self.original_filename).stem
+            if label.lower().endswith(suffix):
+                label = label[: len(label) - len(suffix)]
+            stem = "-".join(filter(None, (stem, slugify(label, allow_unicode=True))))
+        return (stem or "download") + suffix
 
     @property
     def extension(self):
         return PurePosixPath(self.original_filename).suffix.lstrip(".").upper()
+
+
+def files_of_its_type(product_file):
+    """A subquery for an annotation: how many files the product of the file
+    at ``product_file`` (a lookup path, e.g. "file") has of its content type,
+    so a download names its file without a query of its own."""
+    same_type = ProductFile.objects.filter(
+        product_id=OuterRef(f"{product_file}__product_id"),
+        content_type=OuterRef(f"{product_file}__content_type"),
+    )
+    return Subquery(same_type.order_by().values("product_id").annotate(n=Count("pk")).values("n"))
 
 
 class ProductFileVersion(models.Model):
@@ -709,6 +733,8 @@ class StampedCopy(models.Model):
         _("File"), storage=get_private_storage, max_length=255, blank=True, editable=False
     )
     size = models.PositiveBigIntegerField(_("Size in bytes"), default=0, editable=False)
+    # Shown to the buyer instead of the master file's (blank for copies made before it was kept).
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
     status = models.CharField(_("Status"), max_length=10, choices=STATUSES, default=PENDING)
     error = models.TextField(_("Why it failed"), blank=True)
     requested_at = models.DateTimeField(_("Asked for"), auto_now_add=True)

@@ -318,6 +318,13 @@ SHOP_PRODUCT_FILE_MAX_BYTES = env_int("SHOP_PRODUCT_FILE_MAX_BYTES", 2 * 1024**3
 # file's size; docs/architecture.md, "Stamped copies"): the product's
 # "if a file cannot be stamped" setting decides what the buyer gets.
 SHOP_STAMP_MAX_BYTES = env_int("SHOP_STAMP_MAX_BYTES", 150 * 1024**2)
+# What one zip the shop opens (an EPUB to stamp, a found copy to trace) may
+# unpack to, so a zip bomb is refused before it costs memory or CPU
+# (shop_ext/core/archives.py): members, total inflated bytes, and how many
+# times its packed size a member over 1 MB may inflate.
+SHOP_ARCHIVE_MAX_MEMBERS = env_int("SHOP_ARCHIVE_MAX_MEMBERS", 10_000)
+SHOP_ARCHIVE_MAX_UNPACKED_BYTES = env_int("SHOP_ARCHIVE_MAX_UNPACKED_BYTES", 512 * 1024**2)
+SHOP_ARCHIVE_MAX_RATIO = env_int("SHOP_ARCHIVE_MAX_RATIO", 100)
 # The public address used in emails; never taken from the request's Host.
 SHOP_SITE_URL = env_str("SHOP_SITE_URL", "http://127.0.0.1:8000")
 # The option type (see SHOP_OPTION_TYPE_CHOICES) that holds the format.

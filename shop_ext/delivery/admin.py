@@ -94,6 +94,17 @@ class StampedCopyAdmin(ReadOnlyAdmin):
     search_fields = ("copy_id", "grant__order__id", "grant__order__billing_detail_email")
     actions = ("make_again",)
 
+    # Finding a copy by its identifier, or a buyer's copies by email, is the
+    # leak trace: without its permission, staff search by order number only
+    # and the list shows no identifiers (the change page never does).
+    def get_search_fields(self, request):
+        return self.search_fields if request.user.has_perm(TRACE_LEAK) else ("grant__order__id",)
+
+    def get_list_display(self, request):
+        if request.user.has_perm(TRACE_LEAK):
+            return self.list_display
+        return tuple(field for field in self.list_display if field != "copy_id")
+
     @admin.display(description=_("Order"))
     def order_link(self, obj):
         return format_html(

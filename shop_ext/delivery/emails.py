@@ -4,11 +4,12 @@ and what the "your files are ready" email says."""
 from django.urls import reverse
 
 from shop_ext.core.links import absolute_url, site_url
+from shop_ext.delivery import stamping
 from shop_ext.delivery.access import LinkHolder, grant_decision
 from shop_ext.delivery.grants import SERVED_VERSION_RELATED, is_update, served_version
 from shop_ext.delivery.private_links import holder_of, page_url
 from shop_ext.delivery.zips import in_zip
-from shop_ext.models import OrderDelivery
+from shop_ext.models import OrderDelivery, StampedCopy
 
 
 def file_url(grant, who):
@@ -32,21 +33,38 @@ def zip_url(order, who, lines):
 def download_lines(order, who):
     """The order's lines that deliver files, each with its grants and, per
     grant, whether ``who`` (a user or a LinkHolder) may download it now and
-    why not, the version it serves (``served``) and whether that is an
-    update of what was bought."""
+    why not, the version it serves (``served``), whether that is an
+    update of what was bought, and the size and SHA-256 of the bytes the
+    buyer gets (``sent_size``, ``sent_sha256``): for a stamped file
+    (``personalised``) its buyer's copy's, None until that is made."""
     lines = []
     grants = order.download_grants.select_related("order_item", "order__delivery", *SERVED_VERSION_RELATED)
+    copies = None
     for grant in grants:
         if not lines or lines[-1]["item"].pk != grant.order_item_id:
             lines.append({"item": grant.order_item, "grants": []})
         grant.decision = grant_decision(who, grant)
         grant.served = served_version(grant)
         grant.updated = is_update(grant, grant.served)
+        grant.personalised = stamping.applies(grant.file.product, grant.served)
+        sent = grant.served
+        if grant.personalised:
+            if copies is None:
+                copies = _ready_copies(order)
+            sent = copies.get((grant.pk, grant.served.pk))
+        grant.sent_size = sent.size if sent else None
+        grant.sent_sha256 = (sent.sha256 or None) if sent else None
         grant.in_zip = in_zip(grant, grant.served)
         grant.url = file_url(grant, who)
         grant.absolute_url = absolute_url(grant.url)
         lines[-1]["grants"].append(grant)
     return lines
+
+
+def _ready_copies(order):
+    """The order's stamped copies that are made, by (grant, version)."""
+    ready = StampedCopy.objects.filter(grant__order=order, status=StampedCopy.READY)
+    return {(copy.grant_id, copy.version_id): copy for copy in ready}
 
 
 def _absolute_or_none(path):

@@ -10,13 +10,14 @@ the end of the spine) and OPF metadata, and is written again with
 "Stamped copies".
 """
 
+import hashlib
 import io
 import os
 import re
 import secrets
-import shutil
 import tempfile
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from xml.sax.saxutils import escape
 
@@ -26,6 +27,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 from reportlab.pdfgen import canvas
 
+from shop_ext.core import archives
 from shop_ext.core.storage import PRIVATE_FILE_MODE, make_private_dirs
 
 PDF = "application/pdf"
@@ -42,6 +44,10 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 CONTAINER_NS = "urn:oasis:names:tc:opendocument:xmlns:container"
 # A found copy's identifier is on every page: the first few pages are enough.
 PAGES_SEARCHED = 5
+# The EPUB members read whole (to compare or parse), at most: "application/epub+zip"
+# and a little whitespace; the container, the package document and the licence page.
+MIMETYPE_MAX_BYTES = 256
+DOCUMENT_MAX_BYTES = 4 * 1024**2
 
 
 def safe_xml():
@@ -78,8 +84,9 @@ def copy_path(stamped_copy):
 
 
 def make_copy(stamped_copy):
-    """Write the stamped copy into private storage; returns its storage name
-    and size. Raises CannotStamp for input that cannot be stamped."""
+    """Write the stamped copy into private storage; returns its storage name,
+    size and SHA-256 (what the buyer's order page shows). Raises CannotStamp
+    for input that cannot be stamped."""
     version = stamped_copy.version
     if version.size > settings.SHOP_STAMP_MAX_BYTES:
         raise CannotStamp(
@@ -99,12 +106,14 @@ def make_copy(stamped_copy):
                 licence_line(stamped_copy.grant.order, stamped_copy.copy_id),
                 stamped_copy.copy_id,
             )
+        with open(temporary, "rb") as written:
+            sha256 = hashlib.file_digest(written, "sha256").hexdigest()
         os.chmod(temporary, PRIVATE_FILE_MODE)  # mkstemp's 0600 would shut nginx's worker out
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return name, target.stat().st_size
+    return name, target.stat().st_size, sha256
 
 
 # ----------------------------------------------------------------- PDF
@@ -164,22 +173,41 @@ def pdf_copy_id(source):
 # ----------------------------------------------------------------- EPUB
 
 
+def _unsafe(error):
+    return CannotStamp(f"The EPUB cannot be unpacked safely: {error}")
+
+
+@contextmanager
 def _open_epub(source):
+    """The EPUB as a BoundedZip (shop_ext.core.archives), its mimetype
+    checked; an archive too costly to unpack, found when opened or while
+    read, is CannotStamp."""
     try:
-        archive = zipfile.ZipFile(source)
+        archive = archives.BoundedZip(source)
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise CannotStamp("The EPUB is not a valid zip file.") from error
-    names = archive.namelist()
-    if not names or names[0] != "mimetype" or archive.read("mimetype").strip() != EPUB.encode():
-        archive.close()
-        raise CannotStamp("The EPUB does not start with its 'mimetype' member (application/epub+zip).")
-    return archive
+    except archives.UnsafeArchive as error:
+        raise _unsafe(error) from error
+    with archive:
+        try:
+            names = archive.namelist()
+            if (
+                not names
+                or names[0] != "mimetype"
+                or archive.read("mimetype", MIMETYPE_MAX_BYTES).strip() != EPUB.encode()
+            ):
+                raise CannotStamp(
+                    "The EPUB does not start with its 'mimetype' member (application/epub+zip)."
+                )
+            yield archive
+        except archives.UnsafeArchive as error:
+            raise _unsafe(error) from error
 
 
 def _package_path(archive):
     """The OPF's path, from META-INF/container.xml."""
     try:
-        container = etree.fromstring(archive.read("META-INF/container.xml"), safe_xml())
+        container = etree.fromstring(archive.read("META-INF/container.xml", DOCUMENT_MAX_BYTES), safe_xml())
         rootfile = container.find(f".//{{{CONTAINER_NS}}}rootfile")
         return rootfile.get("full-path")
     except (KeyError, etree.XMLSyntaxError, AttributeError) as error:
@@ -233,7 +261,7 @@ def stamp_epub(source, out, line, copy_id):
     with _open_epub(source) as archive:
         opf_path = _package_path(archive)
         try:
-            opf_bytes = archive.read(opf_path)
+            opf_bytes = archive.read(opf_path, DOCUMENT_MAX_BYTES)
         except KeyError as error:
             raise CannotStamp(f"The EPUB's package document {opf_path} is missing.") from error
         package, title = _stamped_package(opf_bytes, line, copy_id)
@@ -248,8 +276,8 @@ def stamp_epub(source, out, line, copy_id):
                     if member.filename == opf_path:
                         copy.writestr(member.filename, package, compress_type=zipfile.ZIP_DEFLATED)
                         continue
-                    with archive.open(member) as data, copy.open(_fresh_info(member), "w") as target:
-                        shutil.copyfileobj(data, target, 1024 * 1024)
+                    with copy.open(_fresh_info(member), "w") as target:
+                        archive.copy(member, target)
                 copy.writestr(licence_name, licence_page(line, title), compress_type=zipfile.ZIP_DEFLATED)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
             raise CannotStamp(f"The EPUB could not be copied: {type(error).__name__}: {error}") from error
@@ -269,7 +297,7 @@ def epub_copy_id(source):
     with _open_epub(source) as archive:
         opf_path = _package_path(archive)
         try:
-            package = etree.fromstring(archive.read(opf_path), safe_xml())
+            package = etree.fromstring(archive.read(opf_path, DOCUMENT_MAX_BYTES), safe_xml())
         except (KeyError, etree.XMLSyntaxError):
             package = None
         if package is not None:
@@ -279,7 +307,8 @@ def epub_copy_id(source):
                     return content
         for name in archive.namelist():
             if name.endswith(LICENCE_PAGE):
-                match = COPY_ID_IN_TEXT.search(archive.read(name).decode("utf-8", "replace"))
+                page = archive.read(name, DOCUMENT_MAX_BYTES)
+                match = COPY_ID_IN_TEXT.search(page.decode("utf-8", "replace"))
                 if match:
                     return match.group(1)
     return None

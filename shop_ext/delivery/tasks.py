@@ -133,7 +133,7 @@ def build_stamped_copy(copy_id):
         if copy is None:
             return
         try:
-            name, size = stamping.make_copy(copy)
+            name, size, sha256 = stamping.make_copy(copy)
         except Exception as error:  # bad input or not: recorded, never a 500 for the buyer
             expected = isinstance(error, stamping.CannotStamp)
             log.error(
@@ -148,8 +148,9 @@ def build_stamped_copy(copy_id):
             copy.error = str(error) if expected else f"{type(error).__name__}: {error}"
             copy.save(update_fields=["status", "error"])
             return
-        copy.file, copy.size, copy.status, copy.built_at = name, size, StampedCopy.READY, timezone.now()
-        copy.save(update_fields=["file", "size", "status", "built_at"])
+        copy.file, copy.size, copy.sha256 = name, size, sha256
+        copy.status, copy.built_at = StampedCopy.READY, timezone.now()
+        copy.save(update_fields=["file", "size", "sha256", "status", "built_at"])
     log.info("Order #%s: stamped copy %s of %s made", copy.grant.order_id, copy.pk, copy.version)
 
 

@@ -45,7 +45,14 @@ from shop_ext.delivery.grants import SERVED_VERSION_RELATED, served_version
 from shop_ext.delivery.private_links import holder_for_token, page_url
 from shop_ext.delivery.tasks import build_order_zip, stamped_copy
 from shop_ext.delivery.zips import order_zip, zip_files, zip_path
-from shop_ext.models import DownloadAttempt, DownloadGrant, DownloadPolicy, OrderDelivery, StampedCopy
+from shop_ext.models import (
+    DownloadAttempt,
+    DownloadGrant,
+    DownloadPolicy,
+    OrderDelivery,
+    StampedCopy,
+    files_of_its_type,
+)
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +203,9 @@ class Download:
 
     @property
     def filename(self):
-        return self.files[0].download_name if self.grant else f"order-{self.order.pk}-files.zip"
+        if not self.grant:
+            return f"order-{self.order.pk}-files.zip"
+        return self.grant.file.name_for_buyer(self.grant.files_of_its_type)
 
     @property
     def content_type(self):
@@ -378,6 +387,7 @@ def download_file(request, order_id, grant_id, token=None):
     # The grant with its order, delivery and file in one query: the hot path.
     grant = (
         DownloadGrant.objects.select_related("order__delivery", *SERVED_VERSION_RELATED)
+        .annotate(files_of_its_type=files_of_its_type("file"))
         .filter(pk=grant_id, order_id=order_id)
         .first()
     )

@@ -10,10 +10,14 @@ from django_sendfile.utils import _get_sendfile
 from shop_ext.models import DownloadAttempt, OrderDelivery
 from shop_ext.orders import OrderStatus
 from shop_ext.orders.actions import set_order_status
-from tests.factories import EPUB, PDF
+from tests.factories import EPUB, PDF, add_file
 from tests.shopper import quiet_client
 
 pytestmark = pytest.mark.django_db
+
+# The book's title, slugified (tests.factories.book_with_files).
+EPUB_NAME = "the-lighthouse-keepers-almanac.epub"
+PDF_NAME = "the-lighthouse-keepers-almanac.pdf"
 
 
 def file_url(order, grant):
@@ -41,7 +45,7 @@ def test_owner_downloads_file_with_safe_headers(client, paid_order):
     response = client.get(file_url(paid_order, grant))
     assert response.status_code == 200
     assert body(response) == EPUB
-    assert response["Content-Disposition"] == 'attachment; filename="almanac.epub"'
+    assert response["Content-Disposition"] == f'attachment; filename="{EPUB_NAME}"'
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response["Cache-Control"]
     assert "private" in response["Cache-Control"]
@@ -68,24 +72,63 @@ def test_a_look_at_the_link_uses_no_attempt(client, paid_order, url_kind):
     assert attempts_used(paid_order) == 1
 
 
-def test_non_ascii_title_gets_ascii_fallback(client, paid_order):
+def test_the_file_is_named_after_the_book_whatever_its_admin_title(client, paid_order):
     grant = epub_grant(paid_order)
-    grant.file.title = "Almanach du gardien — phare"
+    grant.file.title = "EPUB edition"
     grant.file.save()
     response = client.get(file_url(paid_order, grant))
+    assert response["Content-Disposition"] == f'attachment; filename="{EPUB_NAME}"'
+    assert f"Download {EPUB_NAME}" in client.get("/account/orders/").content.decode()
+
+
+def retitle_book(order, title):
+    product = epub_grant(order).file.product
+    product.title = title
+    product.save()
+
+
+def test_a_non_ascii_book_title_gets_an_ascii_fallback_and_the_utf8_name(client, paid_order):
+    retitle_book(paid_order, "Le Phare d'Été")
+    response = client.get(file_url(paid_order, epub_grant(paid_order)))
     disposition = response["Content-Disposition"]
-    assert 'filename="Almanach du gardien  phare.epub"' in disposition
-    assert "filename*=UTF-8''Almanach%20du%20gardien%20%E2%80%94%20phare.epub" in disposition
+    assert 'filename="le-phare-dete.epub"' in disposition
+    assert "filename*=UTF-8''le-phare-d%C3%A9t%C3%A9.epub" in disposition
 
 
-def test_title_with_backslashes_quotes_and_control_characters_gives_a_clean_name(client, paid_order):
-    grant = epub_grant(paid_order)
-    grant.file.title = 'Field \\ recording "take 2" \\\x07\n'
-    grant.file.save()
-    response = client.get(file_url(paid_order, grant))
-    assert response["Content-Disposition"] == "attachment; filename=\"Field - recording 'take 2'.epub\""
+def test_a_title_with_backslashes_quotes_and_control_characters_gives_a_clean_name(client, paid_order):
+    retitle_book(paid_order, 'Field \\ recording "take 2" \\\x07\n')
+    response = client.get(file_url(paid_order, epub_grant(paid_order)))
+    assert response["Content-Disposition"] == 'attachment; filename="field-recording-take-2.epub"'
     history = client.get("/account/orders/").content.decode()
-    assert "Download Field - recording &#x27;take 2&#x27;.epub" in history
+    assert "Download field-recording-take-2.epub" in history
+
+
+def test_several_files_of_one_type_add_their_label_everywhere(
+    client, paid_order, settings, django_capture_on_commit_callbacks
+):
+    settings.SHOP_GRANT_NEW_FILES_TO_PAST_BUYERS = True
+    grant = epub_grant(paid_order)
+    with django_capture_on_commit_callbacks(execute=True):
+        large = add_file(grant.file.product, "eBook", name="almanac-lp.epub", content=EPUB)
+    large.title = "Large print"
+    large.save()
+    large_grant = paid_order.download_grants.get(file=large)
+
+    names = {
+        g.file.original_filename: client.get(file_url(paid_order, g))["Content-Disposition"]
+        for g in (grant, large_grant)
+    }
+    archive = zipfile.ZipFile(io.BytesIO(body(client.get(zip_url(paid_order)))))
+
+    assert names == {
+        "almanac.epub": 'attachment; filename="the-lighthouse-keepers-almanac-almanac.epub"',
+        "almanac-lp.epub": 'attachment; filename="the-lighthouse-keepers-almanac-large-print.epub"',
+    }
+    assert sorted(archive.namelist()) == [
+        "the-lighthouse-keepers-almanac-almanac.epub",
+        "the-lighthouse-keepers-almanac-large-print.epub",
+        PDF_NAME,
+    ]
 
 
 def test_anonymous_is_sent_to_login_and_back(client, paid_order):
@@ -265,8 +308,8 @@ def test_zip_holds_the_order_files_and_is_rebuilt_when_one_changes(client, paid_
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(body(response)))
-    assert sorted(archive.namelist()) == ["almanac.epub", "almanac.pdf"]
-    for name, data in (("almanac.epub", EPUB), ("almanac.pdf", PDF)):
+    assert sorted(archive.namelist()) == [EPUB_NAME, PDF_NAME]
+    for name, data in ((EPUB_NAME, EPUB), (PDF_NAME, PDF)):
         assert hashlib.sha256(archive.read(name)).hexdigest() == hashlib.sha256(data).hexdigest()
         assert archive.getinfo(name).compress_type == zipfile.ZIP_STORED
 
@@ -284,7 +327,7 @@ def test_zip_holds_the_order_files_and_is_rebuilt_when_one_changes(client, paid_
     product_file.file = ContentFile(b"PK\x03\x04 second edition", name="almanac.epub")
     product_file.save()
     archive = zipfile.ZipFile(io.BytesIO(body(client.get(zip_url(paid_order)))))
-    assert archive.read("almanac.epub") == b"PK\x03\x04 second edition"
+    assert archive.read(EPUB_NAME) == b"PK\x03\x04 second edition"
     assert len(list(zips.glob("*.zip"))) == 1
     assert list(zips.glob("*.zip")) != first
 
@@ -306,7 +349,7 @@ def test_nginx_backend_answers_with_x_accel_redirect_and_no_body(client, paid_or
     assert path == f"/protected/{grant.file.file.name}"
     assert query.startswith("attempt=")  # the token nginx hands back if it cannot send the file
     # For nginx's internal location to set: it would copy a Content-Disposition onto its error page.
-    assert response["X-Download-Disposition"] == 'attachment; filename="almanac.epub"'
+    assert response["X-Download-Disposition"] == f'attachment; filename="{EPUB_NAME}"'
     assert not response.has_header("Content-Disposition")
     assert response.content == b""
 

@@ -106,3 +106,23 @@ def test_staff_without_the_permission_cannot_trace(stamped_order):
     client = quiet_client(staff_with("shop_ext.view_stampedcopy"))
     assert client.get(TRACE_URL).status_code == 403
     assert "Trace a found copy" not in client.get("/admin/shop_ext/stampedcopy/").content.decode()
+
+
+def changelist(client, query):
+    return client.get("/admin/shop_ext/stampedcopy/", {"q": query}).content.decode()
+
+
+def test_searching_copies_by_identifier_or_email_needs_the_trace_permission(client, stamped_order, tracer):
+    download_stamped(client, grant_of(stamped_order, "salt.pdf"))
+    copy = StampedCopy.objects.get()
+    viewer = quiet_client(staff_with("shop_ext.view_stampedcopy"))
+    order_link = f"/admin/shop/order/{stamped_order.pk}/change/"
+
+    for query in (copy.copy_id, "dana@example.com"):
+        assert order_link not in changelist(viewer, query)
+        assert order_link in changelist(tracer, query)
+    # Without the permission: found by order number, no identifier shown.
+    by_order = changelist(viewer, str(stamped_order.pk))
+    assert order_link in by_order
+    assert copy.copy_id not in by_order
+    assert copy.copy_id in changelist(tracer, str(stamped_order.pk))

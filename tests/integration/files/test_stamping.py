@@ -1,12 +1,14 @@
 """Stamped copies: made once per grant and version by the queue, served
 like any file, faithful to the book, and never another buyer's."""
 
+import hashlib
 import io
 import zipfile
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from lxml import etree
 from pypdf import PdfReader, PdfWriter
@@ -248,3 +250,25 @@ def test_a_copy_no_worker_made_is_queued_again_after_a_while(client, stamped_ord
 
     assert response.status_code == 200
     assert "c" * 32 in PdfReader(io.BytesIO(body(response))).pages[0].extract_text()
+
+
+def test_the_order_page_and_email_show_the_buyers_copy_not_the_master(mailoutbox, client, stamped_order):
+    grant = grant_of(stamped_order, "salt.pdf")
+    master = grant.version
+    # Paid before any copy was made: no master size or sum, only what the buyer will get.
+    files_email = next(m for m in mailoutbox if f"/files/{grant.pk}/" in m.body)
+    assert "your personalised copy, version 1" in files_email.body
+    assert filesizeformat(master.size) not in files_email.body
+    before = client.get("/account/orders/").content.decode()
+    assert master.sha256 not in before
+    assert "your personalised copy" in before
+
+    data = body(download_stamped(client, grant))
+
+    after = client.get("/account/orders/").content.decode()
+    copy = StampedCopy.objects.get(grant=grant)
+    assert copy.sha256 == hashlib.sha256(data).hexdigest()
+    assert copy.size == len(data)
+    assert copy.sha256 in after
+    assert f"your personalised copy, {filesizeformat(len(data))}" in after
+    assert master.sha256 not in after

@@ -66,7 +66,7 @@ def test_the_zip_holds_the_versions_the_grants_serve(client, book, paid_order):
     replace_file(epub_grant(paid_order).file, FIXED)
     response = client.get(f"/account/orders/{paid_order.pk}/files/all.zip")
     with zipfile.ZipFile(io.BytesIO(body(response))) as archive:
-        assert archive.read("almanac.epub") == EPUB
+        assert archive.read("the-lighthouse-keepers-almanac.epub") == EPUB
 
 
 def test_old_versions_stay_and_staff_may_delete_only_one_no_order_bought(
