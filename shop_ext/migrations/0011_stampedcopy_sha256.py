@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop_ext', '0008_file_versions_notices_stamping'),
+        ('shop_ext', '0010_refund_failures'),
     ]
 
     operations = [
