@@ -1,5 +1,6 @@
 import secrets
 import uuid
+from functools import cached_property
 from pathlib import PurePosixPath
 
 from cartridge.shop.models import Order, OrderItem, Product, ProductVariation
@@ -150,7 +151,7 @@ class ProductFile(models.Model):
     def display_name(self):
         return self.title or self.original_filename
 
-    @property
+    @cached_property  # order pages show it twice per file
     def download_name(self):
         """The name the buyer's browser saves the file under (name_for_buyer)."""
         return self.name_for_buyer(
