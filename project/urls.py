@@ -28,14 +28,15 @@ urlpatterns = [
     path("shop/checkout/", checkout_views.checkout, name="shop_checkout"),
     path("shop/checkout/complete/", checkout_views.complete, name="shop_complete"),
     path("shop/invoice/<shop_id:order_id>/", order_views.invoice, name="shop_invoice"),
-    # Cartridge's own patterns take any number of digits (a 500 past 2**63):
-    # an id out of range is no order, as anywhere else.
+    # Cartridge's own patterns take any number of digits (a 500 past 2**63),
+    # also other scripts' (Arabic-Indic ...), which would skip our checks:
+    # an id out of range or not in ASCII digits is no order, as anywhere else.
     path(
         "shop/invoice/<shop_id:order_id>/resend/",
         order_views.invoice_resend,
         name="shop_invoice_resend",
     ),
-    re_path(r"^shop/invoice/[0-9]+/(resend/)?$", order_views.no_such_order),
+    re_path(r"^shop/invoice/\d+/(resend/)?$", order_views.no_such_order),
     # Card payments: the return page, paying again, Stripe's webhook.
     path("shop/payment/", include("shop_ext.payments.urls")),
     path("shop/", include("cartridge.shop.urls")),

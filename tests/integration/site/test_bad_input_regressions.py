@@ -4,6 +4,7 @@ focused test per fix."""
 import pytest
 
 from shop_ext.models import DownloadAttempt
+from tests.factories import staff_with
 from tests.shopper import quiet_client
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,17 @@ def test_overlong_sign_in_name_with_axes_on_is_a_failed_sign_in(settings):
 def test_ids_out_of_range_are_404_not_500(paid_order, buyer, url):
     response = quiet_client(buyer).get(url.format(order=paid_order.pk), follow=True)
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("suffix", ["", "resend/"])
+def test_invoice_ids_in_another_scripts_digits_are_404(paid_order, buyer, suffix):
+    """Cartridge's invoice patterns take any Unicode digit (``\\d``, and
+    ``int("١")`` is 1): /shop/invoice/١/ reached Cartridge's own view, past
+    our checks, so staff without shop.view_order read any invoice."""
+    arabic_indic = str(paid_order.pk).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    for user in (staff_with(username="no-view-order"), buyer):
+        response = quiet_client(user).get(f"/shop/invoice/{arabic_indic}/{suffix}")
+        assert response.status_code == 404
 
 
 def test_invoice_resend_still_works_for_the_owner(paid_order, buyer, mailoutbox):
