@@ -1,6 +1,7 @@
 """Keeping the tokens in our links out of the logs: an order's private link
 (shop_ext.delivery.private_links), the link that adds guest orders to an
-account (shop_ext.orders.claims) and Mezzanine's password-reset link.
+account (shop_ext.orders.claims) and Mezzanine's password-reset and sign-up
+verification links.
 Django's logs hide them with a filter on the handlers (project/settings),
 gunicorn's access log with deploy/gunicorn.conf.py's logger_class, nginx's
 with its own log format (deploy/nginx.conf)."""
@@ -16,7 +17,7 @@ from gunicorn.glogging import Logger
 TOKEN_IN_PATH = re.compile(
     r"((?<!/account)/orders/\d+/)[^/?#\s\"]+"
     r"|(/account/orders/claim/)[^/?#\s\"]+"
-    r"|(/accounts/password/verify/[^/?#\s\"]+/)[^/?#\s\"]+",
+    r"|(/accounts/(?:password/)?verify/[^/?#\s\"]+/)[^/?#\s\"]+",
     re.IGNORECASE,
 )
 
