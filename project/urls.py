@@ -1,5 +1,9 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
+from mezzanine.accounts import views as mezzanine_accounts
+from mezzanine.core.sitemaps import DisplayableSitemap
 from mezzanine.core.views import direct_to_template
 
 from shop_ext.accounts import views as accounts_views
@@ -8,6 +12,7 @@ from shop_ext.catalogue import views as catalogue_views
 from shop_ext.checkout import views as checkout_views
 from shop_ext.core import converters  # noqa: F401  (registers <shop_id:...>)
 from shop_ext.core.health import health
+from shop_ext.core.sites import set_site
 from shop_ext.delivery import lost_links
 from shop_ext.delivery.private_links import no_referrer
 from shop_ext.orders import views as order_views
@@ -60,9 +65,33 @@ urlpatterns = [
     path("accounts/login/", accounts_views.login, name="login"),
     path("accounts/signup/", accounts_views.signup, name="signup"),
     path("accounts/logout/", accounts_views.logout, name="logout"),
+    # The rest of mezzanine.urls that the shop uses; every route is listed,
+    # with its reason, in tests/integration/site/url_allowlist.py.
+    # The links in Mezzanine's emails (sign-up check, password reset; their
+    # tokens are hidden in the logs) and the page a reset link leads to.
+    re_path(
+        r"^accounts/verify/(?P<uidb36>[-\w]+)/(?P<token>[-\w]+)/$",
+        mezzanine_accounts.signup_verify,
+        name="signup_verify",
+    ),
+    re_path(
+        r"^accounts/password/verify/(?P<uidb36>[-\w]+)/(?P<token>[-\w]+)/$",
+        mezzanine_accounts.password_reset_verify,
+        name="password_reset_verify",
+    ),
+    path("accounts/update/", mezzanine_accounts.profile_update, name="profile_update"),
+    # The admin sign-in page's "Forgot password?" link: ours, not Django's.
+    path(
+        "password_reset/",
+        RedirectView.as_view(pattern_name="mezzanine_password_reset"),
+        name="password_reset",
+    ),
+    # The admin header's site menu (several sites only).
+    path("set_site/", set_site, name="set_site"),
+    path("sitemap.xml", sitemap, {"sitemaps": {"all": DisplayableSitemap}}),
     path("", direct_to_template, {"template": "index.html"}, name="home"),
     # Mezzanine's catch-all for pages (categories) must stay last.
-    path("", include("mezzanine.urls")),
+    path("", include("mezzanine.pages.urls")),
 ]
 
 handler404 = "mezzanine.core.views.page_not_found"

@@ -236,6 +236,9 @@ ADMIN_MENU_ORDER = (
 # Mezzanine 6.1.1's TinyMCE set-up script fails on "Add another" in the
 # Django 4.1+ admin; ours is its copy with that fixed (theme/static/theme/js/).
 TINYMCE_SETUP_JS = "theme/js/tinymce_setup.js"
+# The theme does not load Mezzanine's inline editor (no editable_loader), and
+# its /edit/ endpoint is not routed (tests/integration/site/url_allowlist.py).
+INLINE_EDITING_ENABLED = False
 RICHTEXT_FILTER_LEVEL = 1  # Mezzanine's "high" bleach filtering of editors' HTML
 # Mezzanine bleaches rich text when a form saves it; filtering again on
 # render also covers content that never went through a form (fixtures,

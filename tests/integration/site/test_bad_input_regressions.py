@@ -4,7 +4,7 @@ focused test per fix."""
 import pytest
 
 from shop_ext.models import DownloadAttempt
-from tests.factories import staff_with
+from tests.factories import StaffFactory, staff_with
 from tests.shopper import quiet_client
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +167,24 @@ def test_invoice_resend_with_a_bare_word_next_is_not_a_500(paid_order, buyer, ma
     response = quiet_client(buyer).post(f"/shop/invoice/{paid_order.pk}/resend/", {"next": "0"})
     assert response.status_code == 302
     assert response["Location"] == "/account/orders/"  # not a path: back to the order history
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?site_id=", "?site_id=x", "?site_id=٢", f"?site_id={HUGE}", "?site_id=999"]
+)
+def test_admin_site_menu_with_no_such_site_is_a_400(query):
+    """Mezzanine's set_site read ``int(request.GET["site_id"])``: a missing or
+    non-numeric id was a 500 (found by the route sweep), an unknown one was
+    stored in the session."""
+    client = quiet_client(StaffFactory())
+    response = client.get(f"/set_site/{query}")
+    assert response.status_code == 400
+    assert "No such site" in response.content.decode()
+    assert "site_id" not in client.session
+
+
+def test_admin_site_menu_switches_to_a_site(settings):
+    client = quiet_client(StaffFactory())
+    response = client.get(f"/set_site/?site_id={settings.SITE_ID}")
+    assert response.status_code == 302
+    assert client.session["site_id"] == settings.SITE_ID
