@@ -188,3 +188,11 @@ def test_admin_site_menu_switches_to_a_site(settings):
     response = client.get(f"/set_site/?site_id={settings.SITE_ID}")
     assert response.status_code == 302
     assert client.session["site_id"] == settings.SITE_ID
+
+
+def test_a_form_posted_to_the_failed_download_report_is_a_404():
+    """Only nginx posts there (a bare signed token); a multipart form's body
+    was already read by the middleware, and reading it again was a 500
+    (found by the route sweep)."""
+    response = quiet_client().post("/account/orders/download-failed/", {"attempt": "x"})
+    assert response.status_code == 404
