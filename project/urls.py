@@ -12,7 +12,7 @@ from shop_ext.catalogue import views as catalogue_views
 from shop_ext.checkout import views as checkout_views
 from shop_ext.core import converters  # noqa: F401  (registers <shop_id:...>)
 from shop_ext.core.health import health
-from shop_ext.core.sites import set_site
+from shop_ext.core.upstream_views import media_library_check_file, set_site
 from shop_ext.delivery import lost_links
 from shop_ext.delivery.private_links import no_referrer
 from shop_ext.orders import views as order_views
@@ -21,6 +21,8 @@ from shop_ext.payments import views as payment_views
 admin.autodiscover()
 
 urlpatterns = [
+    # filebrowser-safe's file probe, open to anyone and used by nothing.
+    path("admin/media-library/check_file/", media_library_check_file),
     path("admin/", include(admin.site.urls)),
     path("health/", health, name="health"),
     # The browser's CSRF token, for the forms of cached pages (theme/js/shop.js).
