@@ -1,5 +1,9 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
+from mezzanine.accounts import views as mezzanine_accounts
+from mezzanine.core.sitemaps import DisplayableSitemap
 from mezzanine.core.views import direct_to_template
 
 from shop_ext.accounts import views as accounts_views
@@ -8,6 +12,7 @@ from shop_ext.catalogue import views as catalogue_views
 from shop_ext.checkout import views as checkout_views
 from shop_ext.core import converters  # noqa: F401  (registers <shop_id:...>)
 from shop_ext.core.health import health
+from shop_ext.core.upstream_views import media_library_check_file, set_site
 from shop_ext.delivery import lost_links
 from shop_ext.delivery.private_links import no_referrer
 from shop_ext.orders import views as order_views
@@ -16,6 +21,8 @@ from shop_ext.payments import views as payment_views
 admin.autodiscover()
 
 urlpatterns = [
+    # filebrowser-safe's file probe, open to anyone and used by nothing.
+    path("admin/media-library/check_file/", media_library_check_file),
     path("admin/", include(admin.site.urls)),
     path("health/", health, name="health"),
     # The browser's CSRF token, for the forms of cached pages (theme/js/shop.js).
@@ -28,14 +35,15 @@ urlpatterns = [
     path("shop/checkout/", checkout_views.checkout, name="shop_checkout"),
     path("shop/checkout/complete/", checkout_views.complete, name="shop_complete"),
     path("shop/invoice/<shop_id:order_id>/", order_views.invoice, name="shop_invoice"),
-    # Cartridge's own patterns take any number of digits (a 500 past 2**63):
-    # an id out of range is no order, as anywhere else.
+    # Cartridge's own patterns take any number of digits (a 500 past 2**63),
+    # also other scripts' (Arabic-Indic ...), which would skip our checks:
+    # an id out of range or not in ASCII digits is no order, as anywhere else.
     path(
         "shop/invoice/<shop_id:order_id>/resend/",
         order_views.invoice_resend,
         name="shop_invoice_resend",
     ),
-    re_path(r"^shop/invoice/[0-9]+/(resend/)?$", order_views.no_such_order),
+    re_path(r"^shop/invoice/\d+/(resend/)?$", order_views.no_such_order),
     # Card payments: the return page, paying again, Stripe's webhook.
     path("shop/payment/", include("shop_ext.payments.urls")),
     path("shop/", include("cartridge.shop.urls")),
@@ -59,9 +67,33 @@ urlpatterns = [
     path("accounts/login/", accounts_views.login, name="login"),
     path("accounts/signup/", accounts_views.signup, name="signup"),
     path("accounts/logout/", accounts_views.logout, name="logout"),
+    # The rest of mezzanine.urls that the shop uses; every route is listed,
+    # with its reason, in tests/integration/site/url_allowlist.py.
+    # The links in Mezzanine's emails (sign-up check, password reset; their
+    # tokens are hidden in the logs) and the page a reset link leads to.
+    re_path(
+        r"^accounts/verify/(?P<uidb36>[-\w]+)/(?P<token>[-\w]+)/$",
+        mezzanine_accounts.signup_verify,
+        name="signup_verify",
+    ),
+    re_path(
+        r"^accounts/password/verify/(?P<uidb36>[-\w]+)/(?P<token>[-\w]+)/$",
+        mezzanine_accounts.password_reset_verify,
+        name="password_reset_verify",
+    ),
+    path("accounts/update/", mezzanine_accounts.profile_update, name="profile_update"),
+    # The admin sign-in page's "Forgot password?" link: ours, not Django's.
+    path(
+        "password_reset/",
+        RedirectView.as_view(pattern_name="mezzanine_password_reset"),
+        name="password_reset",
+    ),
+    # The admin header's site menu (several sites only).
+    path("set_site/", set_site, name="set_site"),
+    path("sitemap.xml", sitemap, {"sitemaps": {"all": DisplayableSitemap}}),
     path("", direct_to_template, {"template": "index.html"}, name="home"),
     # Mezzanine's catch-all for pages (categories) must stay last.
-    path("", include("mezzanine.urls")),
+    path("", include("mezzanine.pages.urls")),
 ]
 
 handler404 = "mezzanine.core.views.page_not_found"

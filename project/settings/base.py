@@ -240,6 +240,9 @@ ADMIN_MENU_ORDER = (
 # Mezzanine 6.1.1's TinyMCE set-up script fails on "Add another" in the
 # Django 4.1+ admin; ours is its copy with that fixed (theme/static/theme/js/).
 TINYMCE_SETUP_JS = "theme/js/tinymce_setup.js"
+# The theme does not load Mezzanine's inline editor (no editable_loader), and
+# its /edit/ endpoint is not routed (tests/integration/site/url_allowlist.py).
+INLINE_EDITING_ENABLED = False
 RICHTEXT_FILTER_LEVEL = 1  # Mezzanine's "high" bleach filtering of editors' HTML
 # Mezzanine's lists without form controls and their attributes: a form in a
 # description would be one the visitor's browser sends as them

@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.http import Http404
+from django.http.request import RawPostDataException
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -328,6 +329,8 @@ def download_failed(request):
             max_age=FAILED_DELIVERY_MAX_AGE,
         )
     except signing.BadSignature:  # forged or expired (SignatureExpired is a BadSignature)
+        raise Http404("No such download.") from None
+    except RawPostDataException:  # a form's multipart body, read by the middleware: not nginx's
         raise Http404("No such download.") from None
     attempt = _mark_failed_once(report["attempt"], report["counted"])
     if attempt is None:  # reported already: a replay changes nothing

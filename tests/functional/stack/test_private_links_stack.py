@@ -2,6 +2,8 @@
 gunicorn, the worker sending the email to the SMTP sink. The link opens the
 page and the file with no cookie, and its token reaches no log."""
 
+import time
+
 import pytest
 import requests
 
@@ -48,3 +50,26 @@ def test_a_guest_opens_the_emailed_link_and_no_log_holds_its_token(stack):
         assert return_token.lower() not in text.lower(), name
     assert f"/orders/{order_id}/[private]/" in logs["nginx access log"].read_text()
     assert f"/orders/{order_id}/[private]/" in logs["gunicorn access log"].read_text()
+
+
+def logged(path, text):
+    """Wait for ``text`` in the log at ``path`` (servers write a request's line after answering it)."""
+    for _ in range(100):
+        if text in path.read_text():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("kind", ["password/verify", "verify"])
+def test_no_log_holds_the_token_of_an_account_link(stack, kind):
+    """Mezzanine's password-reset and sign-up check links sign an account
+    in: their tokens are hidden by nginx's and gunicorn's access logs too."""
+    token = "cbj4sz-9f8e7d6c5b4a39281706"
+    response = requests.get(f"{stack.url}/accounts/{kind}/3f/{token}/", timeout=30, allow_redirects=False)
+    assert response.status_code == 302  # not a valid link: back to the home page
+    access_logs = (stack.tmp / "nginx" / "access.log", stack.gunicorn.access_log)
+    for path in access_logs:
+        assert logged(path, f"/accounts/{kind}/3f/[private]/"), path
+    for path in (*access_logs, stack.gunicorn.log):
+        assert token not in path.read_text(), path

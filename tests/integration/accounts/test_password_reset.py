@@ -2,6 +2,8 @@
 for every login, and the link goes out exactly to the active accounts the
 login names."""
 
+import io
+import logging
 import re
 
 import pytest
@@ -89,3 +91,20 @@ def test_in_development_links_use_the_address_the_shopper_used(client, accounts,
     client.post(RESET, {"username": "dana"}, HTTP_HOST="localhost:8123")
     [message] = mailoutbox
     assert re.search(r"http://localhost:8123/accounts/password/verify/\S+", message.body)
+
+
+@pytest.mark.parametrize("kind", ["password/verify", "verify"])
+def test_the_tokens_of_mezzanines_account_links_never_reach_the_logs(kind):
+    """The reset link and the sign-up check's link carry a token that signs
+    the account in: the shop's log handlers hide it (a wrong link's 404 is
+    logged by django.request with its path)."""
+    handler = next(h for h in logging.getLogger("shop_ext").handlers if h.filters)
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        logging.getLogger("shop_ext.test").warning("Not Found: %s", f"/accounts/{kind}/3f/cbj4sz-0123abcdef/")
+    finally:
+        handler.setStream(previous)
+    logged = stream.getvalue()
+    assert f"/accounts/{kind}/3f/[private]/" in logged
+    assert "cbj4sz-0123abcdef" not in logged

@@ -4,6 +4,7 @@ focused test per fix."""
 import pytest
 
 from shop_ext.models import DownloadAttempt
+from tests.factories import StaffFactory, staff_with
 from tests.shopper import quiet_client
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,17 @@ def test_overlong_sign_in_name_with_axes_on_is_a_failed_sign_in(settings):
 def test_ids_out_of_range_are_404_not_500(paid_order, buyer, url):
     response = quiet_client(buyer).get(url.format(order=paid_order.pk), follow=True)
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("suffix", ["", "resend/"])
+def test_invoice_ids_in_another_scripts_digits_are_404(paid_order, buyer, suffix):
+    """Cartridge's invoice patterns take any Unicode digit (``\\d``, and
+    ``int("١")`` is 1): /shop/invoice/١/ reached Cartridge's own view, past
+    our checks, so staff without shop.view_order read any invoice."""
+    arabic_indic = str(paid_order.pk).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    for user in (staff_with(username="no-view-order"), buyer):
+        response = quiet_client(user).get(f"/shop/invoice/{arabic_indic}/{suffix}")
+        assert response.status_code == 404
 
 
 def test_invoice_resend_still_works_for_the_owner(paid_order, buyer, mailoutbox):
@@ -155,3 +167,32 @@ def test_invoice_resend_with_a_bare_word_next_is_not_a_500(paid_order, buyer, ma
     response = quiet_client(buyer).post(f"/shop/invoice/{paid_order.pk}/resend/", {"next": "0"})
     assert response.status_code == 302
     assert response["Location"] == "/account/orders/"  # not a path: back to the order history
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?site_id=", "?site_id=x", "?site_id=٢", f"?site_id={HUGE}", "?site_id=999"]
+)
+def test_admin_site_menu_with_no_such_site_is_a_400(query):
+    """Mezzanine's set_site read ``int(request.GET["site_id"])``: a missing or
+    non-numeric id was a 500 (found by the route sweep), an unknown one was
+    stored in the session."""
+    client = quiet_client(StaffFactory())
+    response = client.get(f"/set_site/{query}")
+    assert response.status_code == 400
+    assert "No such site" in response.content.decode()
+    assert "site_id" not in client.session
+
+
+def test_admin_site_menu_switches_to_a_site(settings):
+    client = quiet_client(StaffFactory())
+    response = client.get(f"/set_site/?site_id={settings.SITE_ID}")
+    assert response.status_code == 302
+    assert client.session["site_id"] == settings.SITE_ID
+
+
+def test_a_form_posted_to_the_failed_download_report_is_a_404():
+    """Only nginx posts there (a bare signed token); a multipart form's body
+    was already read by the middleware, and reading it again was a 500
+    (found by the route sweep)."""
+    response = quiet_client().post("/account/orders/download-failed/", {"attempt": "x"})
+    assert response.status_code == 404

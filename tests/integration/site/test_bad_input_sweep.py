@@ -17,6 +17,9 @@ do not see each other's carts, orders and failed sign-ins. The number of
 cases per endpoint group is printed in the terminal summary ("bad-input
 sweep"). Examples are derandomized: the run is the same every time; set
 SWEEP_SCALE=10 (say) for a longer, still deterministic, run.
+
+Every other routed address (the allow-list, url_allowlist.py) gets junk
+paths, queries and POSTs from test_route_sweep.py.
 """
 
 import os
