@@ -3,6 +3,7 @@ task that sends email; and sending the email a row records at most once."""
 
 import logging
 import smtplib
+from datetime import timedelta
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -17,6 +18,10 @@ MAX_RETRIES = 5
 def retry_delay(retries):
     """Seconds before try ``retries + 2``: 30 s, 1, 2, 4, 8 minutes."""
     return 30 * 2**retries
+
+
+# How long a worker may still be retrying an email after it was queued.
+RETRIES_WINDOW = timedelta(seconds=sum(retry_delay(n) for n in range(MAX_RETRIES)) + 60)
 
 
 def send_from_task(task, what, subject, template, addr_from, addr_to, context):
