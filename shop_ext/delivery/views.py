@@ -201,12 +201,13 @@ def _deliver(request, who, download):
         return _file_response(request, path, download)
     as_staff = checks_as_staff(who, order)
     counted = not (as_staff or resumed)
-    if counted and not use_attempt(order.delivery):
-        reason = "All download attempts for this order have been used."
-        return _refuse(request, order, grant, DownloadAttempt.DENIED, reason, 403)
+    with transaction.atomic():  # the attempt counted and its log row: both or neither
+        if counted and not use_attempt(order.delivery):
+            reason = "All download attempts for this order have been used."
+            return _refuse(request, order, grant, DownloadAttempt.DENIED, reason, 403)
+        outcome = DownloadAttempt.RESUMED if resumed else DownloadAttempt.SERVED
+        attempt = record(request, order, grant, outcome, STAFF_DOWNLOAD if as_staff else "", download.version)
     response = _file_response(request, path, download)
-    outcome = DownloadAttempt.RESUMED if resumed else DownloadAttempt.SERVED
-    attempt = record(request, order, grant, outcome, STAFF_DOWNLOAD if as_staff else "", download.version)
     if as_staff:
         log.info(
             "Order #%s: staff user %s downloaded %s of another buyer (download log entry %s)",
