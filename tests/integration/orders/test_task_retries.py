@@ -78,3 +78,21 @@ def test_a_database_that_stays_away_fails_the_task_after_bounded_retries(paid_or
     result = build_order_zip.apply(args=[paid_order.pk])
     assert isinstance(result.result, OperationalError)
     assert len(calls) == MAX_RETRIES + 1
+
+
+def test_every_task_the_worker_runs_retries_temporary_errors_a_bounded_number_of_times():
+    """The rule for tasks added later too: every task Celery finds in
+    shop_ext.tasks retries database, broker and Redis errors, at most MAX_RETRIES times."""
+    from kombu.exceptions import OperationalError as BrokerUnreachable
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    import shop_ext.tasks
+    from shop_ext.core.mail import MAX_RETRIES
+
+    for name in shop_ext.tasks.__all__:
+        task = getattr(shop_ext.tasks, name)
+        retried = getattr(task, "autoretry_for", ())
+        for error in (OperationalError, BrokerUnreachable, RedisConnectionError):
+            assert issubclass(error, retried), (name, error)
+        assert task.max_retries == MAX_RETRIES, name
+        assert task.retry_backoff, name
