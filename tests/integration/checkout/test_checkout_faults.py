@@ -12,20 +12,16 @@ from cartridge.shop.models import DiscountCode, Order, OrderItem
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import OperationalError
 
 from shop_ext.models import DownloadGrant, OrderDelivery, OrderEmail, UnfinishedPayment
 from shop_ext.orders import PAID_STATUSES, OrderStatus
+from tests.doubles import connection_cut
 from tests.factories import DiscountCodeFactory, book_with_files, variation
 from tests.shopper import add_to_cart, checkout, quiet_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BUNDLE = "Paperback + eBook"  # ships (stock) and delivers files
-
-
-def connection_cut(*args, **kwargs):
-    raise OperationalError("server closed the connection unexpectedly")
 
 
 @pytest.fixture

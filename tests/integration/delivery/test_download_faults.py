@@ -3,9 +3,9 @@ connection cut) leaves neither: the attempt is not used, no file is handed
 to nginx, and the buyer may try again."""
 
 import pytest
-from django.db import OperationalError
 
 from shop_ext.models import DownloadAttempt, OrderDelivery
+from tests.doubles import connection_cut
 from tests.shopper import quiet_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -15,9 +15,6 @@ def test_a_download_whose_log_row_cannot_be_written_uses_no_attempt(paid_order, 
     grant = paid_order.download_grants.first()
     url = f"/account/orders/{paid_order.pk}/files/{grant.pk}/"
     browser = quiet_client(buyer)
-
-    def connection_cut(self, *args, **kwargs):
-        raise OperationalError("server closed the connection unexpectedly")
 
     with monkeypatch.context() as patched:
         patched.setattr(DownloadAttempt, "save", connection_cut)

@@ -10,13 +10,10 @@ from django.db import OperationalError
 
 from shop_ext.models import DownloadGrant, OrderEmail, Payment, PaymentEvent, UnfinishedPayment
 from shop_ext.orders import OrderStatus
+from tests.doubles import connection_cut
 from tests.shopper import COMPLETE_URL, add_to_cart, checkout, quiet_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def connection_cut(*args, **kwargs):
-    raise OperationalError("server closed the connection unexpectedly")
 
 
 def test_a_card_checkout_cut_after_the_hosted_payment_opened_leaves_no_order(book, stripe_api, monkeypatch):
