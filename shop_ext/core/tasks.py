@@ -55,5 +55,8 @@ def enqueue(task, *args, on_failure=None):
 
 def enqueue_on_commit(task, *args, on_failure=None):
     """Queue it once the current transaction has committed, so the worker
-    never looks for rows that are not there yet."""
-    transaction.on_commit(lambda: enqueue(task, *args, on_failure=on_failure))
+    never looks for rows that are not there yet. Robust: what is committed
+    stands, so an unexpected failure here (Redis timing out, the database
+    gone before ``on_failure`` could write) is logged, never the request's
+    500; an email left untried is queued again by requeue_emails."""
+    transaction.on_commit(lambda: enqueue(task, *args, on_failure=on_failure), robust=True)

@@ -17,7 +17,7 @@ from shop_ext.models import DownloadGrant, OrderDelivery, OrderEmail, Unfinished
 from shop_ext.orders import PAID_STATUSES, OrderStatus
 from tests.doubles import connection_cut
 from tests.factories import DiscountCodeFactory, book_with_files, variation
-from tests.shopper import add_to_cart, checkout, quiet_client
+from tests.shopper import COMPLETE_URL, add_to_cart, checkout, quiet_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -142,3 +142,31 @@ def test_an_order_paid_at_the_gateway_but_never_marked_paid_is_listed_then_finis
 
     assert reconcile("--finish") == ("No payment waits to be finished or refunded.\n", False)
     assert len(mail.outbox) == 1
+
+
+def test_an_order_committed_is_never_a_500_when_queueing_its_email_fails_afterwards(
+    shopper, settings, monkeypatch
+):
+    """Queueing runs after the commit: whatever fails there (Redis timing
+    out, the database gone before the email is marked not queued), the
+    order stands, the buyer is sent to the completion page, and the email,
+    never tried, is left for requeue_emails."""
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    from shop_ext.orders.tasks import send_order_email
+
+    def broker_times_out(*args, **kwargs):
+        raise RedisTimeoutError("Timeout reading from socket")
+
+    settings.SHOP_PAYMENT_GATEWAY = "tests.doubles.record_payment"
+    browser, _bundle = shopper
+    with monkeypatch.context() as patched:
+        patched.setattr(send_order_email, "apply_async", broker_times_out)
+        response = checkout(browser)
+
+    assert (response.status_code, response["Location"]) == (302, COMPLETE_URL)
+    order = Order.objects.get()
+    assert order.status in PAID_STATUSES
+    email = OrderEmail.objects.get(order=order)
+    assert (email.kind, email.tries, email.sent_at) == (OrderEmail.RECEIPT, 0, None)
+    assert browser.get(COMPLETE_URL).status_code == 200
