@@ -675,6 +675,30 @@ class PaymentEvent(models.Model):
         return f"{self.type} {self.event_id}"
 
 
+class UnfinishedPayment(models.Model):
+    """Money a checkout's gateway took (its transaction id) for an order
+    that then could not be completed: the order, and everything placing it
+    wrote, was rolled back, so this row, written after the rollback, is what
+    remains. Staff refund it at the provider and mark it settled
+    (``manage.py reconcile_payments``)."""
+
+    transaction_id = models.CharField(_("Transaction ID"), max_length=255, unique=True)
+    total = models.DecimalField(_("Order total"), max_digits=12, decimal_places=2)
+    billing_name = models.CharField(_("Buyer"), max_length=200)
+    billing_email = models.EmailField(_("Buyer's email"))
+    error = models.TextField(_("Why the order was not completed"))
+    recorded_at = models.DateTimeField(_("Recorded"), auto_now_add=True)
+    settled_at = models.DateTimeField(_("Refunded or settled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Payment taken for an order not placed")
+        verbose_name_plural = _("Payments taken for orders not placed")
+        ordering = ("-recorded_at", "-pk")
+
+    def __str__(self):
+        return f"{self.transaction_id} ({self.total}, {self.billing_email})"
+
+
 class UpdateNotice(models.Model):
     """One "a file you bought was updated" email to one buyer about one
     version: unique per version and address, so however often staff ask,

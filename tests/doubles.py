@@ -1,11 +1,12 @@
 """Stand-ins for the outside world, named by dotted path in settings:
 payment gateways (SHOP_PAYMENT_GATEWAY, read on each payment) and a mail
-server that fails (EMAIL_BACKEND)."""
+server that fails (EMAIL_BACKEND); and a database connection that is cut."""
 
 import smtplib
 
 from cartridge.shop.checkout import CheckoutError
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import OperationalError
 
 # Orders record_payment charged, in order.
 PAYMENTS = []
@@ -51,3 +52,9 @@ class RefusingAddressBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages):
         raise smtplib.SMTPRecipientsRefused({"dana@example.com": (550, b"No such user")})
+
+
+def connection_cut(*args, **kwargs):
+    """Monkeypatched over a function deep in a write path: the database
+    connection drops at that moment."""
+    raise OperationalError("server closed the connection unexpectedly")

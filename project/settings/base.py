@@ -357,6 +357,9 @@ SHOP_LOST_LINKS_PER_EMAIL_PER_HOUR = env_int("SHOP_LOST_LINKS_PER_EMAIL_PER_HOUR
 SHOP_LOST_LINKS_PER_CLIENT_PER_HOUR = env_int("SHOP_LOST_LINKS_PER_CLIENT_PER_HOUR", 10)
 # Links that add an address's guest orders to its account (shop_ext/orders/claims.py), per account.
 SHOP_CLAIM_LINKS_PER_HOUR = env_int("SHOP_CLAIM_LINKS_PER_HOUR", 3)
+# requeue_emails queues again an email never tried after this many minutes
+# (its task was lost or cut); one a worker has tried waits out its retries.
+SHOP_EMAIL_REQUEUE_MINUTES = env_int("SHOP_EMAIL_REQUEUE_MINUTES", 3)
 
 # ---------------------------------------------------------- task queue and cache
 # Slow work (every email, zip builds) runs in a Celery worker (project/celery.py)

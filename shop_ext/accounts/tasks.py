@@ -16,12 +16,13 @@ from mezzanine.utils.email import subject_template
 
 from shop_ext.core.cache import CACHE_DOWN
 from shop_ext.core.links import site_url
-from shop_ext.core.mail import MAX_RETRIES, send_from_task
+from shop_ext.core.mail import send_from_task
+from shop_ext.core.tasks import RETRY_TEMPORARY
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES)
+@shared_task(bind=True, **RETRY_TEMPORARY)
 def send_password_reset(self, user_id, next_path="/"):
     """Idempotent while the cache is up: a task that runs again after it
     sent (a worker died before acknowledging it) sends nothing."""

@@ -11,7 +11,7 @@ from mezzanine.conf import settings
 
 from shop_ext.catalogue import discounts, stock
 from shop_ext.catalogue.availability import cart_ships
-from shop_ext.checkout import new_account
+from shop_ext.checkout import new_account, unfinished
 from shop_ext.checkout.guard import code_used_message, drop_discount
 from shop_ext.orders.actions import mark_order_paid
 
@@ -85,4 +85,6 @@ def payment_handler(request, order_form, order):
             raise CheckoutError(_("The payment could not be completed. Please try again.")) from failure
         raise
     setattr(order, TAKEN_AT_PAYMENT, True)
+    if transaction_id:
+        unfinished.note_payment_taken(request, order, transaction_id)
     return transaction_id

@@ -1,9 +1,11 @@
 from cartridge.shop import views as cartridge_views
+from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from shop_ext.checkout import unfinished
 from shop_ext.checkout.forms import CheckoutForm, RateLimitedDiscountForm, SafeCartItemFormSet
 from shop_ext.checkout.guard import guard_checkout
 from shop_ext.core.redirects import PAYMENT_REDIRECT_SESSION_KEY
@@ -33,7 +35,16 @@ def checkout(request):
     refused = guard_checkout(request, CheckoutForm)
     if refused is not None:
         return refused
-    return cartridge_views.checkout_steps(request, form_class=CheckoutForm)
+    # The last step places and pays the order: one transaction, so a failure
+    # anywhere in it (a database connection cut) leaves no half-placed order
+    # and, with a 5xx, the session and cart as they were. Emails are queued
+    # once it commits. A payment the gateway took is recorded after the rollback.
+    try:
+        with transaction.atomic():
+            return cartridge_views.checkout_steps(request, form_class=CheckoutForm)
+    except Exception as failure:
+        unfinished.record_if_payment_taken(request, failure)
+        raise
 
 
 def complete(request):

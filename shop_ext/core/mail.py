@@ -3,8 +3,9 @@ task that sends email; and sending the email a row records at most once."""
 
 import logging
 import smtplib
+from datetime import timedelta
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from mezzanine.utils.email import send_mail_template
 
@@ -19,12 +20,18 @@ def retry_delay(retries):
     return 30 * 2**retries
 
 
+# How long a worker may still be retrying an email after it was queued.
+RETRIES_WINDOW = timedelta(seconds=sum(retry_delay(n) for n in range(MAX_RETRIES)) + 60)
+
+
 def send_from_task(task, what, subject, template, addr_from, addr_to, context):
     """Send one templated email from inside a bound Celery ``task``: another
     try later while the failure is transient (raises Celery's Retry), else
     ``what`` is logged as not sent. Returns whether it was sent."""
     try:
         send_mail_template(subject, template, addr_from, addr_to, context=context, fail_silently=False)
+    except DatabaseError:
+        raise  # not the mail's fault: the task's autoretry runs it again (core.tasks.RETRY_TEMPORARY)
     except Exception as error:
         retry_if_transient(task, error)
         log.exception("%s not sent, no more tries", what)
@@ -69,6 +76,8 @@ def send_recorded_once(model, row_id, send, related=()):
         row.tries += 1
         try:
             send(row)
+        except DatabaseError:
+            raise  # rolls back the try; the task's autoretry runs it again (core.tasks.RETRY_TEMPORARY)
         except Exception as error:  # any failure: record it on the row, the caller decides on a retry
             log.warning("%s: try %s failed", row, row.tries, exc_info=True)
             row.error = f"{timezone.now():%Y-%m-%d %H:%M} {type(error).__name__}: {error}"[:1000]

@@ -8,12 +8,12 @@ from datetime import timedelta
 from cartridge.shop.models import Order
 from celery import shared_task
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from shop_ext.core import mail
 from shop_ext.core.links import absolute_url, site_url
-from shop_ext.core.tasks import NOT_QUEUED, enqueue_on_commit
+from shop_ext.core.tasks import NOT_QUEUED, RETRY_TEMPORARY, enqueue_on_commit
 from shop_ext.delivery import stamping
 from shop_ext.delivery.access import order_decision
 from shop_ext.delivery.emails import download_lines
@@ -27,7 +27,7 @@ from shop_ext.orders import PAID_STATUSES
 log = logging.getLogger(__name__)
 
 
-@shared_task
+@shared_task(**RETRY_TEMPORARY)
 def build_order_zip(order_id):
     """Safe to run twice: a zip is built once per content (shop_ext.delivery.zips)."""
     order = Order.objects.filter(pk=order_id).first()
@@ -56,7 +56,7 @@ def orders_with_usable_links(email):
     return usable
 
 
-@shared_task(bind=True, max_retries=mail.MAX_RETRIES)
+@shared_task(bind=True, **RETRY_TEMPORARY)
 def send_lost_links(self, email):
     """Email ``email`` (the address that asked, and no other) the private
     links of its orders; nothing when it has none."""
@@ -74,7 +74,7 @@ def send_lost_links(self, email):
     )
 
 
-@shared_task(bind=True, max_retries=mail.MAX_RETRIES)
+@shared_task(bind=True, **RETRY_TEMPORARY)
 def send_update_notice(self, notice_id):
     error = mail.send_recorded_once(UpdateNotice, notice_id, send_notice, related=("version__product_file",))
     if error is None:
@@ -117,7 +117,7 @@ def _queue_notice(notice):
 STAMP_REQUEUE_SECONDS = 120
 
 
-@shared_task
+@shared_task(**RETRY_TEMPORARY)
 def build_stamped_copy(copy_id):
     """Make one stamped copy, once: its row is locked while it is made and
     only a copy still being made is made. A file that cannot be stamped, or
@@ -134,6 +134,8 @@ def build_stamped_copy(copy_id):
             return
         try:
             name, size, sha256 = stamping.make_copy(copy)
+        except DatabaseError:
+            raise  # temporary, not the file's fault: the task runs again (RETRY_TEMPORARY)
         except Exception as error:  # bad input or not: recorded, never a 500 for the buyer
             expected = isinstance(error, stamping.CannotStamp)
             log.error(

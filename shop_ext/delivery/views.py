@@ -248,16 +248,17 @@ def _deliver(request, who, download):
         # size) sends no file: it uses no attempt and is not logged.
         return _file_response(request, path, download)
     as_staff = checks_as_staff(who, order)
-    if resumes is not None and not use_resume(resumes):
-        resumes = None  # its free resumes went to concurrent requests: a new download
-    counted = not (as_staff or resumes)
-    if counted and not use_attempt(order.delivery):
-        reason = "All download attempts for this order have been used."
-        return _refuse(request, order, grant, DownloadAttempt.DENIED, reason, 403)
+    with transaction.atomic():  # the attempt (or free resume) counted and its log row: both or neither
+        if resumes is not None and not use_resume(resumes):
+            resumes = None  # its free resumes went to concurrent requests: a new download
+        counted = not (as_staff or resumes)
+        if counted and not use_attempt(order.delivery):
+            reason = "All download attempts for this order have been used."
+            return _refuse(request, order, grant, DownloadAttempt.DENIED, reason, 403)
+        outcome = DownloadAttempt.RESUMED if resumes else DownloadAttempt.SERVED
+        reason = STAFF_DOWNLOAD if as_staff else ""
+        attempt = record(request, order, grant, outcome, reason, download.version, resumed_from=resumes)
     response = _file_response(request, path, download)
-    outcome = DownloadAttempt.RESUMED if resumes else DownloadAttempt.SERVED
-    reason = STAFF_DOWNLOAD if as_staff else ""
-    attempt = record(request, order, grant, outcome, reason, download.version, resumed_from=resumes)
     if as_staff:
         log.info(
             "Order #%s: staff user %s downloaded %s of another buyer (download log entry %s)",

@@ -58,6 +58,15 @@ def mark_order_paid(order, announce=OrderEmail.FILES):
     return True
 
 
+def announcing_email(order):
+    """The email that tells the buyer of an order paid after it was placed:
+    the receipt, with the download links, when none went out yet (held back
+    for a hosted payment, or lost with a checkout that failed after the
+    payment); else "your files are ready"."""
+    receipt_sent = OrderEmail.objects.filter(order=order, kind=OrderEmail.RECEIPT).exists()
+    return OrderEmail.FILES if receipt_sent else OrderEmail.RECEIPT
+
+
 def set_order_status(order, status, announce=OrderEmail.FILES):
     """Move an order to ``status``; becoming paid goes through mark_order_paid
     (which sends ``announce``).

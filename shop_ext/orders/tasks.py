@@ -7,13 +7,13 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from shop_ext.core.links import absolute_url, site_url
-from shop_ext.core.mail import MAX_RETRIES, retry_if_transient, send_from_task
-from shop_ext.core.tasks import NOT_QUEUED, enqueue_on_commit
+from shop_ext.core.mail import retry_if_transient, send_from_task
+from shop_ext.core.tasks import NOT_QUEUED, RETRY_TEMPORARY, enqueue_on_commit
 from shop_ext.models import OrderEmail
 from shop_ext.orders import claims, emails
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES)
+@shared_task(bind=True, **RETRY_TEMPORARY)
 def send_order_email(self, email_id):
     error = emails.send_once(email_id)
     if error is None:
@@ -33,7 +33,7 @@ def queue_order_email(order, kind, requested_by=None):
     return email
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES)
+@shared_task(bind=True, **RETRY_TEMPORARY)
 def send_claim_link(self, user_id):
     """Email a signed-in buyer the link that adds their guest orders to the
     account, at the account's address (made here: the link is never queued)."""

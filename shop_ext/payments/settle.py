@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from shop_ext.catalogue import discounts, stock
 from shop_ext.catalogue.availability import digital_only_skus
-from shop_ext.models import DownloadGrant, OrderEmail, Payment, PaymentEvent, PaymentRefund
+from shop_ext.models import DownloadGrant, Payment, PaymentEvent, PaymentRefund
 from shop_ext.orders import PAID_STATUSES, OrderStatus
-from shop_ext.orders.actions import lock_order, mark_order_paid, set_order_status
+from shop_ext.orders.actions import announcing_email, lock_order, mark_order_paid, set_order_status
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def session_paid(payment_id, session):
         payment.save(update_fields=["status", "payment_intent", "updated_at"])
         order = lock_order(payment.order_id)
         if order.status == OrderStatus.UNPAID:
-            mark_order_paid(order, announce=_announcing_email(order))
+            mark_order_paid(order, announce=announcing_email(order))
             early = _refund_reported_before(payment)
             if early is not None:
                 return Outcome(
@@ -85,19 +85,12 @@ def session_paid(payment_id, session):
         # Money arrived for an order given up on (a payment recorded as failed,
         # or cancelled by staff): the buyer paid, so they get what they paid for.
         given_up_as = order.get_status_display()
-        set_order_status(order, OrderStatus.PAID, announce=_announcing_email(order))
+        set_order_status(order, OrderStatus.PAID, announce=announcing_email(order))
         return Outcome(
             f"Paid after the payment was recorded as {earlier} and the order as {given_up_as}: "
             "marked paid now; check its stock, which may have been given back.",
             needs_attention=True,
         )
-
-
-def _announcing_email(order):
-    """The receipt, with the download links, when the checkout held it back
-    for this payment (shop_ext.patches); else "your files are ready"."""
-    receipt_sent = OrderEmail.objects.filter(order=order, kind=OrderEmail.RECEIPT).exists()
-    return OrderEmail.FILES if receipt_sent else OrderEmail.RECEIPT
 
 
 def session_failed(payment_id, status):

@@ -4,7 +4,8 @@
 
 Checks the keys (present, of one mode, accepted by Stripe) and that Stripe
 has an enabled webhook endpoint at this shop's address sending every event
-the shop acts on. Prints PASS/FAIL per check with a one-line fix for each
+the shop acts on, and that no payment taken at checkout waits to be finished
+or refunded (reconcile_payments). Prints PASS/FAIL per check with a one-line fix for each
 failure; exits non-zero when any check fails (as check_delivery does).
 """
 
@@ -12,6 +13,7 @@ import stripe
 from django.conf import settings
 from django.urls import reverse
 
+from shop_ext.checkout import unfinished
 from shop_ext.management.check_report import CheckCommand
 from shop_ext.payments import stripe_checkout
 
@@ -23,6 +25,13 @@ class Command(CheckCommand):
     checks_name = "payment"
 
     def run_checks(self, **options):
+        waiting = unfinished.orders_to_finish().count() + unfinished.payments_to_refund().count()
+        self.result(
+            not waiting,
+            "no payment taken at checkout waits to be finished or refunded",
+            f"{waiting} waiting",
+            "run manage.py reconcile_payments: it lists them, --finish marks the orders paid",
+        )
         secret, publishable = settings.STRIPE_SECRET_KEY, settings.STRIPE_PUBLISHABLE_KEY
         mode = "live" if secret.startswith(("sk_live_", "rk_live_")) else "test"
         self.result(

@@ -3,16 +3,20 @@ sent and that no worker holds: lost with a Redis that restarted without its
 data, dropped by a retry that could not be published, or not queued while
 the broker was down.
 
-Run it every 15 minutes (docs/deploy.md, "The worker"); an email is sent
-once however often it is queued (shop_ext.core.mail.send_recorded_once).
+Run it every minute or few (docs/deploy.md, "The worker"): an email no
+worker tried is queued again after SHOP_EMAIL_REQUEUE_MINUTES; one a worker
+tried, once its retries are over (core.mail.RETRIES_WINDOW). An email is
+sent once however often it is queued (shop_ext.core.mail.send_recorded_once).
 """
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db.models import Q
 from django.utils import timezone
 
+from shop_ext.core.mail import RETRIES_WINDOW
 from shop_ext.core.tasks import NOT_QUEUED, enqueue
 from shop_ext.delivery.tasks import send_update_notice
 from shop_ext.models import OrderEmail, UpdateNotice
@@ -23,23 +27,25 @@ SENDERS = {"order email": (OrderEmail, send_order_email), "update notice": (Upda
 
 
 class Command(BaseCommand):
-    help = "Queue again the order emails and update notices that were never sent (older than --minutes)."
+    help = "Queue again the order emails and update notices that were never sent and that no worker holds."
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--minutes",
             type=int,
-            default=15,
-            help="Only emails queued at least this long ago (longer than a worker's retries take).",
+            default=settings.SHOP_EMAIL_REQUEUE_MINUTES,
+            help="Minutes an email no worker tried waits before it is queued again.",
         )
 
     def handle(self, minutes, **options):
-        since = timezone.now() - timedelta(minutes=minutes)
+        now = timezone.now()
+        untried = Q(tries=0, requested_at__lte=now - timedelta(minutes=minutes))
+        retries_over = Q(tries__gt=0, requested_at__lte=now - RETRIES_WINDOW)
         for label, (model, task) in SENDERS.items():
             waiting = model.objects.filter(
                 Q(gave_up=False) | Q(error__startswith=NOT_QUEUED),
+                untried | retries_over,
                 sent_at__isnull=True,
-                requested_at__lte=since,
             )
             row_ids = list(waiting.values_list("pk", flat=True))
             queued = 0

@@ -96,3 +96,29 @@ def test_requeue_emails_sends_what_was_lost_or_not_queued_and_leaves_the_rest(pa
     for email, was_sent in ((lost, True), (not_queued, True), (refused, False), (recent, False)):
         email.refresh_from_db()
         assert (email.sent_at is not None) == was_sent, email.pk
+
+
+def test_requeue_emails_sends_an_email_stuck_for_a_few_minutes_and_leaves_one_still_in_its_retries(
+    paid_order,
+):
+    """A task cut before it recorded a try leaves its email untried: queued
+    again after SHOP_EMAIL_REQUEUE_MINUTES, not a quarter of an hour later.
+    One that a worker tried is still in its retries: left to them."""
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    stuck = OrderEmail.objects.create(order=paid_order, kind=OrderEmail.FILES)
+    retrying = OrderEmail.objects.create(order=paid_order, kind=OrderEmail.RECEIPT, tries=2, error="451 busy")
+    four_minutes_ago = timezone.now() - timedelta(minutes=4)
+    OrderEmail.objects.filter(pk__in=[stuck.pk, retrying.pk]).update(requested_at=four_minutes_ago)
+    sent = len(mail.outbox)
+
+    call_command("requeue_emails")
+
+    assert len(mail.outbox) == sent + 1
+    stuck.refresh_from_db()
+    retrying.refresh_from_db()
+    assert stuck.sent_at is not None
+    assert retrying.sent_at is None

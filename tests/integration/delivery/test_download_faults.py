@@ -1,0 +1,31 @@
+"""A database error between counting a download and logging it (a
+connection cut) leaves neither: the attempt is not used, no file is handed
+to nginx, and the buyer may try again."""
+
+import pytest
+
+from shop_ext.models import DownloadAttempt, OrderDelivery
+from tests.doubles import connection_cut
+from tests.shopper import quiet_client
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_download_whose_log_row_cannot_be_written_uses_no_attempt(paid_order, buyer, monkeypatch):
+    grant = paid_order.download_grants.first()
+    url = f"/account/orders/{paid_order.pk}/files/{grant.pk}/"
+    browser = quiet_client(buyer)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(DownloadAttempt, "save", connection_cut)
+        response = browser.get(url)
+
+    assert response.status_code == 500
+    assert not response.has_header("X-Accel-Redirect")
+    assert OrderDelivery.objects.get(order=paid_order).attempts_used == 0
+    assert not DownloadAttempt.objects.filter(order=paid_order).exists()
+
+    again = browser.get(url)
+    assert again.status_code == 200
+    assert OrderDelivery.objects.get(order=paid_order).attempts_used == 1
+    assert DownloadAttempt.objects.filter(order=paid_order, outcome=DownloadAttempt.SERVED).count() == 1
