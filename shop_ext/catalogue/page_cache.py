@@ -465,7 +465,7 @@ class PageCacheMiddleware:
         try:
             new_stock = getattr(request, "_page_cache_new_stock", None)
             if new_stock is not None and not cache.add(*new_stock, None):
-                return False  # stock moved on while the page was built
+                return False  # stock moved on (or another request started it) meanwhile
             until = _valid_until(request._page_cache_site, request._page_cache_generation, moment)
             seconds = settings.SHOP_PAGE_CACHE_SECONDS
             if until is not None:
