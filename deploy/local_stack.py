@@ -1,5 +1,6 @@
 """The production stack on one machine: a throw-away PostgreSQL database,
-Redis (broker and shared cache), gunicorn with deploy/gunicorn.conf.py,
+two Redis servers (the broker's, which never evicts, and the shared
+cache's, which evicts the least recently used keys), gunicorn with deploy/gunicorn.conf.py,
 Celery workers, nginx with deploy/nginx.conf rendered for temporary
 directories, and an SMTP sink -- for the stack tests (tests/functional/stack)
 and the benchmarks (bench/).
@@ -15,7 +16,7 @@ Needs nginx and redis-server (Debian: apt-get install nginx-light
 redis-server), gunicorn and celery next to this Python, and a PostgreSQL
 server to create the database on (``admin_db_url``, only used to create and
 drop the run's own database). A Redis of the caller's (``redis_url``) is used
-instead of starting one.
+instead of starting both (database 0 the broker, 1 the cache).
 """
 
 import asyncio
@@ -188,13 +189,30 @@ class SmtpSink:
 # ------------------------------------------------------------ redis
 
 
-def start_redis(tmp):
+# As docs/deploy.md configures them: the broker's Redis refuses writes when
+# full (a queued email is never dropped), the cache's evicts.
+BROKER_REDIS_OPTIONS = ("--maxmemory-policy", "noeviction")
+CACHE_REDIS_OPTIONS = ("--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru")
+
+
+def start_redis(tmp, options=BROKER_REDIS_OPTIONS, name="redis"):
     """A Redis of this stack's own on a free port, keeping nothing on disk."""
     if REDIS_SERVER is None:
         raise SystemExit(REDIS_MISSING)
     port = free_port()
-    argv = [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
-    return start_server(argv, port, tmp / "redis.log", tmp / "redis.log", cwd=tmp)
+    argv = [
+        REDIS_SERVER,
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        *options,
+    ]
+    return start_server(argv, port, tmp / f"{name}.log", tmp / f"{name}.log", cwd=tmp)
 
 
 # ------------------------------------------------------------ database
@@ -301,7 +319,8 @@ class LocalStack:
     is not given: then it is made here and removed on close). ``settings`` is
     the default DJANGO_SETTINGS_MODULE; ``extra_env`` is added to every
     environment; ``smtp`` False: no sink, email to dummy://; ``redis_url``
-    a Redis to use (databases 0 and 1) instead of starting one;
+    a Redis to use (databases 0 and 1) instead of starting the broker's and
+    the cache's;
     ``visibility_timeout``: seconds before Redis hands a task that a killed
     worker held to another worker.
     """
@@ -342,6 +361,8 @@ class LocalStack:
         self.servers = []
         self.redis_url = redis_url.rstrip("/") if redis_url else None
         self.redis = None
+        self.cache_redis = None
+        self.broker_url = self.cache_url = None
         self.visibility_timeout = visibility_timeout
         # nginx's port, needed for SHOP_SITE_URL before gunicorn starts.
         self.site_port = free_port()
@@ -354,7 +375,11 @@ class LocalStack:
                 self.smtp.controller.start()
             if self.redis_url is None:
                 self.redis = start_redis(self.tmp)
-                self.redis_url = f"redis://127.0.0.1:{self.redis.port}"
+                self.cache_redis = start_redis(self.tmp, CACHE_REDIS_OPTIONS, name="cache-redis")
+                self.broker_url = f"redis://127.0.0.1:{self.redis.port}/0"
+                self.cache_url = f"redis://127.0.0.1:{self.cache_redis.port}/0"
+            else:
+                self.broker_url, self.cache_url = f"{self.redis_url}/0", f"{self.redis_url}/1"
             create_database(self.admin_db_url, self.db_name)
             self.db_created = True
             self.manage("migrate", "--noinput", "-v0")
@@ -374,9 +399,10 @@ class LocalStack:
             self.smtp.hold.clear()
             self.smtp.controller.stop()
             self.smtp = None
-        if self.redis is not None:
-            stop(self.redis.process)
-            self.redis = None
+        for redis in (self.redis, self.cache_redis):
+            if redis is not None:
+                stop(redis.process)
+        self.redis = self.cache_redis = None
         if self.db_created:
             drop_database(self.admin_db_url, self.db_name)
             self.db_created = False
@@ -401,8 +427,8 @@ class LocalStack:
             SHOP_SITE_URL=self.url,
             SHOP_TRUSTED_PROXIES="127.0.0.1",
             SHOP_VAR_DIR=str(self.tmp / "var"),
-            CELERY_BROKER_URL=f"{self.redis_url}/0",
-            CACHE_URL=f"{self.redis_url}/1",
+            CELERY_BROKER_URL=self.broker_url,
+            CACHE_URL=self.cache_url,
             CELERY_VISIBILITY_TIMEOUT=str(self.visibility_timeout),
             PYTHONUNBUFFERED="1",
         )

@@ -1,7 +1,9 @@
 """System checks (manage.py check, run by the deploy guide's `check --deploy`)."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
 from shop_ext.payments.gateways import METHODS
@@ -39,5 +41,32 @@ def payment_methods_are_known(app_configs, **kwargs):
             + (f"names unknown methods: {', '.join(unknown)}" if unknown else "is empty"),
             hint=f"List the methods the shopper picks from, first is the default: {', '.join(METHODS)}.",
             id="shop_ext.E002",
+        )
+    ]
+
+
+def _redis_server(url):
+    """The server a Redis URL names (a socket's path, or host and port),
+    whatever its database number."""
+    parts = urlsplit(url)
+    return parts.path if parts.scheme == "unix" else (parts.hostname, parts.port or 6379)
+
+
+@register(Tags.caches, deploy=True)
+def cache_has_a_redis_of_its_own(app_configs, **kwargs):
+    """The cache must evict when full (allkeys-lru) and the broker must not
+    (noeviction): on one server a full cache stops tasks, emails among
+    them, from being queued."""
+    if not (settings.CACHE_URL and settings.CELERY_BROKER_URL):
+        return []
+    if _redis_server(settings.CACHE_URL) != _redis_server(settings.CELERY_BROKER_URL):
+        return []
+    return [
+        Warning(
+            "CACHE_URL and CELERY_BROKER_URL name the same Redis server: a full cache would stop "
+            "order emails from being queued.",
+            hint="Give the cache a Redis of its own with maxmemory and maxmemory-policy allkeys-lru "
+            "(docs/deploy.md, section 7).",
+            id="shop_ext.W001",
         )
     ]

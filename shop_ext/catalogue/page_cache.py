@@ -13,15 +13,19 @@ What a page depends on is in its key (docs/caching.md has the rules):
   settings), after the change commits;
 * for a product page, that product's stock generation, moved on when its
   stock changes (a checkout, a refund, a cart taking the last copies);
-* the host, the scheme, the path and the known query parameters.
+* the site, the host, the scheme, the path and the query parameters that
+  kind of page reads (``q`` only on search).
 
 An entry also records the next moment the catalogue changes by the clock
-alone (a sale, a product or a page starting or ending); it is not served
-from then on. The query string is bounded: a request with parameters
-outside QUERY_PARAMETERS (or repeated) gets the page stored for the address
-without them, or one built for it and not stored; values out of range (a
-page past MAX_CACHED_PAGE, an unknown sort, a long search) are built and
-not stored; a search is stored once it has been asked a few times.
+alone (a sale, a variation's own sale, a product or a page starting or
+ending); it is not served from then on. Keys come from a bounded set: a
+request with parameters its kind of page does not read (QUERY_PARAMETERS),
+or with one repeated, gets the page stored for the address without them,
+or one built for it and not stored; values out of range (a page past
+MAX_CACHED_PAGE, an unknown sort, a long search) are built and not stored;
+a search is stored once it has been asked a few times (counted in a fixed
+number of slots); a 404 stores nothing, and the menus are keyed by the
+current page, not by the path.
 
 A page considered here carries no CSRF token: its forms get an empty one,
 which the browser fills in before sending (cached_forms.py). A page whose
@@ -61,6 +65,8 @@ from mezzanine.conf import settings as mezzanine_settings
 from mezzanine.conf.models import Setting
 from mezzanine.generic.models import AssignedKeyword, Keyword
 from mezzanine.pages.models import Page
+from mezzanine.utils.sites import current_site_id
+from mezzanine.utils.urls import home_slug, path_to_slug
 
 from shop_ext.catalogue import search as catalogue_search
 from shop_ext.core.cache import CACHE_DOWN
@@ -68,17 +74,43 @@ from shop_ext.models import DownloadPolicy, ProductFile
 
 log = logging.getLogger(__name__)
 
-CACHED_URL_NAMES = {"home", "page", "shop_product", "search"}
-# Parameter -> whether a value may be stored (anything else: served fresh).
 MAX_CACHED_PAGE = 20
 MAX_CACHED_QUERY = 60
 SEARCH_CACHED_AFTER = 3
-QUERY_PARAMETERS = {
+# Searches are counted in this many slots per site, each holding the last
+# query asked in it: the counters stay few whatever is searched for.
+SEARCH_COUNTER_SLOTS = 256
+SEARCH_COUNTER_SECONDS = 3600
+
+
+def _is_page_number(value):
     # ASCII digits, no leading zero: "²" and "02" are not page numbers.
-    "page": lambda v: re.fullmatch(r"[1-9][0-9]?", v) is not None and int(v) <= MAX_CACHED_PAGE,
-    "sort": lambda v: v in _sort_keys(),
-    "q": lambda v: len(v) <= MAX_CACHED_QUERY and v == " ".join(v.split()),
-    "type": lambda v: v == "shop.Product",
+    return re.fullmatch(r"[1-9][0-9]?", value) is not None and int(value) <= MAX_CACHED_PAGE
+
+
+def _is_sort_key(value):
+    return value in {key for _label, key in mezzanine_settings.SHOP_PRODUCT_SORT_OPTIONS} | set(
+        catalogue_search.SORTS
+    )
+
+
+def _is_plain_query(value):
+    return len(value) <= MAX_CACHED_QUERY and value == " ".join(value.split())
+
+
+# The pages looked up and stored (by URL name), each with the parameters its
+# views read: parameter -> whether a value may be stored. Any other
+# parameter is left out of the key and the page built is not stored.
+QUERY_PARAMETERS = {
+    "home": {},
+    "shop_product": {},
+    "page": {"page": _is_page_number, "sort": _is_sort_key},
+    "search": {
+        "page": _is_page_number,
+        "sort": _is_sort_key,
+        "q": _is_plain_query,
+        "type": lambda value: value == "shop.Product",
+    },
 }
 # What a catalogue change is made of: saving or deleting one of these (or
 # a subclass: Category and every other page, Book), or changing one of
@@ -97,7 +129,8 @@ CATALOGUE_MODELS = (
     Keyword,
     AssignedKeyword,
 )
-GENERATION_KEY = "pages:generation"
+SITES_KEY = "pages:sites"
+MAX_KNOWN_HOSTS = 50
 # Moved on whenever what an entry holds changes: servers of two releases may
 # share Redis for a while (a rolling deploy), and a page in the other
 # format would break (version 1 held a CSRF placeholder).
@@ -106,15 +139,32 @@ ENTRY_FORMAT = 2
 STORED_HEADERS = ("Content-Type", "Content-Language", "X-Frame-Options")
 
 
-def _sort_keys():
-    return {key for _label, key in mezzanine_settings.SHOP_PRODUCT_SORT_OPTIONS} | set(catalogue_search.SORTS)
-
-
 @functools.cache
 def csrf_placeholder():
     """What stands for the CSRF token in a stored page: derived from the
     secret key, so no text an editor writes is taken for it by chance."""
     return "csrf-" + salted_hmac("shop_ext.page_cache", "csrf placeholder").hexdigest()[:32]
+
+
+# ------------------------------------------------------------ sites
+
+
+def _site_id(request):
+    """Mezzanine's current site for this request (current_site_id(): by host
+    for a browser without a session), kept per host in the cache so that a
+    warm page costs no query, and set on the request, where Mezzanine reads
+    it from then on. At most MAX_KNOWN_HOSTS hosts are kept (ALLOWED_HOSTS
+    bounds them unless it holds a wildcard); forgotten on every catalogue
+    change (a Site is part of it) and by SHOP_PAGE_CACHE_SECONDS."""
+    host = request.get_host().lower()
+    known = cache.get(SITES_KEY) or {}
+    site_id = known.get(host)
+    if site_id is None:
+        site_id = current_site_id()
+        if len(known) < MAX_KNOWN_HOSTS:
+            cache.set(SITES_KEY, {**known, host: site_id}, settings.SHOP_PAGE_CACHE_SECONDS)
+    request.site_id = site_id
+    return site_id
 
 
 # ------------------------------------------------------------ generations
@@ -137,13 +187,29 @@ def _bump(key):
         cache.add(key, _new_generation(), None)
 
 
-def _stock_key(slug):
-    return "pages:stock:" + hashlib.sha256(slug.encode()).hexdigest()
+def _generation_key(site_id):
+    return f"pages:generation:{site_id}"
+
+
+def _stock_key(site_id, slug):
+    return f"pages:stock:{site_id}:" + hashlib.sha256(slug.encode()).hexdigest()
+
+
+def _bump_every_site():
+    # A change may show on any site (a variation, a sale, the Site itself):
+    # every site's pages start again, and the hosts' sites are looked up
+    # again; sites are few.
+    try:
+        cache.delete(SITES_KEY)
+    except CACHE_DOWN:
+        log.warning("Cache down: sites of hosts not forgotten.")
+    for site_id in Site.objects.values_list("id", flat=True):
+        _bump(_generation_key(site_id))
 
 
 def catalogue_changed():
     """Every cached page is out of date once the current transaction commits."""
-    transaction.on_commit(lambda: _bump(GENERATION_KEY))
+    transaction.on_commit(_bump_every_site)
 
 
 def stock_changed(product_ids):
@@ -155,17 +221,18 @@ def stock_changed(product_ids):
 
 
 def _bump_stock(product_ids):
-    for slug in Product.objects.filter(id__in=product_ids).values_list("slug", flat=True):
-        _bump(_stock_key(slug))
+    for site_id, slug in Product.objects.filter(id__in=product_ids).values_list("site_id", "slug"):
+        _bump(_stock_key(site_id, slug))
 
 
-def _generation():
-    """The catalogue generation, started if the cache has none (None if
-    the cache keeps nothing)."""
-    generation = cache.get(GENERATION_KEY)
+def _generation(site_id):
+    """The site's catalogue generation, started if the cache has none (None
+    if the cache keeps nothing)."""
+    key = _generation_key(site_id)
+    generation = cache.get(key)
     if generation is None:
-        cache.add(GENERATION_KEY, _new_generation(), None)
-        generation = cache.get(GENERATION_KEY)
+        cache.add(key, _new_generation(), None)
+        generation = cache.get(key)
     return generation
 
 
@@ -174,10 +241,12 @@ def _generation():
 
 def _next_change(moment):
     """The next moment after ``moment`` at which a page may change by the
-    clock alone: a sale, a product or a page starting or ending."""
+    clock alone: a sale, a variation's own sale (set in its inline), a
+    product or a page starting or ending."""
     later = []
     for model, fields in (
         (Sale, ("valid_from", "valid_to")),
+        (ProductVariation, ("sale_from", "sale_to")),
         (Product, ("publish_date", "expiry_date")),
         (Page, ("publish_date", "expiry_date")),
     ):
@@ -188,10 +257,10 @@ def _next_change(moment):
     return min(later, default=None)
 
 
-def _valid_until(generation, moment):
+def _valid_until(site_id, generation, moment):
     """The next clock change, computed once per generation and again when
     it has passed."""
-    key = f"pages:next-change:{generation}"
+    key = f"pages:next-change:{site_id}:{generation}"
     known = cache.get(key)
     if known is not None and (known == "never" or known > moment):
         return None if known == "never" else known
@@ -211,17 +280,31 @@ def _viewer(request):
     return "staff" if user.is_staff else "signed-in"
 
 
-def fragment(request, name, build):
-    """The menus (``build()``'s HTML) of this address for this kind of
-    viewer, from the cache: they change only with the catalogue, so every
-    page built, a signed-in shopper's too, reuses them until it does."""
+def _menu_position(request, page):
+    """Where in the menus this address is, as Mezzanine's page_menu sees it:
+    the current page (``page`` in the context, the deepest page whose URL
+    the address starts with), whether the address is that page's own, and
+    whether it is the home page. With no current page, no menu entry is
+    the address's own (Mezzanine would have found it). A few per page,
+    whatever path is asked for: a 404 adds nothing new."""
+    if not isinstance(page, Page):
+        return f"-\n{request.path == home_slug()}"
+    return f"{page.pk}\n{page.slug == path_to_slug(request.path_info)}\n{request.path == home_slug()}"
+
+
+def fragment(request, page, name, build):
+    """The menus (``build()``'s HTML) of this place in the site's menus for
+    this kind of viewer, from the cache: they change only with the
+    catalogue, so every page built, a signed-in shopper's too, reuses them
+    until it does."""
     if request is None or not settings.SHOP_PAGE_CACHE_SECONDS:
         return build()
     try:
-        generation = getattr(request, "_page_cache_generation", None) or _generation()
+        site_id = current_site_id()
+        generation = getattr(request, "_page_cache_generation", None) or _generation(site_id)
         request._page_cache_generation = generation  # read once per request
-        parts = f"{generation}\n{name}\n{request.path}\n{_viewer(request)}"
-        key = "pages:menus:" + hashlib.sha256(parts.encode()).hexdigest()
+        parts = f"{generation}\n{name}\n{_menu_position(request, page)}\n{_viewer(request)}"
+        key = f"pages:menus:{site_id}:" + hashlib.sha256(parts.encode()).hexdigest()
         html = cache.get(key) if generation is not None else None
     except CACHE_DOWN:
         return build()
@@ -244,18 +327,19 @@ def _is_cacheable_request(request):
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
         and request.resolver_match is not None
-        and request.resolver_match.url_name in CACHED_URL_NAMES
+        and request.resolver_match.url_name in QUERY_PARAMETERS
     )
 
 
 def _query(request):
-    """(the known parameters, sorted, each with the value the views read
-    (the last), whether the page may be stored: no other parameter, none
-    repeated, every value in range)."""
+    """(the parameters this kind of page reads, sorted, each with the value
+    the views read (the last), whether the page may be stored: no other
+    parameter, none repeated, every value in range)."""
+    known = QUERY_PARAMETERS[request.resolver_match.url_name]
     pairs = []
     storable = True
     for name, values in request.GET.lists():
-        check = QUERY_PARAMETERS.get(name)
+        check = known.get(name)
         if check is None:
             storable = False
             continue
@@ -338,48 +422,51 @@ class PageCacheMiddleware:
 
     def _common_enough(self, request):
         """Search results are stored once their query has been asked
-        SEARCH_CACHED_AFTER times in an hour: one-off queries fill no entries."""
+        SEARCH_CACHED_AFTER times in a row in its slot, within an hour:
+        one-off queries fill no entries, and their counters are at most
+        SEARCH_COUNTER_SLOTS per site. Another query asked in the same slot
+        starts the count again: at worst a common search is stored later."""
         query = request.GET.get("q", "")
         if request.resolver_match.url_name != "search" or not query:
             return True
-        key = "pages:asked:" + hashlib.sha256(query.encode()).hexdigest()
-        cache.add(key, 0, 3600)
-        try:
-            return cache.incr(key) >= SEARCH_CACHED_AFTER
-        except ValueError:  # expired between add and incr
-            return False
+        digest = hashlib.sha256(query.encode()).hexdigest()
+        slot = f"pages:asked:{current_site_id()}:{int(digest, 16) % SEARCH_COUNTER_SLOTS}"
+        last_digest, times = cache.get(slot) or ("", 0)
+        times = times + 1 if last_digest == digest else 1
+        cache.set(slot, (digest, times), SEARCH_COUNTER_SECONDS)
+        return times >= SEARCH_CACHED_AFTER
 
     def _key(self, request, pairs):
         """The entry's key, or None if the generations cannot be read."""
-        wanted = [GENERATION_KEY]
+        site_id = _site_id(request)
+        generation = _generation(site_id)
+        if generation is None:
+            return None
+        parts = [str(site_id), request.scheme, request.get_host(), request.path, urlencode(pairs)]
         if request.resolver_match.url_name == "shop_product":
-            wanted.append(_stock_key(request.resolver_match.kwargs.get("slug", "")))
-        generations = cache.get_many(wanted)
-        missing = [name for name in wanted if name not in generations]
-        if missing:
-            # Started, as _generation() does, past any number used before.
-            for name in missing:
-                cache.add(name, _new_generation(), None)
-            generations = cache.get_many(wanted)
-            if len(generations) < len(wanted):
-                return None
-        parts = [
-            request.scheme,
-            request.get_host(),
-            request.path,
-            urlencode(pairs),
-            *(str(generations[name]) for name in wanted[1:]),
-        ]
+            stock_key = _stock_key(site_id, request.resolver_match.kwargs.get("slug", ""))
+            stock_generation = cache.get(stock_key)
+            if stock_generation is None:
+                # Started only when the page is stored (a product that
+                # exists): an unknown slug adds no counter. Chosen now, as
+                # _generation() does, past any number used before.
+                stock_generation = _new_generation()
+                request._page_cache_new_stock = (stock_key, stock_generation)
+            parts.append(str(stock_generation))
         digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-        request._page_cache_generation = generations[GENERATION_KEY]
-        return f"pages:v{ENTRY_FORMAT}:{generations[GENERATION_KEY]}:{digest}"
+        request._page_cache_site = site_id
+        request._page_cache_generation = generation
+        return f"pages:v{ENTRY_FORMAT}:{site_id}:{generation}:{digest}"
 
     def _store(self, request, response, key):
         """Stores the page, noting until when it is served; False if the
         cache is down."""
         moment = timezone.now()
         try:
-            until = _valid_until(request._page_cache_generation, moment)
+            new_stock = getattr(request, "_page_cache_new_stock", None)
+            if new_stock is not None and not cache.add(*new_stock, None):
+                return False  # stock moved on (or another request started it) meanwhile
+            until = _valid_until(request._page_cache_site, request._page_cache_generation, moment)
             seconds = settings.SHOP_PAGE_CACHE_SECONDS
             if until is not None:
                 seconds = min(seconds, max(1, int((until - moment).total_seconds()) + 1))
@@ -434,7 +521,7 @@ def release_installed(sender, app_config=None, **kwargs):
     """Every release runs migrate (docs/deploy.md): its templates and static
     names may differ, so no page or menu an older release stored is served."""
     if app_config is not None and app_config.name == "shop_ext":
-        _bump(GENERATION_KEY)
+        _bump_every_site()
 
 
 @receiver(post_save, dispatch_uid="shop_ext_pages_saved")

@@ -108,13 +108,15 @@ class CachedMenusNode(template.Node):
         self.name, self.nodelist = name, nodelist
 
     def render(self, context):
-        return page_cache.fragment(context.get("request"), self.name, lambda: self.nodelist.render(context))
+        return page_cache.fragment(
+            context.get("request"), context.get("page"), self.name, lambda: self.nodelist.render(context)
+        )
 
 
 @register.tag
 def cached_menus(parser, token):
     """``{% cached_menus "dropdown" %}{% page_menu ... %}{% endcached_menus %}``:
-    the menus between, kept per address and kind of viewer until the
+    the menus between, kept per site, current page and kind of viewer until the
     catalogue changes (shop_ext.catalogue.page_cache.fragment)."""
     bits = token.split_contents()
     if len(bits) != 2:

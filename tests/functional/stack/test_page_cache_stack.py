@@ -3,11 +3,14 @@ one of them stored is served by the other, and an edit that staff make
 through one of them shows through the other on the very next request."""
 
 import re
+import secrets
 import time
 
 import pytest
+import redis
 import requests
 
+from shop_ext.catalogue import page_cache
 from tests.functional.stack.forms import TOKEN, csrf_token
 from tests.functional.stack.test_sign_in_stack import sign_in
 
@@ -127,3 +130,38 @@ def test_an_edit_shows_through_nginx_once_its_second_has_turned(stack, app_serve
         assert UNAVAILABLE in page.text
     finally:
         set_available(staff, stack, product_id, available=True)
+
+
+def test_two_thousand_junk_addresses_leave_the_cache_redis_bounded(stack):
+    """Junk parameters on category and product pages, junk 404 paths and
+    one-off searches, through nginx: the cache's Redis holds a bounded
+    number of keys, and it is not the broker's."""
+    cache_redis = redis.Redis.from_url(stack.cache_url)
+    if stack.cache_redis is not None:  # started by the stack, as docs/deploy.md configures it
+        assert cache_redis.config_get("maxmemory-policy") == {"maxmemory-policy": "allkeys-lru"}
+        broker = redis.Redis.from_url(stack.broker_url)
+        assert broker.config_get("maxmemory-policy") == {"maxmemory-policy": "noeviction"}
+    kinds = (
+        "/books/?q={}",
+        "/books/?{}=1",
+        PRODUCT + "?q={}",
+        "/books/{}/",
+        "/{}/",
+        "/shop/product/{}/",
+        "/search/?q={}",
+        "/?sort={}",
+    )
+    browser = requests.Session()
+
+    def send(count):
+        for n in range(count):
+            junk = f"junk{n}{secrets.token_hex(4)}"
+            answer = browser.get(stack.url + kinds[n % len(kinds)].format(junk), timeout=30)
+            assert answer.status_code in (200, 404), answer.status_code
+            browser.cookies.clear()
+
+    send(len(kinds) * 2)  # the menus of each kind of 404, the pages without junk
+    warm = cache_redis.dbsize()
+    send(2000)
+    # At most the search counters' slots (250 one-off searches) are new.
+    assert cache_redis.dbsize() - warm <= page_cache.SEARCH_COUNTER_SLOTS

@@ -288,3 +288,23 @@ def test_a_new_release_serves_no_page_an_older_one_stored(client, book):
     assert client.get(book.get_absolute_url())["X-Page-Cache"] == "hit"
     call_command("migrate", verbosity=0)  # what every release runs (docs/deploy.md)
     assert client.get(book.get_absolute_url())["X-Page-Cache"] == "miss"
+
+
+def test_a_sale_set_on_one_variation_starts_by_the_clock(client, book, category, admin_user):
+    # Set in the admin's variation inline, with no Sale: its own dates must end the entries.
+    starts = timezone.localtime() + timedelta(minutes=3)
+    staff = Client()
+    staff.force_login(admin_user)
+    url = f"/admin/shop_ext/book/{book.pk}/change/"
+    data = admin_form_data(staff.get(url))
+    data["variations-0-sale_price"] = "5.00"
+    data["variations-0-sale_from_0"] = starts.strftime("%Y-%m-%d")
+    data["variations-0-sale_from_1"] = starts.strftime("%H:%M:%S")
+    assert staff.post(url, data).status_code == 302
+    pages = (book.get_absolute_url(), category.get_absolute_url())
+    for url in pages:
+        client.get(url)
+        assert b"$5.00" not in client.get(url).content  # stored, no sale yet
+    with time_machine.travel(starts + timedelta(seconds=1)):
+        for url in pages:
+            assert b"$5.00" in client.get(url).content

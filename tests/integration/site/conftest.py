@@ -35,5 +35,5 @@ def env(tmp_path):
         "SHOP_VAR_DIR": str(tmp_path / "var"),
         # Only named: loading the settings connects to neither.
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
-        "CACHE_URL": "redis://127.0.0.1:6379/1",
+        "CACHE_URL": "redis://127.0.0.1:6380/0",
     }

@@ -233,3 +233,10 @@ def test_test_mode_keys_are_refused_unless_the_site_is_staging(env):
     assert "STRIPE_SECRET_KEY is a test-mode key" in refusal(env)
     env["SHOP_STAGING"] = "true"
     assert manage(env, "check").returncode == 0
+
+
+def test_check_deploy_warns_when_the_cache_shares_the_brokers_redis(env):
+    env["CACHE_URL"] = "redis://127.0.0.1:6379/1"  # the broker's server, another database
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    assert "shop_ext.W001" in result.stderr + result.stdout
