@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 
 from tests.client import Client
+from tests.shopper import COMPLETE_URL
 
 
 class HangUpListener:
@@ -55,9 +56,15 @@ class Outage:
         return self.listener.accepted
 
     def end(self):
+        """The database back, with the connection the test had."""
+        if self.saved_settings is None:
+            return
         connection.settings_dict.update(self.saved_settings)
+        self.saved_settings = None
         if self.listener:
             self.listener.close()
+        connection.close()
+        connection.connection = self.saved_connection
 
 
 @pytest.fixture
@@ -65,8 +72,6 @@ def database_down(transactional_db, tmp_path):
     outage = Outage(tmp_path)
     yield outage
     outage.end()
-    connection.close()
-    connection.connection = outage.saved_connection
 
 
 def assert_unavailable_page(response):
@@ -124,3 +129,18 @@ def test_the_site_answers_again_when_the_database_is_back(database_down):
     assert client.get("/").status_code == 503
     database_down.end()
     assert client.get("/").status_code == 200
+
+
+def test_the_completion_page_of_a_placed_order_is_the_503_page_not_a_500(
+    transactional_db, tmp_path, book, place_order, client
+):
+    """The buyer whose order exists is told to come back, not shown a 500."""
+    place_order(book)
+    client.raise_request_exception = False
+    outage = Outage(tmp_path)
+    try:
+        response = client.get(COMPLETE_URL)
+    finally:
+        outage.end()
+    assert_unavailable_page(response)
+    assert client.get(COMPLETE_URL).status_code == 200
