@@ -4,6 +4,7 @@ refusing to start (with a message saying what to set) without one, whatever
 the command and whatever else the environment holds."""
 
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -168,17 +169,20 @@ def test_postgresql_connects_once_per_request_and_bounds_its_waits(env, process,
     env["DATABASE_URL"] = "postgres://shop@db.example.com/shop"
     if process:
         env["SHOP_PROCESS"] = process
-    show = "from django.conf import settings; d = settings.DATABASES['default']; print(d['ENGINE'], d['OPTIONS'])"
+    show = (
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(d['ENGINE'], d['OPTIONS'])"
+    )
     out = manage(env, "shell", "-v", "0", "-c", show).stdout
     assert out.split()[0] == "shop_ext.core.postgresql"
     assert "'connect_timeout': 3" in out
     assert statement_timeout in out
 
 
-def test_gunicorn_marks_its_workers_as_web_processes():
-    config = {}
-    exec((BASE_DIR / "deploy" / "gunicorn.conf.py").read_text(), config)
-    assert config["os"].environ.pop("SHOP_PROCESS") == "web"
+def test_gunicorn_marks_its_workers_as_web_processes(monkeypatch):
+    monkeypatch.setenv("SHOP_PROCESS", "")  # put back as it was after the test
+    runpy.run_path(str(BASE_DIR / "deploy" / "gunicorn.conf.py"))
+    assert os.environ["SHOP_PROCESS"] == "web"
 
 
 def test_refuses_a_broker_that_is_not_redis(env):
