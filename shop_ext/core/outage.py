@@ -23,14 +23,27 @@ logger = logging.getLogger(__name__)
 UNAVAILABLE_PAGE = "theme/unavailable.html"
 
 
+# SQLSTATEs of a connection lost or refused by the server: class 08
+# (connection exception) and the server shutting down or starting up.
+CONNECTION_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
 def database_unreachable(error):
     """Whether ``error`` says there is no database to talk to (connecting
     failed, or the connection was lost), as opposed to a fault of one query
-    (a timeout, a constraint), which stays an error of its own."""
-    if not isinstance(error, (OperationalError, InterfaceError)):
+    (a timeout, a lock, a constraint), which stays an error of its own."""
+    if isinstance(error, InterfaceError):
+        return True
+    if not isinstance(error, OperationalError):
         return False
     raw = connection.connection
-    return raw is None or getattr(raw, "closed", False)
+    if raw is None or getattr(raw, "closed", False):
+        return True
+    # The driver's error: psycopg gives a lost connection no SQLSTATE of its
+    # own ("server closed the connection unexpectedly") or one of class 08,
+    # and does not always mark the connection closed yet.
+    sqlstate = getattr(error.__cause__, "sqlstate", "")
+    return sqlstate is None or sqlstate.startswith(CONNECTION_SQLSTATES)
 
 
 @functools.cache
