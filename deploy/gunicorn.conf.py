@@ -15,6 +15,9 @@ Workers are synchronous: Django only decides, nginx sends the files
 import multiprocessing
 import os
 
+# Web requests get the short database statement timeout (project/settings/base.py).
+os.environ["SHOP_PROCESS"] = "web"
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8001")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "sync"

@@ -97,4 +97,5 @@ urlpatterns = [
 ]
 
 handler404 = "mezzanine.core.views.page_not_found"
-handler500 = "mezzanine.core.views.server_error"
+# Mezzanine's error page, or a page made without the database when it is the cause.
+handler500 = "shop_ext.core.outage.server_error"

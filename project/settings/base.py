@@ -47,6 +47,22 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # "database is locked" half-way through (a deferred transaction cannot
     # wait when it upgrades its read lock to a write lock).
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+else:
+    # Bounded waits on PostgreSQL (docs/reliability.md): connecting gives up
+    # after DB_CONNECT_TIMEOUT seconds, and a statement after
+    # DB_STATEMENT_TIMEOUT -- short for a web request (gunicorn.conf.py sets
+    # SHOP_PROCESS=web), longer for Celery tasks and management commands.
+    # Our backend tries to connect once per request (shop_ext/core/postgresql).
+    _statement_timeout = (
+        env_int("DB_REQUEST_STATEMENT_TIMEOUT", 5)
+        if env_str("SHOP_PROCESS") == "web"
+        else env_int("DB_STATEMENT_TIMEOUT", 300)
+    )
+    DATABASES["default"]["ENGINE"] = "shop_ext.core.postgresql"
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 3),
+        "options": f"-c statement_timeout={_statement_timeout * 1000}",
+    }
 # Mezzanine's and Cartridge's migrations were written for AutoField.
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
@@ -146,6 +162,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Without the database: a 503 page made without it (shop_ext/core/outage.py).
+    "shop_ext.core.outage.DatabaseOutageMiddleware",
     "shop_ext.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -408,6 +426,9 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Seconds a browser is told to wait (Retry-After) while the database is away.
+SHOP_UNAVAILABLE_RETRY_AFTER = 30
+
 # The longest an anonymous page is kept (0: pages are not cached). Edits
 # invalidate at once (docs/caching.md); this bounds what changes by time
 # without an event, such as a cart no longer holding the last copies.

@@ -16,6 +16,8 @@ from django.views import csrf
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from shop_ext.core.middleware import without_page
+
 # The views of cached pages that take a form.
 RESENDABLE_URL_NAMES = {"shop_product"}
 # Only the reasons an empty token gives: a wrong token, or a request from
@@ -29,8 +31,10 @@ SENT_AGAIN = "sent_again"
 
 @require_GET
 @never_cache
+@without_page
 def token(request):
-    """This browser's CSRF token (its cookie is set with it)."""
+    """This browser's CSRF token (its cookie is set with it). No page, so no
+    database: the Buy form still gets its token while the database is away."""
     return JsonResponse({"token": get_token(request)})
 
 

@@ -4,6 +4,7 @@ refusing to start (with a message saying what to set) without one, whatever
 the command and whatever else the environment holds."""
 
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -157,6 +158,31 @@ def test_keeps_database_connections_and_bounds_every_wait_on_a_server(env):
     out = manage(env, "shell", "-v", "0", "-c", show).stdout
     assert out.split()[:5] == ["60", "True", "30", "1", "2"]
     assert "'socket_timeout': 0.5" in out
+
+
+@pytest.mark.parametrize(
+    ("process", "statement_timeout"), [("web", "statement_timeout=5000"), (None, "statement_timeout=300000")]
+)
+def test_postgresql_connects_once_per_request_and_bounds_its_waits(env, process, statement_timeout):
+    """A web request (gunicorn.conf.py sets SHOP_PROCESS=web) waits seconds
+    for a silent database; tasks and commands get longer."""
+    env["DATABASE_URL"] = "postgres://shop@db.example.com/shop"
+    if process:
+        env["SHOP_PROCESS"] = process
+    show = (
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(d['ENGINE'], d['OPTIONS'])"
+    )
+    out = manage(env, "shell", "-v", "0", "-c", show).stdout
+    assert out.split()[0] == "shop_ext.core.postgresql"
+    assert "'connect_timeout': 3" in out
+    assert statement_timeout in out
+
+
+def test_gunicorn_marks_its_workers_as_web_processes(monkeypatch):
+    monkeypatch.setenv("SHOP_PROCESS", "")  # put back as it was after the test
+    runpy.run_path(str(BASE_DIR / "deploy" / "gunicorn.conf.py"))
+    assert os.environ["SHOP_PROCESS"] == "web"
 
 
 def test_refuses_a_broker_that_is_not_redis(env):
