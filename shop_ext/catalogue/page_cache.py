@@ -357,6 +357,16 @@ def _is_canonical(request, pairs):
     return request.META.get("RAW_URI", request.get_full_path()) == canonical
 
 
+def _is_own_address(request):
+    """Whether a Mezzanine page was asked for at its own address: Mezzanine
+    finds ``/fiction/`` at ``/fiction//`` and ``//fiction/`` too, and each
+    such spelling must not add an entry."""
+    if request.resolver_match.url_name != "page":
+        return True
+    page = getattr(request, "page", None)
+    return page is not None and page.get_absolute_url() == request.path
+
+
 class PageCacheMiddleware:
     """Serves and stores anonymous pages (module docstring). Placed after
     the session, authentication and CSRF middleware, whose state tells
@@ -380,7 +390,10 @@ class PageCacheMiddleware:
             response.content = response.content.replace(csrf_placeholder().encode(), b"")
             key = getattr(request, "_page_cache_key", None)
             shared = (
-                key is not None and _is_shareable(request, response) and self._store(request, response, key)
+                key is not None
+                and _is_own_address(request)
+                and _is_shareable(request, response)
+                and self._store(request, response, key)
             )
         if shared and request._page_cache_canonical:
             _let_nginx_keep(response, request._page_cache_until)

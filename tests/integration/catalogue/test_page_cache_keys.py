@@ -38,18 +38,22 @@ def cache_keys():
 def junk_urls(category, count):
     """``count`` distinct addresses a client may make up: parameters the
     pages do not read, paths that are 404s (under a page, at the top, a
-    product's), and one-off searches."""
+    product's), one-off searches, and a page's address with extra slashes
+    (Mezzanine finds ``/fiction/`` at ``/fiction//`` and ``//fiction/``)."""
+    page = category.get_absolute_url()
     kinds = (
-        lambda junk: f"{category.get_absolute_url()}?q={junk}",
-        lambda junk: f"{category.get_absolute_url()}?{junk}=1",
-        lambda junk: f"/shop/product/the-harbour/?q={junk}",
-        lambda junk: f"/?q={junk}&type=shop.Product",
-        lambda junk: f"{category.get_absolute_url()}{junk}/",
-        lambda junk: f"/{junk}/",
-        lambda junk: f"/shop/product/{junk}/",
-        lambda junk: f"/search/?q={junk}",
+        lambda n, junk: f"{page}?q={junk}",
+        lambda n, junk: f"{page}?{junk}=1",
+        lambda n, junk: f"/shop/product/the-harbour/?q={junk}",
+        lambda n, junk: f"/?q={junk}&type=shop.Product",
+        lambda n, junk: f"{page}{junk}/",
+        lambda n, junk: f"/{junk}/",
+        lambda n, junk: f"/shop/product/{junk}/",
+        lambda n, junk: f"/search/?q={junk}",
+        lambda n, junk: page + "/" * (1 + n),
+        lambda n, junk: "/" * (1 + n) + page,
     )
-    return [kinds[n % len(kinds)](f"junk{n}{secrets.token_hex(4)}") for n in range(count)]
+    return [kinds[n % len(kinds)](n, f"junk{n}{secrets.token_hex(4)}") for n in range(count)]
 
 
 def test_a_search_parameter_on_other_pages_adds_no_entry(client, book, category):
