@@ -5,6 +5,7 @@ learn whose it was)."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models.constants import LOOKUP_SEP
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -99,6 +100,14 @@ class StampedCopyAdmin(ReadOnlyAdmin):
     # and the list shows no identifiers (the change page never does).
     def get_search_fields(self, request):
         return self.search_fields if request.user.has_perm(TRACE_LEAK) else ("grant__order__id",)
+
+    def lookup_allowed(self, lookup, value, request):
+        # The list takes filters from the address too (?copy_id=, ?sha256=
+        # of a found file): without the permission, only the sidebar's.
+        if request.user.has_perm(TRACE_LEAK):
+            return super().lookup_allowed(lookup, value, request)
+        in_sidebar = lookup.split(LOOKUP_SEP)[0] in self.list_filter
+        return in_sidebar and super().lookup_allowed(lookup, value, request)
 
     def get_list_display(self, request):
         if request.user.has_perm(TRACE_LEAK):

@@ -126,3 +126,15 @@ def test_searching_copies_by_identifier_or_email_needs_the_trace_permission(clie
     assert order_link in by_order
     assert copy.copy_id not in by_order
     assert copy.copy_id in changelist(tracer, str(stamped_order.pk))
+    # Nor by filters written into the list's address.
+    for lookup in (
+        f"copy_id={copy.copy_id}",
+        f"copy_id__startswith={copy.copy_id[:3]}",
+        f"sha256={copy.sha256}",
+        f"file__contains={copy.copy_id[:6]}",
+    ):
+        refused = viewer.get(f"/admin/shop_ext/stampedcopy/?{lookup}")
+        assert refused.status_code == 400
+        assert order_link not in refused.content.decode()
+        assert order_link in tracer.get(f"/admin/shop_ext/stampedcopy/?{lookup}").content.decode()
+    assert viewer.get("/admin/shop_ext/stampedcopy/?status=ready").status_code == 200
