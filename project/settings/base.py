@@ -360,8 +360,9 @@ SHOP_DOWNLOAD_RESUME_MINUTES = 60
 # How many free resumes one counted download gives, to the client address
 # that made it: enough for a flaky connection, not a way to share a link.
 SHOP_DOWNLOAD_MAX_RESUMES = env_int("SHOP_DOWNLOAD_MAX_RESUMES", 5)
-# Refused downloads of other buyers' orders logged per user and hour: the
-# download log is evidence, not a table anyone signed in may fill.
+# Refused downloads logged per hour and asker (a signed-in user, or an
+# order's private link): the download log is evidence, not a table anyone
+# may fill.
 SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR = env_int("SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR", 20)
 # Proxies (e.g. the local nginx) whose X-Forwarded-For header we believe.
 SHOP_TRUSTED_PROXIES = env_list("SHOP_TRUSTED_PROXIES")

@@ -100,22 +100,22 @@ def record(request, order, grant, outcome, reason="", version=None, resumed_from
     )
 
 
-def record_stranger(request, order):
-    """Log a signed-in user's try at another buyer's order, up to
-    SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR rows per user and hour: past that
-    the try is refused all the same, with one warning instead of a row each."""
-    key = f"shop_ext:denied-downloads:{current_site_id()}:{request.user.pk}"
+def record_denied(request, order, grant, reason, version=None):
+    """Log a refused download, up to SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR
+    rows per hour and asker (the signed-in user, else the order whose
+    private link was used): past that the request is refused all the same,
+    with one warning instead of a row each, so nobody can fill the log."""
+    asker = f"user {request.user.pk}" if request.user.is_authenticated else f"link of order {order.pk}"
+    key = f"shop_ext:denied-downloads:{current_site_id()}:{asker.replace(' ', '-')}"
     try:
         logged = count_use(key, 3600)
     except CACHE_DOWN:
         logged = 0  # the limit needs the cache; the row does not
     limit = settings.SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR
     if logged <= limit:
-        record(request, order, None, DownloadAttempt.DENIED, "not the buyer")
+        record(request, order, grant, DownloadAttempt.DENIED, reason, version)
     elif logged == limit + 1:
-        log.warning(
-            "User %s keeps asking for other buyers' orders; no more log rows this hour", request.user.pk
-        )
+        log.warning("Refused downloads by %s: no more log rows this hour", asker)
 
 
 def use_attempt(delivery):
@@ -172,13 +172,16 @@ def _owned_order(request, who, order_id):
     if order is None:
         raise Http404("No such order.")
     if not owns(who, order):
-        record_stranger(request, order)
+        record_denied(request, order, None, "not the buyer")
         raise Http404("No such order.")
     return order
 
 
 def _refuse(request, order, grant, outcome, reason, status, version=None):
-    record(request, order, grant, outcome, reason, version)
+    if outcome == DownloadAttempt.DENIED:
+        record_denied(request, order, grant, reason, version)
+    else:
+        record(request, order, grant, outcome, reason, version)
     context = {"order": order, "reason": reason}
     return TemplateResponse(request, "shop_ext/download_refused.html", context, status=status)
 
@@ -399,7 +402,7 @@ def download_file(request, order_id, grant_id, token=None):
         _owned_order(request, who, order_id)  # logs a stranger's try
         raise Http404("No such file.")
     if not owns(who, grant.order):
-        record_stranger(request, grant.order)
+        record_denied(request, grant.order, None, "not the buyer")
         raise Http404("No such order.")
     download = Download(grant.order, grant, [served_version(grant)])
     if stamping.applies(grant.file.product, download.version):

@@ -142,3 +142,12 @@ def test_a_free_resume_belongs_to_the_client_that_made_the_counted_download(paid
     assert resumed.status_code == 200
     first = DownloadAttempt.objects.filter(order=paid_order, ip_address="203.0.113.1").earliest("created_at")
     assert DownloadAttempt.objects.get(outcome=DownloadAttempt.RESUMED).resumed_from == first
+
+
+def test_refusals_through_a_link_fill_the_log_only_so_far(paid_order, link, settings):
+    settings.SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR = 5
+    OrderDelivery.objects.filter(order=paid_order).update(max_attempts=1, attempts_used=1)
+    url = f"{link}files/{paid_order.download_grants.first().pk}/"
+    for n in range(30):
+        assert Client(REMOTE_ADDR=f"198.51.100.{n}").get(url).status_code == 403
+    assert DownloadAttempt.objects.filter(order=paid_order, outcome=DownloadAttempt.DENIED).count() == 5
