@@ -31,12 +31,14 @@ SECRET_KEY = env_str("SECRET_KEY")
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 
+# One database connection per worker, kept between requests and checked
+# before reuse (DB_CONN_MAX_AGE=0 closes it after every request again).
 DATABASES = {
     "default": env_url(
         "DATABASE_URL",
         f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         lambda url: dj_database_url.parse(
-            url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0), conn_health_checks=True
+            url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         ),
         schemes={"sqlite", "postgres", "postgresql", "pgsql"},
     )
