@@ -352,11 +352,9 @@ class DownloadGrant(models.Model):
         ProductFile, related_name="grants", on_delete=models.PROTECT, verbose_name=_("File")
     )
     # The version bought; PROTECT keeps it (and its file) while the grant exists.
-    # Empty only for grants made before versions existed and not migrated.
     version = models.ForeignKey(
         "ProductFileVersion",
         related_name="grants",
-        null=True,
         on_delete=models.PROTECT,
         verbose_name=_("Version bought"),
     )

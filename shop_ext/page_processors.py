@@ -11,7 +11,6 @@ def category_processor(request, page):
     """Products of a category page: sorted by a known key only, paged, and
     annotated for their cards, in a fixed number of queries: which products
     and which prices is shop_ext.catalogue.listings' rule."""
-    settings.clear_cache()
     sort_keys = [key for _label, key in settings.SHOP_PRODUCT_SORT_OPTIONS]
     sort_by = request.GET.get("sort")
     if sort_by not in sort_keys:

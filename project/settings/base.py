@@ -31,12 +31,14 @@ SECRET_KEY = env_str("SECRET_KEY")
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 
+# One database connection per worker, kept between requests and checked
+# before reuse (DB_CONN_MAX_AGE=0 closes it after every request again).
 DATABASES = {
     "default": env_url(
         "DATABASE_URL",
         f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         lambda url: dj_database_url.parse(
-            url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0), conn_health_checks=True
+            url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         ),
         schemes={"sqlite", "postgres", "postgresql", "pgsql"},
     )
@@ -374,6 +376,13 @@ SHOP_INVOICE_RESENDS_PER_HOUR = env_int("SHOP_INVOICE_RESENDS_PER_HOUR", 3)
 # The "lost my links" page (shop_ext/delivery/lost_links.py): asks per hour.
 SHOP_LOST_LINKS_PER_EMAIL_PER_HOUR = env_int("SHOP_LOST_LINKS_PER_EMAIL_PER_HOUR", 3)
 SHOP_LOST_LINKS_PER_CLIENT_PER_HOUR = env_int("SHOP_LOST_LINKS_PER_CLIENT_PER_HOUR", 10)
+# Wrong discount codes (shop_ext/checkout/ratelimit.py): failures per
+# session, and more generously per client address, within a window of
+# SHOP_DISCOUNT_FAILURE_WINDOW seconds; past either limit every code is
+# refused until the window ends.
+SHOP_DISCOUNT_MAX_FAILURES = 10
+SHOP_DISCOUNT_MAX_FAILURES_PER_IP = 50
+SHOP_DISCOUNT_FAILURE_WINDOW = 3600
 # Links that add an address's guest orders to its account (shop_ext/orders/claims.py), per account.
 SHOP_CLAIM_LINKS_PER_HOUR = env_int("SHOP_CLAIM_LINKS_PER_HOUR", 3)
 # requeue_emails queues again an email never tried after this many minutes

@@ -15,7 +15,6 @@ from .base import (
     ALLOWED_HOSTS,
     CACHE_URL,
     CELERY_BROKER_URL,
-    DATABASES,
     INSTALLED_APPS,
     MEDIA_ROOT,
     SECRET_KEY,
@@ -84,10 +83,6 @@ if env_flag("DEBUG", False):
     )
 
 DEBUG = False
-
-# One database connection per worker, kept between requests and checked
-# before reuse (DB_CONN_MAX_AGE=0 closes it after every request again).
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
 
 
 def _inside(path, root):

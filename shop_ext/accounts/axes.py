@@ -9,7 +9,7 @@ from shop_ext.accounts.backends import find_user
 
 
 def _cooloff_minutes():
-    cooloff = getattr(settings, "AXES_COOLOFF_TIME", None)
+    cooloff = settings.AXES_COOLOFF_TIME
     if isinstance(cooloff, (int, float)):
         return max(int(round(cooloff * 60)), 1)
     if hasattr(cooloff, "total_seconds"):

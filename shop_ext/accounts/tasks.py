@@ -22,7 +22,7 @@ from shop_ext.core.tasks import RETRY_TEMPORARY
 log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, **RETRY_TEMPORARY)
+@shared_task(name="shop_ext.accounts.tasks.send_password_reset", bind=True, **RETRY_TEMPORARY)
 def send_password_reset(self, user_id, next_path="/"):
     """Idempotent while the cache is up: a task that runs again after it
     sent (a worker died before acknowledging it) sends nothing."""

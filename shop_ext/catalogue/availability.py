@@ -140,11 +140,6 @@ def order_ships(order):
     return skus_ship(order.items.values_list("sku", flat=True), site_id=order.site_id)
 
 
-def cart_has_downloads(cart):
-    """True if any line delivers files (so the buyer needs an account)."""
-    return bool(delivering_ids(variations_for_skus([item.sku for item in cart]).values()))
-
-
 @dataclass
 class DigitalSummary:
     """The marker shown in listings: "eBook · EPUB, PDF · 2.3 MB"."""

@@ -30,7 +30,6 @@ def shipping_for(request):
         return _("Digital delivery"), 0
     if request.session.get("free_shipping"):
         return _("Free shipping"), 0
-    settings.clear_cache()
     return _("Flat rate shipping"), settings.SHOP_DEFAULT_SHIPPING_VALUE
 
 

@@ -8,17 +8,18 @@ production counts in Redis (CACHE_URL). While the cache is down the limit
 is not applied, and each check logs an error (docs/security.md: a code must
 still be valid, and its uses are counted in the database).
 
-Settings (optional): SHOP_DISCOUNT_MAX_FAILURES (per session, default 10),
-SHOP_DISCOUNT_MAX_FAILURES_PER_IP (default 50), SHOP_DISCOUNT_FAILURE_WINDOW
-(seconds, default 3600).
+Settings: SHOP_DISCOUNT_MAX_FAILURES (per session),
+SHOP_DISCOUNT_MAX_FAILURES_PER_IP and SHOP_DISCOUNT_FAILURE_WINDOW (seconds),
+declared in project/settings/base.py.
 """
 
 import logging
+import math
 
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from shop_ext.catalogue import discounts
 from shop_ext.core.cache import CACHE_DOWN
@@ -27,15 +28,17 @@ from shop_ext.core.ratelimit import count_use
 
 log = logging.getLogger(__name__)
 
-TOO_MANY = _("Too many invalid discount codes were tried. Please wait an hour before trying another code.")
 
-
-def _limits():
-    return (
-        getattr(settings, "SHOP_DISCOUNT_MAX_FAILURES", 10),
-        getattr(settings, "SHOP_DISCOUNT_MAX_FAILURES_PER_IP", 50),
-        getattr(settings, "SHOP_DISCOUNT_FAILURE_WINDOW", 3600),
-    )
+def too_many_message():
+    """The refusal, naming the longest wait: a window starts with its first failure."""
+    minutes = math.ceil(settings.SHOP_DISCOUNT_FAILURE_WINDOW / 60)
+    return ngettext(
+        "Too many invalid discount codes were tried. "
+        "Please wait %(minutes)d minute before trying another code.",
+        "Too many invalid discount codes were tried. "
+        "Please wait %(minutes)d minutes before trying another code.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def _keys(request):
@@ -50,26 +53,24 @@ def _keys(request):
 
 
 def is_blocked(request):
-    per_session, per_ip, _window = _limits()
     keys = _keys(request)
     try:
         counts = cache.get_many([key for _kind, key in keys])
     except CACHE_DOWN:
         log.exception("Cache unavailable: the discount-code limit is not applied")
         return False
-    for kind, key in keys:
-        limit = per_session if kind == "session" else per_ip
-        if counts.get(key, 0) >= limit:
-            return True
-    return False
+    limits = {
+        "session": settings.SHOP_DISCOUNT_MAX_FAILURES,
+        "ip": settings.SHOP_DISCOUNT_MAX_FAILURES_PER_IP,
+    }
+    return any(counts.get(key, 0) >= limits[kind] for kind, key in keys)
 
 
 def record_failure(request):
-    _per_session, _per_ip, window = _limits()
     log.info("Invalid discount code tried from %s", client_ip(request))
     try:
         for _kind, key in _keys(request):
-            count_use(key, window)
+            count_use(key, settings.SHOP_DISCOUNT_FAILURE_WINDOW)
     except CACHE_DOWN:
         log.exception("Cache unavailable: a failed discount code was not counted")
 
@@ -86,12 +87,12 @@ class DiscountRateLimitMixin:
             return code
         request = self._request
         if is_blocked(request):
-            raise forms.ValidationError(TOO_MANY)
+            raise forms.ValidationError(too_many_message())
         try:
             self._discount = discounts.valid_code(code, request.cart)
         except discounts.CodeRefused as refusal:
             record_failure(request)
             if is_blocked(request):
-                raise forms.ValidationError(TOO_MANY) from None
+                raise forms.ValidationError(too_many_message()) from None
             raise forms.ValidationError(str(refusal)) from None
         return self._discount.code

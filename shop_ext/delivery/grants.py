@@ -94,14 +94,11 @@ def buyers_get_updates(product):
 def served_version(grant):
     """The version this grant downloads: the newest when the product gives
     buyers updates (the default), else the version bought."""
-    if grant.version is None or buyers_get_updates(grant.file.product):
-        version = grant.file.current_version
-    else:
-        version = grant.version
+    version = grant.file.current_version if buyers_get_updates(grant.file.product) else grant.version
     version.product_file = grant.file  # the row at hand: no query for its download name
     return version
 
 
 def is_update(grant, version):
     """Is ``version`` newer than what the grant's order bought?"""
-    return grant.version is not None and version is not None and version.number > grant.version.number
+    return version.number > grant.version.number

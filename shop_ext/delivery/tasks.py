@@ -27,7 +27,7 @@ from shop_ext.orders import PAID_STATUSES
 log = logging.getLogger(__name__)
 
 
-@shared_task(**RETRY_TEMPORARY)
+@shared_task(name="shop_ext.delivery.tasks.build_order_zip", **RETRY_TEMPORARY)
 def build_order_zip(order_id):
     """Safe to run twice: a zip is built once per content (shop_ext.delivery.zips)."""
     order = Order.objects.filter(pk=order_id).first()
@@ -56,7 +56,7 @@ def orders_with_usable_links(email):
     return usable
 
 
-@shared_task(bind=True, **RETRY_TEMPORARY)
+@shared_task(name="shop_ext.delivery.tasks.send_lost_links", bind=True, **RETRY_TEMPORARY)
 def send_lost_links(self, email):
     """Email ``email`` (the address that asked, and no other) the private
     links of its orders; nothing when it has none."""
@@ -74,7 +74,7 @@ def send_lost_links(self, email):
     )
 
 
-@shared_task(bind=True, **RETRY_TEMPORARY)
+@shared_task(name="shop_ext.delivery.tasks.send_update_notice", bind=True, **RETRY_TEMPORARY)
 def send_update_notice(self, notice_id):
     error = mail.send_recorded_once(UpdateNotice, notice_id, send_notice, related=("version__product_file",))
     if error is None:
@@ -117,7 +117,7 @@ def _queue_notice(notice):
 STAMP_REQUEUE_SECONDS = 120
 
 
-@shared_task(**RETRY_TEMPORARY)
+@shared_task(name="shop_ext.delivery.tasks.build_stamped_copy", **RETRY_TEMPORARY)
 def build_stamped_copy(copy_id):
     """Make one stamped copy, once: its row is locked while it is made and
     only a copy still being made is made. A file that cannot be stamped, or

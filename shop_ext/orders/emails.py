@@ -19,7 +19,6 @@ def _send_receipt(order):
 
     The shop's copy (SHOP_ORDER_EMAIL_BCC) is a separate message without the
     links: they are keys to the buyer's files and attempts."""
-    editable_settings.clear_cache()  # SHOP_ORDER_EMAIL_SUBJECT may be edited in the admin
     context = {"order": order, "order_items": order.items.all(), "site_url": site_url()}
     context.update(order.details_as_dict())
     shop_copy = editable_settings.SHOP_ORDER_EMAIL_BCC

@@ -13,7 +13,7 @@ from shop_ext.models import OrderEmail
 from shop_ext.orders import claims, emails
 
 
-@shared_task(bind=True, **RETRY_TEMPORARY)
+@shared_task(name="shop_ext.orders.tasks.send_order_email", bind=True, **RETRY_TEMPORARY)
 def send_order_email(self, email_id):
     error = emails.send_once(email_id)
     if error is None:
@@ -33,7 +33,7 @@ def queue_order_email(order, kind, requested_by=None):
     return email
 
 
-@shared_task(bind=True, **RETRY_TEMPORARY)
+@shared_task(name="shop_ext.orders.tasks.send_claim_link", bind=True, **RETRY_TEMPORARY)
 def send_claim_link(self, user_id):
     """Email a signed-in buyer the link that adds their guest orders to the
     account, at the account's address (made here: the link is never queued)."""

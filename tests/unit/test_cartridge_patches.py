@@ -24,7 +24,7 @@ def params(func):
 
 def test_checkout_steps_order_setup_payment_complete_email():
     """checkout.handlers.payment_handler (stock before payment) and
-    _safe_order_email rely on this order and on the module-level names the
+    patches._queued_order_email rely on this order and on the module-level names the
     view looks up at call time."""
     src = source(views.checkout_steps)
     setup = src.index("order.setup(request)")
@@ -40,7 +40,7 @@ def test_checkout_steps_order_setup_payment_complete_email():
 
 
 def test_checkout_step_is_read_from_post():
-    """checkout_guard validates the posted step Cartridge would use."""
+    """checkout.guard.guard_checkout validates the posted step Cartridge would use."""
     src = source(views.checkout_steps)
     assert 'request.POST.get("step", None)' in src
     assert 'request.POST.get("back") is not None' in src
@@ -124,15 +124,14 @@ def test_mezzanine_account_forms_still_authenticate_without_request():
 
 
 def test_mezzanine_still_looks_users_up_with_get():
-    """shop_ext.accounts.backends.ShopBackend and forms.PasswordResetForm replace
-    lookups that are a 500 when two accounts share an email address; the
-    password-reset view must still take our form class (project/urls.py)."""
+    """shop_ext.accounts.backends.ShopBackend and shop_ext.accounts.forms.PasswordResetForm
+    (used by our password-reset view, shop_ext/accounts/views.py) replace
+    lookups that are a 500 when two accounts share an email address."""
     from mezzanine.core import auth_backends
 
     assert "User.objects.get(username_or_email" in source(auth_backends)
     assert "base36_to_int(" in source(auth_backends)
     assert "User.objects.get(username_or_email" in source(account_forms.PasswordResetForm.clean)
-    assert "form_class" in params(account_views.password_reset)
 
 
 def test_axes_lockout_callable_signature():

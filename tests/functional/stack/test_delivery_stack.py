@@ -381,7 +381,9 @@ def test_a_200_mb_download_does_not_grow_the_worker(stack, purchase, record_prop
         f"f = ProductFile.objects.create(product=variation.product, file={name!r}, title='Audiobook',"
         f" original_filename='audiobook.zip', size={BIG_FILE_BYTES}, content_type='application/zip',"
         f" sha256={digest.hexdigest()!r})\n"
-        "print(json.dumps(DownloadGrant.objects.create(order=order, order_item=item, file=f).pk))"
+        "grant = DownloadGrant.objects.create(\n"
+        "    order=order, order_item=item, file=f, version=f.current_version)\n"
+        "print(json.dumps(grant.pk))"
     )
     link = f"{stack.url}/account/orders/{purchase['order_id']}/files/{grant_id}/"
     session = purchase["session"]

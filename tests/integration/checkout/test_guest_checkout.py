@@ -217,6 +217,19 @@ def test_the_shops_copy_of_the_receipt_has_no_links(client, book, instant_paymen
     assert private_link(buyer_copy.body, order.pk)
 
 
+def test_the_receipt_takes_the_subject_staff_set_in_the_site_settings(client, book, instant_payment):
+    """Mezzanine reads editable settings once per request: an edit made
+    while a shopper is half-way through checkout reaches their receipt."""
+    from mezzanine.conf.models import Setting
+
+    add_to_cart(client, book, option3="eBook")
+    Setting.objects.create(name="SHOP_ORDER_EMAIL_SUBJECT", value="Your books from us")
+    guest_checkout(client)
+
+    [receipt] = mail.outbox
+    assert receipt.subject == "Your books from us"
+
+
 def test_a_guest_sees_the_downloads_on_the_invoice(client, book, instant_payment):
     add_to_cart(client, book, option3="eBook")
     guest_checkout(client)

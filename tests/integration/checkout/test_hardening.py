@@ -614,3 +614,20 @@ def test_discount_codes_rate_limited(client, page):
     assert response.status_code == 200
     assert "Too many invalid discount codes" in text(response)
     assert "discount_code" not in client.session
+
+
+@pytest.mark.django_db
+def test_discount_limit_message_names_the_window(client, settings):
+    """The refusal says how long to wait: the configured window, not a fixed hour."""
+    settings.SHOP_DISCOUNT_MAX_FAILURES = 2
+    settings.SHOP_DISCOUNT_FAILURE_WINDOW = 15 * 60
+    product, _v = make_product("Coded", price="20.00")
+    DiscountCode.objects.create(title="x", code="REAL10", active=True, discount_percent=10)
+    add_to_cart(client, product)
+    for i in range(2):
+        client.post(CART, {"discount_code": f"GUESS{i}"})
+
+    response = client.post(CART, {"discount_code": "GUESS2"})
+
+    assert response.status_code == 200
+    assert "Please wait 15 minutes before trying another code." in text(response)

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from shop_ext.models import DownloadAttempt, DownloadPolicy, ProductFileVersion
+from shop_ext.models import DownloadAttempt, DownloadGrant, DownloadPolicy
 from shop_ext.orders.actions import mark_order_paid
 from tests.admin_forms import admin_form_data
 from tests.factories import EPUB, add_file, make_book, staff_with
@@ -99,24 +99,12 @@ def test_a_new_file_is_version_one_with_its_own_facts(db):
     assert version.sha256 == product_file.sha256
 
 
-def test_files_from_before_versions_become_version_one(paid_order):
-    from importlib import import_module
-
-    from django.apps import apps
-
-    from shop_ext.models import DownloadGrant, ProductFile
-
-    migration = import_module("shop_ext.migrations.0008_file_versions_notices_stamping")
-    DownloadGrant.objects.update(version=None)
-    ProductFile.objects.update(current_version=None)
-    ProductFileVersion.objects.all().delete()
-
-    migration.files_become_version_one(apps, None)
+def test_a_grant_cannot_lack_the_version_it_bought(paid_order):
+    from django.db import IntegrityError, transaction
 
     grant = epub_grant(paid_order)
-    assert grant.version.number == 1
-    assert grant.version == grant.file.current_version
-    assert grant.version.file.name == grant.file.file.name
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DownloadGrant.objects.filter(pk=grant.pk).update(version=None)
 
 
 def test_staff_replace_a_file_with_a_note_in_the_product_page(client, admin_user, book, paid_order):
@@ -143,7 +131,7 @@ def test_staff_replace_a_file_with_a_note_in_the_product_page(client, admin_user
 
 
 def test_a_file_stored_by_a_script_is_a_version_too(client, paid_order):
-    from shop_ext.models import DownloadGrant, ProductFile
+    from shop_ext.models import ProductFile
 
     epub = epub_grant(paid_order)
     product_file = ProductFile.objects.create(
@@ -154,7 +142,9 @@ def test_a_file_stored_by_a_script_is_a_version_too(client, paid_order):
         content_type="application/epub+zip",
         sha256=epub.file.sha256,
     )
-    grant = DownloadGrant.objects.create(order=paid_order, order_item=epub.order_item, file=product_file)
+    grant = DownloadGrant.objects.create(
+        order=paid_order, order_item=epub.order_item, file=product_file, version=product_file.current_version
+    )
 
     assert product_file.current_version.number == 1
     assert body(client.get(f"/account/orders/{paid_order.pk}/files/{grant.pk}/")) == EPUB

@@ -160,6 +160,16 @@ def test_keeps_database_connections_and_bounds_every_wait_on_a_server(env):
     assert "'socket_timeout': 0.5" in out
 
 
+@pytest.mark.parametrize("module", ["project.settings.production", "project.settings.dev"])
+@pytest.mark.parametrize(("value", "kept"), [(None, "60"), ("0", "0")])
+def test_db_conn_max_age_has_one_default_in_every_environment(env, module, value, kept):
+    env["DJANGO_SETTINGS_MODULE"] = module
+    if value is not None:
+        env["DB_CONN_MAX_AGE"] = value
+    show = "from django.conf import settings; print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+    assert manage(env, "shell", "-v", "0", "-c", show).stdout.split() == [kept]
+
+
 @pytest.mark.parametrize(
     ("process", "statement_timeout"), [("web", "statement_timeout=5000"), (None, "statement_timeout=300000")]
 )
