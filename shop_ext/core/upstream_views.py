@@ -3,7 +3,9 @@ in place of the upstream's route."""
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.sites.models import Site
-from django.http import Http404, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
+from django.views.decorators.http import require_POST
+from filebrowser_safe import views as filebrowser_views
 from mezzanine.core import views as mezzanine_core
 
 from shop_ext.core.converters import MAX_ID
@@ -22,8 +24,15 @@ def set_site(request):
     return mezzanine_core.set_site(request)
 
 
+@staff_member_required
+@require_POST
 def media_library_check_file(request):
-    """filebrowser-safe's "does this file exist" endpoint: no sign-in, no
-    CSRF check, a 500 without its ``folder`` field, and nothing in the media
-    library calls it. Not found, for everyone."""
-    raise Http404("No such page.")
+    """filebrowser-safe's "is this name taken" check, which the media
+    library's uploader posts (with the form's CSRF token) before each upload.
+    Upstream asks for no sign-in and no CSRF token, and is a 500 without its
+    ``folder`` field: here staff only, CSRF checked, and a missing or
+    climbing ``folder`` refused."""
+    folder = request.POST.get("folder")
+    if folder is None or ".." in folder.split("/"):
+        return HttpResponseBadRequest("No such folder.")
+    return filebrowser_views._check_file(request)

@@ -84,17 +84,17 @@ def shop():
         stack.manage("collectstatic", "--noinput", "-v0")
         stack.manage("load_demo", "--force", env=stack.environ(SHOP_DEMO="true"))
         db = urlsplit(stack.db_url)
-        redis_port = urlsplit(stack.redis_url).port
         proxies = {
             "database": FaultProxy(db.port or 5432, db.hostname),
-            "cache": FaultProxy(redis_port),
-            "broker": FaultProxy(redis_port),
+            # The cache and the broker each have a Redis of their own.
+            "cache": FaultProxy(urlsplit(stack.cache_url).port),
+            "broker": FaultProxy(urlsplit(stack.broker_url).port),
             "smtp": FaultProxy(stack.smtp.port),
         }
         env = {
             "DATABASE_URL": through(proxies["database"], stack.db_url),
-            "CACHE_URL": proxies["cache"].url("redis", "/1"),
-            "CELERY_BROKER_URL": proxies["broker"].url("redis", "/0"),
+            "CACHE_URL": through(proxies["cache"], stack.cache_url),
+            "CELERY_BROKER_URL": through(proxies["broker"], stack.broker_url),
             "EMAIL_URL": proxies["smtp"].url("smtp"),
             # Paid at checkout: each order takes the whole money path.
             "SHOP_PAYMENT_GATEWAY": "shop_ext.payments.gateways.pay_instantly_for_demo",

@@ -1,9 +1,12 @@
 """The project routes exactly the URLs of the allow-list (url_allowlist.py),
 and no longer the upstream routes it does not use."""
 
+import json
+
 import pytest
 from django.urls import URLResolver, get_resolver
 
+from tests.client import Client
 from tests.factories import StaffFactory
 from tests.integration.site.url_allowlist import ALLOWED
 from tests.shopper import quiet_client
@@ -53,14 +56,12 @@ def test_every_route_is_in_the_allow_list_and_every_entry_is_routed():
         "/edit/",
         "/jsi18n/django.contrib.admin/",
         "/accounts/",
-        "/admin/media-library/check_file/",
     ],
 )
 def test_upstream_routes_the_shop_does_not_use_are_404(url):
     """Mezzanine's comments and ratings, Django's own password reset (mail
     sent in the request, tokens in the logs), inline editing, Mezzanine's
-    translations catalogue, filebrowser-safe's open file probe: not routed,
-    also for a POST."""
+    translations catalogue: not routed, also for a POST."""
     client = quiet_client()
     token = client.get("/csrf/").json()["token"]
     assert client.get(url).status_code == 404
@@ -85,3 +86,27 @@ def test_staff_see_product_pages_without_mezzanines_inline_editor(book):
     response = quiet_client(StaffFactory()).get(book.get_absolute_url())
     assert response.status_code == 200
     assert "editable-form" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_media_librarys_name_check_is_for_staff_with_a_csrf_token(admin_user):
+    """The uploader asks it before each upload; upstream it answered anyone,
+    without a CSRF token, and was a 500 without its folder."""
+    url = "/admin/media-library/check_file/"
+    anonymous = quiet_client()
+    token = anonymous.get("/csrf/").json()["token"]
+    assert (
+        anonymous.post(url, {"csrfmiddlewaretoken": token, "folder": "", "file": "a.png"}).status_code == 302
+    )
+    staff = Client(enforce_csrf_checks=True)
+    staff.force_login(admin_user, backend="shop_ext.accounts.backends.ShopBackend")
+    token = staff.get("/csrf/").json()["token"]
+    assert staff.post(url, {"folder": "", "file": "a.png"}).status_code == 403
+    assert staff.post(url, {"csrfmiddlewaretoken": token, "file": "a.png"}).status_code == 400
+    assert (
+        staff.post(url, {"csrfmiddlewaretoken": token, "folder": "../..", "file": "a.png"}).status_code == 400
+    )
+    answer = staff.post(url, {"csrfmiddlewaretoken": token, "folder": "", "file": "no-such-file.png"})
+    assert answer.status_code == 200
+    assert json.loads(answer.content) == {}
+    assert staff.get(url).status_code == 405

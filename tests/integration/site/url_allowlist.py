@@ -226,12 +226,12 @@ ADMIN = [
     Route(
         "admin/^media-library/^check_file/$",
         "filebrowser_safe.views._check_file",
-        "shadowed by the 404 below (open to anyone, used by nothing)",
+        "shadowed by ours below (upstream: open to anyone, a 500 without its folder)",
     ),
     Route(
         "admin/media-library/check_file/",
         "shop_ext.core.upstream_views.media_library_check_file",
-        "404 in place of filebrowser-safe's file probe",
+        "the media library uploader's 'is this name taken' check: staff only, CSRF checked, POST",
     ),
     Route("admin/^media-library/^upload_file/$", "filebrowser_safe.views._upload_file", "media library"),
     Route(
@@ -286,6 +286,7 @@ ADMIN_MODELS = {
     "shop_ext/productfileversion": "files' versions",
     "shop_ext/stampedcopy": "stamped copies",
     "shop_ext/updatenotice": "notices of updated files",
+    "shop_ext/unfinishedpayment": "payments taken for orders that could not be completed (refund or finish)",
     "sites/site": "sites",
 }
 ADMIN_MODEL_PAGES = (
