@@ -53,18 +53,32 @@ else:
     # Bounded waits on PostgreSQL (docs/reliability.md): connecting gives up
     # after DB_CONNECT_TIMEOUT seconds, and a statement after
     # DB_STATEMENT_TIMEOUT -- short for a web request (gunicorn.conf.py sets
-    # SHOP_PROCESS=web), longer for Celery tasks and management commands.
+    # SHOP_PROCESS=web), longer for Celery tasks and management commands; a
+    # web request's transaction left idle (waiting on another service) ends
+    # after DB_IDLE_IN_TRANSACTION_TIMEOUT. A server that goes silent on an
+    # open connection is given up by TCP: keepalive probes while waiting for
+    # an answer, and tcp_user_timeout for what was sent and never acknowledged.
     # Our backend tries to connect once per request (shop_ext/core/postgresql).
+    # Options from DATABASE_URL (sslmode, sslrootcert...) are kept.
+    _web = env_str("SHOP_PROCESS") == "web"
     _statement_timeout = (
-        env_int("DB_REQUEST_STATEMENT_TIMEOUT", 5)
-        if env_str("SHOP_PROCESS") == "web"
-        else env_int("DB_STATEMENT_TIMEOUT", 300)
+        env_int("DB_REQUEST_STATEMENT_TIMEOUT", 5) if _web else env_int("DB_STATEMENT_TIMEOUT", 300)
     )
+    _server_options = [f"-c statement_timeout={_statement_timeout * 1000}"]
+    if _web:
+        _idle = env_int("DB_IDLE_IN_TRANSACTION_TIMEOUT", 30)
+        _server_options.append(f"-c idle_in_transaction_session_timeout={_idle * 1000}")
     DATABASES["default"]["ENGINE"] = "shop_ext.core.postgresql"
-    DATABASES["default"]["OPTIONS"] = {
-        "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 3),
-        "options": f"-c statement_timeout={_statement_timeout * 1000}",
-    }
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.update(
+        connect_timeout=env_int("DB_CONNECT_TIMEOUT", 3),
+        keepalives=1,
+        keepalives_idle=5,
+        keepalives_interval=2,
+        keepalives_count=3,
+        tcp_user_timeout=10_000,
+        options=" ".join(filter(None, [_options.get("options", ""), *_server_options])),
+    )
 # Mezzanine's and Cartridge's migrations were written for AutoField.
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 

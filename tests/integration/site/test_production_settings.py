@@ -189,6 +189,22 @@ def test_postgresql_connects_once_per_request_and_bounds_its_waits(env, process,
     assert statement_timeout in out
 
 
+def test_the_database_urls_own_options_are_kept(env):
+    """TLS settings in DATABASE_URL survive the timeouts being added (a
+    verify-full connection silently fell back to libpq's "prefer")."""
+    env["DATABASE_URL"] = (
+        "postgres://shop@db.example.com/shop?sslmode=verify-full&sslrootcert=/etc/ssl/db.pem"
+    )
+    env["SHOP_PROCESS"] = "web"
+    show = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    out = manage(env, "shell", "-v", "0", "-c", show).stdout
+    assert "'sslmode': 'verify-full'" in out
+    assert "'sslrootcert': '/etc/ssl/db.pem'" in out
+    assert "statement_timeout=5000" in out
+    assert "idle_in_transaction_session_timeout=30000" in out
+    assert "'keepalives': 1" in out
+
+
 def test_gunicorn_marks_its_workers_as_web_processes(monkeypatch):
     monkeypatch.setenv("SHOP_PROCESS", "")  # put back as it was after the test
     runpy.run_path(str(BASE_DIR / "deploy" / "gunicorn.conf.py"))
