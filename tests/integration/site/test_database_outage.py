@@ -144,3 +144,20 @@ def test_the_completion_page_of_a_placed_order_is_the_503_page_not_a_500(
         outage.end()
     assert_unavailable_page(response)
     assert client.get(COMPLETE_URL).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_error_of_one_query_with_the_database_up_stays_a_500(rf):
+    """An OperationalError without a SQLSTATE is not always a lost
+    connection: one the driver raised before sending anything (too many
+    parameters, say) is a bug to see, not the "unavailable" page."""
+    from django.db import OperationalError
+
+    from shop_ext.core.outage import DatabaseOutageMiddleware
+
+    connection.ensure_connection()
+    driver_error = connection.Database.OperationalError("number of parameters must be between 0 and 65535")
+    try:
+        raise OperationalError(str(driver_error)) from driver_error
+    except OperationalError as error:
+        assert DatabaseOutageMiddleware(lambda request: None).process_exception(rf.get("/"), error) is None
