@@ -51,7 +51,7 @@ from cartridge.shop.models import (
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Min
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.dispatch import receiver
@@ -149,20 +149,32 @@ def csrf_placeholder():
 # ------------------------------------------------------------ sites
 
 
+# The same, per process: the site of a host while the database is away, so
+# pages the cache holds are still served whatever happened to the entry above.
+_last_known_sites = {}
+
+
 def _site_id(request):
     """Mezzanine's current site for this request (current_site_id(): by host
     for a browser without a session), kept per host in the cache so that a
     warm page costs no query, and set on the request, where Mezzanine reads
     it from then on. At most MAX_KNOWN_HOSTS hosts are kept (ALLOWED_HOSTS
     bounds them unless it holds a wildcard); forgotten on every catalogue
-    change (a Site is part of it) and by SHOP_PAGE_CACHE_SECONDS."""
+    change (a Site is part of it)."""
     host = request.get_host().lower()
     known = cache.get(SITES_KEY) or {}
     site_id = known.get(host)
     if site_id is None:
-        site_id = current_site_id()
+        try:
+            site_id = current_site_id()
+        except DatabaseError:
+            site_id = _last_known_sites.get(host)
+            if site_id is None:
+                raise
         if len(known) < MAX_KNOWN_HOSTS:
-            cache.set(SITES_KEY, {**known, host: site_id}, settings.SHOP_PAGE_CACHE_SECONDS)
+            cache.set(SITES_KEY, {**known, host: site_id}, None)
+    if host in _last_known_sites or len(_last_known_sites) < MAX_KNOWN_HOSTS:
+        _last_known_sites[host] = site_id
     request.site_id = site_id
     return site_id
 

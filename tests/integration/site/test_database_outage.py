@@ -161,3 +161,24 @@ def test_an_error_of_one_query_with_the_database_up_stays_a_500(rf):
         raise OperationalError(str(driver_error)) from driver_error
     except OperationalError as error:
         assert DatabaseOutageMiddleware(lambda request: None).process_exception(rf.get("/"), error) is None
+
+
+def test_a_page_the_cache_holds_is_served_while_the_database_is_away(transactional_db, tmp_path):
+    """Even when the cache no longer knows which site a host is (evicted):
+    the process remembers it, and the page needs nothing else."""
+    from django.core.cache import cache
+
+    from shop_ext.catalogue.page_cache import SITES_KEY
+    from tests.factories import make_book
+
+    url = make_book({"Paperback": "10.00"}, stock=3, title="The Harbour").get_absolute_url()
+    client = Client(raise_request_exception=False)
+    assert client.get(url).status_code == 200  # stored
+    cache.delete(SITES_KEY)
+    outage = Outage(tmp_path)
+    try:
+        response = client.get(url)
+    finally:
+        outage.end()
+    assert response.status_code == 200
+    assert response["X-Page-Cache"] == "hit"
