@@ -45,11 +45,18 @@ def payment_methods_are_known(app_configs, **kwargs):
     ]
 
 
+# Names of this machine's loopback, one server whichever is written.
+LOOPBACK = {"localhost", "127.0.0.1", "::1", "ip6-localhost"}
+
+
 def _redis_server(url):
     """The server a Redis URL names (a socket's path, or host and port),
     whatever its database number."""
     parts = urlsplit(url)
-    return parts.path if parts.scheme == "unix" else (parts.hostname, parts.port or 6379)
+    if parts.scheme == "unix":
+        return parts.path
+    host = "loopback" if parts.hostname in LOOPBACK else parts.hostname
+    return (host, parts.port or 6379)
 
 
 @register(Tags.caches, deploy=True)
@@ -68,5 +75,23 @@ def cache_has_a_redis_of_its_own(app_configs, **kwargs):
             hint="Give the cache a Redis of its own with maxmemory and maxmemory-policy allkeys-lru "
             "(docs/deploy.md, section 7).",
             id="shop_ext.W001",
+        )
+    ]
+
+
+@register(deploy=True)
+def client_addresses_come_through_the_proxy(app_configs, **kwargs):
+    """Behind nginx every request comes from the proxy: without
+    SHOP_TRUSTED_PROXIES, per-client limits (lost links, discount codes,
+    sign-in lockout) and the download log's addresses would all name it, and
+    any holder of a private link would share one client's free resumes."""
+    if settings.SHOP_TRUSTED_PROXIES:
+        return []
+    return [
+        Warning(
+            "SHOP_TRUSTED_PROXIES is empty: every client's address will be the proxy's.",
+            hint="List the addresses of nginx (or the load balancer), e.g. SHOP_TRUSTED_PROXIES=127.0.0.1 "
+            "(docs/deploy.md).",
+            id="shop_ext.W002",
         )
     ]

@@ -141,13 +141,16 @@ def resumed_download(request, download):
     start = int(first) if first else download.size() - int(suffix_length)
     if start <= 0:
         return None  # the whole file again: no need to ask the log
+    address = client_ip(request)
+    if address is None:
+        return None  # no client to match it with
     since = timezone.now() - timedelta(minutes=settings.SHOP_DOWNLOAD_RESUME_MINUTES)
     return (
         DownloadAttempt.objects.filter(
             order=download.order,
             grant=download.grant,
             user=signed_in_user(request),
-            ip_address=client_ip(request),
+            ip_address=address,
             outcome=DownloadAttempt.SERVED,
             created_at__gte=since,
             resumes_used__lt=settings.SHOP_DOWNLOAD_MAX_RESUMES,

@@ -151,3 +151,11 @@ def test_refusals_through_a_link_fill_the_log_only_so_far(paid_order, link, sett
     for n in range(30):
         assert Client(REMOTE_ADDR=f"198.51.100.{n}").get(url).status_code == 403
     assert DownloadAttempt.objects.filter(order=paid_order, outcome=DownloadAttempt.DENIED).count() == 5
+
+
+def test_a_request_without_a_client_address_gets_no_free_resume(paid_order, link):
+    url = f"{link}files/{paid_order.download_grants.first().pk}/"
+    OrderDelivery.objects.filter(order=paid_order).update(max_attempts=None)
+    assert Client(REMOTE_ADDR="").get(url).status_code == 200
+    assert Client(REMOTE_ADDR="").get(url, HTTP_RANGE="bytes=1-").status_code == 200
+    assert OrderDelivery.objects.get(order=paid_order).attempts_used == 2

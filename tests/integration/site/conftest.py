@@ -28,6 +28,7 @@ def env(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "EMAIL_URL": "smtp://mail.example.com:587?tls=True",
         "SHOP_SITE_URL": "https://shop.example.com",
+        "SHOP_TRUSTED_PROXIES": "127.0.0.1",
         "SHOP_PRIVATE_ROOT": str(tmp_path / "private"),
         "STATIC_ROOT": str(tmp_path / "www" / "static"),
         "MEDIA_ROOT": str(tmp_path / "www" / "media"),

@@ -287,8 +287,18 @@ def test_test_mode_keys_are_refused_unless_the_site_is_staging(env):
     assert manage(env, "check").returncode == 0
 
 
-def test_check_deploy_warns_when_the_cache_shares_the_brokers_redis(env):
-    env["CACHE_URL"] = "redis://127.0.0.1:6379/1"  # the broker's server, another database
+@pytest.mark.parametrize("cache_url", ["redis://127.0.0.1:6379/1", "redis://localhost:6379/2"])
+def test_check_deploy_warns_when_the_cache_shares_the_brokers_redis(env, cache_url):
+    env["CACHE_URL"] = cache_url  # the broker's server (however it is named), another database
     result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode != 0
     assert "shop_ext.W001" in result.stderr + result.stdout
+
+
+def test_check_deploy_warns_without_trusted_proxies(env):
+    """Behind nginx, every client would be the proxy: per-client limits and
+    free resumes would be shared by everyone."""
+    env.pop("SHOP_TRUSTED_PROXIES")
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    assert "shop_ext.W002" in result.stderr + result.stdout
