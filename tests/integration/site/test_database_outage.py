@@ -157,10 +157,9 @@ def test_an_error_of_one_query_with_the_database_up_stays_a_500(rf):
 
     connection.ensure_connection()
     driver_error = connection.Database.OperationalError("number of parameters must be between 0 and 65535")
-    try:
-        raise OperationalError(str(driver_error)) from driver_error
-    except OperationalError as error:
-        assert DatabaseOutageMiddleware(lambda request: None).process_exception(rf.get("/"), error) is None
+    error = OperationalError(str(driver_error))
+    error.__cause__ = driver_error  # as Django's wrapper raises it
+    assert DatabaseOutageMiddleware(lambda request: None).process_exception(rf.get("/"), error) is None
 
 
 def test_a_page_the_cache_holds_is_served_while_the_database_is_away(transactional_db, tmp_path):
