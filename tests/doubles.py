@@ -14,7 +14,8 @@ PAYMENTS = []
 
 def record_payment(request, order_form, order):
     PAYMENTS.append(order.pk)
-    return f"TEST-{order.pk}"
+    # Unique, as a gateway's are (an order's number comes back after a rollback on SQLite).
+    return f"TEST-{order.pk}-{len(PAYMENTS)}"
 
 
 def decline_payment(request, order_form, order):

@@ -48,6 +48,11 @@ def record_if_payment_taken(request, failure):
     order_id, taken = noted
     taken.error = f"Order #{order_id} not completed: {type(failure).__name__}: {failure}"[:1000]
     try:
+        if Order.objects.filter(pk=order_id, transaction_id=taken.transaction_id).exists():
+            # The failure came after the COMMIT reached the database (its
+            # answer was lost): the order is placed and paid, nothing to refund.
+            log.warning("Order #%s was placed and paid although its request failed: %s", order_id, failure)
+            return None
         payment, _created = UnfinishedPayment.objects.get_or_create(
             transaction_id=taken.transaction_id,
             defaults={f: getattr(taken, f) for f in ("total", "billing_name", "billing_email", "error")},
@@ -55,10 +60,11 @@ def record_if_payment_taken(request, failure):
     except DatabaseError:
         log.critical(
             "Payment %s (%s, %s) was taken but neither its order nor its record could be written: "
-            "refund it by hand. %s",
+            "unless order #%s exists with it, refund it by hand. %s",
             taken.transaction_id,
             taken.total,
             taken.billing_email,
+            order_id,
             taken.error,
             exc_info=True,
         )
@@ -75,7 +81,10 @@ def record_if_payment_taken(request, failure):
 
 
 def payments_to_refund():
-    return UnfinishedPayment.objects.filter(settled_at__isnull=True)
+    """Payments recorded for a refund, but for one whose order exists after
+    all (recorded while the database could not say so)."""
+    placed = Order.objects.exclude(transaction_id__isnull=True).values("transaction_id")
+    return UnfinishedPayment.objects.filter(settled_at__isnull=True).exclude(transaction_id__in=placed)
 
 
 def orders_to_finish():

@@ -17,7 +17,7 @@ from shop_ext.models import DownloadGrant, OrderDelivery, OrderEmail, Unfinished
 from shop_ext.orders import PAID_STATUSES, OrderStatus
 from tests.doubles import connection_cut
 from tests.factories import DiscountCodeFactory, book_with_files, variation
-from tests.shopper import COMPLETE_URL, add_to_cart, checkout, quiet_client
+from tests.shopper import COMPLETE_URL, add_to_cart, checkout, checkout_details, checkout_step, quiet_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -170,3 +170,34 @@ def test_an_order_committed_is_never_a_500_when_queueing_its_email_fails_afterwa
     email = OrderEmail.objects.get(order=order)
     assert (email.kind, email.tries, email.sent_at) == (OrderEmail.RECEIPT, 0, None)
     assert browser.get(COMPLETE_URL).status_code == 200
+
+
+def test_a_checkout_whose_commit_answer_is_lost_owes_no_refund(shopper, settings, monkeypatch):
+    """The COMMIT reached the database, its answer did not: the order is
+    placed and paid, and no payment is listed for a refund."""
+    from django.db import connection
+
+    from tests import doubles
+
+    settings.SHOP_PAYMENT_GATEWAY = "tests.doubles.record_payment"
+    browser, _bundle = shopper
+    details = checkout_details()
+    assert checkout_step(browser, 1, details).status_code == 200
+    paid_before = len(doubles.PAYMENTS)
+    commit = connection._commit
+
+    def commit_then_cut():
+        commit()
+        if len(doubles.PAYMENTS) > paid_before:  # the order's transaction, once paid
+            monkeypatch.undo()
+            connection_cut()
+
+    monkeypatch.setattr(connection, "_commit", commit_then_cut)
+    response = checkout_step(browser, 2, details)
+
+    assert response.status_code == 500
+    order = Order.objects.get()
+    assert order.status in PAID_STATUSES
+    assert order.transaction_id.startswith("TEST-")
+    assert not UnfinishedPayment.objects.exists()
+    assert reconcile() == ("No payment waits to be finished or refunded.\n", False)
