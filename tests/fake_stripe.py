@@ -67,6 +67,7 @@ class FakeStripe:
         self.webhook_endpoints = []
         self.requests = []  # (method, path, params)
         self.fail_next = None  # (status, error type, message) for the next API call
+        self.delay = 0  # seconds each API call takes to answer (a slow network)
         self._ids = itertools.count(1)
         self._idempotent = {}
         self._lock = threading.Lock()
@@ -248,6 +249,7 @@ class FakeStripe:
                 self.wfile.write(data)
 
             def _api(self, method):
+                time.sleep(fake.delay)
                 auth = self.headers.get("Authorization", "")
                 api_key = auth.removeprefix("Bearer ")
                 path = urlsplit(self.path).path

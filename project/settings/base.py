@@ -325,6 +325,9 @@ STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 # Where the SDK sends its calls; the tests point it at a local fake.
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+# Seconds each call to Stripe may take (one retry): the checkout waits for
+# it inside its transaction and the shopper for the page.
+SHOP_STRIPE_TIMEOUT_SECONDS = env_int("SHOP_STRIPE_TIMEOUT_SECONDS", 10)
 # ISO code of the shop's prices, as Stripe spells it (lower case).
 SHOP_PAYMENT_CURRENCY = env_str("SHOP_PAYMENT_CURRENCY", "gbp").lower()
 # Minutes a shopper has on Stripe's page (Stripe allows 30 to 1440): the

@@ -35,11 +35,14 @@ WEBHOOK_EVENTS = (
 
 
 def client():
-    """A Stripe client with the shop's secret key, calling STRIPE_API_BASE."""
+    """A Stripe client with the shop's secret key, calling STRIPE_API_BASE.
+    Calls are short (SHOP_STRIPE_TIMEOUT_SECONDS, one retry): the checkout
+    makes them inside its transaction while the shopper waits."""
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         base_addresses={"api": settings.STRIPE_API_BASE},
-        max_network_retries=2,
+        http_client=stripe.RequestsClient(timeout=settings.SHOP_STRIPE_TIMEOUT_SECONDS),
+        max_network_retries=1,
     )
 
 

@@ -278,3 +278,19 @@ def test_the_last_copy_sold_while_stripe_opened_the_payment_cancels_it_and_place
     assert PAYMENT_REDIRECT_SESSION_KEY not in guest.session  # not sent to Stripe
     assert ProductVariation.objects.get(product=paperback).num_in_stock == 0
     assert DiscountCode.objects.get(code="TWICE").uses_remaining == 2
+
+
+def test_stripe_answering_too_slowly_is_a_clear_message_and_no_order(book, stripe_api, settings):
+    """The checkout waits for Stripe inside its transaction: each call gives
+    up after SHOP_STRIPE_TIMEOUT_SECONDS instead of the SDK's 80 s."""
+    settings.SHOP_STRIPE_TIMEOUT_SECONDS = 1
+    stripe_api.delay = 3
+    guest = Client()
+    add_to_cart(guest, book, 1, option3="eBook")
+
+    response = checkout(guest)
+
+    assert response.status_code == 200
+    assert "Card payments are not available just now." in response.content.decode()
+    assert not Order.objects.exists()
+    assert not Payment.objects.exists()
