@@ -85,8 +85,8 @@ def _atomic_update_stock():
     """``ProductVariation.update_stock`` is read-modify-save (lost updates,
     stock below zero). Ours is one conditional UPDATE that never goes below
     zero and keeps the product's denormalised ``num_in_stock`` in step. It
-    does nothing inside ``Order.complete()`` when the checkout already took
-    the stock before payment."""
+    does nothing inside ``Order.complete()`` when the checkout's payment
+    handler already took the stock."""
 
     def update_stock(self, quantity):
         if self.num_in_stock is None or _stock_already_taken.get():

@@ -1,6 +1,6 @@
 """A small stand-in for Stripe's HTTP API on 127.0.0.1, answering in the
 shapes Stripe documents (docs.stripe.com/api): Checkout Sessions (create,
-retrieve), Refunds (create), Webhook Endpoints (list), errors as
+retrieve, expire), Refunds (create), Webhook Endpoints (list), errors as
 ``{"error": {...}}`` with Stripe's status codes. The shop talks to it
 through Stripe's own SDK (STRIPE_API_BASE), so nothing of ours is patched.
 
@@ -67,6 +67,7 @@ class FakeStripe:
         self.webhook_endpoints = []
         self.requests = []  # (method, path, params)
         self.fail_next = None  # (status, error type, message) for the next API call
+        self.delay = 0  # seconds each API call takes to answer (a slow network)
         self._ids = itertools.count(1)
         self._idempotent = {}
         self._lock = threading.Lock()
@@ -161,6 +162,17 @@ class FakeStripe:
         self.sessions[session_id] = session
         return 200, session
 
+    def _expire_session(self, session_id):
+        session = self.sessions.get(session_id)
+        if session is None:
+            return 404, _error("invalid_request_error", "No such checkout.session")
+        if session["status"] != "open":
+            return 400, _error(
+                "invalid_request_error", "Only Checkout Sessions with status `open` can be expired."
+            )
+        session["status"] = "expired"
+        return 200, session
+
     def _create_refund(self, params):
         intent = params.get("payment_intent")
         session = next((s for s in self.sessions.values() if s["payment_intent"] == intent), None)
@@ -200,6 +212,8 @@ class FakeStripe:
     def _route(self, method, path, params):
         if method == "POST" and path == "/v1/checkout/sessions":
             return self._create_session(params)
+        if method == "POST" and path.startswith("/v1/checkout/sessions/") and path.endswith("/expire"):
+            return self._expire_session(path.split("/")[-2])
         if method == "GET" and path.startswith("/v1/checkout/sessions/"):
             session = self.sessions.get(path.rsplit("/", 1)[1])
             if session is None:
@@ -235,6 +249,7 @@ class FakeStripe:
                 self.wfile.write(data)
 
             def _api(self, method):
+                time.sleep(fake.delay)
                 auth = self.headers.get("Authorization", "")
                 api_key = auth.removeprefix("Bearer ")
                 path = urlsplit(self.path).path

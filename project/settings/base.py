@@ -318,11 +318,14 @@ SHOP_CHECKOUT_STEPS_CONFIRMATION = True
 SHOP_DEFAULT_SHIPPING_VALUE = 4.50
 SHOP_HANDLER_BILLING_SHIPPING = "shop_ext.checkout.handlers.billship_handler"
 SHOP_HANDLER_ORDER = "shop_ext.checkout.handlers.order_handler"
-# Takes the stock, then calls the gateway below.
+# Calls the gateway below, then takes the stock.
 SHOP_HANDLER_PAYMENT = "shop_ext.checkout.handlers.payment_handler"
 # The seam for a real gateway: any callable with Cartridge's payment
 # handler signature that returns a transaction id once money was taken.
 SHOP_PAYMENT_GATEWAY = env_str("SHOP_PAYMENT_GATEWAY", "shop_ext.payments.gateways.pay_on_account")
+# Undoes the hosted payment a gateway opened when the checkout cannot place
+# the order after all (stock or the discount code ran out while it was open).
+SHOP_HOSTED_PAYMENT_CANCEL = "shop_ext.payments.stripe_checkout.cancel_hosted_payment"
 SHOP_ORDER_FROM_EMAIL = DEFAULT_FROM_EMAIL
 # With SHOP_PAYMENT_GATEWAY=shop_ext.payments.gateways.pay_by_shoppers_choice,
 # the shopper picks one of these on the last checkout step (names in
@@ -336,6 +339,9 @@ STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 # Where the SDK sends its calls; the tests point it at a local fake.
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+# Seconds each call to Stripe may take (one retry): the checkout waits for
+# it inside its transaction and the shopper for the page.
+SHOP_STRIPE_TIMEOUT_SECONDS = env_int("SHOP_STRIPE_TIMEOUT_SECONDS", 10)
 # ISO code of the shop's prices, as Stripe spells it (lower case).
 SHOP_PAYMENT_CURRENCY = env_str("SHOP_PAYMENT_CURRENCY", "gbp").lower()
 # Minutes a shopper has on Stripe's page (Stripe allows 30 to 1440): the

@@ -7,9 +7,9 @@ cart, and decrements stock with a read-modify-save after payment. Here:
   (checked again on every checkout step and on cart update);
 * ``take_stock`` decrements the stock of every line in one transaction with
   conditional UPDATEs (``num_in_stock >= quantity``), so two buyers of the
-  last unit cannot both get it, and stock never goes negative. It runs
-  before payment (see shop_ext.patches), ``give_back_stock`` undoes it if
-  the payment fails.
+  last unit cannot both get it, and stock never goes negative. The
+  checkout's payment handler runs it once the gateway answered, and
+  ``give_back_stock`` undoes it if a hosted payment fails later.
 """
 
 import logging

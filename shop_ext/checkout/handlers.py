@@ -47,43 +47,53 @@ def order_handler(request, order_form, order):
 
 
 def payment_handler(request, order_form, order):
-    """Take the stock of every line and the discount code's use, all or
-    nothing, then let the gateway (SHOP_PAYMENT_GATEWAY, looked up on each
-    call) take the money.
+    """Let the gateway (SHOP_PAYMENT_GATEWAY, looked up on each call) take
+    the money or open a hosted payment, then take the stock of every line and
+    the discount code's use, all or nothing.
 
     Cartridge decrements stock and counts the code's use only after payment,
     so two buyers of the last unit, or of a single-use code, would both get
     it. Cartridge calls this after ``order.setup()`` and before
-    ``order.complete()``; a shortfall or a used-up code raises CheckoutError,
-    so Cartridge deletes the new order and shows the message, and a failed
-    payment gives both back.
+    ``order.complete()``; a failed payment, a shortfall or a used-up code
+    raises CheckoutError, so Cartridge deletes the new order and shows the
+    message. The gateway goes first: the checkout is one transaction, and
+    the stock and code rows stay locked from their taking until it commits,
+    so another buyer of the same book or code must not wait for the
+    gateway's network call (it would hit the statement timeout).
     """
     gateway = import_string(settings.SHOP_PAYMENT_GATEWAY)
+    try:
+        transaction_id = gateway(request, order_form, order)
+    except CheckoutError:
+        raise
+    except Exception as failure:
+        # Cartridge handles only CheckoutError: any other error would be a 500.
+        log.exception("Order #%s: the payment gateway failed", order.pk)
+        raise CheckoutError(_("The payment could not be completed. Please try again.")) from failure
+    if transaction_id:
+        unfinished.note_payment_taken(request, order, transaction_id)
     code = order.discount_code
     try:
         with transaction.atomic():
-            taken = stock.take_stock(request.cart, site_id=order.site_id)
+            stock.take_stock(request.cart, site_id=order.site_id)
             if code:
                 discounts.take_use(code)
     except stock.OutOfStock as shortfall:
+        undo_payment(request, order, transaction_id, shortfall)
         raise CheckoutError(str(shortfall)) from None
-    except discounts.CodeUsedUp:
+    except discounts.CodeUsedUp as used_up:
+        undo_payment(request, order, transaction_id, used_up)
         drop_discount(request)
         raise CheckoutError(code_used_message(code)) from None
-    try:
-        transaction_id = gateway(request, order_form, order)
-    except BaseException as failure:
-        stock.give_back_stock(taken)
-        if code:
-            discounts.give_back_use(code)
-        if isinstance(failure, Exception) and not isinstance(failure, CheckoutError):
-            # Cartridge deletes the new order only on CheckoutError; any other
-            # error would leave an unpaid order whose stock and code use were
-            # given back (a later cancellation would give the use back twice).
-            log.exception("Order #%s: the payment gateway failed", order.pk)
-            raise CheckoutError(_("The payment could not be completed. Please try again.")) from failure
-        raise
     setattr(order, TAKEN_AT_PAYMENT, True)
-    if transaction_id:
-        unfinished.note_payment_taken(request, order, transaction_id)
     return transaction_id
+
+
+def undo_payment(request, order, transaction_id, reason):
+    """The gateway answered but the order cannot be placed (``reason``): money
+    it took is recorded for staff to refund; a hosted payment it opened is
+    cancelled (SHOP_HOSTED_PAYMENT_CANCEL)."""
+    if transaction_id:
+        unfinished.record_if_payment_taken(request, reason)
+    else:
+        import_string(settings.SHOP_HOSTED_PAYMENT_CANCEL)(request, order)

@@ -35,11 +35,14 @@ WEBHOOK_EVENTS = (
 
 
 def client():
-    """A Stripe client with the shop's secret key, calling STRIPE_API_BASE."""
+    """A Stripe client with the shop's secret key, calling STRIPE_API_BASE.
+    Calls are short (SHOP_STRIPE_TIMEOUT_SECONDS, one retry): the checkout
+    makes them inside its transaction while the shopper waits."""
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         base_addresses={"api": settings.STRIPE_API_BASE},
-        max_network_retries=2,
+        http_client=stripe.RequestsClient(timeout=settings.SHOP_STRIPE_TIMEOUT_SECONDS),
+        max_network_retries=1,
     )
 
 
@@ -55,6 +58,28 @@ def pay_by_card(request, order_form, order):
     payment = start_payment(order)
     request.session[PAYMENT_REDIRECT_SESSION_KEY] = payment.checkout_url
     return None
+
+
+def cancel_hosted_payment(request, order):
+    """SHOP_HOSTED_PAYMENT_CANCEL: undo what pay_by_card did for ``order``,
+    which the checkout could not place after all. The shopper is not sent to
+    Stripe, the Checkout Session can no longer be paid, and its pending
+    Payment row goes (it would keep Cartridge from deleting the order)."""
+    request.session.pop(PAYMENT_REDIRECT_SESSION_KEY, None)
+    for payment in order.payments.filter(status=Payment.PENDING):
+        expire_session(payment)
+        payment.delete()
+
+
+def expire_session(payment):
+    """Expire the payment's Checkout Session at Stripe. Best effort: one
+    left open expires by itself, and nobody was given its address."""
+    try:
+        client().v1.checkout.sessions.expire(payment.session_id)
+    except stripe.StripeError as error:
+        log.warning(
+            "Order #%s: could not expire Checkout Session %s: %s", payment.order_id, payment.session_id, error
+        )
 
 
 def awaits_hosted_payment(order):

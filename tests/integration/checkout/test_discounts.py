@@ -8,11 +8,13 @@ import pytest
 from cartridge.shop.models import DiscountCode, Order
 from django.utils import timezone
 
+from shop_ext.models import UnfinishedPayment
 from shop_ext.orders import OrderStatus
 from shop_ext.orders.actions import set_order_status
 from tests.factories import DiscountCodeFactory, make_product, variation
 from tests.integration.delivery.test_concurrency import run_together
 from tests.shopper import (
+    BILLING,
     CART_URL,
     CHECKOUT_URL,
     add_to_cart,
@@ -304,6 +306,32 @@ def test_a_code_used_up_while_paying_is_a_clear_message_and_no_discount(cart, mo
     assert code.uses_remaining == 0
     order = place_order(cart, "")
     assert (order.discount_code, order.discount_total) in (("", None), ("", Decimal("0")))
+
+
+def pay_instantly_while_another_order_takes_the_last_use(request, order_form, order):
+    """A gateway that takes the money at once (the checkout calls it before
+    taking the code's use); meanwhile another order takes the last use."""
+    DiscountCode.objects.filter(code="ONCE").update(uses_remaining=0)
+    return f"TEST-{order.pk}"
+
+
+def test_a_code_used_up_while_the_money_was_taken_records_the_payment_for_a_refund(cart, settings):
+    DiscountCodeFactory(code="ONCE", discount_percent=Decimal("10"), uses_remaining=1)
+    settings.SHOP_PAYMENT_GATEWAY = f"{__name__}.pay_instantly_while_another_order_takes_the_last_use"
+
+    response = checkout(cart, discount_code="ONCE")
+
+    assert response.status_code == 200
+    assert USED in response.content.decode()
+    assert Order.objects.count() == 0
+    refund = UnfinishedPayment.objects.get()
+    assert refund.transaction_id.startswith("TEST-")
+    assert (refund.total, refund.billing_email, refund.settled_at) == (
+        Decimal("31.50"),  # 30.00 less 10%, and shipping
+        BILLING["billing_detail_email"],
+        None,
+    )
+    assert DiscountCode.objects.get(code="ONCE").uses_remaining == 0
 
 
 def test_a_used_up_code_found_by_the_checkout_check_says_so_too(cart):

@@ -20,7 +20,7 @@ from django.db import connection
 from django.utils import timezone
 from mezzanine.core.models import CONTENT_STATUS_PUBLISHED
 
-from shop_ext.models import OrderEmail
+from shop_ext.models import OrderEmail, UnfinishedPayment
 from tests import doubles, factories
 from tests.client import Client
 from tests.shopper import CART_URL as CART
@@ -183,8 +183,12 @@ def test_completed_checkout_takes_stock_once(client):
 
 
 @pytest.mark.django_db
-def test_stock_taken_before_payment_loser_gets_message(client, monkeypatch, settings):
-    """The early check passed, but the last unit went before payment."""
+def test_stock_gone_by_payment_loser_gets_message_and_the_payment_is_recorded_for_a_refund(
+    client, monkeypatch, settings
+):
+    """The early check passed, but the last unit went before payment. The
+    gateway is called before the stock is taken (no stock row stays locked
+    during its call), so money it took is recorded for staff to refund."""
     product, variation = make_product("Rebecca", stock=1)
     add_to_cart(client, product)
     step_one(client)
@@ -199,7 +203,8 @@ def test_stock_taken_before_payment_loser_gets_message(client, monkeypatch, sett
     assert "Rebecca" in text(response)
     assert "sold out" in text(response)
     assert Order.objects.count() == 0
-    assert doubles.PAYMENTS == []  # never charged
+    [charged] = doubles.PAYMENTS
+    assert UnfinishedPayment.objects.get().transaction_id == f"TEST-{charged}"
     variation.refresh_from_db()
     assert variation.num_in_stock == 0
 

@@ -7,11 +7,13 @@ import time
 from decimal import Decimal
 
 import pytest
-from cartridge.shop.models import Order
+from cartridge.shop.models import DiscountCode, Order, ProductVariation
 from django.core import mail
 
+from shop_ext.core.redirects import PAYMENT_REDIRECT_SESSION_KEY
 from shop_ext.models import DownloadGrant, Payment, PaymentEvent
 from shop_ext.orders import OrderStatus
+from shop_ext.payments import stripe_checkout
 from tests.client import Client
 from tests.factories import DiscountCodeFactory, make_book
 from tests.fake_stripe import sign
@@ -245,3 +247,50 @@ def test_a_guest_sees_the_payment_page_of_the_order_placed_in_their_browser_only
 
     assert status_page(guest, order).context["state"] == "processing"
     assert status_page(Client(), order).status_code == 404
+
+
+def test_the_last_copy_sold_while_stripe_opened_the_payment_cancels_it_and_places_no_order(
+    stripe_api, monkeypatch
+):
+    """The checkout calls Stripe before it takes the stock (no row stays
+    locked during the call): another shopper took the last copy meanwhile."""
+    paperback = make_book({"Paperback": "10.00"}, stock={"Paperback": 1})
+    DiscountCodeFactory(code="TWICE", discount_percent=Decimal("10"), uses_remaining=2)
+    start_payment = stripe_checkout.start_payment
+
+    def another_shopper_buys_the_last_copy_meanwhile(order):
+        payment = start_payment(order)
+        ProductVariation.objects.filter(product=paperback).update(num_in_stock=0)
+        return payment
+
+    monkeypatch.setattr(stripe_checkout, "start_payment", another_shopper_buys_the_last_copy_meanwhile)
+    guest = Client()
+    add_to_cart(guest, paperback, 1, option3="Paperback")
+
+    response = checkout(guest, discount_code="TWICE")
+
+    assert response.status_code == 200
+    assert "sold out while you were checking out" in response.content.decode()
+    assert not Order.objects.exists()
+    assert not Payment.objects.exists()
+    [session] = stripe_api.sessions.values()
+    assert session["status"] == "expired"
+    assert PAYMENT_REDIRECT_SESSION_KEY not in guest.session  # not sent to Stripe
+    assert ProductVariation.objects.get(product=paperback).num_in_stock == 0
+    assert DiscountCode.objects.get(code="TWICE").uses_remaining == 2
+
+
+def test_stripe_answering_too_slowly_is_a_clear_message_and_no_order(book, stripe_api, settings):
+    """The checkout waits for Stripe inside its transaction: each call gives
+    up after SHOP_STRIPE_TIMEOUT_SECONDS instead of the SDK's 80 s."""
+    settings.SHOP_STRIPE_TIMEOUT_SECONDS = 1
+    stripe_api.delay = 3
+    guest = Client()
+    add_to_cart(guest, book, 1, option3="eBook")
+
+    response = checkout(guest)
+
+    assert response.status_code == 200
+    assert "Card payments are not available just now." in response.content.decode()
+    assert not Order.objects.exists()
+    assert not Payment.objects.exists()

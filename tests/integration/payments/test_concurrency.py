@@ -6,20 +6,29 @@ first transaction and then finds the row; on SQLite the database
 serialises them.
 """
 
+import threading
+
 import pytest
 from cartridge.shop.models import DiscountCode, Order, ProductVariation
 from django.core import mail
+from django.db import connection, connections
+from django.db.backends.signals import connection_created
 
-from shop_ext.models import DownloadGrant, PaymentEvent
+from shop_ext.models import DownloadGrant, Payment, PaymentEvent
 from shop_ext.orders import OrderStatus
+from shop_ext.payments import stripe_checkout
 from tests.client import Client
-from tests.factories import DiscountCodeFactory, make_book
+from tests.factories import DiscountCodeFactory, book_with_files, make_book, variation
 from tests.fake_stripe import sign
 from tests.integration.delivery.test_concurrency import run_together
+from tests.shopper import add_to_cart, checkout_details, checkout_step, quiet_client
 
 from .conftest import WEBHOOK_URL
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+BUNDLE = "Paperback + eBook"  # ships: its stock is taken
+STATEMENT_TIMEOUT = "2s"  # a web request's is 5 s (DB_REQUEST_STATEMENT_TIMEOUT)
 
 
 def deliver_together(body, times=4):
@@ -67,3 +76,58 @@ def test_failure_events_delivered_at_once_give_stock_and_code_back_once(pay_by_c
     assert ProductVariation.objects.get(product=book).num_in_stock == 5
     assert DiscountCode.objects.get(code="FEW").uses_remaining == 3
     assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite lets one checkout write at a time")
+def test_a_buyer_of_the_same_book_is_not_kept_waiting_while_another_is_at_stripe(stripe_api, monkeypatch):
+    """Each statement may wait STATEMENT_TIMEOUT (the web's is short): the
+    second buyer's checkout takes the stock while the first one's waits for
+    Stripe, so no stock row may stay locked during that call."""
+    book = book_with_files()
+    bundle = variation(book, option3=BUNDLE)
+    first, second = quiet_client(), quiet_client()
+    data = checkout_details()
+    for browser in (first, second):
+        add_to_cart(browser, book, option3=BUNDLE)
+        assert checkout_step(browser, 1, data).context["step"] == 2
+    first_at_stripe, second_done = threading.Event(), threading.Event()
+    start_payment = stripe_checkout.start_payment
+
+    def first_call_waits_for_the_second_buyer(order):
+        if not first_at_stripe.is_set():
+            first_at_stripe.set()
+            second_done.wait(timeout=60)
+        return start_payment(order)
+
+    def short_statement_timeout(sender, connection, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT}'")
+
+    monkeypatch.setattr(stripe_checkout, "start_payment", first_call_waits_for_the_second_buyer)
+    connection_created.connect(short_statement_timeout)
+    statuses = {}
+
+    def place(browser, done=None):
+        try:
+            statuses[browser] = checkout_step(browser, 2, data).status_code
+        finally:
+            connections.close_all()
+            if done:
+                done.set()
+
+    try:
+        at_stripe = threading.Thread(target=place, args=(first,))
+        at_stripe.start()
+        assert first_at_stripe.wait(timeout=60)
+        behind = threading.Thread(target=place, args=(second, second_done))
+        behind.start()
+        behind.join()
+        at_stripe.join()
+    finally:
+        connection_created.disconnect(short_statement_timeout)
+
+    assert (statuses[first], statuses[second]) == (302, 302)
+    assert Order.objects.count() == 2
+    assert Payment.objects.count() == 2
+    bundle.refresh_from_db()
+    assert bundle.num_in_stock == 8
