@@ -175,12 +175,24 @@ def stamped_copy(grant, version, create):
         return copy
     stale = timezone.now() - timedelta(seconds=STAMP_REQUEUE_SECONDS)
     waited_too_long = copy.status == StampedCopy.PENDING and copy.requested_at < stale
-    # One request re-queues it: the conditional UPDATE lets one through.
-    if waited_too_long and StampedCopy.objects.filter(pk=copy.pk, requested_at=copy.requested_at).update(
-        requested_at=timezone.now()
-    ):
-        log.warning(
-            "Stamped copy %s waited over %s s for a worker; queued again", copy.pk, STAMP_REQUEUE_SECONDS
-        )
-        enqueue_on_commit(build_stamped_copy, copy.pk)
+    if waited_too_long:
+        _requeue(copy)
     return copy
+
+
+def _requeue(copy):
+    """Queue ``copy`` again, from one request only. A worker making it holds
+    its row locked for the whole stamping: a request never waits on that
+    lock (it would outlast the statement timeout) but skips the row, as a
+    worker is on it; one that got there first has changed requested_at."""
+    with transaction.atomic():
+        waiting = (
+            StampedCopy.objects.select_for_update(skip_locked=True)
+            .filter(pk=copy.pk, requested_at=copy.requested_at)
+            .first()
+        )
+        if waiting is None:
+            return
+        StampedCopy.objects.filter(pk=copy.pk).update(requested_at=timezone.now())
+    log.warning("Stamped copy %s waited over %s s for a worker; queued again", copy.pk, STAMP_REQUEUE_SECONDS)
+    enqueue_on_commit(build_stamped_copy, copy.pk)

@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
+from pathlib import PurePosixPath
+from urllib.parse import quote
 
 from cartridge.shop.models import Order
 from django.conf import settings
@@ -29,6 +31,7 @@ from django.http.request import RawPostDataException
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -280,14 +283,24 @@ def _deliver(request, who, download):
     return response
 
 
+def _attachment_disposition(filename):
+    """Content-Disposition for a download named ``filename``: its ASCII
+    fallback is the name slugified to ASCII (accents dropped), or
+    "download" when nothing ASCII is left of a non-Latin title; the exact
+    name goes in filename*."""
+    name = PurePosixPath(filename)
+    stem, extension = slugify(name.stem) or "download", slugify(name.suffix)
+    fallback = f"{stem}.{extension}" if extension else stem
+    if fallback == filename:
+        return f'attachment; filename="{fallback}"'
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+
+
 def _file_response(request, path, download):
-    response = sendfile(
-        request,
-        path,
-        attachment=True,
-        attachment_filename=download.filename,
-        mimetype=download.content_type,
-    )
+    response = sendfile(request, path, mimetype=download.content_type)
+    # sendfile2's own ASCII fallback only drops what is not ASCII: a Russian
+    # or Japanese title left "--.epub" or ".epub".
+    response["Content-Disposition"] = _attachment_disposition(download.filename)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -95,6 +95,29 @@ def test_a_non_ascii_book_title_gets_an_ascii_fallback_and_the_utf8_name(client,
     assert "filename*=UTF-8''le-phare-d%C3%A9t%C3%A9.epub" in disposition
 
 
+@pytest.mark.parametrize(
+    ("title", "fallback", "utf8_name"),
+    [
+        ("Война и мир", "download.epub", "%D0%B2%D0%BE%D0%B9%D0%BD%D0%B0-%D0%B8-%D0%BC%D0%B8%D1%80.epub"),
+        (
+            "ノルウェイの森",
+            "download.epub",
+            "%E3%83%8E%E3%83%AB%E3%82%A6%E3%82%A7%E3%82%A4%E3%81%AE%E6%A3%AE.epub",
+        ),
+        ("Война and Peace", "and-peace.epub", "%D0%B2%D0%BE%D0%B9%D0%BD%D0%B0-and-peace.epub"),
+    ],
+)
+def test_a_non_latin_book_title_gets_a_sensible_ascii_fallback(
+    client, paid_order, title, fallback, utf8_name
+):
+    retitle_book(paid_order, title)
+    response = client.get(file_url(paid_order, epub_grant(paid_order)))
+    assert (
+        response["Content-Disposition"]
+        == f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{utf8_name}"
+    )
+
+
 def test_a_title_with_backslashes_quotes_and_control_characters_gives_a_clean_name(client, paid_order):
     retitle_book(paid_order, 'Field \\ recording "take 2" \\\x07\n')
     response = client.get(file_url(paid_order, epub_grant(paid_order)))

@@ -4,6 +4,7 @@ worker. Each is refused with a clear message, never a 500, and memory does
 not grow with what the bomb would inflate to."""
 
 import io
+import struct
 import tracemalloc
 import zipfile
 
@@ -136,4 +137,72 @@ def test_a_zip_bomb_to_stamp_fails_its_copy_with_a_clear_reason(client, stamped_
     assert copy.status == StampedCopy.FAILED
     assert reason in copy.error
     assert OrderDelivery.objects.get(order=stamped_order).attempts_used == 0
+    assert growth < MEMORY_BOUND
+
+
+def many_members(count, declared=None):
+    """A zip whose central directory lists ``count`` empty members (and holds
+    nothing else: opening a zip reads only its directory), its end record
+    declaring ``declared`` members (``count`` when None)."""
+    headers = b"".join(
+        struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0)
+        + b"%07d" % number
+        for number in range(count)
+    )
+    declared = count if declared is None else declared
+    if declared <= 0xFFFF:
+        return headers + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, declared, declared, len(headers), 0, 0)
+    zip64_end = struct.pack(
+        "<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, declared, declared, len(headers), 0
+    )
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, len(headers), 1)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return headers + zip64_end + locator + end
+
+
+MANY_MEMBERS = 100_000
+TOO_MANY = "more than the 10000 allowed (SHOP_ARCHIVE_MAX_MEMBERS)"
+MANY_MEMBERS_CASES = pytest.mark.parametrize(
+    ("archive", "message"),
+    [
+        (lambda: many_members(MANY_MEMBERS), f"The archive has {MANY_MEMBERS} members, {TOO_MANY}"),
+        (lambda: many_members(20_000, declared=1), f"The archive has more members {TOO_MANY}"),
+        (
+            lambda: many_members(MANY_MEMBERS, declared=1),
+            "central directory is 5300000 bytes, out of proportion",
+        ),
+        (lambda: b"PK\x03\x04" + bytes(1000), "The EPUB is not a valid zip file."),
+    ],
+    ids=["declared", "lying count", "huge directory", "no end record"],
+)
+
+
+@MANY_MEMBERS_CASES
+def test_a_zip_listing_too_many_members_is_refused_by_the_leak_trace_before_it_is_read(
+    tracer,  # noqa: F811
+    archive,
+    message,
+):
+    data = archive()
+
+    response, growth = peak_growth(lambda: trace(tracer, "found.epub", data))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert growth < MEMORY_BOUND
+
+
+@MANY_MEMBERS_CASES
+def test_a_zip_listing_too_many_members_to_stamp_fails_its_copy_with_a_clear_reason(
+    client, stamped_order, archive, message
+):
+    grant = grant_of(stamped_order, "salt.epub")
+    replace_file(grant.file, archive(), name="salt.epub")
+
+    (waiting, delayed), growth = peak_growth(lambda: (client.get(url(grant)), client.get(url(grant))))
+
+    assert (waiting.status_code, delayed.status_code) == (202, 503)
+    copy = StampedCopy.objects.get(grant=grant)
+    assert copy.status == StampedCopy.FAILED
+    assert message in copy.error
     assert growth < MEMORY_BOUND
