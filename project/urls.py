@@ -12,7 +12,13 @@ from shop_ext.catalogue import views as catalogue_views
 from shop_ext.checkout import views as checkout_views
 from shop_ext.core import converters  # noqa: F401  (registers <shop_id:...>)
 from shop_ext.core.health import health
-from shop_ext.core.upstream_views import media_library_check_file, set_site
+from shop_ext.core.upstream_views import (
+    admin_page_ordering,
+    media_library_check_file,
+    media_library_upload_file,
+    set_site,
+    static_proxy,
+)
 from shop_ext.delivery import lost_links
 from shop_ext.delivery.private_links import no_referrer
 from shop_ext.orders import views as order_views
@@ -23,6 +29,11 @@ admin.autodiscover()
 urlpatterns = [
     # filebrowser-safe's file probe, open to anyone and used by nothing.
     path("admin/media-library/check_file/", media_library_check_file),
+    # Upstream admin endpoints that are a 500 on a missing parameter
+    # (shop_ext/core/upstream_views.py); the upload is CSRF-exempt upstream.
+    path("admin/media-library/upload_file/", media_library_upload_file),
+    path("admin/asset_proxy/", static_proxy),
+    path("admin/admin_page_ordering/", admin_page_ordering),
     path("admin/", include(admin.site.urls)),
     path("health/", health, name="health"),
     # The browser's CSRF token, for the forms of cached pages (theme/js/shop.js).

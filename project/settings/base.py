@@ -196,6 +196,7 @@ MIDDLEWARE = [
     "mezzanine.core.middleware.AdminLoginInterfaceSelectorMiddleware",
     "mezzanine.core.middleware.SitePermissionMiddleware",
     "shop_ext.core.middleware.ShopPageMiddleware",  # Mezzanine's, skipped for downloads
+    "shop_ext.core.middleware.AdminObjectIdMiddleware",  # a bad id in an admin address: 404
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -12,6 +12,12 @@ from django.urls import register_converter
 MAX_ID = 2**31 - 1
 
 
+def is_id(value):
+    """Whether the text ``value`` is a database id: ASCII digits (``isdigit``
+    also takes other scripts' digits, which ``int`` reads), in range."""
+    return value.isascii() and value.isdigit() and int(value) <= MAX_ID
+
+
 class ShopIdConverter:
     regex = "[0-9]{1,10}"
 

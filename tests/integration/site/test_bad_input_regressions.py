@@ -1,9 +1,17 @@
 """What the bad-input sweep (tests/integration/site/test_bad_input_sweep.py) found, one
 focused test per fix."""
 
+from pathlib import Path
+
 import pytest
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import models
+from filebrowser_safe import settings as filebrowser_settings
+from mezzanine.pages.models import RichTextPage
 
 from shop_ext.models import DownloadAttempt
+from tests.client import Client
 from tests.factories import StaffFactory, staff_with
 from tests.shopper import quiet_client
 
@@ -196,3 +204,117 @@ def test_a_form_posted_to_the_failed_download_report_is_a_404():
     (found by the route sweep)."""
     response = quiet_client().post("/account/orders/download-failed/", {"attempt": "x"})
     assert response.status_code == 404
+
+
+# The route sweep as a superuser: the admin's own routes.
+
+ADMIN_BAD_IDS = ["x", "..", "é", "١", HUGE, "99999999999999999999999999"]
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["pages/page", "pages/link", "pages/richtextpage", "shop/category", "shop/product", "shop_ext/book"],
+)
+@pytest.mark.parametrize("page", ["change/", "delete/", "history/"])
+def test_admin_pages_with_an_id_that_is_no_number_are_404(admin_user, model, page):
+    """Mezzanine's page admins and Cartridge's product admin look the object
+    up themselves: a non-numeric id was a ValueError, one past 2**63 an
+    OverflowError (DataError on PostgreSQL), each a 500 (found by the route
+    sweep as staff)."""
+    client = quiet_client(admin_user)
+    for object_id in ADMIN_BAD_IDS:
+        assert client.get(f"/admin/{model}/{object_id}/{page}").status_code == 404, object_id
+
+
+@pytest.mark.parametrize("object_id", [HUGE, "99999999999999999999999999"])
+def test_view_on_site_with_an_id_out_of_range_is_404(admin_user, object_id):
+    """Django's "view on site" (admin/r/<type>/<id>/) let the OverflowError
+    through: a 500."""
+    assert quiet_client(admin_user).get(f"/admin/r/1/{object_id}/").status_code == 404
+
+
+def test_the_admin_still_opens_a_real_object(admin_user, book):
+    client = quiet_client(admin_user)
+    assert client.get(f"/admin/shop_ext/book/{book.pk}/change/").status_code == 200
+    assert client.get(f"/admin/shop/product/{book.pk}/delete/").status_code == 200
+
+
+def test_every_model_in_the_admin_has_an_integer_id():
+    """AdminObjectIdMiddleware refuses any admin object id that is not a
+    number: a model with another kind of primary key would be unreachable."""
+    for model in admin.site._registry:
+        assert isinstance(model._meta.pk, (models.AutoField, models.BigAutoField, models.OneToOneField)), (
+            model
+        )
+
+
+def test_the_tinymce_asset_proxy_without_a_file_is_a_400(admin_user):
+    """Mezzanine's static_proxy read ``request.GET["u"]``: a 500 without it."""
+    client = quiet_client(admin_user)
+    assert client.get("/admin/asset_proxy/").status_code == 400
+    response = client.get("/admin/asset_proxy/", {"u": "/static/admin/css/base.css"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/css"
+
+
+@pytest.fixture
+def page_tree():
+    return [RichTextPage.objects.create(title=title) for title in ("First", "Second")]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"id": "ordering_{first}"},
+        {"id": "ordering_x", "parent_id": "null"},
+        {"id": f"ordering_{HUGE}", "parent_id": "null"},
+        {"id": "ordering_{first}", "parent_id": "ordering_999999"},
+        {"id": "ordering_{first}", "parent_id": f"ordering_{HUGE}"},
+        {"id": "ordering_{first}", "parent_id": "null", "siblings[]": ["ordering_x", f"ordering_{HUGE}"]},
+    ],
+)
+def test_page_tree_ordering_with_a_missing_or_unknown_page_is_a_400(admin_user, page_tree, data):
+    """Mezzanine's admin_page_ordering read ``request.POST["id"]`` and
+    ``["parent_id"]`` and looked the parent up with ``get``: a missing field,
+    an unknown parent or an id past 2**63 was a 500 (found by the route
+    sweep as staff)."""
+    data = {
+        name: value.format(first=page_tree[0].pk) if isinstance(value, str) else value
+        for name, value in data.items()
+    }
+    response = quiet_client(admin_user).post("/admin/admin_page_ordering/", data)
+    assert response.status_code == 400
+    assert "No such page" in response.content.decode()
+
+
+def test_page_tree_ordering_moves_a_page(admin_user, page_tree):
+    first, second = page_tree
+    data = {
+        "id": f"ordering_{first.pk}",
+        "parent_id": f"ordering_{second.pk}",
+        "siblings[]": [f"ordering_{first.pk}"],
+    }
+    response = quiet_client(admin_user).post("/admin/admin_page_ordering/", data)
+    assert response.content == b"ok"
+    first.refresh_from_db()
+    assert first.parent_id == second.pk
+
+
+def test_the_media_librarys_upload_needs_a_folder_and_a_csrf_token(admin_user, settings):
+    """filebrowser-safe's upload is CSRF-exempt and was a 500 without its
+    ``folder`` field (TypeError, found by the route sweep as staff)."""
+    url = "/admin/media-library/upload_file/"
+    staff = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    staff.force_login(admin_user, backend="shop_ext.accounts.backends.ShopBackend")
+    token = staff.get("/csrf/").json()["token"]
+    assert staff.post(url, {"csrfmiddlewaretoken": token}).status_code == 400
+    assert staff.post(url, {"csrfmiddlewaretoken": token, "folder": "", "other": upload()}).status_code == 400
+    assert staff.post(url, {"folder": "", "Filedata": upload()}).status_code == 403
+    response = staff.post(url, {"csrfmiddlewaretoken": token, "folder": "", "Filedata": upload()})
+    assert response.status_code == 200
+    assert (Path(settings.MEDIA_ROOT) / filebrowser_settings.DIRECTORY / "cover.png").exists()
+
+
+def upload():
+    return SimpleUploadedFile("cover.png", b"\x89PNG\r\n\x1a\n", content_type="image/png")

@@ -5,8 +5,10 @@ checks what they did; this one makes sure no routed address, ours or
 upstream's, answers junk with a 5xx. For each route: its path arguments
 replaced by junk (huge numbers, non-ASCII, ``../``, empty, overlong, and the
 real ids of a paid order), junk query strings, and junk POSTs, as an
-anonymous visitor (with a valid CSRF token from /csrf/, checks enforced) and
-as the signed-in buyer of that order. Routes named with a ``sweep`` in the
+anonymous visitor (with a valid CSRF token from /csrf/, checks enforced), as
+the signed-in buyer of that order and, on the admin's routes (and the admin
+header's site menu), as a superuser signed in afresh for each route (its
+sign-out routes end the session). Routes named with a ``sweep`` in the
 allow-list get their special handling here.
 """
 
@@ -83,10 +85,14 @@ def real(paid_order, book):
     }
 
 
-def visitors(buyer):
-    """An anonymous visitor and the signed-in buyer, CSRF checks on, each
+def is_staff_route(entry):
+    return entry.route.startswith("admin/") or entry.route == "set_site/"
+
+
+def visitors(*users):
+    """An anonymous visitor (None) and signed-in users, CSRF checks on, each
     with a token from /csrf/ as the site's pages get one."""
-    for user in (None, buyer):
+    for user in users:
         client = Client(enforce_csrf_checks=True, raise_request_exception=False)
         if user is not None:
             client.force_login(user, backend="shop_ext.accounts.backends.ShopBackend")
@@ -101,7 +107,7 @@ def no_5xx(response, method, path):
 
 
 @pytest.mark.parametrize("entry", ALLOWED, ids=lambda e: f"{e.route} {e.view}")
-def test_no_route_answers_junk_with_a_5xx(entry, real, buyer, settings):
+def test_no_route_answers_junk_with_a_5xx(entry, real, buyer, admin_user, settings):
     settings.STRIPE_WEBHOOK_SECRET = "whsec_route_sweep"  # unset, the webhook is a 503 on purpose
     headers = [{}] + ([{"HTTP_RANGE": r} for r in RANGES] if entry.sweep == "download" else [])
     base = path_of(entry.route, lambda name: quote(str(real.get(name, "1")), safe=""))
@@ -109,7 +115,8 @@ def test_no_route_answers_junk_with_a_5xx(entry, real, buyer, settings):
     if has_arguments(entry.route):
         paths += [path_of(entry.route, lambda name, v=value: v) for value in PATH_ARGS if value != "real"]
 
-    for client, token in visitors(buyer):
+    users = (None, buyer, admin_user) if is_staff_route(entry) else (None, buyer)
+    for client, token in visitors(*users):
         for path in paths:
             for extra in headers:
                 no_5xx(client.get(path, **extra), "GET", path)

@@ -233,7 +233,16 @@ ADMIN = [
         "shop_ext.core.upstream_views.media_library_check_file",
         "the media library uploader's 'is this name taken' check: staff only, CSRF checked, POST",
     ),
-    Route("admin/^media-library/^upload_file/$", "filebrowser_safe.views._upload_file", "media library"),
+    Route(
+        "admin/^media-library/^upload_file/$",
+        "filebrowser_safe.views._upload_file",
+        "shadowed by ours below (upstream: CSRF-exempt, a 500 without its folder)",
+    ),
+    Route(
+        "admin/media-library/upload_file/",
+        "shop_ext.core.upstream_views.media_library_upload_file",
+        "the media library's upload: CSRF checked, POST, a folder required",
+    ),
     Route(
         "admin/^auth/user/(\\d+)/password/$",
         "django.contrib.auth.admin.UserAdmin.user_change_password",
@@ -245,9 +254,23 @@ ADMIN = [
         "Django's admin: set a user's password",
     ),
     Route("admin/^admin_keywords_submit/$", "mezzanine.generic.views.admin_keywords_submit", "page keywords"),
-    Route("admin/^asset_proxy/$", "mezzanine.core.views.static_proxy", "TinyMCE's static files"),
+    Route(
+        "admin/^asset_proxy/$",
+        "mezzanine.core.views.static_proxy",
+        "shadowed by ours below (upstream: a 500 without its file name)",
+    ),
+    Route("admin/asset_proxy/", "shop_ext.core.upstream_views.static_proxy", "TinyMCE's static files"),
     Route("admin/^displayable_links.js$", "mezzanine.core.views.displayable_links_js", "TinyMCE's link list"),
-    Route("admin/^admin_page_ordering/$", "mezzanine.pages.views.admin_page_ordering", "page tree ordering"),
+    Route(
+        "admin/^admin_page_ordering/$",
+        "mezzanine.pages.views.admin_page_ordering",
+        "shadowed by ours below (upstream: a 500 on a missing or unknown page id)",
+    ),
+    Route(
+        "admin/admin_page_ordering/",
+        "shop_ext.core.upstream_views.admin_page_ordering",
+        "page tree ordering (drag and drop)",
+    ),
     Route(
         "admin/shop/category/listed-count/",
         "shop_ext.catalogue.admin.CategoryAdmin.listed_count_view",
