@@ -3,6 +3,7 @@ in place of the upstream's route."""
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.sites.models import Site
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest
 from django.views.decorators.http import require_POST
 from filebrowser_safe import views as filebrowser_views
@@ -78,7 +79,10 @@ def admin_page_ordering(request):
     """Mezzanine's page tree drag and drop: the moved page's ``id``, its
     ``parent_id`` ("null" at the top) and ``siblings[]``, all element ids.
     Upstream, a missing field, an unknown parent or an id out of range is a
-    500: here each must name a page (or a number, for the siblings)."""
+    500, and any staff member may move pages: here each must name a page (or
+    a number, for the siblings), and moving needs the page change permission."""
+    if not request.user.has_perm("pages.change_page"):
+        raise PermissionDenied
     page_id = _page_id(request.POST.get("id", ""))
     parent = request.POST.get("parent_id")
     siblings = request.POST.getlist("siblings[]")

@@ -301,6 +301,18 @@ def test_page_tree_ordering_moves_a_page(admin_user, page_tree):
     assert first.parent_id == second.pk
 
 
+def test_moving_pages_in_the_tree_needs_the_page_change_permission(page_tree):
+    """Upstream, any staff member could move pages (bare is_staff)."""
+    first, second = page_tree
+    data = {"id": f"ordering_{first.pk}", "parent_id": f"ordering_{second.pk}", "siblings[]": []}
+    viewer = quiet_client(staff_with("pages.view_page"))
+    assert viewer.post("/admin/admin_page_ordering/", data).status_code == 403
+    first.refresh_from_db()
+    assert first.parent_id is None
+    editor = quiet_client(staff_with("pages.change_page", username="page-editor"))
+    assert editor.post("/admin/admin_page_ordering/", data).content == b"ok"
+
+
 def test_the_media_librarys_upload_needs_a_folder_and_a_csrf_token(admin_user, settings):
     """filebrowser-safe's upload is CSRF-exempt and was a 500 without its
     ``folder`` field (TypeError, found by the route sweep as staff)."""
