@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shop_ext.catalogue import availability
 from shop_ext.core.admin_inlines import LabelledTabularInline
+from shop_ext.core.admin_records import RecordAdmin
 from shop_ext.delivery.access import MANAGE_DOWNLOADS
 from shop_ext.delivery.private_links import replace_links
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery, OrderEmail
@@ -245,24 +246,12 @@ class OrderAdmin(cartridge_admin.OrderAdmin):
 
 
 @admin.register(DownloadAttempt)
-class DownloadAttemptAdmin(admin.ModelAdmin):
+class DownloadAttemptAdmin(RecordAdmin):
     list_display = ("created_at", "order", "user", "ip_address", "grant", "version", "outcome", "reason")
     list_filter = ("outcome", "created_at")
     search_fields = ("order__id", "user__username", "user__email", "ip_address")
     date_hierarchy = "created_at"
     list_select_related = ("order", "user", "grant__file", "version__product_file")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # No entry can be changed. Mezzanine's admin menu lists a model only
-        # if its list may be changed or added to, so the list itself (no
-        # obj) answers with the view permission.
-        return obj is None and self.has_view_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the log is a record of what happened
 
 
 admin.site.unregister(Order)

@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from shop_ext.core.admin_inlines import LabelledTabularInline
+from shop_ext.core.admin_records import RecordAdmin
 from shop_ext.models import Payment, PaymentEvent, PaymentRefund, UnfinishedPayment
 from shop_ext.orders.admin import DownloadRecordsInline, OrderAdmin
 from shop_ext.payments import settle, stripe_checkout
@@ -147,7 +148,7 @@ def _lines_with_refunds(order, payment):
 
 
 @admin.register(PaymentEvent)
-class PaymentEventAdmin(admin.ModelAdmin):
+class PaymentEventAdmin(RecordAdmin):
     """What each provider event did; those refused or unclear come first."""
 
     list_display = ("received_at", "type", "payment", "needs_attention", "outcome")
@@ -156,33 +157,15 @@ class PaymentEventAdmin(admin.ModelAdmin):
     ordering = ("-needs_attention", "-received_at")
     list_select_related = ("payment",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and self.has_view_permission(request)  # as the download log
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(UnfinishedPayment)
-class UnfinishedPaymentAdmin(admin.ModelAdmin):
+class UnfinishedPaymentAdmin(RecordAdmin):
     """Money taken at checkout for orders that could not be placed: staff
     refund each at the provider, then settle it (manage.py reconcile_payments)."""
 
     list_display = ("recorded_at", "transaction_id", "total", "billing_email", "settled_at", "error")
     list_filter = (("settled_at", admin.EmptyFieldListFilter),)
     search_fields = ("transaction_id", "billing_email")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and self.has_view_permission(request)  # as the download log
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 admin.site.unregister(Order)
