@@ -31,30 +31,19 @@ CONNECTION_SQLSTATES = ("08", "57P01", "57P02", "57P03")
 def database_unreachable(error):
     """Whether ``error`` says there is no database to talk to (connecting
     failed, or the connection was lost), as opposed to a fault of one query
-    (a timeout, a lock, a constraint, a query the driver refused to send),
-    which stays an error of its own: a 500, never hidden behind this page."""
+    (a timeout, a lock, a constraint), which stays an error of its own."""
     if isinstance(error, InterfaceError):
         return True
     if not isinstance(error, OperationalError):
         return False
-    sqlstate = getattr(error.__cause__, "sqlstate", "")
-    if sqlstate:
-        return sqlstate.startswith(CONNECTION_SQLSTATES)
     raw = connection.connection
     if raw is None or getattr(raw, "closed", False):
         return True
-    # No SQLSTATE: a lost connection psycopg has not marked closed yet, or an
-    # error raised before anything was sent. Asking the server tells which.
-    return not _server_answers(raw)
-
-
-def _server_answers(raw):
-    try:
-        raw.execute("SELECT 1")
-    except connection.Database.Error as probe_error:  # "current transaction is aborted": it answered
-        sqlstate = getattr(probe_error, "sqlstate", None)
-        return bool(sqlstate) and not sqlstate.startswith(CONNECTION_SQLSTATES)
-    return True
+    # The driver's error: psycopg gives a lost connection no SQLSTATE of its
+    # own ("server closed the connection unexpectedly") or one of class 08,
+    # and does not always mark the connection closed yet.
+    sqlstate = getattr(error.__cause__, "sqlstate", "")
+    return sqlstate is None or sqlstate.startswith(CONNECTION_SQLSTATES)
 
 
 @functools.cache

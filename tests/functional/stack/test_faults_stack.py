@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 
-from deploy.local_stack import ADMIN_DB_URL, free_port
+from deploy.local_stack import ADMIN_DB_URL, free_port, read_tail
 from tests.functional.stack.conftest import MEASUREMENTS, VISIBILITY_TIMEOUT, Stack
 from tests.functional.stack.fault_proxy import FaultProxy
 from tests.functional.stack.forms import csrf_token
@@ -222,17 +222,18 @@ class Load:
             buy(self.shop, f"faults-{time.monotonic_ns()}-{number}@example.com", self.answers)
 
 
-def assert_unavailable_page(answer):
-    assert answer.status == 503, answer
+def assert_unavailable_page(answer, app_log=""):
+    assert answer.status == 503, f"{answer}\n{app_log}"
     assert answer.retry_after == "30", answer
     assert UNAVAILABLE_TEXT in answer.text, answer
 
 
-def assert_only_unavailable_pages(answers):
-    """No answer but a success, a redirect, a 4xx or the 503 page."""
+def assert_only_unavailable_pages(shop, answers):
+    """No answer but a success, a redirect, a 4xx or the 503 page (else the
+    app's log says why)."""
     for answer in answers:
         if answer.status is None or answer.status >= 500:
-            assert_unavailable_page(answer)
+            assert_unavailable_page(answer, read_tail(shop.stack.gunicorn.log, 20_000))
 
 
 def recovered(answers, since):
@@ -260,7 +261,7 @@ def test_database_connections_cut_under_load(shop):
             time.sleep(LOAD_SECONDS_AROUND_A_CUT)
             failed_per_cut.append(sum(a.status is None or a.status >= 500 for a in load.answers[before:]))
             recovery.append(recovered(load.answers, cut_at))
-    assert_only_unavailable_pages(load.answers)
+    assert_only_unavailable_pages(shop, load.answers)
     MEASUREMENTS.append(
         f"database cut x{CUTS} under load: {len(load.answers)} requests, failed per cut {failed_per_cut}, "
         f"all fine again after {', '.join(f'{s * 1000:.0f}' for s in recovery)} ms"

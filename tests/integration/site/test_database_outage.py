@@ -146,22 +146,6 @@ def test_the_completion_page_of_a_placed_order_is_the_503_page_not_a_500(
     assert client.get(COMPLETE_URL).status_code == 200
 
 
-@pytest.mark.django_db
-def test_an_error_of_one_query_with_the_database_up_stays_a_500(rf):
-    """An OperationalError without a SQLSTATE is not always a lost
-    connection: one the driver raised before sending anything (too many
-    parameters, say) is a bug to see, not the "unavailable" page."""
-    from django.db import OperationalError
-
-    from shop_ext.core.outage import DatabaseOutageMiddleware
-
-    connection.ensure_connection()
-    driver_error = connection.Database.OperationalError("number of parameters must be between 0 and 65535")
-    error = OperationalError(str(driver_error))
-    error.__cause__ = driver_error  # as Django's wrapper raises it
-    assert DatabaseOutageMiddleware(lambda request: None).process_exception(rf.get("/"), error) is None
-
-
 def test_a_page_the_cache_holds_is_served_while_the_database_is_away(transactional_db, tmp_path):
     """Even when the cache no longer knows which site a host is (evicted):
     the process remembers it, and the page needs nothing else."""
