@@ -21,7 +21,7 @@ import requests
 from PIL import Image
 
 from deploy.local_stack import CAP_CHOWN
-from tests.functional.stack.forms import form_fields, place_order, post_form
+from tests.functional.stack.forms import csrf_token, form_fields, place_order, post_form
 from tests.shopper import DOWNLOAD_ONLY_DETAILS, private_link
 
 pytestmark = pytest.mark.stack
@@ -152,10 +152,11 @@ def test_an_image_above_the_spooling_size_uploaded_to_the_media_library_is_serve
     editor, spooled_above = editor
     image = a_big_png()
     assert len(image) > spooled_above
-    # What the media library's uploader sends (the admin's "Upload" page).
+    # What the media library's uploader sends (the admin's "Upload" page, its form's token).
+    upload_page = editor.get(f"{stack.url}/admin/media-library/upload/")
     uploaded = editor.post(
         f"{stack.url}/admin/media-library/upload_file/",
-        data={"folder": ""},
+        data={"folder": "", "csrfmiddlewaretoken": csrf_token(editor, upload_page)},
         files={"Filedata": ("big-cover.png", image, "image/png")},
         allow_redirects=False,
     )
