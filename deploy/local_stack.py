@@ -173,10 +173,10 @@ class SmtpSink:
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
-    def wait_for_message(self, subject_start="", to=None):
+    def wait_for_message(self, subject_start="", to=None, timeout=START_TIMEOUT):
         """The first message whose subject starts with ``subject_start`` (and
-        sent ``to`` that address, if given)."""
-        deadline = time.monotonic() + START_TIMEOUT
+        sent ``to`` that address, if given), within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for message in list(self.messages):
                 if message["Subject"].startswith(subject_start) and to in (None, message["To"]):
