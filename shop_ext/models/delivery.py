@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shop_ext.core.storage import get_private_storage
+from shop_ext.models.base import QueuedEmail, requested_by_field
 from shop_ext.models.catalogue import ProductFile, ProductFileVersion
 
 
@@ -247,7 +248,7 @@ class PrivateOrderLink(models.Model):
         return f"Private link of order #{self.order_id}"
 
 
-class UpdateNotice(models.Model):
+class UpdateNotice(QueuedEmail):
     """One "a file you bought was updated" email to one buyer about one
     version: unique per version and address, so however often staff ask,
     nobody is told twice (sent like OrderEmail, by a worker, at most once)."""
@@ -259,19 +260,7 @@ class UpdateNotice(models.Model):
     order = models.ForeignKey(
         Order, related_name="update_notices", on_delete=models.CASCADE, verbose_name=_("Order")
     )
-    requested_at = models.DateTimeField(_("Queued at"), auto_now_add=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        verbose_name=_("Asked for by"),
-        help_text=_("Empty when run by the management command."),
-    )
-    sent_at = models.DateTimeField(_("Sent at"), null=True, blank=True)
-    tries = models.PositiveSmallIntegerField(_("Tries"), default=0)
-    error = models.TextField(_("Last error"), blank=True)
-    gave_up = models.BooleanField(_("Failed"), default=False)
+    requested_by = requested_by_field(_("Asked for by"), _("Empty when run by the management command."))
 
     class Meta:
         verbose_name = _("Update notice")

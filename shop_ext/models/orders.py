@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shop_ext.models.base import QueuedEmail, requested_by_field
+
 
 class InvoiceResend(models.Model):
     """One re-send of an order's confirmation email (with its invoice), by
@@ -34,7 +36,7 @@ class InvoiceResend(models.Model):
         return f"Order #{self.order_id} email re-sent {self.sent_at:%Y-%m-%d %H:%M}"
 
 
-class OrderEmail(models.Model):
+class OrderEmail(QueuedEmail):
     """One email about an order, queued to be sent by a worker: the record
     that makes sending idempotent (a task that runs twice sends it once) and
     shows staff what went out, what failed and why."""
@@ -45,18 +47,8 @@ class OrderEmail(models.Model):
 
     order = models.ForeignKey(Order, related_name="emails", on_delete=models.CASCADE, verbose_name=_("Order"))
     kind = models.CharField(_("Email"), max_length=20, choices=KINDS)
-    requested_at = models.DateTimeField(_("Queued at"), auto_now_add=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        verbose_name=_("Re-sent by"),
-        help_text=_("Empty when the shop sent it by itself."),
-    )
-    sent_at = models.DateTimeField(_("Sent at"), null=True, blank=True)
-    tries = models.PositiveSmallIntegerField(_("Tries"), default=0)
-    error = models.TextField(_("Last error"), blank=True)
+    requested_by = requested_by_field(_("Re-sent by"), _("Empty when the shop sent it by itself."))
+    # The queue's field, telling staff how to send it again.
     gave_up = models.BooleanField(
         _("Failed"), default=False, help_text=_("No more tries: re-send it from the order's actions.")
     )
@@ -68,9 +60,3 @@ class OrderEmail(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for order #{self.order_id}"
-
-    @property
-    def status(self):
-        if self.sent_at:
-            return _("sent")
-        return _("FAILED") if self.gave_up else _("queued")
