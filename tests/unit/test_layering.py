@@ -14,6 +14,7 @@ LAYERS = {
     "models": 1,
     "catalogue": 2,
     "delivery": 3,
+    "taxes": 3,
     "orders": 4,
     "checkout": 5,
     "payments": 5,

@@ -1,0 +1,76 @@
+"""Tax as data: the class each product's formats are taxed under, and the
+rates of each country and class with the day they take effect
+(shop_ext.taxes decides with them; docs/taxes.md)."""
+
+from decimal import Decimal
+
+from cartridge.shop.models import Product
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class TaxClass(models.TextChoices):
+    STANDARD = "standard", _("Standard")
+    PRINTED_BOOK = "printed_book", _("Printed book")
+    EBOOK = "ebook", _("eBook")
+    ZERO = "zero", _("Zero-rated")
+
+
+class TaxRate(models.Model):
+    """The rate of one class in one country from ``valid_from`` on, until a
+    row of the same country and class with a later date takes over."""
+
+    country = CountryField(_("Country"))
+    tax_class = models.CharField(_("Tax class"), max_length=20, choices=TaxClass.choices)
+    rate = models.DecimalField(
+        _("Rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    valid_from = models.DateField(_("Valid from"), help_text=_("The first day this rate applies."))
+    source = models.CharField(
+        _("Source"), max_length=200, blank=True, help_text=_("Where the rate comes from, to check it again.")
+    )
+
+    class Meta:
+        verbose_name = _("Tax rate")
+        verbose_name_plural = _("Tax rates")
+        ordering = ("country", "tax_class", "-valid_from")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("country", "tax_class", "valid_from"), name="one_tax_rate_per_country_class_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.country} {self.get_tax_class_display()} {self.rate}% from {self.valid_from}"
+
+
+class ProductTaxClass(models.Model):
+    """A product whose formats are not taxed as their format says by default
+    (SHOP_TAX_CLASS_BY_FORMAT): a font pack sold as a Download is standard
+    rated, not an ebook."""
+
+    product = models.ForeignKey(
+        Product, related_name="tax_classes", on_delete=models.CASCADE, verbose_name=_("Product")
+    )
+    format = models.CharField(
+        _("Format"),
+        max_length=50,
+        blank=True,
+        help_text=_("The format (e.g. eBook) this class is for; empty for every format of the product."),
+    )
+    tax_class = models.CharField(_("Tax class"), max_length=20, choices=TaxClass.choices)
+
+    class Meta:
+        verbose_name = _("Tax class")
+        verbose_name_plural = _("Tax classes")
+        constraints = [
+            models.UniqueConstraint(fields=("product", "format"), name="one_tax_class_per_product_format")
+        ]
+
+    def __str__(self):
+        return f"{self.format or _('Every format')}: {self.get_tax_class_display()}"
