@@ -373,6 +373,13 @@ SHOP_ARCHIVE_MAX_RATIO = env_int("SHOP_ARCHIVE_MAX_RATIO", 100)
 SHOP_SITE_URL = env_str("SHOP_SITE_URL", "http://127.0.0.1:8000")
 # The option type (see SHOP_OPTION_TYPE_CHOICES) that holds the format.
 SHOP_FORMAT_OPTION_TYPE = 3
+
+# ------------------------------------------------------------------ taxes
+# Charge VAT and sales tax where the buyer is, and record the evidence of
+# where on each order (docs/taxes.md). Off by default, and in the tests
+# unless a test turns it on: the shop's owner must first load and check the
+# rates of every country the shop sells to.
+SHOP_TAX_ENABLED = env_flag("SHOP_TAX_ENABLED", False)
 # Download limits, as in the article: attempts per order (None: unlimited)
 # and days from payment until the links expire (None: never).
 SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS = env_int("SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS", 10)

@@ -14,6 +14,7 @@ from shop_ext.catalogue.availability import cart_ships
 from shop_ext.checkout import new_account, unfinished
 from shop_ext.checkout.guard import code_used_message, drop_discount
 from shop_ext.orders.actions import mark_order_paid
+from shop_ext.taxes import evidence
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,12 @@ def billship_handler(request, order_form):
 
 def order_handler(request, order_form, order):
     """Runs once the order is complete: the account a guest chose to make;
-    a transaction id means it was paid, and the receipt Cartridge sends next
-    carries the download links."""
+    with tax on, the evidence of where it is supplied; a transaction id means
+    it was paid, and the receipt Cartridge sends next carries the download
+    links."""
     new_account.create_for_order(request, order)
+    if settings.SHOP_TAX_ENABLED:
+        evidence.record_at_checkout(order)
     if order.transaction_id:
         mark_order_paid(order, announce=None)
 

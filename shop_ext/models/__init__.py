@@ -22,7 +22,7 @@ from shop_ext.models.delivery import (
 )
 from shop_ext.models.orders import InvoiceResend, OrderEmail
 from shop_ext.models.payments import Payment, PaymentEvent, PaymentRefund, UnfinishedPayment
-from shop_ext.models.taxes import ProductTaxClass, TaxClass, TaxRate
+from shop_ext.models.taxes import OrderTaxEvidence, ProductTaxClass, TaxClass, TaxRate
 
 __all__ = [
     "Book",
@@ -32,6 +32,7 @@ __all__ = [
     "InvoiceResend",
     "OrderDelivery",
     "OrderEmail",
+    "OrderTaxEvidence",
     "Payment",
     "PaymentEvent",
     "PaymentRefund",

@@ -1,10 +1,11 @@
-"""Tax as data: the class each product's formats are taxed under, and the
-rates of each country and class with the day they take effect
-(shop_ext.taxes decides with them; docs/taxes.md)."""
+"""Tax as data: the class each product's formats are taxed under, the
+rates of each country and class with the day they take effect, and the
+evidence of where each order was supplied (shop_ext.taxes decides with
+them; docs/taxes.md)."""
 
 from decimal import Decimal
 
-from cartridge.shop.models import Product
+from cartridge.shop.models import Order, Product
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -74,3 +75,33 @@ class ProductTaxClass(models.Model):
 
     def __str__(self):
         return f"{self.format or _('Every format')}: {self.get_tax_class_display()}"
+
+
+class OrderTaxEvidence(models.Model):
+    """Where an order's lines are supplied, and the evidence it was decided
+    from (shop_ext.taxes.evidence): digital lines by the buyer's country
+    (the billing country, checked against the card's issuing country when
+    Stripe reports it), physical lines by the delivery country."""
+
+    order = models.OneToOneField(
+        Order, related_name="tax_evidence", on_delete=models.CASCADE, verbose_name=_("Order")
+    )
+    billing_country = CountryField(_("Billing country"))
+    delivery_country = CountryField(_("Delivery country"), blank=True)
+    card_country = CountryField(
+        _("Card's issuing country"), blank=True, help_text=_("As Stripe reports it; empty until then.")
+    )
+    country = CountryField(_("Digital lines taxed in"))
+    conflict = models.BooleanField(
+        _("Evidence disagrees"),
+        default=False,
+        help_text=_("The pieces name different countries: check the order; the billing country was used."),
+    )
+    recorded_at = models.DateTimeField(_("Recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Tax evidence")
+        verbose_name_plural = _("Tax evidence")
+
+    def __str__(self):
+        return f"Order #{self.order_id}: {self.country}{' (conflict)' if self.conflict else ''}"

@@ -21,7 +21,7 @@ from shop_ext.core.admin_inlines import LabelledTabularInline
 from shop_ext.core.admin_records import RecordAdmin
 from shop_ext.delivery.access import MANAGE_DOWNLOADS
 from shop_ext.delivery.private_links import replace_links
-from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery, OrderEmail
+from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery, OrderEmail, OrderTaxEvidence
 from shop_ext.orders import OrderStatus
 from shop_ext.orders.actions import set_order_status
 from shop_ext.orders.tasks import queue_order_email
@@ -55,6 +55,33 @@ class OrderDeliveryInline(DownloadRecordsInline, admin.StackedInline):
     )
     readonly_fields = ("paid_at", "unmatched_skus")
     verbose_name_plural = _("Digital delivery")  # created only by mark_order_paid
+
+
+class TaxEvidenceInline(admin.StackedInline):
+    """Where the order was supplied and why (docs/taxes.md): a record, never
+    edited; a conflict is for staff to check."""
+
+    model = OrderTaxEvidence
+    max_num = 1
+    can_delete = False
+    readonly_fields = (
+        "billing_country",
+        "card_country",
+        "delivery_country",
+        "country",
+        "conflict",
+        "recorded_at",
+    )
+    verbose_name_plural = _("Tax evidence")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("shop.view_order") or request.user.has_perm("shop.change_order")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class OrderEmailInline(DownloadRecordsInline, LabelledTabularInline):
@@ -117,8 +144,10 @@ class OrderAdmin(cartridge_admin.OrderAdmin):
         OrderEmailInline,
         DownloadGrantInline,
         DownloadAttemptInline,
+        TaxEvidenceInline,
     )
     list_display = cartridge_admin.OrderAdmin.list_display + ("downloads",)
+    list_filter = (*cartridge_admin.OrderAdmin.list_filter, "tax_evidence__conflict")
     actions = [
         _status_action(OrderStatus.PAID, "Paid"),
         _status_action(OrderStatus.CANCELLED, "Cancelled"),
