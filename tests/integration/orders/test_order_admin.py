@@ -53,6 +53,7 @@ def change_form_data(order, status):
         ("download_grants", 0),
         ("download_attempts", 0),
         ("payments", 0),
+        ("tax_evidence", 0),
     ):
         data[f"{prefix}-TOTAL_FORMS"] = count
         data[f"{prefix}-INITIAL_FORMS"] = count
