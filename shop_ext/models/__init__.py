@@ -22,7 +22,7 @@ from shop_ext.models.delivery import (
 )
 from shop_ext.models.orders import InvoiceResend, OrderEmail
 from shop_ext.models.payments import Payment, PaymentEvent, PaymentRefund, UnfinishedPayment
-from shop_ext.models.taxes import OrderTaxEvidence, ProductTaxClass, TaxClass, TaxRate
+from shop_ext.models.taxes import OrderTaxEvidence, OrderTaxLine, ProductTaxClass, TaxClass, TaxRate
 
 __all__ = [
     "Book",
@@ -33,6 +33,7 @@ __all__ = [
     "OrderDelivery",
     "OrderEmail",
     "OrderTaxEvidence",
+    "OrderTaxLine",
     "Payment",
     "PaymentEvent",
     "PaymentRefund",

@@ -105,3 +105,27 @@ class OrderTaxEvidence(models.Model):
 
     def __str__(self):
         return f"Order #{self.order_id}: {self.country}{' (conflict)' if self.conflict else ''}"
+
+
+class OrderTaxLine(models.Model):
+    """An order's tax at one rate: the net, tax and gross of its lines of
+    one country and class (shop_ext.taxes.amounts.by_rate), as charged. The
+    invoice, the emails and the tax report read these."""
+
+    order = models.ForeignKey(
+        Order, related_name="tax_lines", on_delete=models.CASCADE, verbose_name=_("Order")
+    )
+    country = CountryField(_("Country"))
+    tax_class = models.CharField(_("Tax class"), max_length=20, choices=TaxClass.choices)
+    rate = models.DecimalField(_("Rate (%)"), max_digits=5, decimal_places=2)
+    net = models.DecimalField(_("Net"), max_digits=10, decimal_places=2)
+    tax = models.DecimalField(_("Tax"), max_digits=10, decimal_places=2)
+    gross = models.DecimalField(_("Gross"), max_digits=10, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("Tax at one rate")
+        verbose_name_plural = _("Tax by rate")
+        ordering = ("country", "tax_class", "rate")
+
+    def __str__(self):
+        return f"{self.country} {self.get_tax_class_display()} {self.rate}%: {self.tax} on {self.net}"

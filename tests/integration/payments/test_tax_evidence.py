@@ -3,11 +3,13 @@ an order's tax evidence (issue 31, step 2; docs/taxes.md): agreeing with
 the billing country it confirms it, disagreeing it flags the order for
 staff, missing it changes nothing, and a payment never fails over it."""
 
+from decimal import Decimal
+
 import pytest
 from cartridge.shop.models import Order
 
 from shop_ext.orders import PAID_STATUSES
-from tests.factories import StaffFactory
+from tests.factories import StaffFactory, TaxRateFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -15,6 +17,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def tax_on(settings):
     settings.SHOP_TAX_ENABLED = True
+    for tax_class in ("standard", "printed_book", "ebook"):
+        TaxRateFactory(country="GB", tax_class=tax_class, rate=Decimal("20"))
 
 
 def test_a_card_from_the_billing_country_confirms_it(book, pay_by_card, stripe_api, send_event):
@@ -75,3 +79,14 @@ def test_stripe_not_saying_the_cards_country_changes_nothing_and_the_payment_sta
     order.refresh_from_db()
     assert order.status in PAID_STATUSES
     assert (order.tax_evidence.card_country, order.tax_evidence.conflict) == ("", False)
+
+
+def test_the_amount_sent_to_stripe_includes_the_tax(book, pay_by_card, stripe_api, settings):
+    settings.SHOP_TAX_INCLUDED = False  # tax added to the price: 6.99 + 20% = 8.39
+
+    order, payment = pay_by_card(book, "eBook")
+
+    session = stripe_api.sessions[payment.session_id]
+    assert order.tax_total == Decimal("1.40")
+    assert order.total == Decimal("8.39")
+    assert session["amount_total"] == payment.amount == 839

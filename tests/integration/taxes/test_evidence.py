@@ -7,6 +7,7 @@ from cartridge.shop.models import Order
 
 from shop_ext.models import OrderTaxEvidence
 from shop_ext.taxes.evidence import buyer_country
+from tests.factories import TaxRateFactory
 from tests.shopper import SHIPPING_SAME_AS_BILLING, add_to_cart, checkout
 
 pytestmark = pytest.mark.django_db
@@ -15,6 +16,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def tax_on(settings):
     settings.SHOP_TAX_ENABLED = True
+    for country in ("FR", "DE"):
+        for tax_class in ("standard", "printed_book", "ebook"):
+            TaxRateFactory(country=country, tax_class=tax_class)
 
 
 def test_agreeing_evidence_decides_a_conflict_keeps_the_billing_country():
