@@ -42,7 +42,14 @@ class CountryField(forms.ChoiceField):
         value = super().to_python(value).strip()
         if not value:
             return value
-        code = countries.alpha2(value) if len(value) == 2 else countries.by_name(value)
+        # "UK": ISO 3166-1 reserves it for the United Kingdom (GB), and shoppers type it.
+        code = (
+            "GB"
+            if value.upper() == "UK"
+            else countries.alpha2(value)
+            if len(value) == 2
+            else countries.by_name(value)
+        )
         if not code:
             raise forms.ValidationError(
                 _("We do not know the country %(country)s: please choose yours from the list."),

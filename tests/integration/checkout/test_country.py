@@ -60,3 +60,12 @@ def test_the_delivery_country_is_checked_too(client, book):
 
     assert response.context["step"] == 1
     assert "Narnia" in response.context["form"].errors["shipping_detail_country"][0]
+
+
+def test_uk_is_the_united_kingdom(client, book):
+    add_to_cart(client, book, option3="Paperback")
+
+    data = checkout_details(billing_detail_country="UK")
+    assert checkout_step(client, 1, data).context["step"] == 2
+    assert checkout_step(client, 2, data)["Location"] == COMPLETE_URL
+    assert Order.objects.get().billing_detail_country == "United Kingdom"
