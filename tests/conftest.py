@@ -78,7 +78,7 @@ def paid_order(book, place_order, django_capture_on_commit_callbacks):
 
 
 # ------------------------------------------------- bad-input sweep counter
-# tests/integration/site/test_bad_input_sweep.py counts the generated cases per endpoint
+# tests/integration/core/test_bad_input_sweep.py counts the generated cases per endpoint
 # group here; the terminal summary reports them (and what they found).
 SWEEP_CASES = {}
 

@@ -99,7 +99,7 @@ def test_replacing_keeps_the_old_version_and_deleting_cleans_storage(django_capt
     with django_capture_on_commit_callbacks(execute=True):
         product_file.file = ContentFile(b"PK\x03\x04 v2", name="v2.epub")
         product_file.save()
-    assert old_path.exists()  # version 1 (tests/integration/files/test_versions.py)
+    assert old_path.exists()  # version 1 (tests/integration/delivery/test_versions.py)
     assert product_file.sha256 == hashlib.sha256(b"PK\x03\x04 v2").hexdigest()
     new_path = Path(product_file.file.path)
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,4 +1,4 @@
-"""What the bad-input sweep (tests/integration/site/test_bad_input_sweep.py) found, one
+"""What the bad-input sweep (tests/integration/core/test_bad_input_sweep.py) found, one
 focused test per fix."""
 
 from pathlib import Path
