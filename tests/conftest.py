@@ -46,6 +46,13 @@ def book(db):
 
 
 @pytest.fixture
+def staff(client, admin_user):
+    """The test client, signed in as a superuser (pytest-django's ``admin_user``)."""
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
 def buyer(django_user_model):
     return django_user_model.objects.create_user("dana", "dana@example.com", "pw-dana-123")
 

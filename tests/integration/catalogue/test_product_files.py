@@ -16,12 +16,6 @@ from tests.factories import EPUB, book_with_files, variation
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def upload(staff, book, name, content, variations=(), **extra):
     url = f"/admin/shop_ext/book/{book.pk}/change/"
     data = admin_form_data(staff.get(url))
