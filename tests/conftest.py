@@ -42,6 +42,9 @@ def isolated_storage(settings, tmp_path):
 
 @pytest.fixture
 def book(db):
+    """The Lighthouse Keeper's Almanac: Paperback 12.99 (the default, 10 in
+    stock), eBook 6.99 and Paperback + eBook 15.99 (10 in stock); the two
+    with an eBook deliver an EPUB and a PDF (factories.book_with_files)."""
     return factories.book_with_files()
 
 
