@@ -2,6 +2,7 @@ import os
 
 import pytest
 from cartridge.shop.models import Order
+from django.core.management import call_command
 
 from tests import factories
 from tests.client import Client
@@ -53,6 +54,12 @@ def staff(client, admin_user):
     """The test client, signed in as a superuser (pytest-django's ``admin_user``)."""
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture
+def demo(db):
+    """The demo catalogue, as ``manage.py load_demo --force`` loads it (no accounts)."""
+    call_command("load_demo", force=True, verbosity=0)
 
 
 @pytest.fixture
