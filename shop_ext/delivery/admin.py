@@ -12,12 +12,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from shop_ext.core.permissions import CHANGE_STAMPED_COPY, NOTIFY_BUYERS, TRACE_LEAK
 from shop_ext.core.tasks import enqueue_on_commit
 from shop_ext.delivery import stamping
 from shop_ext.delivery.tasks import build_stamped_copy, notify_buyers
 from shop_ext.models import ProductFileVersion, StampedCopy, UpdateNotice
-
-TRACE_LEAK = "shop_ext.trace_leak"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -42,7 +41,7 @@ class ProductFileVersionAdmin(ReadOnlyAdmin):
         return obj.notices.filter(sent_at__isnull=False).count()
 
     def has_notify_buyers_permission(self, request):
-        return request.user.has_perm("shop_ext.notify_buyers")
+        return request.user.has_perm(NOTIFY_BUYERS)
 
     @admin.action(description=_("Notify buyers of this update"), permissions=("notify_buyers",))
     def notify_buyers_of_update(self, request, queryset):
@@ -123,7 +122,7 @@ class StampedCopyAdmin(ReadOnlyAdmin):
         )
 
     def has_remake_permission(self, request):
-        return request.user.has_perm("shop_ext.change_stampedcopy")
+        return request.user.has_perm(CHANGE_STAMPED_COPY)
 
     @admin.action(description=_("Make the failed copies again"), permissions=("remake",))
     def make_again(self, request, queryset):

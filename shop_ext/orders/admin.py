@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from shop_ext.catalogue import availability
 from shop_ext.core.admin_inlines import LabelledTabularInline
 from shop_ext.core.admin_records import RecordAdmin
-from shop_ext.delivery.access import MANAGE_DOWNLOADS
+from shop_ext.core.permissions import CHANGE_ORDER, MANAGE_DOWNLOADS, VIEW_ORDER
 from shop_ext.delivery.private_links import replace_links
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery, OrderEmail
 from shop_ext.orders import OrderStatus
@@ -36,7 +36,7 @@ class DownloadRecordsInline:
     extra = 0
 
     def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("shop.view_order") or request.user.has_perm("shop.change_order")
+        return request.user.has_perm(VIEW_ORDER) or request.user.has_perm(CHANGE_ORDER)
 
     def has_change_permission(self, request, obj=None):
         return request.user.has_perm(MANAGE_DOWNLOADS)

@@ -17,11 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from shop_ext.core.admin_inlines import LabelledTabularInline
 from shop_ext.core.admin_records import RecordAdmin
+from shop_ext.core.permissions import REFUND_PAYMENT
 from shop_ext.models import Payment, PaymentEvent, PaymentRefund, UnfinishedPayment
 from shop_ext.orders.admin import DownloadRecordsInline, OrderAdmin
 from shop_ext.payments import settle, stripe_checkout
-
-REFUND_PAYMENT = "shop_ext.refund_payment"
 
 
 class PaymentInline(DownloadRecordsInline, LabelledTabularInline):
