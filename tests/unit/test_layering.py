@@ -15,9 +15,9 @@ LAYERS = {
     "catalogue": 2,
     "delivery": 3,
     "orders": 4,
-    "checkout": 5,
     "payments": 5,
     "accounts": 5,
+    "checkout": 6,
 }
 # The orders package's __init__ holds only OrderStatus: safe to import anywhere.
 ENUMS = {"shop_ext.orders"}
