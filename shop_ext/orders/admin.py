@@ -1,5 +1,6 @@
 """Orders in the admin: every status change goes through the paid routine,
 and staff manage each order's downloads (log, limits, grants, emails).
+The order admin shop_ext.admin registers is built on OrderAdmin here.
 
 Who may do what (docs/security.md, "Staff permissions"): status changes,
 by form or action, need shop.change_order; managing downloads needs
@@ -9,7 +10,6 @@ shop_ext.manage_downloads.
 from datetime import timedelta
 
 from cartridge.shop import admin as cartridge_admin
-from cartridge.shop.models import Order
 from django.contrib import admin
 from django.db.models import Case, Exists, OuterRef, Value, When
 from django.template.response import TemplateResponse
@@ -108,29 +108,17 @@ def _status_action(status, label):
     return action
 
 
+STATUS_ACTIONS = [
+    _status_action(OrderStatus.PAID, "Paid"),
+    _status_action(OrderStatus.CANCELLED, "Cancelled"),
+    _status_action(OrderStatus.REFUNDED, "Refunded"),
+]
+
+
 class OrderAdmin(cartridge_admin.OrderAdmin):
     """Cartridge's order admin; every status change goes through
-    set_order_status, so becoming paid always runs mark_order_paid."""
-
-    inlines = cartridge_admin.OrderAdmin.inlines + (
-        OrderDeliveryInline,
-        OrderEmailInline,
-        DownloadGrantInline,
-        DownloadAttemptInline,
-    )
-    list_display = cartridge_admin.OrderAdmin.list_display + ("downloads",)
-    actions = [
-        _status_action(OrderStatus.PAID, "Paid"),
-        _status_action(OrderStatus.CANCELLED, "Cancelled"),
-        _status_action(OrderStatus.REFUNDED, "Refunded"),
-        "resend_receipt",
-        "resend_files_email",
-        "replace_private_links",
-        "reset_download_attempts",
-        "extend_download_expiry",
-        "revoke_downloads",
-        "restore_downloads",
-    ]
+    set_order_status, so becoming paid always runs mark_order_paid.
+    shop_ext.admin adds the other features' inlines, columns and actions."""
 
     def has_manage_downloads_permission(self, request):
         """For the download actions' ``permissions=["manage_downloads"]``."""
@@ -252,7 +240,3 @@ class DownloadAttemptAdmin(RecordAdmin):
     search_fields = ("order__id", "user__username", "user__email", "ip_address")
     date_hierarchy = "created_at"
     list_select_related = ("order", "user", "grant__file", "version__product_file")
-
-
-admin.site.unregister(Order)
-admin.site.register(Order, OrderAdmin)

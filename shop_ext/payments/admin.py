@@ -1,13 +1,12 @@
 """Card payments in the admin: each order's payments and refunds, a refund
 action (whole order, or chosen lines) that asks Stripe and revokes the
-refunded lines' downloads, and the webhook events, with those that need a
-person first.
+refunded lines' downloads (parts of the one order admin, shop_ext.admin),
+and the webhook events, with those that need a person first.
 
 Refunding needs shop_ext.refund_payment (docs/security.md, "Staff permissions").
 """
 
 import stripe
-from cartridge.shop.models import Order
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, Subquery
 from django.template.response import TemplateResponse
@@ -19,7 +18,7 @@ from shop_ext.core.admin_inlines import LabelledTabularInline
 from shop_ext.core.admin_records import RecordAdmin
 from shop_ext.core.permissions import REFUND_PAYMENT
 from shop_ext.models import Payment, PaymentEvent, PaymentRefund, UnfinishedPayment
-from shop_ext.orders.admin import DownloadRecordsInline, OrderAdmin
+from shop_ext.orders.admin import DownloadRecordsInline
 from shop_ext.payments import settle, stripe_checkout
 
 
@@ -57,10 +56,9 @@ class PaymentInline(DownloadRecordsInline, LabelledTabularInline):
         return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) or "-"
 
 
-class CardPaymentOrderAdmin(OrderAdmin):
-    inlines = (*OrderAdmin.inlines, PaymentInline)
-    actions = [*OrderAdmin.actions, "refund_card_payment"]
-    list_display = (*OrderAdmin.list_display, "card_payment")
+class OrderCardPaymentsAdmin:
+    """The order admin's card payments (mixed into shop_ext.admin.OrderAdmin):
+    the "card_payment" column and the "refund_card_payment" action."""
 
     def get_queryset(self, request):
         latest = Payment.objects.filter(order=OuterRef("pk")).order_by("-created_at", "-pk")
@@ -165,7 +163,3 @@ class UnfinishedPaymentAdmin(RecordAdmin):
     list_display = ("recorded_at", "transaction_id", "total", "billing_email", "settled_at", "error")
     list_filter = (("settled_at", admin.EmptyFieldListFilter),)
     search_fields = ("transaction_id", "billing_email")
-
-
-admin.site.unregister(Order)
-admin.site.register(Order, CardPaymentOrderAdmin)
