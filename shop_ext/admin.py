@@ -8,21 +8,23 @@ from cartridge.shop.models import Order
 from django.contrib import admin
 
 from shop_ext.catalogue import admin as catalogue_admin  # noqa: F401
-from shop_ext.delivery import admin as delivery_admin  # noqa: F401
+from shop_ext.delivery import admin as delivery_admin
 from shop_ext.orders import admin as orders_admin
 from shop_ext.payments import admin as payments_admin
 
 
-class OrderAdmin(payments_admin.OrderCardPaymentsAdmin, orders_admin.OrderAdmin):
+class OrderAdmin(
+    payments_admin.OrderCardPaymentsAdmin, delivery_admin.OrderDownloadsAdmin, orders_admin.OrderAdmin
+):
     """The order admin: the status routine (orders), the downloads (delivery's
     records, shown and managed with the order) and the card payments."""
 
     inlines = (
         *cartridge_admin.OrderAdmin.inlines,
-        orders_admin.OrderDeliveryInline,
+        delivery_admin.OrderDeliveryInline,
         orders_admin.OrderEmailInline,
-        orders_admin.DownloadGrantInline,
-        orders_admin.DownloadAttemptInline,
+        delivery_admin.DownloadGrantInline,
+        delivery_admin.DownloadAttemptInline,
         payments_admin.PaymentInline,
     )
     list_display = (*cartridge_admin.OrderAdmin.list_display, "downloads", "card_payment")

@@ -8,8 +8,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from shop_ext.checkout import unfinished
 from shop_ext.checkout.forms import CheckoutForm, RateLimitedDiscountForm, SafeCartItemFormSet
 from shop_ext.checkout.guard import guard_checkout
+from shop_ext.delivery.order_pages import attach_downloads
 from shop_ext.delivery.private_links import holder_of, page_url
-from shop_ext.orders.views import attach_downloads
 from shop_ext.payments.gateways import PAYMENT_REDIRECT_SESSION_KEY
 
 

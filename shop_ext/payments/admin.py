@@ -18,11 +18,13 @@ from shop_ext.core.admin_inlines import LabelledTabularInline
 from shop_ext.core.admin_records import RecordAdmin
 from shop_ext.core.permissions import REFUND_PAYMENT
 from shop_ext.models import Payment, PaymentEvent, PaymentRefund, UnfinishedPayment
-from shop_ext.orders.admin import DownloadRecordsInline
+from shop_ext.orders.admin import OrderRecordsInline
 from shop_ext.payments import settle, stripe_checkout
 
 
-class PaymentInline(DownloadRecordsInline, LabelledTabularInline):
+class PaymentInline(OrderRecordsInline, LabelledTabularInline):
+    """Moved on by the provider's webhooks and the refund action only."""
+
     model = Payment
     fields = (
         "created_at",
@@ -36,9 +38,6 @@ class PaymentInline(DownloadRecordsInline, LabelledTabularInline):
     )
     readonly_fields = fields
     verbose_name_plural = _("Card payments")
-
-    def has_change_permission(self, request, obj=None):
-        return False  # moved on by the provider's webhooks and the refund action only
 
     @admin.display(description=_("Refunds"))
     def refunds(self, payment):
