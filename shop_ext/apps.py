@@ -9,7 +9,6 @@ class ShopExtConfig(AppConfig):
     def ready(self):
         # Importing the receivers connects them; the patches apply once.
         from shop_ext import checks, patches  # noqa: F401, PLC0415 (need the app registry)
-        from shop_ext.catalogue import page_cache  # noqa: F401, PLC0415
         from shop_ext.catalogue import receivers as catalogue_receivers  # noqa: F401, PLC0415
         from shop_ext.checkout import receivers as checkout_receivers  # noqa: F401, PLC0415
         from shop_ext.delivery import receivers as delivery_receivers  # noqa: F401, PLC0415

@@ -186,7 +186,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     # Anonymous pages from the shared cache (docs/caching.md); after the
     # session and CSRF middleware, whose state says if a page may be shared.
-    "shop_ext.catalogue.page_cache.PageCacheMiddleware",
+    "shop_ext.catalogue.page_cache_middleware.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -1,7 +1,7 @@
 """Forms on pages kept in shared caches (the product page's "Buy" form).
 
 Such a page is the same for every anonymous browser, so its forms carry an
-empty CSRF token (page_cache.py). ``theme/js/shop.js`` fills it from
+empty CSRF token (page_cache_middleware.py). ``theme/js/shop.js`` fills it from
 ``token`` just before the form is sent, if the template marks the form
 ``data-shop-csrf`` and it posts to this site. A browser without JavaScript
 sends it empty; ``csrf_failure`` then answers with a page that sends the same

@@ -1,9 +1,8 @@
-"""Whole pages for anonymous shoppers, kept in the shared cache.
-
-Which requests: GET or HEAD of the home page, category (and other
-Mezzanine) pages, product pages and search results, from a browser with no
-session cookie and no messages cookie -- so no cart, no sign-in and no
-message can be in the page. Anything else is never looked up or stored.
+"""Whole pages for anonymous shoppers, kept in the shared cache: what a
+page's key holds, when an entry may be stored and until when it is served,
+and the generations that put entries out of date. The middleware that serves
+and stores pages is page_cache_middleware.py; the receivers that notice
+catalogue changes are receivers.py.
 
 What a page depends on is in its key (docs/caching.md has the rules):
 
@@ -26,12 +25,6 @@ MAX_CACHED_PAGE, an unknown sort, a long search) are built and not stored;
 a search is stored once it has been asked a few times (counted in a fixed
 number of slots); a 404 stores nothing, and the menus are keyed by the
 current page, not by the path.
-
-A page considered here carries no CSRF token: its forms get an empty one,
-which the browser fills in before sending (cached_forms.py). A page whose
-rendering asked for a real token, set a cookie or touched the session is not
-stored. A stored page also goes to nginx's cache, to the end of the current
-second (X-Accel-Expires).
 """
 
 import functools
@@ -40,37 +33,23 @@ import logging
 import re
 import time
 
-from cartridge.shop.models import (
-    CartItem,
-    Product,
-    ProductImage,
-    ProductOption,
-    ProductVariation,
-    Sale,
-)
+from cartridge.shop.models import Product, ProductVariation, Sale
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.cache import cache
 from django.db import DatabaseError, transaction
 from django.db.models import Min
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
-from django.dispatch import receiver
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.crypto import salted_hmac
-from django.utils.encoding import escape_uri_path
 from django.utils.http import urlencode
 from mezzanine.conf import settings as mezzanine_settings
-from mezzanine.conf.models import Setting
-from mezzanine.generic.models import AssignedKeyword, Keyword
 from mezzanine.pages.models import Page
 from mezzanine.utils.sites import current_site_id
 from mezzanine.utils.urls import home_slug, path_to_slug
 
 from shop_ext.catalogue import search as catalogue_search
 from shop_ext.core.cache import CACHE_DOWN
-from shop_ext.models import DownloadPolicy, ProductFile
 
 log = logging.getLogger(__name__)
 
@@ -112,23 +91,6 @@ QUERY_PARAMETERS = {
         "type": lambda value: value == "shop.Product",
     },
 }
-# What a catalogue change is made of: saving or deleting one of these (or
-# a subclass: Category and every other page, Book), or changing one of
-# their many-to-many relations.
-CATALOGUE_MODELS = (
-    Page,
-    Product,
-    ProductVariation,
-    ProductImage,
-    ProductOption,
-    Sale,
-    ProductFile,
-    DownloadPolicy,
-    Setting,
-    Site,
-    Keyword,
-    AssignedKeyword,
-)
 SITES_KEY = "pages:sites"
 MAX_KNOWN_HOSTS = 50
 # Moved on whenever what an entry holds changes: servers of two releases may
@@ -207,10 +169,10 @@ def _stock_key(site_id, slug):
     return f"pages:stock:{site_id}:" + hashlib.sha256(slug.encode()).hexdigest()
 
 
-def _bump_every_site():
-    # A change may show on any site (a variation, a sale, the Site itself):
-    # every site's pages start again, and the hosts' sites are looked up
-    # again; sites are few.
+def bump_every_site():
+    """Every site's pages and menus start again now (a change may show on
+    any site: a variation, a sale, the Site itself), and the hosts' sites
+    are looked up again; sites are few."""
     try:
         cache.delete(SITES_KEY)
     except CACHE_DOWN:
@@ -221,7 +183,7 @@ def _bump_every_site():
 
 def catalogue_changed():
     """Every cached page is out of date once the current transaction commits."""
-    transaction.on_commit(_bump_every_site)
+    transaction.on_commit(bump_every_site)
 
 
 def stock_changed(product_ids):
@@ -330,20 +292,10 @@ def fragment(request, page, name, build):
     return html
 
 
-# ------------------------------------------------------------ the middleware
+# ------------------------------------------------------------ entries
 
 
-def _is_cacheable_request(request):
-    return (
-        request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and "messages" not in request.COOKIES
-        and request.resolver_match is not None
-        and request.resolver_match.url_name in QUERY_PARAMETERS
-    )
-
-
-def _query(request):
+def key_parameters(request):
     """(the parameters this kind of page reads, sorted, each with the value
     the views read (the last), whether the page may be stored: no other
     parameter, none repeated, every value in range)."""
@@ -360,217 +312,79 @@ def _query(request):
     return sorted(pairs), storable
 
 
-def _is_canonical(request, pairs):
-    """Whether the address was sent in the one spelling of its stored page:
-    nginx keys its cache on the address as sent (gunicorn's RAW_URI), so no
-    other spelling (``/b%6Foks/``, parameters out of order, a bare ``?``)
-    may add an entry there."""
-    canonical = escape_uri_path(request.path) + (f"?{urlencode(pairs)}" if pairs else "")
-    return request.META.get("RAW_URI", request.get_full_path()) == canonical
-
-
-def _is_own_address(request):
-    """Whether a Mezzanine page was asked for at its own address: Mezzanine
-    finds ``/fiction/`` at ``/fiction//`` and ``//fiction/`` too, and each
-    such spelling must not add an entry."""
-    if request.resolver_match.url_name != "page":
+def is_common_enough(request):
+    """Search results are stored once their query has been asked
+    SEARCH_CACHED_AFTER times in a row in its slot, within an hour:
+    one-off queries fill no entries, and their counters are at most
+    SEARCH_COUNTER_SLOTS per site. Another query asked in the same slot
+    starts the count again: at worst a common search is stored later."""
+    query = request.GET.get("q", "")
+    if request.resolver_match.url_name != "search" or not query:
         return True
-    page = getattr(request, "page", None)
-    return page is not None and page.get_absolute_url() == request.path
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    slot = f"pages:asked:{current_site_id()}:{int(digest, 16) % SEARCH_COUNTER_SLOTS}"
+    last_digest, times = cache.get(slot) or ("", 0)
+    times = times + 1 if last_digest == digest else 1
+    cache.set(slot, (digest, times), SEARCH_COUNTER_SECONDS)
+    return times >= SEARCH_CACHED_AFTER
 
 
-class PageCacheMiddleware:
-    """Serves and stores anonymous pages (module docstring). Placed after
-    the session, authentication and CSRF middleware, whose state tells
-    whether a page may be shared."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if not getattr(request, "_page_cache_candidate", False) or response.streaming:
-            return response
-        patch_vary_headers(response, ("Cookie",))
-        if request._page_cache_hit:
-            shared = _is_shareable(request, response)
-        else:
-            response["X-Page-Cache"] = "miss"
-            # The forms' token stays empty: shop.js asks for the browser's
-            # own before sending (cached_forms.py), so the page is the same
-            # for every browser.
-            response.content = response.content.replace(csrf_placeholder().encode(), b"")
-            key = getattr(request, "_page_cache_key", None)
-            shared = (
-                key is not None
-                and _is_own_address(request)
-                and _is_shareable(request, response)
-                and self._store(request, response, key)
-            )
-        if shared and request._page_cache_canonical:
-            _let_nginx_keep(response, request._page_cache_until)
-        return response
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        if not settings.SHOP_PAGE_CACHE_SECONDS or not _is_cacheable_request(request):
-            return None
-        pairs, storable = _query(request)
-        request._page_cache_candidate = True
-        request._page_cache_hit = False
-        request._page_cache_canonical = storable and _is_canonical(request, pairs)
-        try:
-            # A page asked for with other parameters too (?utm_source=,
-            # a random ?x=) is served the stored page of the address without
-            # them, or built afresh and not stored: such parameters never
-            # add entries.
-            key = self._key(request, pairs)
-            entry = cache.get(key) if key else None
-            if entry is not None and (entry["until"] is None or timezone.now() < entry["until"]):
-                response = HttpResponse(entry["content"], status=200)
-                for name, value in entry["headers"]:
-                    response[name] = value
-                response["X-Page-Cache"] = "hit"
-                request._page_cache_hit = True
-                request._page_cache_until = entry["until"]
-                return response
-            if key and storable and self._common_enough(request):
-                request._page_cache_key = key
-        except CACHE_DOWN:
-            log.warning("Cache down: page served uncached.")
+def page_key(request, pairs):
+    """The entry's key, or None if the generations cannot be read."""
+    site_id = _site_id(request)
+    generation = _generation(site_id)
+    if generation is None:
         return None
-
-    def process_template_response(self, request, response):
-        if getattr(request, "_page_cache_candidate", False) and response.context_data is not None:
-            # The view's context wins over the csrf context processor.
-            response.context_data["csrf_token"] = csrf_placeholder()
-        return response
-
-    def _common_enough(self, request):
-        """Search results are stored once their query has been asked
-        SEARCH_CACHED_AFTER times in a row in its slot, within an hour:
-        one-off queries fill no entries, and their counters are at most
-        SEARCH_COUNTER_SLOTS per site. Another query asked in the same slot
-        starts the count again: at worst a common search is stored later."""
-        query = request.GET.get("q", "")
-        if request.resolver_match.url_name != "search" or not query:
-            return True
-        digest = hashlib.sha256(query.encode()).hexdigest()
-        slot = f"pages:asked:{current_site_id()}:{int(digest, 16) % SEARCH_COUNTER_SLOTS}"
-        last_digest, times = cache.get(slot) or ("", 0)
-        times = times + 1 if last_digest == digest else 1
-        cache.set(slot, (digest, times), SEARCH_COUNTER_SECONDS)
-        return times >= SEARCH_CACHED_AFTER
-
-    def _key(self, request, pairs):
-        """The entry's key, or None if the generations cannot be read."""
-        site_id = _site_id(request)
-        generation = _generation(site_id)
-        if generation is None:
-            return None
-        parts = [str(site_id), request.scheme, request.get_host(), request.path, urlencode(pairs)]
-        if request.resolver_match.url_name == "shop_product":
-            stock_key = _stock_key(site_id, request.resolver_match.kwargs.get("slug", ""))
-            stock_generation = cache.get(stock_key)
-            if stock_generation is None:
-                # Started only when the page is stored (a product that
-                # exists): an unknown slug adds no counter. Chosen now, as
-                # _generation() does, past any number used before.
-                stock_generation = _new_generation()
-                request._page_cache_new_stock = (stock_key, stock_generation)
-            parts.append(str(stock_generation))
-        digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-        request._page_cache_site = site_id
-        request._page_cache_generation = generation
-        return f"pages:v{ENTRY_FORMAT}:{site_id}:{generation}:{digest}"
-
-    def _store(self, request, response, key):
-        """Stores the page, noting until when it is served; False if the
-        cache is down."""
-        moment = timezone.now()
-        try:
-            new_stock = getattr(request, "_page_cache_new_stock", None)
-            if new_stock is not None and not cache.add(*new_stock, None):
-                return False  # stock moved on (or another request started it) meanwhile
-            until = _valid_until(request._page_cache_site, request._page_cache_generation, moment)
-            seconds = settings.SHOP_PAGE_CACHE_SECONDS
-            if until is not None:
-                seconds = min(seconds, max(1, int((until - moment).total_seconds()) + 1))
-            entry = {
-                "content": response.content,
-                "headers": [(name, response[name]) for name in STORED_HEADERS if name in response],
-                "until": until,
-            }
-            cache.set(key, entry, seconds)
-        except CACHE_DOWN:
-            log.warning("Cache down: page not stored.")
-            return False
-        request._page_cache_until = until
-        return True
+    parts = [str(site_id), request.scheme, request.get_host(), request.path, urlencode(pairs)]
+    if request.resolver_match.url_name == "shop_product":
+        stock_key = _stock_key(site_id, request.resolver_match.kwargs.get("slug", ""))
+        stock_generation = cache.get(stock_key)
+        if stock_generation is None:
+            # Started only when the page is stored (a product that
+            # exists): an unknown slug adds no counter. Chosen now, as
+            # _generation() does, past any number used before.
+            stock_generation = _new_generation()
+            request._page_cache_new_stock = (stock_key, stock_generation)
+        parts.append(str(stock_generation))
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    request._page_cache_site = site_id
+    request._page_cache_generation = generation
+    return f"pages:v{ENTRY_FORMAT}:{site_id}:{generation}:{digest}"
 
 
-def _is_shareable(request, response):
-    """Whether this answer is the same for every anonymous browser: a 200
-    page that sets no cookie, touched no session and is not private."""
-    cache_control = response.get("Cache-Control", "")
-    return (
-        response.status_code == 200
-        and response.get("Content-Type", "").startswith("text/html")
-        and not response.cookies
-        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-        and not request.session.modified
-        and "private" not in cache_control
-        and "no-store" not in cache_control
-    )
+def stored_page(key):
+    """(the page stored under ``key``, the moment it stops being served),
+    or None if there is none or that moment has come."""
+    entry = cache.get(key)
+    if entry is None or (entry["until"] is not None and timezone.now() >= entry["until"]):
+        return None
+    response = HttpResponse(entry["content"], status=200)
+    for name, value in entry["headers"]:
+        response[name] = value
+    return response, entry["until"]
 
 
-def _let_nginx_keep(response, until):
-    """nginx (deploy/nginx.conf) keeps a page only when told to, and only to
-    the end of the current second: an edit, or a sale starting on the
-    second, shows through it within a second. nginx's clock has whole
-    seconds; ``@N`` keeps the page while its clock reads N. A page that the
-    clock changes within this second is not kept."""
-    second = int(time.time())
-    if until is None or until.timestamp() >= second + 1:
-        response["X-Accel-Expires"] = f"@{second}"
-
-
-# ------------------------------------------------------------ invalidation
-
-
-def _is_catalogue_model(model):
-    return isinstance(model, type) and issubclass(model, CATALOGUE_MODELS)
-
-
-@receiver(post_migrate, dispatch_uid="shop_ext_pages_migrated")
-def release_installed(sender, app_config=None, **kwargs):
-    """Every release runs migrate (docs/deploy.md): its templates and static
-    names may differ, so no page or menu an older release stored is served."""
-    if app_config is not None and app_config.name == "shop_ext":
-        _bump_every_site()
-
-
-@receiver(post_save, dispatch_uid="shop_ext_pages_saved")
-@receiver(post_delete, dispatch_uid="shop_ext_pages_deleted")
-def model_changed(sender, raw=False, **kwargs):
-    if not raw and _is_catalogue_model(sender):
-        catalogue_changed()
-
-
-@receiver(m2m_changed, dispatch_uid="shop_ext_pages_m2m")
-def relation_changed(sender, action, **kwargs):
-    if action in ("post_add", "post_remove", "post_clear") and any(
-        _is_catalogue_model(field.related_model) for field in sender._meta.get_fields() if field.is_relation
-    ):
-        catalogue_changed()
-
-
-@receiver(post_save, sender=CartItem, dispatch_uid="shop_ext_pages_cart_saved")
-@receiver(post_delete, sender=CartItem, dispatch_uid="shop_ext_pages_cart_deleted")
-def cart_line_changed(sender, instance, raw=False, **kwargs):
-    # A product page counts copies held in carts as gone ("Sold out").
-    if not raw:
-        stock_changed(
-            ProductVariation.objects.filter(sku=instance.sku, num_in_stock__isnull=False).values_list(
-                "product_id", flat=True
-            )
-        )
+def store_page(request, response, key):
+    """Stores the page under the key page_key() gave for this request,
+    noting on the request until when it is served (``_page_cache_until``);
+    False if the cache is down."""
+    moment = timezone.now()
+    try:
+        new_stock = getattr(request, "_page_cache_new_stock", None)
+        if new_stock is not None and not cache.add(*new_stock, None):
+            return False  # stock moved on (or another request started it) meanwhile
+        until = _valid_until(request._page_cache_site, request._page_cache_generation, moment)
+        seconds = settings.SHOP_PAGE_CACHE_SECONDS
+        if until is not None:
+            seconds = min(seconds, max(1, int((until - moment).total_seconds()) + 1))
+        entry = {
+            "content": response.content,
+            "headers": [(name, response[name]) for name in STORED_HEADERS if name in response],
+            "until": until,
+        }
+        cache.set(key, entry, seconds)
+    except CACHE_DOWN:
+        log.warning("Cache down: page not stored.")
+        return False
+    request._page_cache_until = until
+    return True

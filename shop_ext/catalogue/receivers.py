@@ -1,26 +1,109 @@
-"""Sales follow the products and categories they cover.
+"""The catalogue's receivers: cached pages go out of date with what they
+show, and sales follow the products and categories they cover. Connected
+by importing this module in ShopExtConfig.ready().
 
-Cartridge applies a sale on save and on m2m_changed(post_add) of its
+Cached pages (page_cache.py, docs/caching.md): saving or deleting a
+catalogue model, or changing one of its many-to-many relations, moves every
+site's catalogue generation on once the change commits; a cart line of a
+stock-tracked variation moves its product's stock generation on; and every
+release's migrate starts every page again.
+
+Sales: Cartridge applies a sale on save and on m2m_changed(post_add) of its
 *products*: a sale limited to categories is applied only on its second save
 (the categories are saved after the sale), removing products or categories
 does not clear them, and products added to a category later never get the
 sale. These receivers re-apply the sales concerned whenever a sale's
 products or categories, or a category's products, change, or a variation
 is saved (a new format, a new price); and clear a sale's prices when it is
-deleted in bulk. Connected in ShopExtConfig.ready().
+deleted in bulk.
 
 A sale's start and end need no task: Cartridge copies its dates onto the
 variations and checks them whenever a price is read (``Priced.on_sale``),
 and category filters check them in the query.
 """
 
-from cartridge.shop.models import Category, Product, ProductVariation, Sale
+from cartridge.shop.models import (
+    CartItem,
+    Category,
+    Product,
+    ProductImage,
+    ProductOption,
+    ProductVariation,
+    Sale,
+)
+from django.contrib.sites.models import Site
 from django.db import transaction
 from django.db.models import Q
-from django.db.models.signals import m2m_changed, post_save, pre_delete
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_delete
 from django.dispatch import receiver
+from mezzanine.conf.models import Setting
+from mezzanine.generic.models import AssignedKeyword, Keyword
+from mezzanine.pages.models import Page
 
 from shop_ext.catalogue import page_cache
+from shop_ext.models import DownloadPolicy, ProductFile
+
+# ------------------------------------------------------------ cached pages
+
+# What a catalogue change is made of: saving or deleting one of these (or
+# a subclass: Category and every other page, Book), or changing one of
+# their many-to-many relations.
+CATALOGUE_MODELS = (
+    Page,
+    Product,
+    ProductVariation,
+    ProductImage,
+    ProductOption,
+    Sale,
+    ProductFile,
+    DownloadPolicy,
+    Setting,
+    Site,
+    Keyword,
+    AssignedKeyword,
+)
+
+
+def _is_catalogue_model(model):
+    return isinstance(model, type) and issubclass(model, CATALOGUE_MODELS)
+
+
+@receiver(post_migrate, dispatch_uid="shop_ext_pages_migrated")
+def release_installed(sender, app_config=None, **kwargs):
+    """Every release runs migrate (docs/deploy.md): its templates and static
+    names may differ, so no page or menu an older release stored is served."""
+    if app_config is not None and app_config.name == "shop_ext":
+        page_cache.bump_every_site()
+
+
+@receiver(post_save, dispatch_uid="shop_ext_pages_saved")
+@receiver(post_delete, dispatch_uid="shop_ext_pages_deleted")
+def model_changed(sender, raw=False, **kwargs):
+    if not raw and _is_catalogue_model(sender):
+        page_cache.catalogue_changed()
+
+
+@receiver(m2m_changed, dispatch_uid="shop_ext_pages_m2m")
+def relation_changed(sender, action, **kwargs):
+    if action in ("post_add", "post_remove", "post_clear") and any(
+        _is_catalogue_model(field.related_model) for field in sender._meta.get_fields() if field.is_relation
+    ):
+        page_cache.catalogue_changed()
+
+
+@receiver(post_save, sender=CartItem, dispatch_uid="shop_ext_pages_cart_saved")
+@receiver(post_delete, sender=CartItem, dispatch_uid="shop_ext_pages_cart_deleted")
+def cart_line_changed(sender, instance, raw=False, **kwargs):
+    # A product page counts copies held in carts as gone ("Sold out").
+    if not raw:
+        page_cache.stock_changed(
+            ProductVariation.objects.filter(sku=instance.sku, num_in_stock__isnull=False).values_list(
+                "product_id", flat=True
+            )
+        )
+
+
+# ------------------------------------------------------------ sales
 
 SALE_FIELDS = {Sale.categories.through: "sale_related", Sale.products.through: "sale_set"}
 

@@ -223,6 +223,8 @@ class UpdateNoticeAdmin(ReadOnlyAdmin):
         "tries",
         "gave_up",
     )
+    # The notice first, then its queue (the model lists the queue's fields first).
+    fields = ("version", "email", "order", "requested_by", "sent_at", "tries", "error", "gave_up")
     list_filter = ("gave_up", "requested_at")
     list_select_related = ("version__product_file", "requested_by")
     search_fields = ("email", "order__id")

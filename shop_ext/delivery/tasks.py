@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from shop_ext.core import mail
 from shop_ext.core.links import absolute_url, site_url
-from shop_ext.core.tasks import NOT_QUEUED, RETRY_TEMPORARY, enqueue_on_commit
+from shop_ext.core.tasks import RETRY_TEMPORARY, enqueue_on_commit
 from shop_ext.delivery import stamping
 from shop_ext.delivery.access import order_decision
 from shop_ext.delivery.emails import download_lines
@@ -106,17 +106,10 @@ def notify_buyers(version, requested_by=None):
             version=version, email=email, defaults={"order": order, "requested_by": requested_by}
         )
         if created:
-            _queue_notice(notice)
+            enqueue_on_commit(send_update_notice, notice.pk, on_failure=notice.mark_not_queued)
             queued += 1
     log.info("%s: %s buyer(s) to tell of the update", version, queued)
     return queued
-
-
-def _queue_notice(notice):
-    def not_queued(error):
-        UpdateNotice.objects.filter(pk=notice.pk).update(gave_up=True, error=f"{NOT_QUEUED}: {error}"[:1000])
-
-    enqueue_on_commit(send_update_notice, notice.pk, on_failure=not_queued)
 
 
 # A copy still not made this long after it was queued is queued again

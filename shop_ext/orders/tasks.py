@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from shop_ext.core.links import absolute_url, site_url
 from shop_ext.core.mail import retry_if_transient, send_from_task
-from shop_ext.core.tasks import NOT_QUEUED, RETRY_TEMPORARY, enqueue_on_commit
+from shop_ext.core.tasks import RETRY_TEMPORARY, enqueue_on_commit
 from shop_ext.models import OrderEmail
 from shop_ext.orders import claims, emails
 
@@ -25,11 +25,7 @@ def send_order_email(self, email_id):
 def queue_order_email(order, kind, requested_by=None):
     """Record the email and queue its sending once the transaction commits."""
     email = OrderEmail.objects.create(order=order, kind=kind, requested_by=requested_by)
-
-    def not_queued(error):
-        OrderEmail.objects.filter(pk=email.pk).update(gave_up=True, error=f"{NOT_QUEUED}: {error}"[:1000])
-
-    enqueue_on_commit(send_order_email, email.pk, on_failure=not_queued)
+    enqueue_on_commit(send_order_email, email.pk, on_failure=email.mark_not_queued)
     return email
 
 

@@ -89,6 +89,23 @@ def test_orders_never_import_delivery(path):
     assert not {n for n in imports(path) if n.startswith("shop_ext.delivery")}
 
 
+@pytest.mark.parametrize(
+    "path", sorted((BASE_DIR / "shop_ext/models").glob("[!_]*.py")), ids=lambda p: module_name(p)
+)
+def test_model_modules_import_downwards_only(path):
+    """Inside the models package each module sits at the layer of the feature
+    whose tables it holds (models.payments at payments' layer); the shared
+    base, named after no feature, below them all."""
+
+    def rank(name):
+        return LAYERS.get(name.rpartition(".")[2], LAYERS["models"])
+
+    me = module_name(path)
+    for name in imports(path):
+        if name.startswith("shop_ext.models.") and name != me:
+            assert rank(name) < rank(me), f"{me} imports {name}, beside or above it"
+
+
 def test_the_enum_package_imports_nothing_of_ours():
     assert not {n for n in imports(BASE_DIR / "shop_ext/orders/__init__.py") if n.startswith("shop_")}
 

@@ -18,16 +18,16 @@ non-zero when any check fails.
 """
 
 import hashlib
-import http.cookiejar
 import re
+import ssl
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
+import requests
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import DatabaseError
+from requests.adapters import HTTPAdapter
 
 from shop_ext.management.check_report import CheckCommand
 from shop_ext.models import DownloadGrant
@@ -47,20 +47,33 @@ def unreadable_fix(what):
     )
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+class SystemTrustAdapter(HTTPAdapter):
+    """Trusts the certificates this system trusts (its store, SSL_CERT_FILE),
+    as curl does, not only certifi's bundle: a site whose certificate a
+    private CA installed here signed is reached."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, ssl_context=ssl.create_default_context(), **kwargs)
+
+
+def first_cause(error):
+    """The error at the bottom of those requests and urllib3 wrapped it in:
+    a refused connection, an unknown name, an untrusted certificate."""
+    while (inner := error.__cause__ or error.__context__) is not None:
+        error = inner
+    return error
 
 
 class Response:
     """Status, headers and (up to ``keep`` bytes of) body of one request,
-    with the length and SHA-256 of the whole body."""
+    with the length and SHA-256 of the whole body as sent (never decoded:
+    it is compared with Content-Length and the file's SHA-256)."""
 
-    def __init__(self, raw, keep):
-        self.status = raw.status
-        self.headers = raw.headers
+    def __init__(self, answer, keep):
+        self.status = answer.status_code
+        self.headers = answer.headers
         digest, length, head = hashlib.sha256(), 0, bytearray()
-        while chunk := raw.read(CHUNK):
+        for chunk in answer.raw.stream(CHUNK, decode_content=False):
             digest.update(chunk)
             length += len(chunk)
             if len(head) < keep:
@@ -81,13 +94,15 @@ class Client:
             raise CommandError(f"--site-url must start with https:// or http://, not {site_url!r}")
         self.site_url = site_url.rstrip("/")
         self.timeout = timeout
-        self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.cookies), NoRedirect
-        )
+        self.session = requests.Session()
+        self.session.mount("https://", SystemTrustAdapter())
+        # Bodies as the server stores them: a compressed page or file would
+        # not match its size or SHA-256.
+        self.session.headers.update({"User-Agent": "shop-check-delivery", "Accept-Encoding": "identity"})
 
     def request(self, path, data=None, headers=None, keep=2 * 1024 * 1024, follow=False):
-        """One request; with ``follow``, redirects within the site are followed (GET)."""
+        """One request (a POST of ``data`` if given); with ``follow``,
+        redirects within the site are followed (GET)."""
         for _ in range(5):
             response = self._request(path, data, headers, keep)
             location = response.header("Location")
@@ -101,25 +116,27 @@ class Client:
 
     def _request(self, path, data, headers, keep):
         url = self.site_url + path
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        headers = {"User-Agent": "shop-check-delivery", **(headers or {})}
-        request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 (http(s), see __init__)
         try:
-            raw = self.opener.open(request, timeout=self.timeout)
-        except urllib.error.HTTPError as error:  # 3xx (not followed), 4xx, 5xx
-            raw = error
-        except (urllib.error.URLError, OSError) as error:  # no answer at all
-            reason = getattr(error, "reason", error)
+            answer = self.session.request(
+                "GET" if data is None else "POST",
+                url,
+                data=data,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+                stream=True,
+            )
+        except OSError as error:  # no answer at all (requests' errors are OSErrors)
             raise CommandError(
-                f"Cannot reach {url}: {reason}. Check that the name resolves to this server, that "
-                "nginx listens there, and that its certificate is trusted (SSL_CERT_FILE for a "
+                f"Cannot reach {url}: {first_cause(error)}. Check that the name resolves to this server, "
+                "that nginx listens there, and that its certificate is trusted (SSL_CERT_FILE for a "
                 "private CA)."
             ) from None
-        with raw:
-            return Response(raw, keep)
+        with answer:
+            return Response(answer, keep)
 
     def cookie(self, name):
-        return next((c.value for c in self.cookies if c.name == name), None)
+        return next((c.value for c in self.session.cookies if c.name == name), None)
 
 
 class Command(CheckCommand):

@@ -78,7 +78,7 @@ def test_requeue_emails_sends_what_was_lost_or_not_queued_and_leaves_the_rest(pa
     from django.core.management import call_command
     from django.utils import timezone
 
-    from shop_ext.orders.tasks import NOT_QUEUED
+    from shop_ext.core.tasks import NOT_QUEUED
 
     lost = OrderEmail.objects.create(order=paid_order, kind=OrderEmail.FILES)
     not_queued = OrderEmail.objects.create(

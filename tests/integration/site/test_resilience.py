@@ -9,9 +9,11 @@ from decimal import Decimal
 import pytest
 from cartridge.shop.models import Order
 from celery import current_app
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core import mail
+from django.core.files.base import ContentFile
 
-from shop_ext.models import DownloadGrant, OrderEmail
+from shop_ext.models import DownloadGrant, OrderEmail, UpdateNotice
 from shop_ext.orders import OrderStatus
 from shop_ext.orders.actions import mark_order_paid
 from tests import factories
@@ -88,6 +90,28 @@ def test_broker_down_checkout_and_payment_succeed_and_emails_wait_for_staff(
     staff = Client()
     staff.force_login(admin_user)
     assert "EMAIL FAILED" in staff.get("/admin/shop/order/").content.decode()
+
+
+@pytest.mark.parametrize("broker", [BROKER_DOWN], indirect=True)
+def test_broker_down_an_update_notice_waits_for_requeue_emails(broker, paid_order, admin_user):
+    product_file = paid_order.download_grants.first().file
+    product_file.file = ContentFile(b"the corrected edition", name=product_file.original_filename)
+    product_file.save()
+    mail.outbox.clear()
+
+    staff = Client()
+    staff.force_login(admin_user)
+    response = staff.post(
+        "/admin/shop_ext/productfileversion/",
+        {"action": "notify_buyers_of_update", ACTION_CHECKBOX_NAME: [product_file.current_version.pk]},
+    )
+
+    assert response.status_code == 302
+    notice = UpdateNotice.objects.get(version=product_file.current_version)
+    assert notice.gave_up
+    assert notice.sent_at is None
+    assert notice.error.startswith("Not queued, the task queue was unreachable")
+    assert mail.outbox == []
 
 
 @pytest.mark.parametrize("broker", [BROKER_WITHOUT_WORKER], indirect=True)

@@ -1,0 +1,46 @@
+"""The app's tables, by the feature that owns their rules (docs/architecture.md,
+"Models"). Every model is re-exported here, so ``from shop_ext.models import X``,
+the app label, the tables and the migrations (which name
+``shop_ext.models.product_file_path`` and ``new_link_secret``) stay as they were."""
+
+from shop_ext.models.catalogue import (
+    Book,
+    ProductFile,
+    ProductFileVersion,
+    files_of_its_type,
+    product_file_path,
+)
+from shop_ext.models.delivery import (
+    DownloadAttempt,
+    DownloadGrant,
+    DownloadPolicy,
+    OrderDelivery,
+    PrivateOrderLink,
+    StampedCopy,
+    UpdateNotice,
+    new_link_secret,
+)
+from shop_ext.models.orders import InvoiceResend, OrderEmail
+from shop_ext.models.payments import Payment, PaymentEvent, PaymentRefund, UnfinishedPayment
+
+__all__ = [
+    "Book",
+    "DownloadAttempt",
+    "DownloadGrant",
+    "DownloadPolicy",
+    "InvoiceResend",
+    "OrderDelivery",
+    "OrderEmail",
+    "Payment",
+    "PaymentEvent",
+    "PaymentRefund",
+    "PrivateOrderLink",
+    "ProductFile",
+    "ProductFileVersion",
+    "StampedCopy",
+    "UnfinishedPayment",
+    "UpdateNotice",
+    "files_of_its_type",
+    "new_link_secret",
+    "product_file_path",
+]

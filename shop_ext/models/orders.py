@@ -1,0 +1,62 @@
+"""An order's emails: the ones the shop queues, and the re-sends buyers and
+staff ask for."""
+
+from cartridge.shop.models import Order
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shop_ext.models.base import QueuedEmail, requested_by_field
+
+
+class InvoiceResend(models.Model):
+    """One re-send of an order's confirmation email (with its invoice), by
+    the buyer or staff: counted for the per-order limit
+    (shop_ext.orders.invoices.reserve_resend), and a record of who asked."""
+
+    order = models.ForeignKey(
+        Order, related_name="invoice_resends", on_delete=models.CASCADE, verbose_name=_("Order")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("Asked for by"),
+        help_text=_("Empty for a guest buyer."),
+    )
+    sent_at = models.DateTimeField(_("Sent at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("Order email re-sent")
+        verbose_name_plural = _("Order emails re-sent")
+        ordering = ("-sent_at",)
+
+    def __str__(self):
+        return f"Order #{self.order_id} email re-sent {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class OrderEmail(QueuedEmail):
+    """One email about an order, queued to be sent by a worker: the record
+    that makes sending idempotent (a task that runs twice sends it once) and
+    shows staff what went out, what failed and why."""
+
+    RECEIPT = "receipt"
+    FILES = "files"
+    KINDS = [(RECEIPT, _("Order receipt")), (FILES, _("Your files are ready"))]
+
+    order = models.ForeignKey(Order, related_name="emails", on_delete=models.CASCADE, verbose_name=_("Order"))
+    kind = models.CharField(_("Email"), max_length=20, choices=KINDS)
+    requested_by = requested_by_field(_("Re-sent by"), _("Empty when the shop sent it by itself."))
+    # The queue's field, telling staff how to send it again.
+    gave_up = models.BooleanField(
+        _("Failed"), default=False, help_text=_("No more tries: re-send it from the order's actions.")
+    )
+
+    class Meta:
+        verbose_name = _("Order email")
+        verbose_name_plural = _("Order emails")
+        ordering = ("requested_at", "pk")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for order #{self.order_id}"
