@@ -12,5 +12,6 @@ class ShopExtConfig(AppConfig):
         from shop_ext.catalogue import receivers as catalogue_receivers  # noqa: F401, PLC0415
         from shop_ext.checkout import receivers as checkout_receivers  # noqa: F401, PLC0415
         from shop_ext.delivery import receivers as delivery_receivers  # noqa: F401, PLC0415
+        from shop_ext.payments import receivers as payments_receivers  # noqa: F401, PLC0415
 
         patches.apply()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from shop_ext.core.permissions import DOWNLOAD_ANY_ORDER
 from shop_ext.orders import PAID_STATUSES, OrderStatus
 
 
@@ -23,10 +24,6 @@ class Decision:
 ALLOWED = Decision(True)
 # Other people's orders look exactly like orders that do not exist.
 NOT_FOUND = Decision(False, "No such order.", 404)
-
-# Staff powers over downloads, declared on OrderDelivery (Meta.permissions).
-MANAGE_DOWNLOADS = "shop_ext.manage_downloads"
-DOWNLOAD_ANY_ORDER = "shop_ext.download_any_order"
 
 
 @dataclass(frozen=True)
