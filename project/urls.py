@@ -79,7 +79,7 @@ urlpatterns = [
     path("accounts/signup/", accounts_views.signup, name="signup"),
     path("accounts/logout/", accounts_views.logout, name="logout"),
     # The rest of mezzanine.urls that the shop uses; every route is listed,
-    # with its reason, in tests/integration/site/url_allowlist.py.
+    # with its reason, in tests/integration/core/url_allowlist.py.
     # The links in Mezzanine's emails (sign-up check, password reset; their
     # tokens are hidden in the logs) and the page a reset link leads to.
     re_path(

@@ -2,6 +2,7 @@ import os
 
 import pytest
 from cartridge.shop.models import Order
+from django.core.management import call_command
 
 from tests import factories
 from tests.client import Client
@@ -42,7 +43,23 @@ def isolated_storage(settings, tmp_path):
 
 @pytest.fixture
 def book(db):
+    """The Lighthouse Keeper's Almanac: Paperback 12.99 (the default, 10 in
+    stock), eBook 6.99 and Paperback + eBook 15.99 (10 in stock); the two
+    with an eBook deliver an EPUB and a PDF (factories.book_with_files)."""
     return factories.book_with_files()
+
+
+@pytest.fixture
+def staff(client, admin_user):
+    """The test client, signed in as a superuser (pytest-django's ``admin_user``)."""
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def demo(db):
+    """The demo catalogue, as ``manage.py load_demo --force`` loads it (no accounts)."""
+    call_command("load_demo", force=True, verbosity=0)
 
 
 @pytest.fixture
@@ -78,7 +95,7 @@ def paid_order(book, place_order, django_capture_on_commit_callbacks):
 
 
 # ------------------------------------------------- bad-input sweep counter
-# tests/integration/site/test_bad_input_sweep.py counts the generated cases per endpoint
+# tests/integration/core/test_bad_input_sweep.py counts the generated cases per endpoint
 # group here; the terminal summary reports them (and what they found).
 SWEEP_CASES = {}
 

@@ -276,7 +276,7 @@ ADMIN_MENU_ORDER = (
 # Django 4.1+ admin; ours is its copy with that fixed (theme/static/theme/js/).
 TINYMCE_SETUP_JS = "theme/js/tinymce_setup.js"
 # The theme does not load Mezzanine's inline editor (no editable_loader), and
-# its /edit/ endpoint is not routed (tests/integration/site/url_allowlist.py).
+# its /edit/ endpoint is not routed (tests/integration/core/url_allowlist.py).
 INLINE_EDITING_ENABLED = False
 RICHTEXT_FILTER_LEVEL = 1  # Mezzanine's "high" bleach filtering of editors' HTML
 # Mezzanine's lists without form controls and their attributes: a form in a

@@ -459,7 +459,7 @@ def test_a_range_after_a_failed_download_is_no_resume(client, paid_order, nginx_
 
 
 def test_private_files_are_not_under_media(paid_order, settings):
-    """No URL of their own: tests/integration/site/test_security.py::test_private_file_has_no_url."""
+    """No URL of their own: tests/integration/core/test_security.py::test_private_file_has_no_url."""
     grant = epub_grant(paid_order)
     assert not grant.file.file.path.startswith(settings.MEDIA_ROOT)
 

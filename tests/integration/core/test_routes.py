@@ -8,7 +8,7 @@ from django.urls import URLResolver, get_resolver
 
 from tests.client import Client
 from tests.factories import StaffFactory
-from tests.integration.site.url_allowlist import ALLOWED
+from tests.integration.core.url_allowlist import ALLOWED
 from tests.shopper import quiet_client
 
 

@@ -19,8 +19,8 @@ import pytest
 
 from shop_ext.delivery.private_links import holder_of
 from tests.client import Client
-from tests.integration.site.test_bad_input_sweep import CURATED
-from tests.integration.site.url_allowlist import ALLOWED
+from tests.integration.core.test_bad_input_sweep import CURATED
+from tests.integration.core.url_allowlist import ALLOWED
 
 pytestmark = pytest.mark.django_db
 

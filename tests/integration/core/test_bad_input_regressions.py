@@ -1,4 +1,4 @@
-"""What the bad-input sweep (tests/integration/site/test_bad_input_sweep.py) found, one
+"""What the bad-input sweep (tests/integration/core/test_bad_input_sweep.py) found, one
 focused test per fix."""
 
 from pathlib import Path
@@ -11,6 +11,7 @@ from filebrowser_safe import settings as filebrowser_settings
 from mezzanine.pages.models import RichTextPage
 
 from shop_ext.models import DownloadAttempt
+from shop_ext.orders import PAID_STATUSES
 from tests.client import Client
 from tests.factories import StaffFactory, staff_with
 from tests.shopper import quiet_client
@@ -224,6 +225,34 @@ def test_admin_pages_with_an_id_that_is_no_number_are_404(admin_user, model, pag
     client = quiet_client(admin_user)
     for object_id in ADMIN_BAD_IDS:
         assert client.get(f"/admin/{model}/{object_id}/{page}").status_code == 404, object_id
+
+
+@pytest.mark.parametrize("model", ["shop/order", "shop/product", "shop_ext/downloadattempt"])
+def test_a_list_action_on_rows_that_are_no_ids_is_a_400(admin_user, model):
+    """Django's admin filters by the selected rows as posted: a selection
+    that is not a number was a ValueError, one past 2**63 an OverflowError
+    (DataError on PostgreSQL), each a 500 (found by the bad-input sweep)."""
+    client = quiet_client(admin_user)
+    for selected in [*ADMIN_BAD_IDS, ""]:
+        data = {"action": "delete_selected", "index": "0", "_selected_action": ["1", selected]}
+        response = client.post(f"/admin/{model}/", data)
+        assert response.status_code == 400, selected
+        assert "No such object" in response.content.decode()
+
+
+def test_a_list_action_by_staff_who_may_not_see_the_list_is_a_403_whatever_it_selects():
+    client = quiet_client(staff_with())
+    for selected in ["x", "1"]:
+        data = {"action": "delete_selected", "index": "0", "_selected_action": [selected]}
+        assert client.post("/admin/shop/order/", data).status_code == 403, selected
+
+
+def test_a_list_action_on_real_rows_still_runs(admin_user, book, place_order):
+    order = place_order(book, "eBook")
+    data = {"action": "mark_paid", "index": "0", "_selected_action": [str(order.pk)], "confirmed": "yes"}
+    assert quiet_client(admin_user).post("/admin/shop/order/", data).status_code == 302
+    order.refresh_from_db()
+    assert order.status in PAID_STATUSES  # an order of downloads only is complete once paid
 
 
 @pytest.mark.parametrize("object_id", [HUGE, "99999999999999999999999999"])

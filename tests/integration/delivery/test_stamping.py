@@ -17,7 +17,7 @@ from shop_demo.media import pdf_bytes
 from shop_ext.delivery.stamping import PDF_COPY_ID_KEY
 from shop_ext.models import DownloadAttempt, DownloadPolicy, OrderDelivery, StampedCopy
 from tests.factories import staff_with
-from tests.integration.files.conftest import BOOK_EPUB, BOOK_PDF, replace_file
+from tests.integration.delivery.conftest import BOOK_EPUB, BOOK_PDF, replace_file
 from tests.shopper import quiet_client
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ import zipfile
 import pytest
 
 from shop_ext.models import OrderDelivery, StampedCopy
-from tests.integration.files.conftest import BOOK_EPUB, replace_file
-from tests.integration.files.test_leak_trace import trace, tracer  # noqa: F401 (a fixture)
-from tests.integration.files.test_stamping import grant_of, url
+from tests.integration.delivery.conftest import BOOK_EPUB, replace_file
+from tests.integration.delivery.test_leak_trace import trace, tracer  # noqa: F401 (a fixture)
+from tests.integration.delivery.test_stamping import grant_of, url
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from shop_ext.models import DownloadAttempt, DownloadGrant, DownloadPolicy
 from shop_ext.orders.actions import mark_order_paid
 from tests.admin_forms import admin_form_data
 from tests.factories import EPUB, add_file, make_book, staff_with
-from tests.integration.files.conftest import replace_file
+from tests.integration.delivery.conftest import replace_file
 from tests.shopper import quiet_client
 
 pytestmark = pytest.mark.django_db

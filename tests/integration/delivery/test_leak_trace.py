@@ -10,8 +10,8 @@ from pypdf import PdfReader, PdfWriter
 
 from shop_ext.models import StampedCopy
 from tests.factories import staff_with
-from tests.integration.files.conftest import BOOK_PDF
-from tests.integration.files.test_stamping import body, download_stamped, grant_of
+from tests.integration.delivery.conftest import BOOK_PDF
+from tests.integration.delivery.test_stamping import body, download_stamped, grant_of
 from tests.shopper import quiet_client
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from shop_ext.models import DownloadGrant, DownloadPolicy, OrderDelivery, Update
 from shop_ext.orders.actions import mark_order_paid
 from tests.client import Client
 from tests.factories import staff_with
-from tests.integration.files.conftest import replace_file
+from tests.integration.delivery.conftest import replace_file
 from tests.shopper import DOWNLOAD_ONLY_DETAILS, add_to_cart, checkout_step, private_link, quiet_client
 
 pytestmark = pytest.mark.django_db

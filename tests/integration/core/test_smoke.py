@@ -3,16 +3,10 @@ came for, as one page with one heading and no error."""
 
 import pytest
 from cartridge.shop.models import Category
-from django.core.management import call_command
 
 from shop_ext.models import Book
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", force=True, verbosity=0)
 
 
 def test_every_public_page_shows_its_content(client, demo):

@@ -742,7 +742,7 @@ SELECTED = st.one_of(st.just("target"), JUNK.filter(lambda s: not s.strip().isdi
 
 
 @pytest.fixture
-def staff(shop, place_order, django_capture_on_commit_callbacks):
+def staff_roles(shop, place_order, django_capture_on_commit_callbacks):
     """A second paid order for staff to act on, and a staff user per role."""
     from shop_ext.orders.actions import mark_order_paid
     from tests.factories import StaffFactory, staff_with
@@ -773,9 +773,9 @@ def order_state(order):
     select_across=field(st.sampled_from(["0", "1"])),
     index=field(st.sampled_from(["0", "1"])),
 )
-def test_admin_order_actions(shop, staff, mailoutbox, role, action, selected, select_across, index):
+def test_admin_order_actions(shop, staff_roles, mailoutbox, role, action, selected, select_across, index):
     with example_case(shop, "admin actions"):
-        target = staff["target"]
+        target = staff_roles["target"]
         allowed = isinstance(action, str) and role in ACTION_ROLES.get(action, ())
         data = post_data(action=action, select_across=select_across, index=index)
         if allowed:
@@ -783,7 +783,7 @@ def test_admin_order_actions(shop, staff, mailoutbox, role, action, selected, se
         data["_selected_action"] = [str(target.pk) if s == "target" else s for s in selected]
         before, sent = order_state(target), len(mailoutbox)
 
-        response = no_5xx(quiet_client(staff["users"][role]).post("/admin/shop/order/", data))
+        response = no_5xx(quiet_client(staff_roles["users"][role]).post("/admin/shop/order/", data))
 
         if role == "no permission":
             assert response.status_code == 403
@@ -802,14 +802,14 @@ def test_admin_order_actions(shop, staff, mailoutbox, role, action, selected, se
     extra=st.dictionaries(st.sampled_from(["next", "email", "to", "billing_detail_email"]), JUNK, max_size=3),
     times=st.integers(min_value=1, max_value=5),
 )
-def test_invoice_resend(shop, staff, mailoutbox, who, order_id, method, extra, times):
+def test_invoice_resend(shop, staff_roles, mailoutbox, who, order_id, method, extra, times):
     with example_case(shop, "invoice re-send"):
         user = {
             "owner": shop["buyer"],
             "other": shop["other"],
             "anonymous": None,
-            "staff without permission": staff["users"]["no permission"],
-            "staff who may view": staff["users"]["view only"],
+            "staff without permission": staff_roles["users"]["no permission"],
+            "staff who may view": staff_roles["users"]["view only"],
         }[who]
         order = shop["order"]
         segment = _segment(order_id, order.pk)

@@ -12,9 +12,9 @@ from django.utils import timezone
 from shop_ext.delivery.tasks import notify_buyers
 from shop_ext.models import StampedCopy, UpdateNotice
 from tests.client import Client
+from tests.integration.delivery.conftest import replace_file
 from tests.integration.delivery.test_concurrency import run_together
-from tests.integration.files.conftest import replace_file
-from tests.integration.files.test_stamping import body, grant_of, url
+from tests.integration.delivery.test_stamping import body, grant_of, url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
