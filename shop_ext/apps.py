@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ShopExtConfig(AppConfig):
     name = "shop_ext"
-    verbose_name = "Digital goods"
+    verbose_name = _("Digital goods")
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self):

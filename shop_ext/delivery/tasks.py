@@ -11,6 +11,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shop_ext.core import mail
 from shop_ext.core.links import absolute_url, site_url
@@ -73,7 +74,7 @@ def send_lost_links(self, email):
     mail.send_from_task(
         self,
         "Lost-links email",
-        f"Your download links from {settings.SITE_TITLE}",
+        _("Your download links from %(site)s") % {"site": settings.SITE_TITLE},
         "email/lost_links",
         settings.SHOP_ORDER_FROM_EMAIL,
         email,

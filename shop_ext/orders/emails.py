@@ -4,6 +4,7 @@ What they say of the order's files and pages, the delivery feature adds
 (its answer to order_email_context)."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from mezzanine.conf import settings as editable_settings
 from mezzanine.utils.email import send_mail_template
 
@@ -40,7 +41,7 @@ def _send_receipt_to(addresses, context):
 
 def _send_files(order):
     send_mail_template(
-        f"Your files from {settings.SITE_TITLE} (order #{order.pk})",
+        _("Your files from %(site)s (order #%(id)s)") % {"site": settings.SITE_TITLE, "id": order.pk},
         "email/order_files",
         settings.SHOP_ORDER_FROM_EMAIL,
         order.billing_detail_email,
