@@ -324,9 +324,6 @@ SHOP_HANDLER_PAYMENT = "shop_ext.checkout.handlers.payment_handler"
 # The seam for a real gateway: any callable with Cartridge's payment
 # handler signature that returns a transaction id once money was taken.
 SHOP_PAYMENT_GATEWAY = env_str("SHOP_PAYMENT_GATEWAY", "shop_ext.payments.gateways.pay_on_account")
-# Undoes the hosted payment a gateway opened when the checkout cannot place
-# the order after all (stock or the discount code ran out while it was open).
-SHOP_HOSTED_PAYMENT_CANCEL = "shop_ext.payments.stripe_checkout.cancel_hosted_payment"
 SHOP_ORDER_FROM_EMAIL = DEFAULT_FROM_EMAIL
 # With SHOP_PAYMENT_GATEWAY=shop_ext.payments.gateways.pay_by_shoppers_choice,
 # the shopper picks one of these on the last checkout step (names in

@@ -14,6 +14,7 @@ from shop_ext.catalogue.availability import cart_ships
 from shop_ext.checkout import new_account, unfinished
 from shop_ext.checkout.guard import code_used_message, drop_discount
 from shop_ext.orders.actions import mark_order_paid
+from shop_ext.payments.signals import payment_abandoned
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +92,9 @@ def payment_handler(request, order_form, order):
 
 def undo_payment(request, order, transaction_id, reason):
     """The gateway answered but the order cannot be placed (``reason``): money
-    it took is recorded for staff to refund; a hosted payment it opened is
-    cancelled (SHOP_HOSTED_PAYMENT_CANCEL)."""
+    it took is recorded for staff to refund; whatever else it opened (a
+    hosted payment) its feature undoes on payment_abandoned."""
     if transaction_id:
         unfinished.record_if_payment_taken(request, reason)
     else:
-        import_string(settings.SHOP_HOSTED_PAYMENT_CANCEL)(request, order)
+        payment_abandoned.send(sender=type(order), request=request, order=order)

@@ -22,6 +22,8 @@ from pathlib import Path, PurePosixPath
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from lxml import etree
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
@@ -74,7 +76,13 @@ def applies(product, version):
 
 def licence_line(order, copy_id):
     name = " ".join(filter(None, [order.billing_detail_first_name, order.billing_detail_last_name]))
-    return f"Licensed to {name}, {order.billing_detail_email}, order {order.pk} · copy {copy_id}"
+    licensed_to = _("Licensed to %(name)s, %(email)s, order %(order)s") % {
+        "name": name,
+        "email": order.billing_detail_email,
+        "order": order.pk,
+    }
+    # Not translated: the leak trace reads the identifier by these words (COPY_ID_IN_TEXT).
+    return f"{licensed_to} · copy {copy_id}"
 
 
 def copy_path(stamped_copy):
@@ -215,16 +223,22 @@ def _package_path(archive):
 
 
 def licence_page(line, title):
+    language = get_language()
+    html = (
+        '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
+        f'lang="{language}" xml:lang="{language}">'
+    )
+    heading = escape(_("Licence"))
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE html>
-<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" lang="en" xml:lang="en">
-<head><title>Licence</title></head>
+{html}
+<head><title>{heading}</title></head>
 <body>
 <section epub:type="copyright-page">
-<h1>Licence</h1>
+<h1>{heading}</h1>
 <p>{escape(title)}</p>
 <p>{escape(line)}</p>
-<p>This copy is for the buyer's own use. Please do not share it.</p>
+<p>{escape(_("This copy is for the buyer's own use. Please do not share it."))}</p>
 </section>
 </body>
 </html>

@@ -32,6 +32,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -262,7 +263,7 @@ def _deliver(request, who, download):
             resumes = None  # its free resumes went to concurrent requests: a new download
         counted = not (as_staff or resumes)
         if counted and not use_attempt(order.delivery):
-            reason = "All download attempts for this order have been used."
+            reason = _("All download attempts for this order have been used.")
             return _refuse(request, order, grant, DownloadAttempt.DENIED, reason, 403)
         outcome = DownloadAttempt.RESUMED if resumes else DownloadAttempt.SERVED
         reason = STAFF_DOWNLOAD if as_staff else ""
@@ -317,7 +318,9 @@ def _refuse_missing_files(request, download):
         download.order.pk,
         ", ".join(f"{f.pk} {f.file.name}" for f in missing),
     )
-    reason = "This file is temporarily unavailable. We have been told and will fix it; no attempt was used."
+    reason = _(
+        "This file is temporarily unavailable. We have been told and will fix it; no attempt was used."
+    )
     return _refuse(request, download.order, download.grant, DownloadAttempt.FAILED, reason, 404)
 
 
@@ -366,7 +369,7 @@ def download_failed(request):
         attempt.pk,
         "yes" if report["counted"] else "none was used",
     )
-    reason = "We could not send this file. No download attempt was used, and we have been told."
+    reason = _("We could not send this file. No download attempt was used, and we have been told.")
     context = {"order": attempt.order, "reason": reason}
     return TemplateResponse(request, "shop_ext/download_refused.html", context, status=503)
 
@@ -450,7 +453,7 @@ def _with_stamped_copy(request, who, download):
         return response
     if grant.file.product.download_policy.deliver_if_stamping_fails == DownloadPolicy.STAMP_FAILED_ORIGINAL:
         return None
-    reason = (
+    reason = _(
         "Your copy of this file is delayed: we could not prepare it and have been told. "
         "No download attempt was used; please try again later."
     )

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from cartridge.shop.models import Product
 from django import template
+from django.utils.translation import gettext as _
 
 from shop_ext.catalogue import availability, listings, page_cache
 from shop_ext.checkout import handlers
@@ -91,7 +92,7 @@ def download_note(order):
         order.items.values_list("sku", flat=True), site_id=order.site_id
     )
     if any(availability.files_for(v).exists() for v in variations.values()):
-        return "Your files will be ready once payment arrives: we will email you their links."
+        return _("Your files will be ready once payment arrives: we will email you their links.")
     return ""
 
 

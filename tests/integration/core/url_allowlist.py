@@ -64,7 +64,7 @@ SITE = [
     # Orders, payments, downloads.
     Route(
         "shop/invoice/<shop_id:order_id>/",
-        "shop_ext.orders.views.invoice",
+        "shop_ext.delivery.order_pages.invoice",
         "an order's invoice (buyer, staff)",
     ),
     Route(
@@ -98,7 +98,7 @@ SITE = [
         "Stripe's webhook: signed POSTs only, no CSRF",
         sweep="webhook",
     ),
-    Route("account/orders/", "shop_ext.orders.views.order_history", "order history with the files"),
+    Route("account/orders/", "shop_ext.delivery.order_pages.order_history", "order history with the files"),
     Route(
         "account/orders/claim/",
         "shop_ext.orders.views.send_claim_link",
@@ -129,7 +129,7 @@ SITE = [
     Route("account/downloads/resend/", "shop_ext.delivery.lost_links.lost_links", "'lost my links' form"),
     Route(
         "orders/<shop_id:order_id>/<private_token:token>/",
-        "shop_ext.orders.views.private_order",
+        "shop_ext.delivery.order_pages.private_order",
         "an order's private page (guests; token hidden in logs)",
     ),
     Route(

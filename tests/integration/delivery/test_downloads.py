@@ -483,6 +483,22 @@ def test_order_history_lists_files_limits_and_links(client, paid_order):
     assert f"available until {expires:%-d %b %Y}" in page
 
 
+def test_order_history_passes_one_buyer_order_per_order_and_leaves_cartridges_orders_alone(
+    client, paid_order
+):
+    page = client.get("/account/orders/")
+    [shown] = page.context["buyer_orders"]
+    assert shown.order == paid_order
+    assert shown.download_decision.allowed
+    assert shown.zip_url == zip_url(paid_order)
+    assert shown.delivery == OrderDelivery.objects.get(order=paid_order)
+    granted = {grant for line in shown.download_lines for grant in line["grants"]}
+    assert granted == set(paid_order.download_grants.all())
+    assert not {"download_lines", "download_decision", "zip_url", "delivery_info", "card_payment"} & set(
+        vars(shown.order)
+    )
+
+
 def test_order_history_says_an_unpaid_order_is_pending(client, book, place_order):
     order = place_order(book, "eBook")
     page = client.get("/account/orders/").content.decode()

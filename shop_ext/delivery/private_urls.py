@@ -4,14 +4,14 @@ its downloads, mounted at /orders/ (project/urls.py)."""
 from django.urls import path
 
 from shop_ext.core import converters  # noqa: F401  (registers <shop_id:...>, <private_token:...>)
+from shop_ext.delivery import order_pages
 from shop_ext.delivery import views as delivery
 from shop_ext.delivery.private_links import no_referrer
-from shop_ext.orders import views as orders
 
 app_name = "private"
 
 urlpatterns = [
-    path("<shop_id:order_id>/<private_token:token>/", no_referrer(orders.private_order), name="order"),
+    path("<shop_id:order_id>/<private_token:token>/", no_referrer(order_pages.private_order), name="order"),
     path(
         "<shop_id:order_id>/<private_token:token>/files/<shop_id:grant_id>/",
         no_referrer(delivery.download_file),
