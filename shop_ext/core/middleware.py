@@ -43,7 +43,8 @@ class AdminObjectIdMiddleware:
     page admins and Cartridge's product admin look the object up
     themselves (ValueError: a 500), and an id past 2**63 is an
     OverflowError (SQLite) or DataError (PostgreSQL) everywhere. Every
-    model in the admin has an integer id (test_admin_object_ids.py).
+    model in the admin has an integer id
+    (test_bad_input_regressions.py::test_every_model_in_the_admin_has_an_integer_id).
     Likewise the rows an action is run on, posted to a list page: Django's
     admin filters by them as they are (a 500), so any that is not an id is a 400."""
 

@@ -1,15 +1,19 @@
 """What goes into a cached page's key (shop_ext.catalogue.page_cache): the
 query parameters each kind of page reads and the values that may be
-stored, the one spelling of an address nginx may keep, the counters' keys
-and the stand-in for the CSRF token. No database and no cache here; the
-whole middleware (the site, the generations, storing and serving) is
-proven by tests/integration/catalogue/test_page_cache*.py."""
+stored, the site, address and generations a key holds, the one spelling of
+an address nginx may keep (page_cache_middleware), the counters' keys and
+the stand-in for the CSRF token. No database: the hosts' sites are put in
+the (in-memory) cache as a first page would. Storing and serving pages:
+tests/integration/catalogue/test_page_cache*.py."""
+
+import re
 
 import pytest
+from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import resolve
 
-from shop_ext.catalogue import page_cache
+from shop_ext.catalogue import page_cache, page_cache_middleware
 
 PAGE_NUMBER = page_cache.QUERY_PARAMETERS["page"]["page"]
 SORT = page_cache.QUERY_PARAMETERS["page"]["sort"]
@@ -17,10 +21,10 @@ QUERY = page_cache.QUERY_PARAMETERS["search"]["q"]
 SEARCH_TYPE = page_cache.QUERY_PARAMETERS["search"]["type"]
 
 
-def request_for(address, raw_uri=None):
+def request_for(address, raw_uri=None, **extra):
     """A GET of ``address`` as the middleware sees it: resolved, and with
     gunicorn's RAW_URI (the address as sent) when given."""
-    request = RequestFactory().get(address)
+    request = RequestFactory().get(address, **extra)
     request.resolver_match = resolve(request.path_info)
     if raw_uri is not None:
         request.META["RAW_URI"] = raw_uri
@@ -28,7 +32,7 @@ def request_for(address, raw_uri=None):
 
 
 def query_of(address):
-    return page_cache._query(request_for(address))
+    return page_cache.key_parameters(request_for(address))
 
 
 @pytest.mark.parametrize("value", ["1", "2", "9", "10", "20"])
@@ -107,14 +111,14 @@ def test_a_key_holds_only_the_parameters_its_kind_of_page_reads(address, pairs, 
 )
 def test_nginx_may_keep_a_page_only_at_the_one_spelling_of_its_address(address, as_sent, canonical):
     request = request_for(address, raw_uri=as_sent)
-    pairs, _storable = page_cache._query(request)
-    assert page_cache._is_canonical(request, pairs) is canonical
+    pairs, _storable = page_cache.key_parameters(request)
+    assert page_cache_middleware._is_canonical(request, pairs) is canonical
 
 
 def test_without_raw_uri_the_address_is_django_s_own_spelling():
     request = request_for("/search/?q=harbour&type=shop.Product")
-    pairs, _storable = page_cache._query(request)
-    assert page_cache._is_canonical(request, pairs)
+    pairs, _storable = page_cache.key_parameters(request)
+    assert page_cache_middleware._is_canonical(request, pairs)
 
 
 def test_each_site_has_its_own_catalogue_generation():
@@ -147,3 +151,58 @@ def test_the_csrf_token_s_stand_in_comes_from_the_secret_key(settings, fresh_pla
     settings.SECRET_KEY = "another-secret-key-for-this-test-only"
     page_cache.csrf_placeholder.cache_clear()
     assert page_cache.csrf_placeholder() != first
+
+
+@pytest.fixture
+def known_sites(monkeypatch):
+    """The hosts' sites in the cache, as the first page of each leaves them
+    (testserver: site 1, localhost: site 2); the per-process copy is this test's own."""
+    monkeypatch.setattr(page_cache, "_last_known_sites", {})
+    cache.set(page_cache.SITES_KEY, {"testserver": 1, "localhost": 2}, None)
+
+
+def key_of(address, **extra):
+    request = request_for(address, **extra)
+    pairs, _storable = page_cache.key_parameters(request)
+    return page_cache.page_key(request, pairs)
+
+
+def test_a_page_key_names_the_site_and_its_catalogue_generation(known_sites):
+    key = key_of("/fiction/")
+    generation = cache.get(page_cache._generation_key(1))
+    assert re.fullmatch(rf"pages:v{page_cache.ENTRY_FORMAT}:1:{generation}:[0-9a-f]{{64}}", key)
+
+
+def test_the_same_address_gets_the_same_key_and_any_other_address_another(known_sites):
+    key = key_of("/search/?q=harbour&type=shop.Product")
+    assert key_of("/search/?type=shop.Product&q=harbour") == key  # the parameters sorted
+    assert key_of("/search/?q=harbour&type=shop.Product&utm_source=mail") == key  # one the page does not read
+    others = {
+        key_of("/search/?q=harbour"),
+        key_of("/search/?q=harbour&type=shop.Product", secure=True),
+        key_of("/search/?q=harbour&type=shop.Product", HTTP_HOST="localhost"),
+        key_of("/search/?q=salt&type=shop.Product"),
+        key_of("/fiction/?q=harbour&type=shop.Product"),
+    }
+    assert len(others) == 5
+    assert key not in others
+
+
+def test_a_catalogue_change_moves_every_key_of_its_site_on(known_sites):
+    before = {address: key_of(address) for address in ("/", "/fiction/", "/shop/product/the-harbour/")}
+    other_site = key_of("/fiction/", HTTP_HOST="localhost")
+    cache.incr(page_cache._generation_key(1))  # what a change does once it commits
+    after = {address: key_of(address) for address in before}
+    assert all(after[address] != key for address, key in before.items())
+    assert key_of("/fiction/", HTTP_HOST="localhost") == other_site
+
+
+def test_a_product_page_key_moves_on_with_that_product_s_stock(known_sites):
+    first = request_for("/shop/product/the-harbour/")
+    key = page_cache.page_key(first, [])
+    cache.add(*first._page_cache_new_stock, None)  # the counter starts when the page is stored
+    assert key_of("/shop/product/the-harbour/") == key
+    category = key_of("/fiction/")
+    cache.incr(page_cache._stock_key(1, "the-harbour"))  # a copy sold
+    assert key_of("/shop/product/the-harbour/") != key
+    assert key_of("/fiction/") == category
