@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import shlex
 import shutil
 import statistics
@@ -115,16 +116,9 @@ class Deployment(LocalStack):
     def task(self, function, settings=OURS, env=None, **kwargs):
         """Run ``bench.<module>:<function>(**kwargs)`` in this deployment's
         Django, in a subprocess; it returns a JSON value."""
-        result = subprocess.run(
-            [PYTHON, "-m", "bench.task", function, json.dumps(kwargs)],
-            cwd=BASE_DIR,
-            env=env or self.environ(settings),
-            capture_output=True,
-            text=True,
+        return run_json(
+            [PYTHON, "-m", "bench.task", function, json.dumps(kwargs)], env or self.environ(settings)
         )
-        if result.returncode != 0:
-            raise RuntimeError(f"{function} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
-        return json.loads(result.stdout.strip().splitlines()[-1])
 
     def start_gunicorn(self, settings=OURS, workers=DEPLOY_WORKERS, name=None, **extra_env):
         name = name or settings.rsplit(".", 1)[-1]
@@ -136,6 +130,39 @@ class Deployment(LocalStack):
             GUNICORN_LOGLEVEL="warning",
             **extra_env,
         )
+
+
+def run_json(argv, env):
+    """Run ``argv`` in ``env`` from the project's directory: the JSON value
+    on the last line of its output (its output shown if it fails)."""
+    result = subprocess.run(argv, cwd=BASE_DIR, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{shlex.join(argv)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def offline_environ(var_dir, extra=()):
+    """The environment of a subprocess that loads our settings (bench/settings_ours.py,
+    with ``django.setup()``) to call the app's code directly, with no deployment
+    (zip_build.py, stamping.py). The database file and the private, static and
+    media roots are the defaults below ``var_dir``; production refuses to load
+    without a broker and a cache, but nothing here connects to them.
+    ``extra``: the run's --env pairs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SHOP_", "GUNICORN_"))}
+    for key in ("DEBUG", "DATABASE_URL", "STATIC_ROOT", "MEDIA_ROOT"):
+        env.pop(key, None)
+    env.update(
+        DJANGO_SETTINGS_MODULE=OURS,
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="127.0.0.1",
+        SHOP_VAR_DIR=str(var_dir),
+        SHOP_SITE_URL="http://127.0.0.1",
+        SECURE_SSL_REDIRECT="false",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        CACHE_URL="redis://127.0.0.1:6379/1",
+    )
+    env.update(extra)
+    return env
 
 
 def read_access_log(server):
