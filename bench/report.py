@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-ORDER = ["catalogue", "pages", "checkout", "delivery", "zip_build", "download_limit"]
+ORDER = ["catalogue", "pages", "checkout", "delivery", "zip_build", "stamping", "download_limit"]
 
 
 def load_average(values):
