@@ -151,6 +151,7 @@ def main():
         {f"Catalogue: ours vs stock Cartridge, {CLIENTS} concurrent clients (wrk)": table(headers, rows)},
         data,
         goals,
+        memory=d.memory,
     )
 
 

@@ -203,7 +203,7 @@ def main():
         "paid_cost": cost,
         "errors": {k: v[:3] for k, v in errors.items()},
     }
-    write_results("checkout", args, tables, data, goals)
+    write_results("checkout", args, tables, data, goals, memory=d.memory)
 
 
 if __name__ == "__main__":

@@ -156,6 +156,7 @@ def main():
         {"Delivery under concurrency: X-Accel-Redirect vs nginx static (wrk)": table(headers, rows)},
         data,
         goals,
+        memory=d.memory,
     )
 
 

@@ -137,6 +137,7 @@ def main():
         },
         {"rounds": rounds, "served_ms": served_ms, "denied_ms": denied_ms},
         goals,
+        memory=d.memory,
     )
 
 

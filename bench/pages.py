@@ -181,6 +181,7 @@ def main():
         },
         data,
         goals,
+        memory=d.memory,
     )
 
 
