@@ -42,13 +42,14 @@ from shop_ext.core.cache import CACHE_DOWN
 from shop_ext.core.middleware import without_page
 from shop_ext.core.net import client_ip
 from shop_ext.core.ratelimit import count_use
+from shop_ext.core.storage import private_storage
 from shop_ext.core.tasks import enqueue
 from shop_ext.delivery import stamping
 from shop_ext.delivery.access import LinkHolder, checks_as_staff, grant_decision, order_decision, owns
 from shop_ext.delivery.grants import SERVED_VERSION_RELATED, served_version
 from shop_ext.delivery.private_links import holder_for_token, page_url
 from shop_ext.delivery.tasks import build_order_zip, stamped_copy
-from shop_ext.delivery.zips import order_zip, zip_files, zip_path
+from shop_ext.delivery.zips import order_zip, zip_files, zip_name, zip_size
 from shop_ext.models import (
     DownloadAttempt,
     DownloadGrant,
@@ -222,19 +223,19 @@ class Download:
         return self.files[0].content_type if self.grant else "application/zip"
 
     @cached_property
-    def path(self):
-        """The file to send; a zip no worker has built yet is built here."""
+    def stored_name(self):
+        """The file to send, by its name in private storage; a zip no worker
+        has built yet is built here."""
         if self.stamped:
-            return self.stamped.file.path
-        return self.files[0].file.path if self.grant else order_zip(self.order, self.files)
+            return self.stamped.file.name
+        return self.files[0].file.name if self.grant else order_zip(self.order, self.files)
 
     def size(self):
         """Its size as sent before, for a suffix range; 0 for a zip not built
         yet (nothing of this content was sent)."""
         if self.grant:
             return self.stamped.size if self.stamped else self.files[0].size
-        built = zip_path(self.order, self.files)
-        return built.stat().st_size if built.exists() else 0
+        return zip_size(self.order, self.files)
 
 
 def _deliver(request, who, download):
@@ -251,11 +252,11 @@ def _deliver(request, who, download):
     refused = _refuse_missing_files(request, download)
     if refused is not None:
         return refused
-    path = download.path  # builds the zip first: if that fails, no attempt is used
+    stored_name = download.stored_name  # builds the zip first: if that fails, no attempt is used
     if request.method == "HEAD":
         # A look at the link (a mail scanner, a download manager asking the
         # size) sends no file: it uses no attempt and is not logged.
-        return _file_response(request, path, download)
+        return _file_response(request, stored_name, download)
     as_staff = checks_as_staff(who, order)
     with transaction.atomic():  # the attempt (or free resume) counted and its log row: both or neither
         if resumes is not None and not use_resume(resumes):
@@ -267,7 +268,7 @@ def _deliver(request, who, download):
         outcome = DownloadAttempt.RESUMED if resumes else DownloadAttempt.SERVED
         reason = STAFF_DOWNLOAD if as_staff else ""
         attempt = record(request, order, grant, outcome, reason, download.version, resumed_from=resumes)
-    response = _file_response(request, path, download)
+    response = _file_response(request, stored_name, download)
     if as_staff:
         log.info(
             "Order #%s: staff user %s downloaded %s of another buyer (download log entry %s)",
@@ -296,8 +297,8 @@ def _attachment_disposition(filename):
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
-def _file_response(request, path, download):
-    response = sendfile(request, path, mimetype=download.content_type)
+def _file_response(request, stored_name, download):
+    response = sendfile(request, private_storage.path(stored_name), mimetype=download.content_type)
     # sendfile2's own ASCII fallback only drops what is not ASCII: a Russian
     # or Japanese title left "--.epub" or ".epub".
     response["Content-Disposition"] = _attachment_disposition(download.filename)
@@ -468,8 +469,8 @@ def download_zip(request, order_id, token=None):
     if not files:
         raise Http404("This order has no files.")
     download = Download(order, None, files)
-    target = zip_path(order, files)
-    if not target.exists() and download.decision(who):
+    target = zip_name(order, files)
+    if not private_storage.exists(target) and download.decision(who):
         refused = _refuse_missing_files(request, download)
         if refused is not None:
             return refused
@@ -493,7 +494,7 @@ def _wait_for_worker(order, target):
     queue is down, or no worker built it within ZIP_WAIT_SECONDS (down or far
     behind), False: this request builds it. (Without a broker the task has
     run already.)"""
-    key = f"shop_ext:zip-queued:{order.pk}:{target.name}"
+    key = f"shop_ext:zip-queued:{order.pk}:{PurePosixPath(target).name}"
     try:
         queued_at = cache.get(key)
         if queued_at is None:
@@ -508,4 +509,4 @@ def _wait_for_worker(order, target):
             "Order #%s: no worker built its zip in %s s; the request builds it", order.pk, ZIP_WAIT_SECONDS
         )
         return False
-    return not target.exists()
+    return not private_storage.exists(target)
