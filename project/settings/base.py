@@ -124,6 +124,14 @@ SHOP_S3_SECRET_ACCESS_KEY = env_str("SHOP_S3_SECRET_ACCESS_KEY")
 # both, shop_ext/checks.py); and the public media's bucket.
 SHOP_S3_PRIVATE_BUCKET = env_str("SHOP_S3_PRIVATE_BUCKET")
 SHOP_S3_MEDIA_BUCKET = env_str("SHOP_S3_MEDIA_BUCKET")
+# How a download from S3 reaches the buyer after the app's checks: "nginx"
+# (X-Accel-Redirect with a pre-signed URL that nginx fetches and streams;
+# the buyer never sees it) or "redirect" (a 302 to the pre-signed URL, for
+# a shop behind a CDN; docs/deploy.md, section 11, weighs the two).
+SHOP_DELIVERY = env_choice("SHOP_DELIVERY", "nginx", ("nginx", "redirect"))
+# How long that pre-signed URL works: nginx fetches it at once; a browser
+# follows a redirect at once too, and a resume after it gets a new one.
+SHOP_S3_URL_SECONDS = env_int("SHOP_S3_URL_SECONDS", 60)
 _S3_OPTIONS = {
     "endpoint_url": SHOP_S3_ENDPOINT_URL or None,
     "region_name": SHOP_S3_REGION,

@@ -120,12 +120,6 @@ if SHOP_PRIVATE_STORAGE == "s3":
             f"SHOP_S3_PRIVATE_BUCKET ({SHOP_S3_PRIVATE_BUCKET}) is also SHOP_S3_MEDIA_BUCKET, whose files "
             f"are public at {SHOP_S3_ENDPOINT_URL or 'S3'}: give private files a bucket of their own"
         )
-    # nginx sends downloads from a path on disk (X-Accel-Redirect); fetching
-    # a pre-signed URL instead is not built yet (issue 32, delivery).
-    raise ImproperlyConfigured(
-        "SHOP_PRIVATE_STORAGE=s3 cannot serve downloads yet: nginx sends them from SHOP_PRIVATE_ROOT "
-        "(issue 32); keep SHOP_PRIVATE_STORAGE=local in production"
-    )
 
 # Static files under names with their content's hash (collectstatic writes
 # staticfiles.json): nginx sends those with a year's Cache-Control, and a

@@ -91,6 +91,16 @@ class PrivateS3Storage(S3Storage):
     def url(self, name, parameters=None, expire=None, http_method=None):
         raise ValueError("Private files have no URL; serve them through a download view.")
 
+    def signed_url(self, name, seconds, method="GET", **response_headers):
+        """A URL that fetches the object with ``method`` for ``seconds``,
+        S3 answering with ``response_headers`` (ResponseContentType,
+        ResponseContentDisposition: GET only)."""
+        operation = "head_object" if method == "HEAD" else "get_object"
+        params = {"Bucket": self.bucket_name, "Key": self.key(name)}
+        if operation == "get_object":
+            params.update(response_headers)
+        return self.bucket.meta.client.generate_presigned_url(operation, Params=params, ExpiresIn=seconds)
+
     def key(self, name):
         """The object's key in the bucket."""
         return self._normalize_name(clean_name(name))

@@ -35,7 +35,6 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from django_sendfile import sendfile
 from mezzanine.utils.sites import current_site_id
 
 from shop_ext.core.cache import CACHE_DOWN
@@ -48,6 +47,7 @@ from shop_ext.delivery import stamping
 from shop_ext.delivery.access import LinkHolder, checks_as_staff, grant_decision, order_decision, owns
 from shop_ext.delivery.grants import SERVED_VERSION_RELATED, served_version
 from shop_ext.delivery.private_links import holder_for_token, page_url
+from shop_ext.delivery.sending import file_response
 from shop_ext.delivery.tasks import build_order_zip, stamped_copy
 from shop_ext.delivery.zips import order_zip, zip_files, zip_name, zip_size
 from shop_ext.models import (
@@ -298,10 +298,8 @@ def _attachment_disposition(filename):
 
 
 def _file_response(request, stored_name, download):
-    response = sendfile(request, private_storage.path(stored_name), mimetype=download.content_type)
-    # sendfile2's own ASCII fallback only drops what is not ASCII: a Russian
-    # or Japanese title left "--.epub" or ".epub".
-    response["Content-Disposition"] = _attachment_disposition(download.filename)
+    disposition = _attachment_disposition(download.filename)
+    response = file_response(request, stored_name, download.content_type, disposition)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -360,8 +358,9 @@ def download_failed(request):
         "Order #%s: the web server could not send %s (download log entry %s; attempt given back: %s). "
         "Most likely its worker (www-data) cannot read the file: the private root must be owned by the "
         "app's user with group www-data and mode 2750, and the app run with UMask 0027; else the file is "
-        "missing on the web server's side (its alias or mount differs from SHOP_PRIVATE_ROOT). "
-        "See docs/deploy.md.",
+        "missing on the web server's side (its alias or mount differs from SHOP_PRIVATE_ROOT). With "
+        "SHOP_PRIVATE_STORAGE=s3: S3 refused or lost the object, or nginx could not reach the endpoint "
+        "(its resolver). manage.py check_delivery names the fix; see docs/deploy.md.",
         attempt.order_id,
         attempt.grant.file.file.name if attempt.grant else "the order's zip",
         attempt.pk,

@@ -261,16 +261,12 @@ def test_refuses_an_unknown_storage_kind_naming_the_variable(env):
     )
 
 
-def test_refuses_private_object_storage_until_nginx_can_deliver_from_it(env):
-    """A bucket of its own passes the rules above; downloads from it are not built yet."""
-    message = refusal(
-        env,
-        SHOP_PRIVATE_STORAGE="s3",
-        SHOP_MEDIA_STORAGE="s3",
-        SHOP_S3_PRIVATE_BUCKET="shop-files",
-        SHOP_S3_MEDIA_BUCKET="shop-media",
-    )
-    assert "SHOP_PRIVATE_STORAGE=s3 cannot serve downloads yet" in message
+def test_private_files_in_a_bucket_of_their_own_start(env):
+    show = "from django.conf import settings; print(settings.STORAGES['private']['OPTIONS']['bucket_name'])"
+    env.update(SHOP_PRIVATE_STORAGE="s3", SHOP_MEDIA_STORAGE="s3", SHOP_S3_PRIVATE_BUCKET="shop-files")
+    env["SHOP_S3_MEDIA_BUCKET"] = "shop-media"
+    result = manage(env, "shell", "-c", show)
+    assert result.stdout.strip().splitlines()[-1] == "shop-files", result.stderr
 
 
 def test_refuses_the_simple_sendfile_backend(env):
