@@ -141,6 +141,12 @@ _S3_OPTIONS = {
     # Path-style addresses work with every S3-compatible server (MinIO needs them).
     "addressing_style": "path",
 }
+# The private bucket, also while the shop still runs on disk: manage.py
+# move_private_files copies the files there before the switch.
+PRIVATE_S3_STORAGE = {
+    "BACKEND": "shop_ext.core.storage.PrivateS3Storage",
+    "OPTIONS": {**_S3_OPTIONS, "bucket_name": SHOP_S3_PRIVATE_BUCKET},
+}
 _STORAGE_BACKENDS = {
     "default": {
         "local": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -158,10 +164,7 @@ _STORAGE_BACKENDS = {
     },
     "private": {
         "local": {"BACKEND": "shop_ext.core.storage.PrivateStorage"},
-        "s3": {
-            "BACKEND": "shop_ext.core.storage.PrivateS3Storage",
-            "OPTIONS": {**_S3_OPTIONS, "bucket_name": SHOP_S3_PRIVATE_BUCKET},
-        },
+        "s3": PRIVATE_S3_STORAGE,
     },
 }
 STORAGES = {
