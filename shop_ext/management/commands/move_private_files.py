@@ -54,8 +54,8 @@ class Command(BaseCommand):
         for name in missing:
             self.stderr.write(f"missing on disk, not copied: {name}")
         self.stdout.write(
-            f"{copied} copied, {kept} already in bucket {settings.SHOP_S3_PRIVATE_BUCKET} with the same SHA-256, "
-            f"{len(missing)} missing on disk."
+            f"{copied} copied, {kept} already in bucket {settings.SHOP_S3_PRIVATE_BUCKET} with the same "
+            f"SHA-256, {len(missing)} missing on disk."
         )
         if missing:
             raise CommandError("Some files the database names are missing on disk (listed above).")
