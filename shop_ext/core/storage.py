@@ -3,6 +3,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.core.files import File
@@ -13,6 +14,9 @@ from django.utils.functional import LazyObject, empty
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
+# What object storage raises when it cannot answer: a missing bucket, a
+# refused key, an endpoint that cannot be reached (botocore's errors).
+STORAGE_UNAVAILABLE = (BotoCoreError, ClientError)
 # Bytes copied at a time between storage and a file: memory stays flat.
 COPY_CHUNK = 1024 * 1024
 

@@ -13,11 +13,18 @@ be: never its bytes through a Python worker.
   failed download (docs/deploy.md, section 11).
 """
 
+import functools
+import logging
+
+from cartridge.shop.models import Order
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django_sendfile import sendfile
 
-from shop_ext.core.storage import PrivateS3Storage, private_storage
+from shop_ext.core.storage import STORAGE_UNAVAILABLE, PrivateS3Storage, private_storage
+
+log = logging.getLogger(__name__)
 
 # nginx's internal location for downloads from object storage.
 S3_ACCEL_URL = "/protected-s3/"
@@ -49,3 +56,31 @@ def file_response(request, stored_name, content_type, disposition):
     # or Japanese title left "--.epub" or ".epub".
     response["Content-Disposition"] = disposition
     return response
+
+
+def storage_failures_answered(view):
+    """A download view whose private storage cannot answer (a missing
+    bucket, a refused key, an unreachable endpoint) answers the buyer with
+    the "could not send" page and tells staff, never a 500. Storage is
+    asked before an attempt is counted (the attempt's UPDATE comes last),
+    so none was used."""
+
+    @functools.wraps(view)
+    def answered(request, order_id, *args, **kwargs):
+        try:
+            return view(request, order_id, *args, **kwargs)
+        except STORAGE_UNAVAILABLE as error:
+            log.error(
+                "Order #%s: private storage did not answer a download (%s: %s); no attempt was used. "
+                "Run manage.py check_delivery, which names the fix.",
+                order_id,
+                type(error).__name__,
+                error,
+            )
+            context = {
+                "order": Order.objects.filter(pk=order_id).first(),
+                "reason": "We could not send this file. No download attempt was used, and we have been told.",
+            }
+            return TemplateResponse(request, "shop_ext/download_refused.html", context, status=503)
+
+    return answered

@@ -47,7 +47,7 @@ from shop_ext.delivery import stamping
 from shop_ext.delivery.access import LinkHolder, checks_as_staff, grant_decision, order_decision, owns
 from shop_ext.delivery.grants import SERVED_VERSION_RELATED, served_version
 from shop_ext.delivery.private_links import holder_for_token, page_url
-from shop_ext.delivery.sending import file_response
+from shop_ext.delivery.sending import file_response, storage_failures_answered
 from shop_ext.delivery.tasks import build_order_zip, stamped_copy
 from shop_ext.delivery.zips import order_zip, zip_files, zip_name, zip_size
 from shop_ext.models import (
@@ -403,6 +403,7 @@ def who_asks(request, order_id, token):
 
 @never_cache
 @without_page
+@storage_failures_answered
 def download_file(request, order_id, grant_id, token=None):
     who = who_asks(request, order_id, token)
     if who is None:
@@ -459,6 +460,7 @@ def _with_stamped_copy(request, who, download):
 
 @never_cache
 @without_page
+@storage_failures_answered
 def download_zip(request, order_id, token=None):
     who = who_asks(request, order_id, token)
     if who is None:

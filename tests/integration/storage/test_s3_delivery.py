@@ -97,3 +97,48 @@ def test_a_failure_nginx_reports_gives_the_attempt_back(client, s3_order):
     report = client.post("/account/orders/download-failed/", data=token, content_type="text/plain")
     assert report.status_code == 503
     assert attempts_used(s3_order) == 0
+
+
+def broken_storage(settings, **options):
+    private = settings.STORAGES["private"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {**private, "OPTIONS": {**private["OPTIONS"], **options}},
+    }
+
+
+# A missing bucket holds no file: the "temporarily unavailable" page, as for
+# a lost file; an endpoint that does not answer: the "could not send" page.
+@pytest.mark.parametrize(
+    ("problem", "status", "page", "log"),
+    [
+        ({"bucket_name": "no-such-bucket"}, 404, "no attempt was used", "missing from private storage"),
+        (
+            {"endpoint_url": "http://127.0.0.1:9"},  # nothing listens there
+            503,
+            "No download attempt was used",
+            "private storage did not answer a download",
+        ),
+    ],
+    ids=["missing bucket", "unreachable endpoint"],
+)
+@pytest.mark.parametrize("url", [file_url, lambda order, grant: zip_url(order)], ids=["file", "zip"])
+def test_storage_that_cannot_answer_gets_the_buyer_a_clean_page_and_no_attempt_used(
+    client, s3_order, settings, caplog, problem, status, page, log, url
+):
+    broken_storage(settings, **problem)
+    response = client.get(url(s3_order, epub_grant(s3_order)))
+    assert response.status_code == status
+    assert page in response.content.decode()
+    assert attempts_used(s3_order) == 0
+    assert log in caplog.text
+
+
+def test_an_object_deleted_behind_the_shops_back_uses_no_attempt(client, s3_order, s3_private_storage):
+    grant = epub_grant(s3_order)
+    s3_private_storage.delete(grant.file.file.name)
+    response = client.get(file_url(s3_order, grant))
+    assert response.status_code == 404
+    assert "temporarily unavailable" in response.content.decode()
+    assert "no attempt was used" in response.content.decode()
+    assert attempts_used(s3_order) == 0
