@@ -6,12 +6,14 @@ from the bucket through nginx (X-Accel-Redirect to a pre-signed URL)."""
 
 import hashlib
 import shutil
+import subprocess
+import sys
 
 import pytest
 import requests
 
 from deploy.local_stack import NGINX, NGINX_SITE, free_port
-from tests.functional.stack.conftest import Stack, without_internal_location
+from tests.functional.stack.conftest import BASE_DIR, Stack, without_internal_location
 from tests.functional.stack.forms import place_order, post_form
 from tests.s3_server import ACCESS_KEY, REGION, SECRET_KEY, new_bucket, s3_client, s3_server
 from tests.shopper import BILLING, SHIPPING_SAME_AS_BILLING
@@ -160,3 +162,22 @@ def test_a_file_nginx_cannot_fetch_gives_the_attempt_back(s3_stack, purchase):
     assert "We could not send this file. No download attempt was used" in response.text
     assert attempts_used(s3_stack, purchase["order_id"]) == before
     assert "Content-Disposition" not in response.headers
+
+
+def test_check_delivery_passes_against_the_bucket(s3_stack, purchase):
+    grant_id = purchase["files"][0][0]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check_delivery", "--site-url", s3_stack.url]
+        + ["--username", BUYER["username"], "--password", BUYER["password"]]
+        + ["--order", str(purchase["order_id"]), "--grant", str(grant_id)],
+        cwd=BASE_DIR,
+        env=s3_stack.environ(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "FAIL" not in result.stdout
+    assert f"PASS  private bucket {s3_stack.bucket} at {s3_stack.endpoint} answers" in result.stdout
+    assert "PASS  download the order's zip" in result.stdout
+    assert "all.zip gives 206" in result.stdout
