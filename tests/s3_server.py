@@ -39,7 +39,7 @@ def free_port():
 
 
 @contextmanager
-def s3_server(log_path, ready_within=30):
+def s3_server(log_path, ready_within=60):
     """Run moto's server for the block; yields its endpoint URL."""
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
@@ -54,9 +54,9 @@ def s3_server(log_path, ready_within=30):
         deadline = time.monotonic() + ready_within
         while True:
             try:
-                requests.get(endpoint, timeout=1)
+                requests.get(endpoint, timeout=5)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or slow to answer its first request
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"moto's S3 server did not start; its log: {log_path}") from None
                 time.sleep(0.1)
