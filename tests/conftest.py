@@ -6,6 +6,7 @@ from django.core.management import call_command
 
 from tests import factories
 from tests.client import Client
+from tests.s3_server import new_bucket, s3_server, storage_options
 
 from .shopper import COMPLETE_URL, add_to_cart, checkout
 
@@ -107,3 +108,20 @@ def pytest_terminal_summary(terminalreporter):
     for group, count in sorted(SWEEP_CASES.items()):
         terminalreporter.write_line(f"{group:<16} {count:>5} cases")
     terminalreporter.write_line(f"{'total':<16} {sum(SWEEP_CASES.values()):>5} cases")
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory):
+    """moto's S3 server for this run, started on first use (tests/s3_server.py)."""
+    with s3_server(tmp_path_factory.mktemp("s3") / "moto.log") as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_private_storage(settings, s3_endpoint):
+    """Private files in a new, empty bucket on the test S3 server."""
+    from shop_ext.core.storage import private_storage
+
+    bucket = new_bucket(s3_endpoint)
+    settings.STORAGES = {**settings.STORAGES, "private": storage_options(s3_endpoint, bucket)}
+    return private_storage

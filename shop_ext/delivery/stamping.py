@@ -12,13 +12,11 @@ the end of the spine) and OPF metadata, and is written again with
 
 import hashlib
 import io
-import os
 import re
 import secrets
-import tempfile
 import zipfile
 from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from xml.sax.saxutils import escape
 
 from django.conf import settings
@@ -30,7 +28,7 @@ from pypdf.errors import PyPdfError
 from reportlab.pdfgen import canvas
 
 from shop_ext.core import archives
-from shop_ext.core.storage import PRIVATE_FILE_MODE, make_private_dirs
+from shop_ext.core.storage import private_storage
 
 PDF = "application/pdf"
 EPUB = "application/epub+zip"
@@ -103,25 +101,15 @@ def make_copy(stamped_copy):
         )
     stamp = stamp_pdf if version.content_type == PDF else stamp_epub
     name = copy_path(stamped_copy)
-    target = Path(settings.SENDFILE_ROOT) / name
-    make_private_dirs(target.parent)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            stamp(
-                version.file.path,
-                out,
-                licence_line(stamped_copy.grant.order, stamped_copy.copy_id),
-                stamped_copy.copy_id,
-            )
-        with open(temporary, "rb") as written:
-            sha256 = hashlib.file_digest(written, "sha256").hexdigest()
-        os.chmod(temporary, PRIVATE_FILE_MODE)  # mkstemp's 0600 would shut nginx's worker out
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return name, target.stat().st_size, sha256
+    line = licence_line(stamped_copy.grant.order, stamped_copy.copy_id)
+    # A local copy of the master (pypdf and zipfile seek around it), bounded
+    # by SHOP_STAMP_MAX_BYTES; the copy is stored whole or not at all.
+    with private_storage.local_path(version.file.name) as source, private_storage.writer(name) as out:
+        stamp(source, out, line, stamped_copy.copy_id)
+        out.seek(0)
+        sha256 = hashlib.file_digest(out, "sha256").hexdigest()
+        size = out.tell()
+    return name, size, sha256
 
 
 # ----------------------------------------------------------------- PDF

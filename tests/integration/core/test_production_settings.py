@@ -239,6 +239,36 @@ def test_refuses_a_private_root_that_is_a_served_directory_through_a_symlink(env
     assert "overlaps MEDIA_ROOT" in refusal(env, SHOP_PRIVATE_ROOT=str(link))
 
 
+def test_refuses_private_object_storage_without_a_bucket(env):
+    message = refusal(env, SHOP_PRIVATE_STORAGE="s3")
+    assert "SHOP_PRIVATE_STORAGE=s3 needs SHOP_S3_PRIVATE_BUCKET" in message
+
+
+def test_refuses_a_private_bucket_shared_with_media(env):
+    message = refusal(
+        env,
+        SHOP_PRIVATE_STORAGE="s3",
+        SHOP_MEDIA_STORAGE="s3",
+        SHOP_S3_PRIVATE_BUCKET="shop-files",
+        SHOP_S3_MEDIA_BUCKET="shop-files",
+    )
+    assert "SHOP_S3_PRIVATE_BUCKET (shop-files) is also SHOP_S3_MEDIA_BUCKET" in message
+
+
+def test_refuses_an_unknown_storage_kind_naming_the_variable(env):
+    assert "SHOP_PRIVATE_STORAGE must be one of local, s3, not 'nfs'" in refusal(
+        env, SHOP_PRIVATE_STORAGE="nfs"
+    )
+
+
+def test_private_files_in_a_bucket_of_their_own_start(env):
+    show = "from django.conf import settings; print(settings.STORAGES['private']['OPTIONS']['bucket_name'])"
+    env.update(SHOP_PRIVATE_STORAGE="s3", SHOP_MEDIA_STORAGE="s3", SHOP_S3_PRIVATE_BUCKET="shop-files")
+    env["SHOP_S3_MEDIA_BUCKET"] = "shop-media"
+    result = manage(env, "shell", "-c", show)
+    assert result.stdout.strip().splitlines()[-1] == "shop-files", result.stderr
+
+
 def test_refuses_the_simple_sendfile_backend(env):
     message = refusal(env, SHOP_SENDFILE_BACKEND="django_sendfile.backends.simple")
     assert "makes Django send the file itself" in message
