@@ -9,12 +9,14 @@ STAMP := $(VENV)/.installed
 # axe-core (package-lock.json), which the browser tests inject into pages.
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run run-stripe test lint setup test-packages bench-packages demo clean bench
+.PHONY: run run-stripe test lint setup test-packages lint-packages bench-packages demo clean bench
 
 # Debian packages: a venv for the app; nginx, Redis and Chromium, which the stack
 # and browser tests drive for real (installed when root, named otherwise).
 SETUP_PACKAGES := python3-venv
 TEST_PACKAGES := nginx-light redis-server chromium
+# xgettext and its tools, which makemessages runs (make lint).
+LINT_PACKAGES := gettext
 # The benchmarks' servers and their load generator (bench/load.py).
 BENCH_PACKAGES := nginx-light redis-server wrk
 
@@ -41,15 +43,21 @@ run-stripe: setup demo
 test: setup test-packages $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# ruff's lint rules and formatting (pyproject.toml); `ruff format .` fixes the latter.
-lint: setup
+# ruff's lint rules and formatting (pyproject.toml); `ruff format .` fixes the
+# latter. Then makemessages over the code and templates, which must say nothing
+# (bin/check-messages: a temporary copy, nothing generated is kept).
+lint: setup lint-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	bin/check-messages $(BIN)/python
 
 setup: $(STAMP) $(LOCALE)
 
 test-packages:
 	@bin/ensure-debian-packages $(TEST_PACKAGES)
+
+lint-packages:
+	@bin/ensure-debian-packages $(LINT_PACKAGES)
 
 bench-packages:
 	@bin/ensure-debian-packages $(BENCH_PACKAGES)

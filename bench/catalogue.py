@@ -28,7 +28,7 @@ from bench.load import Load, run_wrk  # noqa: E402
 from bench.stack import OURS, STOCK, Deployment, parser, ratio, table, write_results  # noqa: E402
 
 MODES = {
-    "quick": {"sizes": [50, 500], "rounds": 1, "seconds": 3},
+    "quick": {"sizes": [50, 500], "rounds": 1, "seconds": 1},
     "default": {"sizes": [50, 500, 5000], "rounds": 2, "seconds": 8},
     "full": {"sizes": [50, 500, 5000], "rounds": 4, "seconds": 10},
 }
@@ -55,7 +55,7 @@ def main():
     args = parser(
         "catalogue",
         __doc__,
-        quick="50 and 500 products, 1 round of 3 s per page and side",
+        quick="50 and 500 products, 1 round of 1 s per page and side (a smoke run)",
         default="50, 500 and 5,000 products, 2 rounds of 8 s per page and side",
         full="50, 500 and 5,000 products, 4 rounds of 10 s per page and side",
     ).parse_args()
@@ -151,6 +151,7 @@ def main():
         {f"Catalogue: ours vs stock Cartridge, {CLIENTS} concurrent clients (wrk)": table(headers, rows)},
         data,
         goals,
+        memory=d.memory,
     )
 
 

@@ -203,7 +203,10 @@ def main():
         "paid_cost": cost,
         "errors": {k: v[:3] for k, v in errors.items()},
     }
-    write_results("checkout", args, tables, data, goals)
+    write_results("checkout", args, tables, data, goals, memory=d.memory)
+    if errors["ours"] or errors["stock"]:
+        # A failed checkout is an error, not a slow one: make bench (and CI's smoke run) stops.
+        sys.exit("checkout: some checkouts failed (the first of each side is shown above)")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from bench.load import MB, Load, run_wrk  # noqa: E402
 from bench.stack import Deployment, median, parser, read_access_log, table, write_results  # noqa: E402
 
 MODES = {
-    "quick": {"rounds": 1, "seconds": 3},
+    "quick": {"rounds": 1, "seconds": 1},
     "default": {"rounds": 2, "seconds": 5},
     "full": {"rounds": 4, "seconds": 10},
 }
@@ -61,7 +61,7 @@ def main():
     args = parser(
         "delivery",
         __doc__,
-        quick="1 round of 3 s per side (6 s at 100 MB) at each size and client count",
+        quick="1 round of 1 s per side (2 s at 100 MB) at each size and client count (a smoke run)",
         default="2 rounds of 5 s per side (10 s at 100 MB)",
         full="4 rounds of 10 s per side (20 s at 100 MB)",
     ).parse_args()
@@ -156,6 +156,7 @@ def main():
         {"Delivery under concurrency: X-Accel-Redirect vs nginx static (wrk)": table(headers, rows)},
         data,
         goals,
+        memory=d.memory,
     )
 
 

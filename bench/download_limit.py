@@ -137,7 +137,11 @@ def main():
         },
         {"rounds": rounds, "served_ms": served_ms, "denied_ms": denied_ms},
         goals,
+        memory=d.memory,
     )
+    if any(r["other"] for r in rounds):
+        # An answer other than served or denied is an error: make bench (and CI's smoke run) stops.
+        sys.exit("download_limit: answers other than 200 and 403 (per round above)")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from bench.stack import OURS, STOCK, Deployment, parser, ratio, table, write_res
 from deploy.local_stack import free_port  # noqa: E402
 
 MODES = {
-    "quick": {"clients": [16, 64], "rounds": 1, "seconds": 3},
+    "quick": {"clients": [16, 64], "rounds": 1, "seconds": 1},
     "default": {"clients": [16, 64], "rounds": 2, "seconds": 8},
     "full": {"clients": [16, 64], "rounds": 4, "seconds": 10},
 }
@@ -68,7 +68,7 @@ def main():
     args = parser(
         "pages",
         __doc__,
-        quick="16 and 64 clients, 1 round of 3 s per page and side",
+        quick="16 and 64 clients, 1 round of 1 s per page and side (a smoke run)",
         default="16 and 64 clients, 2 rounds of 8 s per page and side",
         full="16 and 64 clients, 4 rounds of 10 s per page and side",
     ).parse_args()
@@ -181,6 +181,7 @@ def main():
         },
         data,
         goals,
+        memory=d.memory,
     )
 
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-ORDER = ["catalogue", "pages", "checkout", "delivery", "zip_build", "download_limit"]
+ORDER = ["catalogue", "pages", "checkout", "delivery", "zip_build", "stamping", "download_limit"]
 
 
 def load_average(values):
@@ -30,12 +30,12 @@ def main():
         f"Linux {m['kernel']}, Python {m['python']}, nginx {m.get('nginx')}, wrk {m.get('wrk')}, "
         f"PostgreSQL {m.get('postgresql')}.\n"
     )
-    print("| benchmark | mode | finished | load average at start (1 / 5 / 15 min) | at end |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| benchmark | mode | finished | seconds | load average at start (1 / 5 / 15 min) | at end |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for result in results:
         m = result["machine"]
         print(
-            f"| {result['benchmark']} | {result['mode']} | {result['ran_at']} "
+            f"| {result['benchmark']} | {result['mode']} | {result['ran_at']} | {result.get('seconds', '-')} "
             f"| {load_average(m.get('load_at_start'))} | {load_average(m.get('load_at_end'))} |"
         )
     print()

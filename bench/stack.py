@@ -11,7 +11,8 @@ takes ``--env KEY=VALUE`` (added to every process of the deployment) and
 ``--process COMMAND`` (started in the deployment's environment after its
 database is migrated, stopped by PID at the end), so a component the
 production settings need (a broker, a queue worker) can join a run without
-editing the scripts.
+editing the scripts. A gunicorn is handed over once every worker has booted;
+its workers' memory then and at the end of the run goes into the results.
 """
 
 import argparse
@@ -19,13 +20,17 @@ import json
 import os
 import platform
 import re
+import secrets
 import shlex
 import shutil
 import statistics
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+
+import requests
 
 from deploy.local_stack import (
     ADMIN_DB_URL,
@@ -48,6 +53,10 @@ DEPLOY_WORKERS = 2 * os.cpu_count() + 1
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", ADMIN_DB_URL)
 # The machine's load when the script started, reported next to the load at the end.
 LOAD_AT_START = os.getloadavg()
+# When the script started: the results give its length in seconds.
+STARTED = time.monotonic()
+# Readiness wait only: how long gunicorn's workers may take to boot.
+WORKERS_BOOT_TIMEOUT = 120
 # A --process that exits this soon after its start is reported as failed.
 PROCESS_SETTLE_SECONDS = 2
 
@@ -74,6 +83,9 @@ class Deployment(LocalStack):
             nginx_access_log=False,
         )
         self.commands = args.process
+        self.gunicorns = {}  # name: Server, for the memory table
+        self.rss_ready = {}  # name: {worker pid: VmRSS kB} once its workers have booted
+        self.memory = []  # the memory table's rows, once the deployment is closed
 
     def __enter__(self):
         super().__enter__()  # with a Redis of its own (broker and shared cache)
@@ -115,20 +127,13 @@ class Deployment(LocalStack):
     def task(self, function, settings=OURS, env=None, **kwargs):
         """Run ``bench.<module>:<function>(**kwargs)`` in this deployment's
         Django, in a subprocess; it returns a JSON value."""
-        result = subprocess.run(
-            [PYTHON, "-m", "bench.task", function, json.dumps(kwargs)],
-            cwd=BASE_DIR,
-            env=env or self.environ(settings),
-            capture_output=True,
-            text=True,
+        return run_json(
+            [PYTHON, "-m", "bench.task", function, json.dumps(kwargs)], env or self.environ(settings)
         )
-        if result.returncode != 0:
-            raise RuntimeError(f"{function} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
-        return json.loads(result.stdout.strip().splitlines()[-1])
 
     def start_gunicorn(self, settings=OURS, workers=DEPLOY_WORKERS, name=None, **extra_env):
-        name = name or settings.rsplit(".", 1)[-1]
-        return super().start_gunicorn(
+        name = name or settings.rsplit(".", 1)[-1].removeprefix("settings_")  # ours, stock
+        server = super().start_gunicorn(
             settings,
             workers,
             name=f"gunicorn-{name}",
@@ -136,6 +141,111 @@ class Deployment(LocalStack):
             GUNICORN_LOGLEVEL="warning",
             **extra_env,
         )
+        wait_until_booted(server, workers)
+        self.gunicorns[name] = server
+        self.rss_ready[name] = workers_rss(server)
+        return server
+
+    def close(self):
+        # The workers' RSS at the end of the run, before they are stopped.
+        if self.gunicorns:
+            self.memory = [
+                memory_row(name, self.rss_ready[name], workers_rss(server))
+                for name, server in self.gunicorns.items()
+            ]
+            self.gunicorns = {}
+        super().close()
+
+
+def wait_until_booted(server, workers):
+    """Until each of gunicorn's ``workers`` has answered a request: a worker
+    still importing the app accepts none, so a load started before would
+    measure its boot (seconds on a busy machine), and its memory half a
+    worker's. bench/worker_pid.py names the worker in every response."""
+    answered = set()
+    deadline = time.monotonic() + WORKERS_BOOT_TIMEOUT
+    with ThreadPoolExecutor(2 * workers) as pool:
+        while not (len(pids := set(server.worker_pids)) == workers and pids <= answered):
+            if server.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn's workers did not all answer:\n{read_tail(server.log)}")
+            answered.update(pool.map(lambda _: answering_worker(server.url), range(2 * workers)))
+
+
+def answering_worker(url):
+    """The pid of the worker that answers a request without database (None: gunicorn is gone)."""
+    try:
+        response = requests.get(f"{url}/csrf/", timeout=WORKERS_BOOT_TIMEOUT)
+    except requests.ConnectionError:
+        return None
+    return int(response.headers["X-Bench-Worker"])
+
+
+def vm_rss_kb(pid):
+    """A process's resident memory (VmRSS in /proc/<pid>/status, kB); None once it has exited."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return None
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+
+
+def workers_rss(server):
+    """{worker pid: VmRSS kB} of a gunicorn's workers (its master's children)."""
+    sizes = {pid: vm_rss_kb(pid) for pid in server.worker_pids}
+    return {pid: kb for pid, kb in sizes.items() if kb is not None}
+
+
+def memory_row(name, ready, end):
+    """One gunicorn's workers, MB per worker: the mean once booted, the mean
+    and the largest at the end of the run, and the mean's growth (a worker
+    replaced in between counts in the mean of the point it was seen at)."""
+
+    def mean_mb(sizes):
+        return statistics.mean(sizes.values()) / 1024 if sizes else None
+
+    return {
+        "gunicorn": name,
+        "workers": len(end),
+        "ready_mb": mean_mb(ready),
+        "end_mb": mean_mb(end),
+        "largest_end_mb": max(end.values()) / 1024 if end else None,
+        "growth_mb": mean_mb(end) - mean_mb(ready) if ready and end else None,
+        "ready_kb_by_pid": ready,
+        "end_kb_by_pid": end,
+    }
+
+
+def run_json(argv, env):
+    """Run ``argv`` in ``env`` from the project's directory: the JSON value
+    on the last line of its output (its output shown if it fails)."""
+    result = subprocess.run(argv, cwd=BASE_DIR, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{shlex.join(argv)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def offline_environ(var_dir, extra=()):
+    """The environment of a subprocess that loads our settings (bench/settings_ours.py,
+    with ``django.setup()``) to call the app's code directly, with no deployment
+    (zip_build.py, stamping.py). The database file and the private, static and
+    media roots are the defaults below ``var_dir``; production refuses to load
+    without a broker and a cache, but nothing here connects to them.
+    ``extra``: the run's --env pairs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SHOP_", "GUNICORN_"))}
+    for key in ("DEBUG", "DATABASE_URL", "STATIC_ROOT", "MEDIA_ROOT"):
+        env.pop(key, None)
+    env.update(
+        DJANGO_SETTINGS_MODULE=OURS,
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="127.0.0.1",
+        SHOP_VAR_DIR=str(var_dir),
+        SHOP_SITE_URL="http://127.0.0.1",
+        SECURE_SSL_REDIRECT="false",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        CACHE_URL="redis://127.0.0.1:6379/1",
+    )
+    env.update(extra)
+    return env
 
 
 def read_access_log(server):
@@ -248,8 +358,20 @@ def table(headers, rows):
     return "\n".join(lines)
 
 
-def write_results(name, args, tables, data, goals):
-    """Print the tables and goals; write bench/results/<name>.json."""
+def memory_table(memory):
+    """The rows of ``Deployment.memory`` as a Markdown table."""
+    headers = ["gunicorn", "workers", "ready (mean)", "end (mean)", "end (largest)", "growth (mean)"]
+    keys = ["gunicorn", "workers", "ready_mb", "end_mb", "largest_end_mb", "growth_mb"]
+    return table(headers, [[row[key] for key in keys] for row in memory])
+
+
+def write_results(name, args, tables, data, goals, memory=()):
+    """Print the tables and goals (and the gunicorn workers' memory, the
+    ``Deployment.memory`` of a benchmark that ran any); write
+    bench/results/<name>.json."""
+    if memory:
+        title = "gunicorn workers' memory (VmRSS, MB per worker): booted and at the end of the run"
+        tables = {**tables, title: memory_table(memory)}
     out = {
         "benchmark": name,
         "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -258,6 +380,8 @@ def write_results(name, args, tables, data, goals):
         "tables": tables,
         "goals": goals,
         "data": data,
+        "memory": list(memory),
+        "seconds": round(time.monotonic() - STARTED),
     }
     for title, text in tables.items():
         print(f"\n### {title}\n\n{text}")
@@ -268,7 +392,7 @@ def write_results(name, args, tables, data, goals):
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{name}.json"
     path.write_text(json.dumps(out, indent=2, default=str))
-    print(f"\nwrote {path.relative_to(BASE_DIR)}")
+    print(f"\nwrote {path.relative_to(BASE_DIR)} ({out['seconds']} s since the script started)")
     return out
 
 

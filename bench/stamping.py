@@ -4,10 +4,11 @@
 shop_ext.delivery.stamping.stamp_pdf on generated PDFs of about 10 MB and
 100 MB (--quick: 1 and 10 MB; --full adds 300 MB), each page an
 incompressible image, a bookmark and a link; and stamp_epub on EPUBs of the
-same sizes (stored image members). Each call runs in a fresh subprocess so
-its memory is its own (ru_maxrss, the whole process; the interpreter and
-Django alone are the "idle" row); the parent makes and checks the files in
-subprocesses too, since a child's ru_maxrss starts from its parent's size.
+same sizes (stored image members). Each call runs in a fresh subprocess with
+our settings (bench/settings_ours.py) so its memory is its own (ru_maxrss,
+the whole process; the interpreter and Django alone are the "idle" row); the
+parent makes and checks the files in subprocesses too, since a child's
+ru_maxrss starts from its parent's size.
 Each stamped file is checked: same page count, outline and links (PDF);
 mimetype first and stored, every member kept (EPUB). With pikepdf
 importable (not a dependency of the shop), the same PDFs are stamped with
@@ -28,7 +29,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.stack import BASE_DIR, PYTHON, median, parser, table, write_results  # noqa: E402
+from bench.stack import (  # noqa: E402
+    PYTHON,
+    median,
+    offline_environ,
+    parser,
+    run_json,
+    table,
+    write_results,
+)
 
 MB = 1024 * 1024
 MODES = {
@@ -78,14 +87,9 @@ def child(kind, source, target):
         (make_pdf if kind == "make-pdf" else make_epub)(source, int(target))
         print(json.dumps({}))
         return
-    from django.conf import settings
+    import django
 
-    # stamp_epub reads the archive limits (project/settings/base.py defaults).
-    settings.configure(
-        SHOP_ARCHIVE_MAX_MEMBERS=10_000,
-        SHOP_ARCHIVE_MAX_UNPACKED_BYTES=512 * 1024**2,
-        SHOP_ARCHIVE_MAX_RATIO=100,
-    )
+    django.setup()
     from shop_ext.delivery import stamping
 
     if kind == "idle":
@@ -146,15 +150,8 @@ def faithful(kind, source, target):
         )
 
 
-def run_child(kind, source="", target=""):
-    out = subprocess.run(
-        [PYTHON, __file__, "--child", kind, str(source), str(target)],
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def run_child(env, kind, source="", target=""):
+    return run_json([PYTHON, __file__, "--child", kind, str(source), str(target)], env)
 
 
 def has_pikepdf():
@@ -173,24 +170,26 @@ def main():
     ).parse_args()
     mode = MODES[args.mode]
     kinds = ["pdf-pypdf", *(["pdf-pikepdf"] if has_pikepdf() else []), "epub-zipfile"]
-    idle_mb = run_child("idle")["maxrss_kb"] / 1024
-    rows, data = [["(interpreter + Django, idle)", "", "", None, idle_mb, None]], []
-    for megabytes in mode["sizes"]:
-        root = Path(tempfile.mkdtemp(prefix="bench-stamp-"))
-        try:
-            sources = {"pdf": root / "book.pdf", "epub": root / "book.epub"}
-            run_child("make-pdf", sources["pdf"], megabytes)
-            run_child("make-epub", sources["epub"], megabytes)
+    # Each size's files replace the last size's: no more on disk than one size needs.
+    work = Path(tempfile.mkdtemp(prefix="bench-stamp-"))
+    env = offline_environ(work, args.env)
+    try:
+        idle_mb = run_child(env, "idle")["maxrss_kb"] / 1024
+        rows, data = [["(interpreter + Django, idle)", "", "", None, idle_mb, None]], []
+        sources = {"pdf": work / "book.pdf", "epub": work / "book.epub"}
+        for megabytes in mode["sizes"]:
+            run_child(env, "make-pdf", sources["pdf"], megabytes)
+            run_child(env, "make-epub", sources["epub"], megabytes)
             for kind in kinds:
                 source = sources[kind.split("-")[0]]
-                target = root / f"stamped-{kind}"
-                samples = [run_child(kind, source, target) for _ in range(mode["repeats"])]
+                target = work / f"stamped-{kind}"
+                samples = [run_child(env, kind, source, target) for _ in range(mode["repeats"])]
                 row = {
                     "kind": kind,
                     "size_mb": source.stat().st_size / MB,
                     "median_s": median([s["s"] for s in samples]),
                     "maxrss_mb": max(s["maxrss_kb"] for s in samples) / 1024,
-                    "faithful": run_child(f"check-{kind}", source, target)["faithful"],
+                    "faithful": run_child(env, f"check-{kind}", source, target)["faithful"],
                 }
                 data.append({**row, "samples": samples})
                 rows.append(
@@ -207,8 +206,8 @@ def main():
                     f"{kind} {row['size_mb']:.0f} MB: {row['median_s']:.2f} s, {row['maxrss_mb']:.0f} MB",
                     flush=True,
                 )
-        finally:
-            shutil.rmtree(root, ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     ours = [r for r in data if r["kind"] != "pdf-pikepdf"]
     goals = [
         {

@@ -3,8 +3,9 @@
 
 shop_ext.delivery.zips.order_zip on an order whose files total 10 MB (and 1 GB with
 --full), four files each, sparse, of a stored (already compressed) type. Each
-call runs in a fresh subprocess so its memory is its own: tracemalloc peak
-(Python allocations) and ru_maxrss (the whole process). Calls alternate
+call runs in a fresh subprocess with our settings (bench/settings_ours.py) so
+its memory is its own: tracemalloc peak (Python allocations) and ru_maxrss
+(the whole process, Django included). Calls alternate
 "first" (the zip removed before: built) and "later" (the zip already there:
 reused). Goals: the later call reuses the zip (same file, not rebuilt) and
 memory does not grow with the size.
@@ -14,7 +15,6 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +22,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.stack import BASE_DIR, PYTHON, median, parser, ratio, table, write_results  # noqa: E402
+from bench.stack import (  # noqa: E402
+    PYTHON,
+    median,
+    offline_environ,
+    parser,
+    ratio,
+    run_json,
+    table,
+    write_results,
+)
 
 MB = 1024 * 1024
 MODES = {
@@ -33,19 +42,21 @@ MODES = {
 FILES = 4
 
 
-def child(root, total):
+def child():
     """In the subprocess: build or reuse the zip, report time and memory."""
     import tracemalloc
     from types import SimpleNamespace
 
+    import django
+
+    django.setup()
     from django.conf import settings
 
-    settings.configure(SENDFILE_ROOT=root)
     from shop_ext.delivery.zips import order_zip
 
     files = []
     for n in range(FILES):
-        path = Path(root) / "files" / f"part-{n}.epub"
+        path = Path(settings.SENDFILE_ROOT) / "files" / f"part-{n}.epub"
         files.append(
             SimpleNamespace(
                 pk=n + 1,
@@ -77,8 +88,8 @@ def child(root, total):
 
 
 def main():
-    if len(sys.argv) == 4 and sys.argv[1] == "--child":
-        return child(sys.argv[2], int(sys.argv[3]))
+    if sys.argv[1:] == ["--child"]:
+        return child()
     args = parser(
         "zip_build",
         __doc__,
@@ -90,24 +101,19 @@ def main():
     rows, data = [], []
     for label, total in mode["sizes"].items():
         root = Path(tempfile.mkdtemp(prefix="bench-zip-"))
+        private = root / "private"  # SENDFILE_ROOT: offline_environ's default below root
         try:
-            (root / "files").mkdir()
+            (private / "files").mkdir(parents=True)
             for n in range(FILES):
-                with open(root / "files" / f"part-{n}.epub", "wb") as f:
+                with open(private / "files" / f"part-{n}.epub", "wb") as f:
                     f.truncate(total // FILES)
+            env = offline_environ(root, args.env)
             samples = {"first": [], "later": []}
             for _ in range(mode["repeats"]):
                 for side in ("first", "later"):
                     if side == "first":
-                        shutil.rmtree(root / "zips", ignore_errors=True)
-                    out = subprocess.run(
-                        [PYTHON, __file__, "--child", str(root), str(total)],
-                        cwd=BASE_DIR,
-                        capture_output=True,
-                        text=True,
-                        check=True,
-                    )
-                    samples[side].append(json.loads(out.stdout.strip().splitlines()[-1]))
+                        shutil.rmtree(private / "zips", ignore_errors=True)
+                    samples[side].append(run_json([PYTHON, __file__, "--child"], env))
         finally:
             shutil.rmtree(root, ignore_errors=True)
         reused = all(

@@ -540,6 +540,8 @@ class LocalStack:
                 "private_root": self.private_root,
                 "access_log": access_log,
                 "page_cache_root": self.tmp / f"page-cache-{port}",
+                # The test S3 server is on 127.0.0.1: no name to resolve.
+                "resolver": "127.0.0.1",
             },
         )
 

@@ -5,7 +5,7 @@
         server_name=shop.example.com upstream=127.0.0.1:8001 \
         static_root=/srv/shop/static media_root=/srv/shop/media \
         private_root=/srv/shop/private access_log=/var/log/nginx/shop.access.log \
-        page_cache_root=/var/lib/nginx/shop-pages \
+        page_cache_root=/var/lib/nginx/shop-pages resolver=127.0.0.53 \
         > /etc/nginx/sites-available/shop
 
 Refuses to leave a placeholder unfilled (or, from the command line, to fill one that is not there).

@@ -19,7 +19,7 @@ from shop_ext.core.upstream_views import (
     set_site,
     static_proxy,
 )
-from shop_ext.delivery import lost_links
+from shop_ext.delivery import lost_links, order_pages
 from shop_ext.delivery.private_links import no_referrer
 from shop_ext.orders import views as order_views
 from shop_ext.payments import views as payment_views
@@ -45,7 +45,7 @@ urlpatterns = [
     path("shop/cart/", checkout_views.cart, name="shop_cart"),
     path("shop/checkout/", checkout_views.checkout, name="shop_checkout"),
     path("shop/checkout/complete/", checkout_views.complete, name="shop_complete"),
-    path("shop/invoice/<shop_id:order_id>/", order_views.invoice, name="shop_invoice"),
+    path("shop/invoice/<shop_id:order_id>/", order_pages.invoice, name="shop_invoice"),
     # Cartridge's own patterns take any number of digits (a 500 past 2**63),
     # also other scripts' (Arabic-Indic ...), which would skip our checks:
     # an id out of range or not in ASCII digits is no order, as anywhere else.
@@ -58,7 +58,7 @@ urlpatterns = [
     # Card payments: the return page, paying again, Stripe's webhook.
     path("shop/payment/", include("shop_ext.payments.urls")),
     path("shop/", include("cartridge.shop.urls")),
-    path("account/orders/", order_views.order_history, name="shop_order_history"),
+    path("account/orders/", order_pages.order_history, name="shop_order_history"),
     path("account/orders/claim/", order_views.send_claim_link, name="shop_send_claim_link"),
     path("account/orders/claim/<str:token>/", order_views.claim_orders, name="shop_claim_orders"),
     path("account/orders/", include("shop_ext.urls")),
@@ -70,7 +70,7 @@ urlpatterns = [
         no_referrer(payment_views.retry_payment),
         name="shop_payment_retry_by_link",
     ),
-    path("orders/", include("shop_ext.orders.urls")),
+    path("orders/", include("shop_ext.delivery.private_urls")),
     # Mezzanine's page told which accounts exist (shop_ext/accounts/views.py).
     path("accounts/password/reset/", accounts_views.password_reset, name="mezzanine_password_reset"),
     # Mezzanine's account pages, with a safe `next` and an empty POST
@@ -79,7 +79,7 @@ urlpatterns = [
     path("accounts/signup/", accounts_views.signup, name="signup"),
     path("accounts/logout/", accounts_views.logout, name="logout"),
     # The rest of mezzanine.urls that the shop uses; every route is listed,
-    # with its reason, in tests/integration/site/url_allowlist.py.
+    # with its reason, in tests/integration/core/url_allowlist.py.
     # The links in Mezzanine's emails (sign-up check, password reset; their
     # tokens are hidden in the logs) and the page a reset link leads to.
     re_path(

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ShopExtConfig(AppConfig):
     name = "shop_ext"
-    verbose_name = "Digital goods"
+    verbose_name = _("Digital goods")
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self):
@@ -12,5 +13,6 @@ class ShopExtConfig(AppConfig):
         from shop_ext.catalogue import receivers as catalogue_receivers  # noqa: F401, PLC0415
         from shop_ext.checkout import receivers as checkout_receivers  # noqa: F401, PLC0415
         from shop_ext.delivery import receivers as delivery_receivers  # noqa: F401, PLC0415
+        from shop_ext.payments import receivers as payments_receivers  # noqa: F401, PLC0415
 
         patches.apply()

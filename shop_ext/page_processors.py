@@ -25,4 +25,9 @@ def category_processor(request, page):
     products.sort_by = sort_by
     listings.annotate(products.object_list, matching=listings.variation_filter(page.category))
     child_categories = Category.objects.filter(id__in=page.category.children.published())
-    return {"products": products, "child_categories": child_categories}
+    sort_options = [  # the rating sort only where there are ratings
+        (key, label)
+        for label, key in settings.SHOP_PRODUCT_SORT_OPTIONS
+        if "rating" not in key or settings.SHOP_USE_RATINGS
+    ]
+    return {"products": products, "child_categories": child_categories, "sort_options": sort_options}

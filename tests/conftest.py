@@ -2,9 +2,11 @@ import os
 
 import pytest
 from cartridge.shop.models import Order
+from django.core.management import call_command
 
 from tests import factories
 from tests.client import Client
+from tests.s3_server import new_bucket, s3_server, storage_options
 
 from .shopper import COMPLETE_URL, add_to_cart, checkout
 
@@ -42,7 +44,23 @@ def isolated_storage(settings, tmp_path):
 
 @pytest.fixture
 def book(db):
+    """The Lighthouse Keeper's Almanac: Paperback 12.99 (the default, 10 in
+    stock), eBook 6.99 and Paperback + eBook 15.99 (10 in stock); the two
+    with an eBook deliver an EPUB and a PDF (factories.book_with_files)."""
     return factories.book_with_files()
+
+
+@pytest.fixture
+def staff(client, admin_user):
+    """The test client, signed in as a superuser (pytest-django's ``admin_user``)."""
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def demo(db):
+    """The demo catalogue, as ``manage.py load_demo --force`` loads it (no accounts)."""
+    call_command("load_demo", force=True, verbosity=0)
 
 
 @pytest.fixture
@@ -78,7 +96,7 @@ def paid_order(book, place_order, django_capture_on_commit_callbacks):
 
 
 # ------------------------------------------------- bad-input sweep counter
-# tests/integration/site/test_bad_input_sweep.py counts the generated cases per endpoint
+# tests/integration/core/test_bad_input_sweep.py counts the generated cases per endpoint
 # group here; the terminal summary reports them (and what they found).
 SWEEP_CASES = {}
 
@@ -90,3 +108,20 @@ def pytest_terminal_summary(terminalreporter):
     for group, count in sorted(SWEEP_CASES.items()):
         terminalreporter.write_line(f"{group:<16} {count:>5} cases")
     terminalreporter.write_line(f"{'total':<16} {sum(SWEEP_CASES.values()):>5} cases")
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory):
+    """moto's S3 server for this run, started on first use (tests/s3_server.py)."""
+    with s3_server(tmp_path_factory.mktemp("s3") / "moto.log") as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_private_storage(settings, s3_endpoint):
+    """Private files in a new, empty bucket on the test S3 server."""
+    from shop_ext.core.storage import private_storage
+
+    bucket = new_bucket(s3_endpoint)
+    settings.STORAGES = {**settings.STORAGES, "private": storage_options(s3_endpoint, bucket)}
+    return private_storage

@@ -13,7 +13,7 @@ from mezzanine.utils.conf import set_dynamic_settings
 
 from shop_ext.orders import OrderStatus
 
-from .environment import env_flag, env_int, env_list, env_str, env_url
+from .environment import env_choice, env_flag, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PROJECT_ROOT = str(BASE_DIR)
@@ -106,9 +106,72 @@ STATIC_URL = "/static/"
 STATIC_ROOT = env_str("STATIC_ROOT", str(VAR_DIR / "static"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env_str("MEDIA_ROOT", str(VAR_DIR / "media"))
+# Where private files (product files and their versions, order zips,
+# stamped copies) and public media are kept: "local" (on disk:
+# SHOP_PRIVATE_ROOT, MEDIA_ROOT) or "s3" (an S3-compatible bucket: AWS S3,
+# Cloudflare R2, MinIO; docs/deploy.md, section 11). Local disk by default,
+# so `make run` needs no object storage.
+SHOP_PRIVATE_STORAGE = env_choice("SHOP_PRIVATE_STORAGE", "local", ("local", "s3"))
+SHOP_MEDIA_STORAGE = env_choice("SHOP_MEDIA_STORAGE", "local", ("local", "s3"))
+# The S3 API both use when set to "s3": the endpoint (empty for AWS itself,
+# e.g. https://<account>.r2.cloudflarestorage.com for R2), its region, and
+# the access key (empty: boto3 finds one itself, e.g. an instance role).
+SHOP_S3_ENDPOINT_URL = env_str("SHOP_S3_ENDPOINT_URL")
+SHOP_S3_REGION = env_str("SHOP_S3_REGION", "us-east-1")
+SHOP_S3_ACCESS_KEY_ID = env_str("SHOP_S3_ACCESS_KEY_ID")
+SHOP_S3_SECRET_ACCESS_KEY = env_str("SHOP_S3_SECRET_ACCESS_KEY")
+# The private files' bucket: private, never the media's (production refuses
+# both, shop_ext/checks.py); and the public media's bucket.
+SHOP_S3_PRIVATE_BUCKET = env_str("SHOP_S3_PRIVATE_BUCKET")
+SHOP_S3_MEDIA_BUCKET = env_str("SHOP_S3_MEDIA_BUCKET")
+# How a download from S3 reaches the buyer after the app's checks: "nginx"
+# (X-Accel-Redirect with a pre-signed URL that nginx fetches and streams;
+# the buyer never sees it) or "redirect" (a 302 to the pre-signed URL, for
+# a shop behind a CDN; docs/deploy.md, section 11, weighs the two).
+SHOP_DELIVERY = env_choice("SHOP_DELIVERY", "nginx", ("nginx", "redirect"))
+# How long that pre-signed URL works: nginx fetches it at once; a browser
+# follows a redirect at once too, and a resume after it gets a new one.
+SHOP_S3_URL_SECONDS = env_int("SHOP_S3_URL_SECONDS", 60)
+_S3_OPTIONS = {
+    "endpoint_url": SHOP_S3_ENDPOINT_URL or None,
+    "region_name": SHOP_S3_REGION,
+    "access_key": SHOP_S3_ACCESS_KEY_ID or None,
+    "secret_key": SHOP_S3_SECRET_ACCESS_KEY or None,
+    "signature_version": "s3v4",
+    # Path-style addresses work with every S3-compatible server (MinIO needs them).
+    "addressing_style": "path",
+}
+# The private bucket, also while the shop still runs on disk: manage.py
+# move_private_files copies the files there before the switch.
+PRIVATE_S3_STORAGE = {
+    "BACKEND": "shop_ext.core.storage.PrivateS3Storage",
+    "OPTIONS": {**_S3_OPTIONS, "bucket_name": SHOP_S3_PRIVATE_BUCKET},
+}
+_STORAGE_BACKENDS = {
+    "default": {
+        "local": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        # Media has public URLs: no signature in them, and no overwriting of a
+        # file another page still shows.
+        "s3": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **_S3_OPTIONS,
+                "bucket_name": SHOP_S3_MEDIA_BUCKET,
+                "querystring_auth": False,
+                "file_overwrite": False,
+            },
+        },
+    },
+    "private": {
+        "local": {"BACKEND": "shop_ext.core.storage.PrivateStorage"},
+        "s3": PRIVATE_S3_STORAGE,
+    },
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _STORAGE_BACKENDS["default"][SHOP_MEDIA_STORAGE],
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Product files, versions, zips and stamped copies: shop_ext/core/storage.py.
+    "private": _STORAGE_BACKENDS["private"][SHOP_PRIVATE_STORAGE],
 }
 # filebrowser-safe (Mezzanine's media library) still reads this setting,
 # which Django 5.1 replaced with STORAGES.
@@ -276,7 +339,7 @@ ADMIN_MENU_ORDER = (
 # Django 4.1+ admin; ours is its copy with that fixed (theme/static/theme/js/).
 TINYMCE_SETUP_JS = "theme/js/tinymce_setup.js"
 # The theme does not load Mezzanine's inline editor (no editable_loader), and
-# its /edit/ endpoint is not routed (tests/integration/site/url_allowlist.py).
+# its /edit/ endpoint is not routed (tests/integration/core/url_allowlist.py).
 INLINE_EDITING_ENABLED = False
 RICHTEXT_FILTER_LEVEL = 1  # Mezzanine's "high" bleach filtering of editors' HTML
 # Mezzanine's lists without form controls and their attributes: a form in a
@@ -326,9 +389,6 @@ SHOP_HANDLER_PAYMENT = "shop_ext.checkout.handlers.payment_handler"
 # The seam for a real gateway: any callable with Cartridge's payment
 # handler signature that returns a transaction id once money was taken.
 SHOP_PAYMENT_GATEWAY = env_str("SHOP_PAYMENT_GATEWAY", "shop_ext.payments.gateways.pay_on_account")
-# Undoes the hosted payment a gateway opened when the checkout cannot place
-# the order after all (stock or the discount code ran out while it was open).
-SHOP_HOSTED_PAYMENT_CANCEL = "shop_ext.payments.stripe_checkout.cancel_hosted_payment"
 SHOP_ORDER_FROM_EMAIL = DEFAULT_FROM_EMAIL
 # With SHOP_PAYMENT_GATEWAY=shop_ext.payments.gateways.pay_by_shoppers_choice,
 # the shopper picks one of these on the last checkout step (names in

@@ -19,6 +19,13 @@ def env_str(name, default=""):
     return os.environ.get(name, default)
 
 
+def env_choice(name, default, choices):
+    value = os.environ.get(name, "").strip() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 def env_int(name, default):
     value = os.environ.get(name, "").strip()
     if not value:

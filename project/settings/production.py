@@ -19,8 +19,13 @@ from .base import (
     MEDIA_ROOT,
     SECRET_KEY,
     SENDFILE_ROOT,
+    SHOP_MEDIA_STORAGE,
     SHOP_PAYMENT_GATEWAY,
     SHOP_PAYMENT_METHODS,
+    SHOP_PRIVATE_STORAGE,
+    SHOP_S3_ENDPOINT_URL,
+    SHOP_S3_MEDIA_BUCKET,
+    SHOP_S3_PRIVATE_BUCKET,
     SHOP_SITE_URL,
     STATIC_ROOT,
     STORAGES,
@@ -100,6 +105,20 @@ for _name, _root in (("MEDIA_ROOT", MEDIA_ROOT), ("STATIC_ROOT", STATIC_ROOT), (
             f"SHOP_PRIVATE_ROOT ({SENDFILE_ROOT}) overlaps {_name} ({_root}), which the web "
             f"server serves publicly: set SHOP_PRIVATE_ROOT to a directory outside it, "
             f"e.g. /srv/shop/private"
+        )
+
+# The same rule for object storage: private files in a bucket of their own,
+# never the public media's (its objects are readable by anyone).
+if SHOP_PRIVATE_STORAGE == "s3":
+    if not SHOP_S3_PRIVATE_BUCKET:
+        raise ImproperlyConfigured(
+            "SHOP_PRIVATE_STORAGE=s3 needs SHOP_S3_PRIVATE_BUCKET, a private bucket of its own "
+            "(docs/deploy.md)"
+        )
+    if SHOP_MEDIA_STORAGE == "s3" and SHOP_S3_MEDIA_BUCKET == SHOP_S3_PRIVATE_BUCKET:
+        raise ImproperlyConfigured(
+            f"SHOP_S3_PRIVATE_BUCKET ({SHOP_S3_PRIVATE_BUCKET}) is also SHOP_S3_MEDIA_BUCKET, whose files "
+            f"are public at {SHOP_S3_ENDPOINT_URL or 'S3'}: give private files a bucket of their own"
         )
 
 # Static files under names with their content's hash (collectstatic writes

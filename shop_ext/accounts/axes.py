@@ -4,6 +4,7 @@ the username it records and locks (AXES_USERNAME_CALLABLE)."""
 
 from django.conf import settings
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from shop_ext.accounts.backends import find_user
 
@@ -18,7 +19,7 @@ def _cooloff_minutes():
 
 
 def lockout_response(request, original_response=None, credentials=None):
-    context = {"cooloff_minutes": _cooloff_minutes(), "title": "Too many sign-in attempts"}
+    context = {"cooloff_minutes": _cooloff_minutes(), "title": _("Too many sign-in attempts")}
     return render(request, "shop_ext/locked_out.html", context, status=429)
 
 

@@ -67,6 +67,6 @@ def logout(request):
     visitor out; GET (an old bookmark) shows a button that does."""
     if request.method == "POST":
         sign_out(request)
-        messages.info(request, "You are signed out.")
+        messages.info(request, _("You are signed out."))
         return redirect(local_next(request) or "home")
     return TemplateResponse(request, "accounts/account_logout.html", {"next": local_next(request) or ""})

@@ -11,6 +11,8 @@ from cartridge.shop.models import Cart, CartItem, ProductVariation
 from django.conf import settings
 from django.db.models import Q, Sum
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from mezzanine.utils.sites import current_site_id
 
 from shop_ext.models import ProductFile
@@ -46,14 +48,14 @@ def unavailable_reason(variation, quantity=1, in_cart=False, has_files=None):
     a file, when the caller already knows (see unavailable_reasons).
     """
     if not variation.product.available:
-        return "This product is not available for purchase."
+        return _("This product is not available for purchase.")
     if not variation.has_price():
-        return "This option has no price yet."
+        return _("This option has no price yet.")
     if promises_files(variation):
         if has_files is None:
             has_files = files_for(variation).exists()
         if not has_files:
-            return "This format is not available yet."
+            return _("This format is not available yet.")
     if is_digital_only(variation):
         return None
     stock = variation.num_in_stock
@@ -62,8 +64,8 @@ def unavailable_reason(variation, quantity=1, in_cart=False, has_files=None):
         return None
     left = stock if in_cart else variation.live_num_in_stock()
     if not left or left <= 0:
-        return "Sold out."
-    return f"Only {left} left in stock."
+        return _("Sold out.")
+    return ngettext("Only %(count)s left in stock.", "Only %(count)s left in stock.", left) % {"count": left}
 
 
 def delivering_ids(variations):
@@ -171,7 +173,7 @@ def digital_summaries(product_ids):
     for product_id, product_files in files.items():
         extensions = sorted({f.extension for f in product_files if f.extension})
         summaries[product_id] = DigitalSummary(
-            label=labels.get(product_id, "Download"),
+            label=labels.get(product_id, _("Download")),
             extensions=extensions,
             size=sum(f.size for f in product_files),
         )

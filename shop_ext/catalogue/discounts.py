@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
 
 
 class CodeUsedUp(Exception):
@@ -52,26 +53,38 @@ def valid_code(code, cart):
     # An exact match first, should two codes differ only in case.
     discount = sorted(matches, key=lambda d: d.code != code)[:1]
     if not discount:
-        raise CodeRefused(f"There is no discount code “{code}”. Please check the spelling.")
+        raise CodeRefused(
+            _("There is no discount code “%(code)s”. Please check the spelling.") % {"code": code}
+        )
     discount = discount[0]
     name = discount.code
     moment = timezone.now()
     if discount.valid_from and discount.valid_from > moment:
-        raise CodeRefused(f"The code {name} can be used from {date_format(localtime(discount.valid_from))}.")
+        raise CodeRefused(
+            _("The code %(code)s can be used from %(date)s.")
+            % {"code": name, "date": date_format(localtime(discount.valid_from))}
+        )
     if discount.valid_to and discount.valid_to < moment:
-        raise CodeRefused(f"The code {name} expired on {date_format(localtime(discount.valid_to))}.")
+        raise CodeRefused(
+            _("The code %(code)s expired on %(date)s.")
+            % {"code": name, "date": date_format(localtime(discount.valid_to))}
+        )
     if discount.uses_remaining == 0:
-        raise CodeRefused(f"The code {name} has been used up.")
+        raise CodeRefused(_("The code %(code)s has been used up.") % {"code": name})
     if discount.min_purchase and cart.total_price() < discount.min_purchase:
         raise CodeRefused(
-            f"The code {name} needs a minimum purchase of {currency(discount.min_purchase)}; "
-            f"your cart comes to {currency(cart.total_price())}."
+            _("The code %(code)s needs a minimum purchase of %(minimum)s; your cart comes to %(total)s.")
+            % {
+                "code": name,
+                "minimum": currency(discount.min_purchase),
+                "total": currency(cart.total_price()),
+            }
         )
     products = discount.all_products()
     if products.exists() and not products.filter(variations__sku__in=cart.skus()).exists():
-        raise CodeRefused(f"The code {name} is not valid for the items in your cart.")
+        raise CodeRefused(_("The code %(code)s is not valid for the items in your cart.") % {"code": name})
     if not (discount.discount_deduct or discount.discount_percent or discount.free_shipping):
         # A "reduce to amount" (discount_exact) code: Cartridge takes nothing
         # off for it, and the admin does not offer it.
-        raise CodeRefused(f"The code {name} gives no reduction on an order.")
+        raise CodeRefused(_("The code %(code)s gives no reduction on an order.") % {"code": name})
     return discount

@@ -16,17 +16,19 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Replace
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from mezzanine.pages.models import Page
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 10
 # ?sort= value: (label, order_by); "relevance" orders by the match.
 SORTS = {
-    "relevance": ("Best match", None),
-    "title": ("Title", ("title", "id")),
-    "price": ("Price, low to high", ("unit_price", "title", "id")),
-    "-price": ("Price, high to low", ("-unit_price", "title", "id")),
-    "newest": ("Newest", ("-date_added", "-id")),
+    "relevance": (gettext_lazy("Best match"), None),
+    "title": (gettext_lazy("Title"), ("title", "id")),
+    "price": (gettext_lazy("Price, low to high"), ("unit_price", "title", "id")),
+    "-price": (gettext_lazy("Price, high to low"), ("-unit_price", "title", "id")),
+    "newest": (gettext_lazy("Newest"), ("-date_added", "-id")),
 }
 ISBN_CHARACTERS = re.compile(r"[\dXx-]+")
 
@@ -38,7 +40,7 @@ class QueryTooLong(ValueError):
 def terms_of(query):
     """The words of a query, at most MAX_TERMS of them."""
     if len(query) > MAX_QUERY_LENGTH:
-        raise QueryTooLong(f"Please search for at most {MAX_QUERY_LENGTH} characters.")
+        raise QueryTooLong(_("Please search for at most %(count)s characters.") % {"count": MAX_QUERY_LENGTH})
     return query.split()[:MAX_TERMS]
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from cartridge.shop.models import Product, ProductVariation
 from django.db import transaction
 from django.db.models import F, Subquery
+from django.utils.translation import gettext as _
 from mezzanine.utils.sites import current_site_id
 
 from shop_ext.catalogue import availability, page_cache
@@ -32,7 +33,7 @@ class LineProblem:
     reason: str
 
     def __str__(self):
-        return f"{self.description}: {self.reason}"
+        return _("%(line)s: %(reason)s") % {"line": self.description, "reason": self.reason}
 
 
 class OutOfStock(Exception):
@@ -46,11 +47,11 @@ class OutOfStock(Exception):
 def line_reason(variation, quantity, published_ids=None):
     """Why a cart line of ``quantity`` of ``variation`` cannot be bought now."""
     if variation is None:
-        return "This item is no longer sold. Please remove it from your cart."
+        return _("This item is no longer sold. Please remove it from your cart.")
     if published_ids is not None and variation.product_id not in published_ids:
-        return "This product is no longer available. Please remove it from your cart."
+        return _("This product is no longer available. Please remove it from your cart.")
     reason = availability.unavailable_reason(variation, quantity, in_cart=True)
-    return f"{reason} Please change or remove this line." if reason else None
+    return _("%(reason)s Please change or remove this line.") % {"reason": reason} if reason else None
 
 
 def cart_problems(cart, site_id=None):
@@ -138,8 +139,10 @@ def take_stock(cart, site_id=None):
                 problem = LineProblem(
                     "",
                     description,
-                    "sold out while you were checking out. "
-                    "Please remove it from your cart or lower the quantity.",
+                    _(
+                        "sold out while you were checking out. "
+                        "Please remove it from your cart or lower the quantity."
+                    ),
                 )
                 # Rolling back the atomic block gives back the lines taken so far.
                 raise OutOfStock([problem])

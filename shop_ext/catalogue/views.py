@@ -1,5 +1,6 @@
 from cartridge.shop import views as cartridge_views
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 from mezzanine.conf import settings
 from mezzanine.utils.views import paginate
 
@@ -30,9 +31,10 @@ def search(request):
     says so, on the results page."""
     query = request.GET.get("q", "").strip()
     sort = request.GET.get("sort", "relevance")
-    context = {"query": query, "sort": sort, "sorts": catalogue_search.SORTS, "pages": [], "results": None}
+    sort_options = [(key, label) for key, (label, _order) in catalogue_search.SORTS.items()]
+    context = {"query": query, "sort": sort, "sort_options": sort_options, "pages": [], "results": None}
     if sort not in catalogue_search.SORTS:
-        context["error"] = "Unknown sort order: choose one of the sorts offered."
+        context["error"] = _("Unknown sort order: choose one of the sorts offered.")
         return TemplateResponse(request, "search_results.html", context, status=400)
     try:
         products = catalogue_search.search_products(query, request.user, sort)

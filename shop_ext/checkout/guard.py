@@ -14,6 +14,7 @@ from cartridge.shop.models import DiscountCode
 from cartridge.shop.utils import clear_session, recalculate_cart
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from shop_ext.catalogue import discounts, stock
 from shop_ext.checkout.receivers import keep_one_copy
@@ -55,10 +56,10 @@ def cart_problem_messages(request):
 
 
 def code_used_message(code):
-    return (
-        f"The discount code “{code}” has been used, so it was removed from your order. "
+    return _(
+        "The discount code “%(code)s” has been used, so it was removed from your order. "
         "Please check the new total before you confirm."
-    )
+    ) % {"code": code}
 
 
 def drop_discount(request):
@@ -79,14 +80,14 @@ def _check_discount(request):
         drop_discount(request)
         if DiscountCode.objects.filter(code=code, uses_remaining=0).exists():
             return code_used_message(code)
-        return (
-            f"The discount code “{code}” was removed from your order: {refusal} "
+        return _(
+            "The discount code “%(code)s” was removed from your order: %(reason)s "
             "Please check the new total before you confirm."
-        )
+        ) % {"code": code, "reason": refusal}
     total = str(request.cart.calculate_discount(discount))
     if total != str(request.session.get("discount_total")):
         request.session["discount_total"] = total
-        return "Your discount was recalculated for your current cart. Please check the total."
+        return _("Your discount was recalculated for your current cart. Please check the total.")
     return None
 
 
@@ -94,19 +95,19 @@ def guard_checkout(request, form_class):
     """A response to send instead of Cartridge's checkout view, or None."""
     if not request.cart.has_items():
         # Also covers a cart emptied (or expired) in another tab mid-checkout.
-        return _back_to(request, None, "Your cart is empty.", messages.INFO, to="shop_cart")
+        return _back_to(request, None, _("Your cart is empty."), messages.INFO, to="shop_cart")
     if request.method != "POST":
         return None
 
     step = _posted_step(request)
     first = checkout.CHECKOUT_STEP_FIRST
     if step is None:
-        return _back_to(request, first, "Please continue your checkout from here.")
+        return _back_to(request, first, _("Please continue your checkout from here."))
     going_back = request.POST.get("back") is not None
     if going_back:
         return None if step > first else redirect("shop_checkout")
     if step > _reached_step(request):
-        return _back_to(request, None, "Please complete the earlier checkout steps first.")
+        return _back_to(request, None, _("Please complete the earlier checkout steps first."))
 
     if keep_one_copy(request.cart):
         recalculate_cart(request)
@@ -128,11 +129,11 @@ def guard_checkout(request, form_class):
         # Codes are case-insensitive: step 1's page re-posts the code as typed.
         posted_code = (request.POST.get("discount_code") or "").strip().lower()
         if posted_code and posted_code != (request.session.get("discount_code") or "").lower():
-            return _back_to(request, first, "Please enter your discount code on this step.")
+            return _back_to(request, first, _("Please enter your discount code on this step."))
         data = request.POST.copy()
         data["discount_code"] = ""
         details = form_class(request, first, data=data)
         details.is_valid()
         if any(name != "discount_code" for name in details.errors):
-            return _back_to(request, first, "Please check your details.")
+            return _back_to(request, first, _("Please check your details."))
     return None

@@ -14,6 +14,7 @@ from shop_ext.catalogue.availability import cart_ships
 from shop_ext.checkout import new_account, unfinished
 from shop_ext.checkout.guard import code_used_message, drop_discount
 from shop_ext.orders.actions import mark_order_paid
+from shop_ext.payments.signals import payment_abandoned
 from shop_ext.taxes import charge, evidence
 from shop_ext.taxes.rates import RateMissing
 
@@ -53,9 +54,8 @@ def tax_handler(request, order_form):
 def order_handler(request, order_form, order):
     """Runs once the order is complete: the account a guest chose to make;
     with tax on, the evidence of where it is supplied and its tax by rate; a
-    transaction id means
-    it was paid, and the receipt Cartridge sends next carries the download
-    links."""
+    transaction id means it was paid, and the receipt Cartridge sends next
+    carries the download links."""
     new_account.create_for_order(request, order)
     if settings.SHOP_TAX_ENABLED:
         evidence.record_at_checkout(order)
@@ -109,9 +109,9 @@ def payment_handler(request, order_form, order):
 
 def undo_payment(request, order, transaction_id, reason):
     """The gateway answered but the order cannot be placed (``reason``): money
-    it took is recorded for staff to refund; a hosted payment it opened is
-    cancelled (SHOP_HOSTED_PAYMENT_CANCEL)."""
+    it took is recorded for staff to refund; whatever else it opened (a
+    hosted payment) its feature undoes on payment_abandoned."""
     if transaction_id:
         unfinished.record_if_payment_taken(request, reason)
     else:
-        import_string(settings.SHOP_HOSTED_PAYMENT_CANCEL)(request, order)
+        payment_abandoned.send(sender=type(order), request=request, order=order)

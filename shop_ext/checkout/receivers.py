@@ -9,6 +9,7 @@ from cartridge.shop.models import CartItem
 from django.contrib import messages
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 from mezzanine.core.request import current_request
 
 from shop_ext.catalogue.availability import is_digital_only, variations_for_skus
@@ -24,7 +25,8 @@ def _tell(description):
     if request is not None:
         messages.info(
             request,
-            f"{description}: a download is yours to keep after one purchase, so your cart has one copy.",
+            _("%(line)s: a download is yours to keep after one purchase, so your cart has one copy.")
+            % {"line": description},
         )
 
 

@@ -8,9 +8,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from shop_ext.checkout import unfinished
 from shop_ext.checkout.forms import CheckoutForm, RateLimitedDiscountForm, SafeCartItemFormSet
 from shop_ext.checkout.guard import guard_checkout
-from shop_ext.core.redirects import PAYMENT_REDIRECT_SESSION_KEY
+from shop_ext.delivery.order_pages import buyer_order
 from shop_ext.delivery.private_links import holder_of, page_url
-from shop_ext.orders.views import attach_downloads
+from shop_ext.payments.gateways import PAYMENT_REDIRECT_SESSION_KEY
 
 
 @never_cache
@@ -60,6 +60,6 @@ def complete(request):
     if isinstance(response, TemplateResponse):
         order = response.context_data["order"]
         holder = holder_of(order)
-        attach_downloads(order, holder)
+        response.context_data["buyer_order"] = buyer_order(order, holder)
         response.context_data["private_url"] = page_url(holder)
     return response

@@ -1,7 +1,8 @@
 """Middleware: requests no page of the shop can answer, refused before any
 view runs; Mezzanine's page lookup skipped by views that show no page."""
 
-from django.http import Http404
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from mezzanine.pages.middleware import PageMiddleware
 
@@ -42,7 +43,10 @@ class AdminObjectIdMiddleware:
     page admins and Cartridge's product admin look the object up
     themselves (ValueError: a 500), and an id past 2**63 is an
     OverflowError (SQLite) or DataError (PostgreSQL) everywhere. Every
-    model in the admin has an integer id (test_admin_object_ids.py)."""
+    model in the admin has an integer id
+    (test_bad_input_regressions.py::test_every_model_in_the_admin_has_an_integer_id).
+    Likewise the rows an action is run on, posted to a list page: Django's
+    admin filters by them as they are (a 500), so any that is not an id is a 400."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -55,6 +59,24 @@ class AdminObjectIdMiddleware:
             ids = [*view_args, *(view_kwargs[name] for name in ADMIN_ID_ARGUMENTS if name in view_kwargs)]
             if not all(is_id(value) for value in ids):
                 raise Http404("No such object.")
+            if _selects_a_non_id(request, view_func):
+                return HttpResponseBadRequest("No such object: choose the rows from the list.")
+        return None
+
+
+def _selects_a_non_id(request, view_func):
+    """Whether a post to an admin list page, by staff who may see it, selects
+    a row by anything but its id. Without that permission the view's 403
+    comes first, as for any other post."""
+    model_admin = getattr(view_func, "model_admin", None)  # set by ModelAdmin.get_urls
+    if (
+        request.method != "POST"
+        or model_admin is None
+        or not (request.resolver_match.url_name or "").endswith("_changelist")
+        or not model_admin.has_view_or_change_permission(request)
+    ):
+        return False
+    return not all(is_id(value) for value in request.POST.getlist(ACTION_CHECKBOX_NAME))
 
 
 def without_page(view):

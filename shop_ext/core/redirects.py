@@ -10,8 +10,3 @@ def local_next(request):
     bare word up as a URL name: ``?next=0`` was a 500."""
     target = next_url(request)
     return target if target and target.startswith("/") and not target.startswith("//") else None
-
-
-# A payment gateway that takes the shopper to a hosted payment page leaves
-# that page's address here; the checkout's completion page sends them on.
-PAYMENT_REDIRECT_SESSION_KEY = "shop_ext_payment_redirect"

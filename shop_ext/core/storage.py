@@ -1,17 +1,25 @@
 import os
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.core.files import File
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
+from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
 
-# Everything the app writes below SENDFILE_ROOT (product files, order zips)
-# must be readable by the web server's worker (nginx: www-data), which sends
-# it after X-Accel-Redirect, and by nobody else. The deployment gives the
-# private root group www-data and mode 2750 (docs/deploy.md): the setgid bit
-# makes new files and directories inherit that group, and these modes let
-# the group, and only the group, read them.
+# What object storage raises when it cannot answer: a missing bucket, a
+# refused key, an endpoint that cannot be reached (botocore's errors).
+STORAGE_UNAVAILABLE = (BotoCoreError, ClientError)
+# Bytes copied at a time between storage and a file: memory stays flat.
+COPY_CHUNK = 1024 * 1024
+
 PRIVATE_FILE_MODE = 0o640
 PRIVATE_DIR_MODE = 0o2750
 
@@ -43,8 +51,103 @@ class PrivateStorage(FileSystemStorage):
     def url(self, name):
         raise ValueError("Private files have no URL; serve them through a download view.")
 
+    def stream(self, name):
+        """The file's bytes to read in chunks (the caller closes it)."""
+        return self.open(name, "rb")
 
-private_storage = PrivateStorage()
+    @contextmanager
+    def local_path(self, name):
+        """A path on this machine holding the file, for a library that needs
+        one (pypdf seeks around a PDF): the file itself."""
+        yield self.path(name)
+
+    @contextmanager
+    def writer(self, name):
+        """A file to write ``name`` into; it replaces ``name`` whole when
+        the block ends, and is dropped if the block raises, so a reader
+        never sees half a file. A temporary file in the target's directory,
+        renamed into place."""
+        target = Path(self.path(name))
+        make_private_dirs(target.parent)
+        fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
+        try:
+            with os.fdopen(fd, "w+b") as out:
+                yield out
+            # mkstemp makes the file 0600: nginx's worker could not read it.
+            os.chmod(temporary, PRIVATE_FILE_MODE)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+class PrivateS3Storage(S3Storage):
+    """Private files in an S3-compatible bucket (SHOP_PRIVATE_STORAGE=s3):
+    no ACL of their own (the bucket's policy keeps them private), never
+    overwritten by an upload (each version keeps its file), and no URL but
+    the short-lived pre-signed ones the delivery makes. Reads stream the
+    object; whole copies go through a temporary file on this machine, never
+    through memory."""
+
+    def get_default_settings(self):
+        return {**super().get_default_settings(), "default_acl": None, "file_overwrite": False}
+
+    def url(self, name, parameters=None, expire=None, http_method=None):
+        raise ValueError("Private files have no URL; serve them through a download view.")
+
+    def signed_url(self, name, seconds, method="GET", **response_headers):
+        """A URL that fetches the object with ``method`` for ``seconds``,
+        S3 answering with ``response_headers`` (ResponseContentType,
+        ResponseContentDisposition: GET only)."""
+        operation = "head_object" if method == "HEAD" else "get_object"
+        params = {"Bucket": self.bucket_name, "Key": self.key(name)}
+        if operation == "get_object":
+            params.update(response_headers)
+        return self.bucket.meta.client.generate_presigned_url(operation, Params=params, ExpiresIn=seconds)
+
+    def key(self, name):
+        """The object's key in the bucket."""
+        return self._normalize_name(clean_name(name))
+
+    def stream(self, name):
+        """The object's bytes as S3 sends them (the caller closes it)."""
+        return self.bucket.Object(self.key(name)).get()["Body"]
+
+    @contextmanager
+    def local_path(self, name):
+        """A temporary copy on this machine, deleted after the block."""
+        with tempfile.NamedTemporaryFile(suffix=Path(name).suffix) as copy:
+            self.bucket.download_fileobj(self.key(name), copy)
+            copy.flush()
+            yield copy.name
+
+    @contextmanager
+    def writer(self, name):
+        """A temporary file on this machine, uploaded as ``name`` when the
+        block ends (an S3 object appears whole or not at all), dropped if it
+        raises."""
+        with tempfile.TemporaryFile() as out:
+            yield out
+            out.seek(0)
+            self.bucket.upload_fileobj(out, self.key(name))
+
+
+class ConfiguredPrivateStorage(LazyObject):
+    """STORAGES["private"]: ``PrivateStorage`` on disk, or ``PrivateS3Storage``
+    (SHOP_PRIVATE_STORAGE). Looked up on first use and again after a test
+    changes STORAGES, so the models' FileFields follow the configuration."""
+
+    def _setup(self):
+        self._wrapped = storages["private"]
+
+
+private_storage = ConfiguredPrivateStorage()
+
+
+@receiver(setting_changed)
+def _forget_private_storage(setting, **kwargs):
+    if setting == "STORAGES":
+        private_storage._wrapped = empty
 
 
 def written_in_place(content):

@@ -12,6 +12,7 @@ from mezzanine.pages import views as mezzanine_pages
 from mezzanine.pages.models import Page
 
 from shop_ext.core.converters import is_id
+from shop_ext.core.permissions import CHANGE_PAGE
 
 
 @staff_member_required
@@ -81,7 +82,7 @@ def admin_page_ordering(request):
     Upstream, a missing field, an unknown parent or an id out of range is a
     500, and any staff member may move pages: here each must name a page (or
     a number, for the siblings), and moving needs the page change permission."""
-    if not request.user.has_perm("pages.change_page"):
+    if not request.user.has_perm(CHANGE_PAGE):
         raise PermissionDenied
     page_id = _page_id(request.POST.get("id", ""))
     parent = request.POST.get("parent_id")

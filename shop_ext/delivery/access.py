@@ -6,7 +6,10 @@ Used by the download views, the order history page and the files email.
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from shop_ext.core.permissions import DOWNLOAD_ANY_ORDER
 from shop_ext.orders import PAID_STATUSES, OrderStatus
 
 
@@ -22,11 +25,7 @@ class Decision:
 
 ALLOWED = Decision(True)
 # Other people's orders look exactly like orders that do not exist.
-NOT_FOUND = Decision(False, "No such order.", 404)
-
-# Staff powers over downloads, declared on OrderDelivery (Meta.permissions).
-MANAGE_DOWNLOADS = "shop_ext.manage_downloads"
-DOWNLOAD_ANY_ORDER = "shop_ext.download_any_order"
+NOT_FOUND = Decision(False, gettext_lazy("No such order."), 404)
 
 
 @dataclass(frozen=True)
@@ -61,19 +60,19 @@ def order_decision(user, order, now=None):
     if not owns(user, order):
         return NOT_FOUND
     if order.status == OrderStatus.CANCELLED:
-        return Decision(False, "This order was cancelled, so its downloads are closed.", 403)
+        return Decision(False, _("This order was cancelled, so its downloads are closed."), 403)
     if order.status == OrderStatus.REFUNDED:
-        return Decision(False, "This order was refunded, so its downloads are closed.", 403)
+        return Decision(False, _("This order was refunded, so its downloads are closed."), 403)
     delivery = getattr(order, "delivery", None)
     if order.status not in PAID_STATUSES or delivery is None:
-        return Decision(False, "Your files will be ready once payment arrives.", 403)
+        return Decision(False, _("Your files will be ready once payment arrives."), 403)
     if checks_as_staff(user, order):
         return ALLOWED
     now = now or timezone.now()
     if delivery.expires_at and delivery.expires_at <= now:
-        return Decision(False, "The download period for this order has ended.", 410)
+        return Decision(False, _("The download period for this order has ended."), 410)
     if delivery.attempts_left == 0:
-        return Decision(False, "All download attempts for this order have been used.", 403)
+        return Decision(False, _("All download attempts for this order have been used."), 403)
     return ALLOWED
 
 
@@ -81,5 +80,5 @@ def grant_decision(user, grant, now=None):
     """May ``user`` download this one file now?"""
     decision = order_decision(user, grant.order, now)
     if decision and grant.revoked_at is not None:
-        return Decision(False, "Access to this file was withdrawn. Please contact us.", 403)
+        return Decision(False, _("Access to this file was withdrawn. Please contact us."), 403)
     return decision

@@ -1,23 +1,176 @@
-"""Admin pages of file versions (and the "notify buyers" action), update
-notices, and stamped copies (with the leak trace: upload a found copy,
-learn whose it was)."""
+"""Admin pages of the downloads: an order's delivery, grants and download
+log with the staff's download actions (parts of the one order admin,
+shop_ext.admin), the download log, file versions (and the "notify buyers"
+action), update notices, and stamped copies (with the leak trace: upload a
+found copy, learn whose it was).
+
+Managing an order's downloads needs shop_ext.manage_downloads (docs/security.md,
+"Staff permissions").
+"""
+
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Exists, OuterRef, Value, When
 from django.db.models.constants import LOOKUP_SEP
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from shop_ext.core.admin_inlines import LabelledTabularInline
+from shop_ext.core.admin_records import RecordAdmin
+from shop_ext.core.permissions import CHANGE_STAMPED_COPY, MANAGE_DOWNLOADS, NOTIFY_BUYERS, TRACE_LEAK
 from shop_ext.core.tasks import enqueue_on_commit
 from shop_ext.delivery import stamping
+from shop_ext.delivery.private_links import replace_links
 from shop_ext.delivery.tasks import build_stamped_copy, notify_buyers
-from shop_ext.models import ProductFileVersion, StampedCopy, UpdateNotice
+from shop_ext.models import (
+    DownloadAttempt,
+    DownloadGrant,
+    OrderDelivery,
+    OrderEmail,
+    ProductFileVersion,
+    StampedCopy,
+    UpdateNotice,
+)
+from shop_ext.orders.admin import OrderRecordsInline
+from shop_ext.orders.tasks import queue_order_email
 
-TRACE_LEAK = "shop_ext.trace_leak"
+
+class DownloadRecordsInline(OrderRecordsInline):
+    """An order's download records: changed (with the order) only by staff
+    who manage downloads."""
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm(MANAGE_DOWNLOADS)
+
+
+class OrderDeliveryInline(DownloadRecordsInline, admin.StackedInline):
+    model = OrderDelivery
+    max_num = 1
+    fields = (
+        ("paid_at", "expires_at"),
+        ("max_attempts", "attempts_used"),
+        "unmatched_skus",
+    )
+    readonly_fields = ("paid_at", "unmatched_skus")
+    verbose_name_plural = _("Digital delivery")  # created only by mark_order_paid
+
+
+class DownloadGrantInline(DownloadRecordsInline, LabelledTabularInline):
+    model = DownloadGrant
+    fields = ("order_item", "file", "created_at", "revoked_at")
+    readonly_fields = ("order_item", "file", "created_at")
+
+
+class DownloadAttemptInline(DownloadRecordsInline, LabelledTabularInline):
+    model = DownloadAttempt
+    fields = ("created_at", "user", "ip_address", "grant", "version", "outcome", "reason", "user_agent")
+    readonly_fields = fields
+    verbose_name_plural = _("Download log")
+
+
+class OrderDownloadsAdmin:
+    """The order admin's downloads (mixed into shop_ext.admin.OrderAdmin): the
+    "downloads" column and the download actions."""
+
+    def has_manage_downloads_permission(self, request):
+        """For the download actions' ``permissions=["manage_downloads"]``."""
+        return request.user.has_perm(MANAGE_DOWNLOADS)
+
+    @admin.display(description=_("Downloads"))
+    def downloads(self, obj):
+        delivery = getattr(obj, "delivery", None)
+        if delivery is None:
+            return "-"
+        used = f"{delivery.attempts_used}/{delivery.max_attempts or '∞'}"
+        if obj.links_email_sent:
+            mail = "email sent"
+        else:
+            mail = "EMAIL FAILED" if obj.links_email_failed else "email queued"
+        return f"{used} · {mail}"
+
+    def get_queryset(self, request):
+        """With whether the email carrying the order's links went out: its
+        files email, or for an order paid at checkout (none), its receipt."""
+        emails = OrderEmail.objects.filter(order=OuterRef("pk"))
+        files_emails = emails.filter(kind=OrderEmail.FILES)
+        links_emails = Case(
+            When(Exists(files_emails), then=Value(OrderEmail.FILES)), default=Value(OrderEmail.RECEIPT)
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("delivery")
+            .annotate(links_email_kind=links_emails)
+            .annotate(
+                links_email_sent=Exists(
+                    emails.filter(kind=OuterRef("links_email_kind"), sent_at__isnull=False)
+                ),
+                links_email_failed=Exists(emails.filter(kind=OuterRef("links_email_kind"), gave_up=True)),
+            )
+        )
+
+    @admin.action(
+        description=_("Make new private links (the old ones stop working)"), permissions=["manage_downloads"]
+    )
+    def replace_private_links(self, request, queryset):
+        count = replace_links(queryset)
+        self.message_user(
+            request,
+            f"New private links for {count} order(s). Re-send an email to give the buyer the new link.",
+        )
+
+    @admin.action(description=_("Re-send the files email"), permissions=["manage_downloads"])
+    def resend_files_email(self, request, queryset):
+        orders = queryset.filter(delivery__isnull=False)
+        for order in orders:
+            queue_order_email(order, OrderEmail.FILES, requested_by=request.user)
+        self.message_user(request, f"Files email queued for {len(orders)} order(s).")
+
+    @admin.action(description=_("Reset download attempts"), permissions=["manage_downloads"])
+    def reset_download_attempts(self, request, queryset):
+        count = OrderDelivery.objects.filter(order__in=queryset).update(attempts_used=0)
+        self.message_user(request, f"Download attempts reset for {count} order(s).")
+
+    @admin.action(
+        description=_("Extend downloads by %(days)s days") % {"days": 30}, permissions=["manage_downloads"]
+    )
+    def extend_download_expiry(self, request, queryset):
+        now = timezone.now()
+        deliveries = OrderDelivery.objects.filter(order__in=queryset)
+        for delivery in deliveries:
+            delivery.expires_at = max(delivery.expires_at or now, now) + timedelta(days=30)
+            delivery.save(update_fields=["expires_at"])
+        self.message_user(request, f"Downloads extended for {len(deliveries)} order(s).")
+
+    @admin.action(description=_("Revoke all downloads"), permissions=["manage_downloads"])
+    def revoke_downloads(self, request, queryset):
+        count = DownloadGrant.objects.filter(order__in=queryset, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        self.message_user(request, f"{count} download grant(s) revoked.")
+
+    @admin.action(description=_("Restore revoked downloads"), permissions=["manage_downloads"])
+    def restore_downloads(self, request, queryset):
+        count = DownloadGrant.objects.filter(order__in=queryset, revoked_at__isnull=False).update(
+            revoked_at=None
+        )
+        self.message_user(request, f"{count} download grant(s) restored.")
+
+
+@admin.register(DownloadAttempt)
+class DownloadAttemptAdmin(RecordAdmin):
+    list_display = ("created_at", "order", "user", "ip_address", "grant", "version", "outcome", "reason")
+    list_filter = ("outcome", "created_at")
+    search_fields = ("order__id", "user__username", "user__email", "ip_address")
+    date_hierarchy = "created_at"
+    list_select_related = ("order", "user", "grant__file", "version__product_file")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -42,7 +195,7 @@ class ProductFileVersionAdmin(ReadOnlyAdmin):
         return obj.notices.filter(sent_at__isnull=False).count()
 
     def has_notify_buyers_permission(self, request):
-        return request.user.has_perm("shop_ext.notify_buyers")
+        return request.user.has_perm(NOTIFY_BUYERS)
 
     @admin.action(description=_("Notify buyers of this update"), permissions=("notify_buyers",))
     def notify_buyers_of_update(self, request, queryset):
@@ -125,7 +278,7 @@ class StampedCopyAdmin(ReadOnlyAdmin):
         )
 
     def has_remake_permission(self, request):
-        return request.user.has_perm("shop_ext.change_stampedcopy")
+        return request.user.has_perm(CHANGE_STAMPED_COPY)
 
     @admin.action(description=_("Make the failed copies again"), permissions=("remake",))
     def make_again(self, request, queryset):

@@ -4,6 +4,7 @@ file versions' admin action, ``manage.py notify_file_update``) and however
 often. Queued by shop_ext.delivery.tasks.notify_buyers."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from mezzanine.utils.email import send_mail_template
 
 from shop_ext.core.links import absolute_url, site_url
@@ -41,7 +42,8 @@ def send_notice(notice):
         grant.absolute_url = absolute_url(file_url(grant, grant.holder))
         grant.order_url = absolute_url(page_url(grant.holder))
     send_mail_template(
-        f"An updated file from {settings.SITE_TITLE}: {version.download_name}",
+        _("An updated file from %(site)s: %(file)s")
+        % {"site": settings.SITE_TITLE, "file": version.download_name},
         "email/file_updated",
         settings.SHOP_ORDER_FROM_EMAIL,
         notice.email,

@@ -3,6 +3,7 @@ stamped copy, so no request waits for them; the "a file you bought was
 updated" emails; emailing lost download links."""
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from cartridge.shop.models import Order
@@ -10,6 +11,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shop_ext.core import mail
 from shop_ext.core.links import absolute_url, site_url
@@ -36,10 +38,18 @@ def build_order_zip(order_id):
         order_zip(order, files)
 
 
+@dataclass(frozen=True)
+class LinkedOrder:
+    """An order in the lost-links email: its private page and its lines."""
+
+    order: Order
+    private_url: str
+    download_lines: list
+
+
 def orders_with_usable_links(email):
     """The paid orders placed with ``email`` whose private links still
-    download something, newest first, each with ``private_url`` and
-    ``download_lines`` set."""
+    download something, newest first, as LinkedOrders."""
     orders = Order.objects.filter(
         billing_detail_email__iexact=email, status__in=PAID_STATUSES, delivery__isnull=False
     ).order_by("-time")
@@ -50,9 +60,7 @@ def orders_with_usable_links(email):
             continue
         lines = download_lines(order, holder)
         if any(grant.decision for line in lines for grant in line["grants"]):
-            order.private_url = absolute_url(page_url(holder))
-            order.download_lines = lines
-            usable.append(order)
+            usable.append(LinkedOrder(order, absolute_url(page_url(holder)), lines))
     return usable
 
 
@@ -66,7 +74,7 @@ def send_lost_links(self, email):
     mail.send_from_task(
         self,
         "Lost-links email",
-        f"Your download links from {settings.SITE_TITLE}",
+        _("Your download links from %(site)s") % {"site": settings.SITE_TITLE},
         "email/lost_links",
         settings.SHOP_ORDER_FROM_EMAIL,
         email,

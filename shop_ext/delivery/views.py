@@ -32,23 +32,25 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from django_sendfile import sendfile
 from mezzanine.utils.sites import current_site_id
 
 from shop_ext.core.cache import CACHE_DOWN
 from shop_ext.core.middleware import without_page
 from shop_ext.core.net import client_ip
 from shop_ext.core.ratelimit import count_use
+from shop_ext.core.storage import private_storage
 from shop_ext.core.tasks import enqueue
 from shop_ext.delivery import stamping
 from shop_ext.delivery.access import LinkHolder, checks_as_staff, grant_decision, order_decision, owns
 from shop_ext.delivery.grants import SERVED_VERSION_RELATED, served_version
 from shop_ext.delivery.private_links import holder_for_token, page_url
+from shop_ext.delivery.sending import file_response, storage_failures_answered
 from shop_ext.delivery.tasks import build_order_zip, stamped_copy
-from shop_ext.delivery.zips import order_zip, zip_files, zip_path
+from shop_ext.delivery.zips import order_zip, zip_files, zip_name, zip_size
 from shop_ext.models import (
     DownloadAttempt,
     DownloadGrant,
@@ -222,19 +224,19 @@ class Download:
         return self.files[0].content_type if self.grant else "application/zip"
 
     @cached_property
-    def path(self):
-        """The file to send; a zip no worker has built yet is built here."""
+    def stored_name(self):
+        """The file to send, by its name in private storage; a zip no worker
+        has built yet is built here."""
         if self.stamped:
-            return self.stamped.file.path
-        return self.files[0].file.path if self.grant else order_zip(self.order, self.files)
+            return self.stamped.file.name
+        return self.files[0].file.name if self.grant else order_zip(self.order, self.files)
 
     def size(self):
         """Its size as sent before, for a suffix range; 0 for a zip not built
         yet (nothing of this content was sent)."""
         if self.grant:
             return self.stamped.size if self.stamped else self.files[0].size
-        built = zip_path(self.order, self.files)
-        return built.stat().st_size if built.exists() else 0
+        return zip_size(self.order, self.files)
 
 
 def _deliver(request, who, download):
@@ -251,23 +253,23 @@ def _deliver(request, who, download):
     refused = _refuse_missing_files(request, download)
     if refused is not None:
         return refused
-    path = download.path  # builds the zip first: if that fails, no attempt is used
+    stored_name = download.stored_name  # builds the zip first: if that fails, no attempt is used
     if request.method == "HEAD":
         # A look at the link (a mail scanner, a download manager asking the
         # size) sends no file: it uses no attempt and is not logged.
-        return _file_response(request, path, download)
+        return _file_response(request, stored_name, download)
     as_staff = checks_as_staff(who, order)
     with transaction.atomic():  # the attempt (or free resume) counted and its log row: both or neither
         if resumes is not None and not use_resume(resumes):
             resumes = None  # its free resumes went to concurrent requests: a new download
         counted = not (as_staff or resumes)
         if counted and not use_attempt(order.delivery):
-            reason = "All download attempts for this order have been used."
+            reason = _("All download attempts for this order have been used.")
             return _refuse(request, order, grant, DownloadAttempt.DENIED, reason, 403)
         outcome = DownloadAttempt.RESUMED if resumes else DownloadAttempt.SERVED
         reason = STAFF_DOWNLOAD if as_staff else ""
         attempt = record(request, order, grant, outcome, reason, download.version, resumed_from=resumes)
-    response = _file_response(request, path, download)
+    response = _file_response(request, stored_name, download)
     if as_staff:
         log.info(
             "Order #%s: staff user %s downloaded %s of another buyer (download log entry %s)",
@@ -296,11 +298,9 @@ def _attachment_disposition(filename):
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
-def _file_response(request, path, download):
-    response = sendfile(request, path, mimetype=download.content_type)
-    # sendfile2's own ASCII fallback only drops what is not ASCII: a Russian
-    # or Japanese title left "--.epub" or ".epub".
-    response["Content-Disposition"] = _attachment_disposition(download.filename)
+def _file_response(request, stored_name, download):
+    disposition = _attachment_disposition(download.filename)
+    response = file_response(request, stored_name, download.content_type, disposition)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -317,7 +317,9 @@ def _refuse_missing_files(request, download):
         download.order.pk,
         ", ".join(f"{f.pk} {f.file.name}" for f in missing),
     )
-    reason = "This file is temporarily unavailable. We have been told and will fix it; no attempt was used."
+    reason = _(
+        "This file is temporarily unavailable. We have been told and will fix it; no attempt was used."
+    )
     return _refuse(request, download.order, download.grant, DownloadAttempt.FAILED, reason, 404)
 
 
@@ -359,14 +361,15 @@ def download_failed(request):
         "Order #%s: the web server could not send %s (download log entry %s; attempt given back: %s). "
         "Most likely its worker (www-data) cannot read the file: the private root must be owned by the "
         "app's user with group www-data and mode 2750, and the app run with UMask 0027; else the file is "
-        "missing on the web server's side (its alias or mount differs from SHOP_PRIVATE_ROOT). "
-        "See docs/deploy.md.",
+        "missing on the web server's side (its alias or mount differs from SHOP_PRIVATE_ROOT). With "
+        "SHOP_PRIVATE_STORAGE=s3: S3 refused or lost the object, or nginx could not reach the endpoint "
+        "(its resolver). manage.py check_delivery names the fix; see docs/deploy.md.",
         attempt.order_id,
         attempt.grant.file.file.name if attempt.grant else "the order's zip",
         attempt.pk,
         "yes" if report["counted"] else "none was used",
     )
-    reason = "We could not send this file. No download attempt was used, and we have been told."
+    reason = _("We could not send this file. No download attempt was used, and we have been told.")
     context = {"order": attempt.order, "reason": reason}
     return TemplateResponse(request, "shop_ext/download_refused.html", context, status=503)
 
@@ -403,6 +406,7 @@ def who_asks(request, order_id, token):
 
 @never_cache
 @without_page
+@storage_failures_answered
 def download_file(request, order_id, grant_id, token=None):
     who = who_asks(request, order_id, token)
     if who is None:
@@ -450,7 +454,7 @@ def _with_stamped_copy(request, who, download):
         return response
     if grant.file.product.download_policy.deliver_if_stamping_fails == DownloadPolicy.STAMP_FAILED_ORIGINAL:
         return None
-    reason = (
+    reason = _(
         "Your copy of this file is delayed: we could not prepare it and have been told. "
         "No download attempt was used; please try again later."
     )
@@ -459,6 +463,7 @@ def _with_stamped_copy(request, who, download):
 
 @never_cache
 @without_page
+@storage_failures_answered
 def download_zip(request, order_id, token=None):
     who = who_asks(request, order_id, token)
     if who is None:
@@ -468,8 +473,8 @@ def download_zip(request, order_id, token=None):
     if not files:
         raise Http404("This order has no files.")
     download = Download(order, None, files)
-    target = zip_path(order, files)
-    if not target.exists() and download.decision(who):
+    target = zip_name(order, files)
+    if not private_storage.exists(target) and download.decision(who):
         refused = _refuse_missing_files(request, download)
         if refused is not None:
             return refused
@@ -493,7 +498,7 @@ def _wait_for_worker(order, target):
     queue is down, or no worker built it within ZIP_WAIT_SECONDS (down or far
     behind), False: this request builds it. (Without a broker the task has
     run already.)"""
-    key = f"shop_ext:zip-queued:{order.pk}:{target.name}"
+    key = f"shop_ext:zip-queued:{order.pk}:{PurePosixPath(target).name}"
     try:
         queued_at = cache.get(key)
         if queued_at is None:
@@ -508,4 +513,4 @@ def _wait_for_worker(order, target):
             "Order #%s: no worker built its zip in %s s; the request builds it", order.pk, ZIP_WAIT_SECONDS
         )
         return False
-    return not target.exists()
+    return not private_storage.exists(target)

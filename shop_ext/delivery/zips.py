@@ -1,20 +1,19 @@
-"""One zip per order content, built on disk in private storage.
+"""One zip per order content, built in private storage.
 
 The zip is named by a digest of what goes into it, so it is built once and
-reused until a file of the order changes. It is written to a temporary file
-and renamed into place, so a reader never sees half a zip, and members are
-copied in chunks, so memory does not grow with the files' sizes.
+reused until a file of the order changes. It is written whole or not at all
+(private_storage.writer: a temporary file renamed into place on disk, or
+uploaded once complete to S3), so a reader never sees half a zip, and
+members are streamed from storage in chunks, so memory does not grow with
+the files' sizes.
 """
 
 import hashlib
-import os
-import tempfile
+import posixpath
+import shutil
 import zipfile
-from pathlib import Path
 
-from django.conf import settings
-
-from shop_ext.core.storage import PRIVATE_FILE_MODE, make_private_dirs
+from shop_ext.core.storage import COPY_CHUNK, private_storage
 from shop_ext.delivery import stamping
 from shop_ext.delivery.grants import SERVED_VERSION_RELATED, served_version
 
@@ -65,36 +64,42 @@ def zip_files(order):
     return [version for grant, version in served if in_zip(grant, version)]
 
 
-def zip_path(order, files):
-    """Where this order's zip for exactly these files lives."""
+def zip_name(order, files):
+    """This order's zip for exactly these files: its name in private storage."""
     digest = hashlib.sha256()
     for version in files:
         digest.update(f"{version.pk}:{version.sha256}:{version.download_name}\n".encode())
-    return Path(settings.SENDFILE_ROOT) / "zips" / f"order-{order.pk}" / f"{digest.hexdigest()[:24]}.zip"
+    return f"zips/order-{order.pk}/{digest.hexdigest()[:24]}.zip"
+
+
+def zip_size(order, files):
+    """The size of the order's zip of these files; 0 when it is not built."""
+    name = zip_name(order, files)
+    return private_storage.size(name) if private_storage.exists(name) else 0
 
 
 def order_zip(order, files):
-    """The path of the order's zip, building it first if needed."""
-    target = zip_path(order, files)
-    if target.exists():
-        return target
-    make_private_dirs(target.parent)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out, zipfile.ZipFile(out, "w", allowZip64=True) as archive:
-            for version, name in _member_names(files):
-                archive.write(
-                    version.file.path,
-                    arcname=name,
-                    compress_type=compression_for(version.content_type),
-                )
-        # mkstemp makes the file 0600: nginx's worker could not read it.
-        os.chmod(temporary, PRIVATE_FILE_MODE)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    for stale in target.parent.glob("*.zip"):
-        if stale != target:
-            stale.unlink(missing_ok=True)
-    return target
+    """The storage name of the order's zip, building it first if needed."""
+    name = zip_name(order, files)
+    if private_storage.exists(name):
+        return name
+    with private_storage.writer(name) as out, zipfile.ZipFile(out, "w", allowZip64=True) as archive:
+        for version, member in _member_names(files):
+            _add_member(archive, version, member)
+    directory, _built = posixpath.split(name)
+    _directories, stale = private_storage.listdir(directory)
+    for other in stale:
+        if posixpath.join(directory, other) != name:
+            private_storage.delete(posixpath.join(directory, other))
+    return name
+
+
+def _add_member(archive, version, member):
+    """Stream ``version``'s file from storage into the zip as ``member``."""
+    info = zipfile.ZipInfo(member, date_time=version.uploaded_at.timetuple()[:6])
+    info.compress_type = compression_for(version.content_type)
+    info.external_attr = 0o644 << 16
+    # The size is known: zipfile writes ZIP64 headers for a member over 2 GB.
+    info.file_size = version.size
+    with private_storage.stream(version.file.name) as source, archive.open(info, "w") as target:
+        shutil.copyfileobj(source, target, COPY_CHUNK)

@@ -1,5 +1,6 @@
 """Orders: their statuses (here, importable from anywhere, settings
-included), the paid routine (``actions``), the order pages (``views``)."""
+included), the paid routine (``actions``) and what it announces
+(``signals``), the order emails, invoices and claims."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

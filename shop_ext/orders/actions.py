@@ -7,9 +7,9 @@ from django.db import transaction
 from django.db.models import F
 
 from shop_ext.catalogue import availability, discounts
-from shop_ext.delivery.grants import grant_files
-from shop_ext.models import OrderDelivery, OrderEmail
+from shop_ext.models import OrderEmail
 from shop_ext.orders import PAID_STATUSES, OrderStatus
+from shop_ext.orders.signals import order_paid
 from shop_ext.orders.tasks import queue_order_email
 
 log = logging.getLogger(__name__)
@@ -28,11 +28,15 @@ def mark_order_paid(order, announce=OrderEmail.FILES):
     """The only way an order becomes paid. Safe to call again or from two
     workers at once: one set of grants, one email.
 
+    Announces it with the order_paid signal (shop_ext.orders.signals), in
+    this transaction: the delivery feature grants the files in its receiver.
+
     ``announce``: the one email that tells the buyer. FILES, "your files are
-    ready" (when there are files), for an order whose receipt went out
-    unpaid; RECEIPT, the receipt with the download links, for an order whose
-    receipt waited for its payment (a hosted card payment); None when the
-    caller sends the receipt itself (checkout, paid as it was placed).
+    ready" (sent by the delivery feature on the order's first payment, when
+    there are files), for an order whose receipt went out unpaid; RECEIPT,
+    the receipt with the download links, for an order whose receipt waited
+    for its payment (a hosted card payment); None when the caller sends the
+    receipt itself (checkout, paid as it was placed).
 
     Returns True if this call changed the order to paid.
     """
@@ -41,18 +45,16 @@ def mark_order_paid(order, announce=OrderEmail.FILES):
         if locked.status in PAID_STATUSES:
             order.status = locked.status
             return False
-        variations = _line_variations(locked)
-        delivery = OrderDelivery.objects.filter(order=locked).first()
-        first_payment = delivery is None
-        if first_payment:
-            delivery = grant_files(locked, variations)
+        skus = list(locked.items.values_list("sku", flat=True))
+        variations = availability.variations_for_skus(skus, site_id=locked.site_id)
         ships = any(not availability.is_digital_only(v) for v in variations.values())
-        locked.status = OrderStatus.PAID if ships or delivery.unmatched_skus else OrderStatus.COMPLETE
+        # A line no variation matches any more: staff must see what it was.
+        unmatched = any(sku not in variations for sku in skus)
+        locked.status = OrderStatus.PAID if ships or unmatched else OrderStatus.COMPLETE
         locked.save(update_fields=["status"])
+        order_paid.send(sender=Order, order=locked, variations=variations, announce=announce)
         if announce == OrderEmail.RECEIPT:
             queue_order_email(locked, OrderEmail.RECEIPT)
-        elif announce == OrderEmail.FILES and first_payment and locked.download_grants.exists():
-            queue_order_email(locked, OrderEmail.FILES)
     order.status = locked.status
     log.info("Order #%s marked paid (status %s)", order.pk, locked.status)
     return True
@@ -104,8 +106,3 @@ def _discount_use_follows_cancellation(before, status):
         log.warning(
             "Order #%s left Cancelled, but its discount code %s has no use left to take.", before.pk, code
         )
-
-
-def _line_variations(order):
-    skus = order.items.values_list("sku", flat=True)
-    return availability.variations_for_skus(skus, site_id=order.site_id)

@@ -1,16 +1,17 @@
 """Sending an order's emails (the receipt, "your files are ready"): each is
-an OrderEmail row, sent at most once by shop_ext.orders.tasks in a worker."""
+an OrderEmail row, sent at most once by shop_ext.orders.tasks in a worker.
+What they say of the order's files and pages, the delivery feature adds
+(its answer to order_email_context)."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from mezzanine.conf import settings as editable_settings
 from mezzanine.utils.email import send_mail_template
 
 from shop_ext.core import mail
-from shop_ext.core.links import absolute_url, site_url
-from shop_ext.delivery.emails import files_email_context
-from shop_ext.delivery.private_links import holder_of, page_url
+from shop_ext.core.links import site_url
 from shop_ext.models import OrderEmail
-from shop_ext.orders import PAID_STATUSES
+from shop_ext.orders.signals import order_email_context
 
 
 def _send_receipt(order):
@@ -24,11 +25,7 @@ def _send_receipt(order):
     shop_copy = editable_settings.SHOP_ORDER_EMAIL_BCC
     if shop_copy:
         _send_receipt_to(shop_copy, context)
-    if order.status in PAID_STATUSES and order.download_grants.exists():
-        context.update(files_email_context(order))
-    else:  # where a guest finds the order again (its files once paid, paying again)
-        context["order_url"] = absolute_url(page_url(holder_of(order)))
-    _send_receipt_to(order.billing_detail_email, context)
+    _send_receipt_to(order.billing_detail_email, {**context, **_buyers_links(order, OrderEmail.RECEIPT)})
 
 
 def _send_receipt_to(addresses, context):
@@ -44,13 +41,21 @@ def _send_receipt_to(addresses, context):
 
 def _send_files(order):
     send_mail_template(
-        f"Your files from {settings.SITE_TITLE} (order #{order.pk})",
+        _("Your files from %(site)s (order #%(id)s)") % {"site": settings.SITE_TITLE, "id": order.pk},
         "email/order_files",
         settings.SHOP_ORDER_FROM_EMAIL,
         order.billing_detail_email,
-        context=files_email_context(order),
+        context=_buyers_links(order, OrderEmail.FILES),
         fail_silently=False,
     )
+
+
+def _buyers_links(order, kind):
+    """What the receivers of order_email_context add to the buyer's email."""
+    context = {}
+    for _receiver, addition in order_email_context.send(sender=OrderEmail, order=order, kind=kind):
+        context.update(addition)
+    return context
 
 
 SENDERS = {OrderEmail.RECEIPT: _send_receipt, OrderEmail.FILES: _send_files}

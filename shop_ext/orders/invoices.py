@@ -17,12 +17,11 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from shop_ext.core.permissions import VIEW_ORDER
 from shop_ext.models import InvoiceResend
 from shop_ext.orders.actions import lock_order
 
 log = logging.getLogger(__name__)
-
-VIEW_ORDER = "shop.view_order"
 
 
 def is_buyer(request, order):

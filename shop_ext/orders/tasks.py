@@ -5,6 +5,7 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from shop_ext.core.links import absolute_url, site_url
 from shop_ext.core.mail import retry_if_transient, send_from_task
@@ -45,7 +46,7 @@ def send_claim_link(self, user_id):
     send_from_task(
         self,
         f"Claim-orders email for user {user_id}",
-        f"Add your earlier orders to your {settings.SITE_TITLE} account",
+        _("Add your earlier orders to your %(site)s account") % {"site": settings.SITE_TITLE},
         "email/claim_orders",
         settings.DEFAULT_FROM_EMAIL,
         user.email,

@@ -1,13 +1,12 @@
 """Card payments in the admin: each order's payments and refunds, a refund
 action (whole order, or chosen lines) that asks Stripe and revokes the
-refunded lines' downloads, and the webhook events, with those that need a
-person first.
+refunded lines' downloads (parts of the one order admin, shop_ext.admin),
+and the webhook events, with those that need a person first.
 
 Refunding needs shop_ext.refund_payment (docs/security.md, "Staff permissions").
 """
 
 import stripe
-from cartridge.shop.models import Order
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, Subquery
 from django.template.response import TemplateResponse
@@ -17,14 +16,15 @@ from django.utils.translation import gettext_lazy as _
 
 from shop_ext.core.admin_inlines import LabelledTabularInline
 from shop_ext.core.admin_records import RecordAdmin
+from shop_ext.core.permissions import REFUND_PAYMENT
 from shop_ext.models import Payment, PaymentEvent, PaymentRefund, UnfinishedPayment
-from shop_ext.orders.admin import DownloadRecordsInline, OrderAdmin
+from shop_ext.orders.admin import OrderRecordsInline
 from shop_ext.payments import settle, stripe_checkout
 
-REFUND_PAYMENT = "shop_ext.refund_payment"
 
+class PaymentInline(OrderRecordsInline, LabelledTabularInline):
+    """Moved on by the provider's webhooks and the refund action only."""
 
-class PaymentInline(DownloadRecordsInline, LabelledTabularInline):
     model = Payment
     fields = (
         "created_at",
@@ -38,9 +38,6 @@ class PaymentInline(DownloadRecordsInline, LabelledTabularInline):
     )
     readonly_fields = fields
     verbose_name_plural = _("Card payments")
-
-    def has_change_permission(self, request, obj=None):
-        return False  # moved on by the provider's webhooks and the refund action only
 
     @admin.display(description=_("Refunds"))
     def refunds(self, payment):
@@ -58,10 +55,9 @@ class PaymentInline(DownloadRecordsInline, LabelledTabularInline):
         return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) or "-"
 
 
-class CardPaymentOrderAdmin(OrderAdmin):
-    inlines = (*OrderAdmin.inlines, PaymentInline)
-    actions = [*OrderAdmin.actions, "refund_card_payment"]
-    list_display = (*OrderAdmin.list_display, "card_payment")
+class OrderCardPaymentsAdmin:
+    """The order admin's card payments (mixed into shop_ext.admin.OrderAdmin):
+    the "card_payment" column and the "refund_card_payment" action."""
 
     def get_queryset(self, request):
         latest = Payment.objects.filter(order=OuterRef("pk")).order_by("-created_at", "-pk")
@@ -166,7 +162,3 @@ class UnfinishedPaymentAdmin(RecordAdmin):
     list_display = ("recorded_at", "transaction_id", "total", "billing_email", "settled_at", "error")
     list_filter = (("settled_at", admin.EmptyFieldListFilter),)
     search_fields = ("transaction_id", "billing_email")
-
-
-admin.site.unregister(Order)
-admin.site.register(Order, CardPaymentOrderAdmin)

@@ -12,6 +12,11 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+# A gateway that takes the shopper to a hosted payment page leaves that
+# page's address in the session under this key; the checkout's completion
+# page (shop_ext.checkout.views.complete) sends them on.
+PAYMENT_REDIRECT_SESSION_KEY = "shop_ext_payment_redirect"
+
 
 def pay_on_account(request, order_form, order):
     """Bank transfer / invoice: the order waits, unpaid, for staff to mark it paid."""

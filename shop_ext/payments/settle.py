@@ -14,6 +14,7 @@ from cartridge.shop.models import Order
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shop_ext.catalogue import discounts, stock
 from shop_ext.catalogue.availability import digital_only_skus
@@ -270,16 +271,17 @@ def retry(order, start_payment):
         order = lock_order(order.pk)
         last = order.payments.first()
         if last is None or not last.awaits_retry:
-            raise RetryRefused("This order is not waiting for a new payment.")
+            raise RetryRefused(_("This order is not waiting for a new payment."))
         try:
             stock.take_stock(order.items.all(), site_id=order.site_id)
             if order.discount_code:
                 discounts.take_use(order.discount_code)
         except stock.OutOfStock as shortfall:
-            raise RetryRefused(f"{shortfall} Please place a new order.") from None
+            raise RetryRefused(_("%(reason)s Please place a new order.") % {"reason": shortfall}) from None
         except discounts.CodeUsedUp:
             raise RetryRefused(
-                f"The discount code {order.discount_code} has been used up since. Please place a new order."
+                _("The discount code %(code)s has been used up since. Please place a new order.")
+                % {"code": order.discount_code}
             ) from None
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.UNPAID)
         return start_payment(order)

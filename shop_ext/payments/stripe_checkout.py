@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from shop_ext.core.links import absolute_url
-from shop_ext.core.redirects import PAYMENT_REDIRECT_SESSION_KEY
 from shop_ext.models import Payment
+from shop_ext.payments.gateways import PAYMENT_REDIRECT_SESSION_KEY
 from shop_ext.payments.settle import minor_units
 from shop_ext.taxes import evidence
 
@@ -62,10 +62,11 @@ def pay_by_card(request, order_form, order):
 
 
 def cancel_hosted_payment(request, order):
-    """SHOP_HOSTED_PAYMENT_CANCEL: undo what pay_by_card did for ``order``,
-    which the checkout could not place after all. The shopper is not sent to
-    Stripe, the Checkout Session can no longer be paid, and its pending
-    Payment row goes (it would keep Cartridge from deleting the order)."""
+    """Undo what pay_by_card did for ``order``, which the checkout could not
+    place after all (payment_abandoned, shop_ext.payments.receivers). The
+    shopper is not sent to Stripe, the Checkout Session can no longer be
+    paid, and its pending Payment row goes (it would keep Cartridge from
+    deleting the order)."""
     request.session.pop(PAYMENT_REDIRECT_SESSION_KEY, None)
     for payment in order.payments.filter(status=Payment.PENDING):
         expire_session(payment)

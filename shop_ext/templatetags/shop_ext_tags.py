@@ -6,6 +6,7 @@ from decimal import Decimal
 from cartridge.shop.models import Product
 from cartridge.shop.templatetags.shop_tags import _order_totals
 from django import template
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from shop_ext.catalogue import availability, listings, page_cache
@@ -88,8 +89,12 @@ def tax_by_rate(context):
         rows = charge.session_rows(request.session) if request is not None else []
     return [
         {
-            "label": f"{countries.name(row.country)}, {TaxClass(row.tax_class).label} "
-            f"{format(row.rate.normalize(), 'f')}%",
+            "label": _("%(country)s, %(tax_class)s %(rate)s%%")
+            % {
+                "country": countries.name(row.country),
+                "tax_class": TaxClass(row.tax_class).label,
+                "rate": format(row.rate.normalize(), "f"),
+            },
             "net": row.net,
             "tax": row.tax,
         }
@@ -128,7 +133,7 @@ def download_note(order):
         order.items.values_list("sku", flat=True), site_id=order.site_id
     )
     if any(availability.files_for(v).exists() for v in variations.values()):
-        return "Your files will be ready once payment arrives: we will email you their links."
+        return _("Your files will be ready once payment arrives: we will email you their links.")
     return ""
 
 

@@ -13,12 +13,12 @@ LAYERS = {
     "core": 0,
     "models": 1,
     "catalogue": 2,
-    "delivery": 3,
-    "taxes": 3,
-    "orders": 4,
-    "checkout": 5,
+    "orders": 3,
+    "delivery": 4,
+    "taxes": 4,
     "payments": 5,
     "accounts": 5,
+    "checkout": 6,
 }
 # The orders package's __init__ holds only OrderStatus: safe to import anywhere.
 ENUMS = {"shop_ext.orders"}
@@ -80,6 +80,14 @@ def test_feature_packages_import_downwards_only(path):
         assert target < my_layer, (
             f"{me} (layer {my_layer}) imports {name} (layer {target}) above or beside it"
         )
+
+
+@pytest.mark.parametrize("path", sources("shop_ext/orders"), ids=lambda p: module_name(p))
+def test_orders_never_import_delivery(path):
+    """An order becoming paid is announced (shop_ext.orders.signals.order_paid)
+    and the delivery grants its files in a receiver; orders' emails get their
+    links the same way (order_email_context)."""
+    assert not {n for n in imports(path) if n.startswith("shop_ext.delivery")}
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ import json
 
 from django import template
 from django.utils.html import json_script
+from django.utils.translation import gettext as _
 from mezzanine.pages.models import Page
 
 register = template.Library()
@@ -53,7 +54,7 @@ def mark_unavailable_options(form, variations, unavailable_skus):
         for value, label in sorted(field.choices, key=lambda c: order.get(c[0], len(order))):
             matching = [v for v in variations if getattr(v, name) == value]
             if matching and all(v.sku in unavailable_skus for v in matching):
-                label = f"{label} — not available"
+                label = _("%(option)s — not available") % {"option": label}
             choices.append((value, label))
         field.choices = choices
     # Choose the format first, then how many.

@@ -24,11 +24,13 @@ import time
 import urllib.parse
 
 import requests
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import DatabaseError
 from requests.adapters import HTTPAdapter
 
+from shop_ext.core.storage import private_storage
 from shop_ext.management.check_report import CheckCommand
 from shop_ext.models import DownloadGrant
 
@@ -139,6 +141,10 @@ class Client:
         return next((c.value for c in self.session.cookies if c.name == name), None)
 
 
+# S3's grantee groups that mean anyone at all.
+PUBLIC_GRANTEES = ("/global/AllUsers", "/global/AuthenticatedUsers")
+
+
 class Command(CheckCommand):
     help = "Check from the outside that paid files are served by the web server and only through the shop."
 
@@ -160,6 +166,8 @@ class Command(CheckCommand):
     checks_name = "delivery"
 
     def run_checks(self, **options):
+        if not options["no_db"]:
+            self.check_private_bucket()
         client = Client(options["site_url"], options["timeout"])
         if not self.log_in(client, options["username"], options["password"]):
             raise CommandError("Cannot sign in: nothing else can be checked.")
@@ -178,6 +186,46 @@ class Command(CheckCommand):
         self.check_public_files(client)
 
     # ------------------------------------------------------------- checks
+    def check_private_bucket(self):
+        """With SHOP_PRIVATE_STORAGE=s3: this installation's key reaches the
+        private bucket, and the bucket grants nothing to everyone."""
+        if settings.SHOP_PRIVATE_STORAGE != "s3":
+            return None
+        bucket = settings.SHOP_S3_PRIVATE_BUCKET
+        endpoint = settings.SHOP_S3_ENDPOINT_URL or "AWS S3"
+        s3 = private_storage.connection.meta.client
+        name = f"private bucket {bucket} at {endpoint} answers"
+        try:
+            s3.head_bucket(Bucket=bucket)
+            grants = s3.get_bucket_acl(Bucket=bucket)["Grants"]
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            fix = (
+                f"create the bucket {bucket} (private, versioning on: docs/deploy.md, section 11) "
+                "or correct SHOP_S3_PRIVATE_BUCKET"
+                if code in ("404", "NoSuchBucket")
+                else "SHOP_S3_ACCESS_KEY_ID / SHOP_S3_SECRET_ACCESS_KEY are wrong, or the key lacks "
+                f"s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject and s3:GetBucketAcl on {bucket}"
+            )
+            return self.result(False, name, f"{code}: {error}", fix)
+        except BotoCoreError as error:
+            return self.result(
+                False,
+                name,
+                f"{type(error).__name__}: {error}",
+                f"SHOP_S3_ENDPOINT_URL ({endpoint}) cannot be reached from this host: correct the address "
+                "(and SHOP_S3_REGION), or open the network path to it",
+            )
+        self.result(True, name)
+        everyone = [g["Permission"] for g in grants if g["Grantee"].get("URI", "").endswith(PUBLIC_GRANTEES)]
+        return self.result(
+            not everyone,
+            f"private bucket {bucket} grants nothing to everyone",
+            f"grants {', '.join(everyone)} to all users",
+            f"remove the public grants of {bucket} and turn Block Public Access on: its files would be "
+            "downloadable without the shop",
+        )
+
     def log_in(self, client, username, password):
         login = client.request(settings.LOGIN_URL)
         match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)

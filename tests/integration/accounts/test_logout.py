@@ -16,11 +16,6 @@ def signed_in(client):
     return client.get(ORDERS).status_code == 200
 
 
-@pytest.fixture
-def staff(django_user_model):
-    return django_user_model.objects.create_superuser("boss", "boss@example.com", "pw-boss-123")
-
-
 def test_get_on_the_site_logout_signs_nobody_out_and_offers_a_button(client, buyer):
     client.force_login(buyer)
     response = client.get("/accounts/logout/?next=/shop/cart/")
@@ -59,8 +54,8 @@ def test_site_header_signs_out_with_a_form(client, buyer):
     assert "csrfmiddlewaretoken" in form.group(1)
 
 
-def test_admin_logout_is_post_only_and_its_header_posts(client, staff):
-    client.force_login(staff)
+def test_admin_logout_is_post_only_and_its_header_posts(client, admin_user):
+    client.force_login(admin_user)
     assert client.get("/admin/logout/").status_code == 405
     admin_page = client.get("/admin/")
     assert admin_page.status_code == 200

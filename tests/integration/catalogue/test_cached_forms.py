@@ -5,23 +5,18 @@ Every other CSRF failure is Django's plain 403."""
 
 import html
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.client import Client
-from tests.factories import make_book
 from tests.shopper import CART_URL, cart_lines
 
 pytestmark = pytest.mark.django_db
 
 BUY = {"quantity": "2", "option3": "Paperback", "add_cart": "1"}
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
-
-
-@pytest.fixture
-def book():
-    return make_book({"Paperback": "10.00", "eBook": "6.00"}, stock=5, title="The Harbour")
 
 
 @pytest.fixture
@@ -45,7 +40,7 @@ def test_the_token_the_browser_asks_for_sends_the_form(browser, book):
     assert "csrftoken" in answer.cookies
     sent = browser.post(book.get_absolute_url(), {**BUY, "csrfmiddlewaretoken": answer.json()["token"]})
     assert sent.status_code == 302
-    assert list(cart_lines(browser).values()) == [(2, 10)]
+    assert list(cart_lines(browser).values()) == [(2, Decimal("12.99"))]
 
 
 @pytest.mark.parametrize("has_cookie", [False, True], ids=["first visit", "cookie from another page"])
@@ -69,7 +64,7 @@ def test_without_javascript_the_form_is_offered_again_and_nothing_is_lost(browse
     assert re.search(r'<form method="post">', refused.content.decode())  # back to where it was sent
     again = browser.post(book.get_absolute_url(), dict(fields))
     assert again.status_code == 302
-    assert list(cart_lines(browser).values()) == [(2, 10)]
+    assert list(cart_lines(browser).values()) == [(2, Decimal("12.99"))]
 
 
 def test_a_browser_that_keeps_no_cookies_is_told_so_not_asked_again(browser, book):

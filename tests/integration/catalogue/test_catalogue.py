@@ -222,20 +222,6 @@ def test_listing_is_paged(client, settings):
 # Product page of the Book type
 
 
-@pytest.fixture
-def book():
-    book = make_book(
-        title="The Lighthouse Keeper's Almanac",
-        author="Mara Quill",
-        isbn="978-1-4028-9462-6",
-        publisher="Harbour Press",
-        published_year=2021,
-        pages=312,
-    )
-    add_file(book, "eBook")
-    return book
-
-
 def test_book_page_shows_title_and_default_price(client, book):
     response = client.get(book.get_absolute_url())
 
@@ -246,10 +232,18 @@ def test_book_page_shows_title_and_default_price(client, book):
     assert "$6.99" in html  # the eBook variation
 
 
-def test_book_page_has_the_book_details(client, book):
+def test_book_page_has_the_book_details(client):
     """templates/shop/products/book.html is not in this branch yet: check what
     the page is given to render. The product in the context is the Product
     row; its content model is the Book with the bibliographic fields."""
+    book = make_book(
+        title="The Lighthouse Keeper's Almanac",
+        author="Mara Quill",
+        isbn="978-1-4028-9462-6",
+        publisher="Harbour Press",
+        published_year=2021,
+        pages=312,
+    )
     response = client.get(book.get_absolute_url())
 
     product = response.context["product"]
@@ -269,9 +263,13 @@ def test_book_page_offers_each_format_with_the_default_first(client, book):
     response = client.get(book.get_absolute_url())
 
     variations = list(response.context["variations"])
-    assert [(v.option3, v.default) for v in variations] == [("Paperback", True), ("eBook", False)]
+    assert [(v.option3, v.default) for v in variations] == [
+        ("Paperback", True),
+        ("eBook", False),
+        ("Paperback + eBook", False),
+    ]
     form = response.context["add_product_form"]
-    assert set(dict(form.fields["option3"].choices)) == {"Paperback", "eBook"}
+    assert set(dict(form.fields["option3"].choices)) == {"Paperback", "eBook", "Paperback + eBook"}
     assert form.initial["option3"] == "Paperback"
 
 

@@ -15,12 +15,6 @@ from tests.factories import CategoryFactory, add_file, format_option, make_book
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def listed(client, url):
     response = client.get(url)
     assert response.status_code == 200

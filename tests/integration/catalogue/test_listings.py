@@ -120,6 +120,30 @@ def test_parent_page_is_paged_and_sorted(client, settings):
     assert list(second) == ["Costs 3.00"]
 
 
+def test_a_paged_category_says_how_many_and_offers_its_sorts(client, settings):
+    fiction = CategoryFactory(title="Fiction")
+    for price in ("3.00", "1.00", "2.00"):
+        fiction.products.add(make_book({"Paperback": price}, title=f"Costs {price}"))
+    settings.SHOP_PER_PAGE_CATEGORY = 2
+
+    html = client.get(fiction.get_absolute_url(), {"sort": "unit_price", "page": 2}).content.decode()
+
+    assert '<p class="result-count">3 titles, showing 3–3</p>' in html
+    # No "Highest rated": the shop has no ratings (SHOP_USE_RATINGS).
+    assert re.findall(r'<option value="([^"]+)"( selected)?>([^<]+)</option>', html) == [
+        ("-date_added", "", "Recently added"),
+        ("unit_price", " selected", "Least expensive"),
+        ("-unit_price", "", "Most expensive"),
+    ]
+
+
+def test_an_empty_category_says_so_without_a_toolbar(client):
+    html = client.get(CategoryFactory(title="Poetry").get_absolute_url()).content.decode()
+
+    assert '<div class="empty-state">\n  <p>Nothing here yet: new titles are on their way.</p>' in html
+    assert "category-toolbar" not in html
+
+
 def test_product_page_lists_every_format_with_its_price_before_one_is_picked(client):
     book = make_book({"Paperback": "12.00", "eBook": "6.00", "Paperback + eBook": "15.00"})
     SaleFactory(products=[book], discount_percent=Decimal("50"))

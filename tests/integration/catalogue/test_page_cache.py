@@ -27,26 +27,13 @@ TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 EMPTY_TOKEN = b'name="csrfmiddlewaretoken" value=""'
 
 
-@pytest.fixture
-def book():
-    category = CategoryFactory(title="Fiction")
-    book = make_book({"Paperback": "10.00"}, stock=3, title="The Harbour")
-    book.categories.add(category)
-    return book
-
-
-@pytest.fixture
-def category(book):
-    return book.categories.get()
-
-
 def stored_pages():
     """The page entries now in the (in-memory) cache."""
     return [key for key in cache._cache if re.match(r":\d+:pages:v\d+:\d+:", key)]
 
 
-def test_a_warm_page_costs_no_query(client, book, category, django_assert_num_queries):
-    for url in ("/", category.get_absolute_url(), book.get_absolute_url()):
+def test_a_warm_page_costs_no_query(client, harbour, category, django_assert_num_queries):
+    for url in ("/", category.get_absolute_url(), harbour.get_absolute_url()):
         first = client.get(url)
         assert first.status_code == 200
         with django_assert_num_queries(0):
@@ -56,7 +43,7 @@ def test_a_warm_page_costs_no_query(client, book, category, django_assert_num_qu
         assert again.content.count(b"The Harbour") == first.content.count(b"The Harbour") > 0
 
 
-def test_common_search_results_are_cached_one_off_queries_are_not(client, book, django_assert_num_queries):
+def test_common_search_results_are_cached_one_off_queries_are_not(client, harbour, django_assert_num_queries):
     for _ in range(3):
         assert b"The Harbour" in client.get("/search/?q=harbour").content
     with django_assert_num_queries(0):
@@ -65,27 +52,27 @@ def test_common_search_results_are_cached_one_off_queries_are_not(client, book, 
     assert len(stored_pages()) == 1
 
 
-def test_signed_in_shoppers_are_never_served_from_the_cache(client, book, admin_user):
-    Client().get(book.get_absolute_url())  # stored by an anonymous visit
+def test_signed_in_shoppers_are_never_served_from_the_cache(client, harbour, admin_user):
+    Client().get(harbour.get_absolute_url())  # stored by an anonymous visit
     client.force_login(admin_user)
-    response = client.get(book.get_absolute_url())
+    response = client.get(harbour.get_absolute_url())
     assert response.context is not None
     assert b"Signed in as" in response.content
 
 
-def test_a_shopper_with_a_cart_sees_their_cart_and_it_is_never_stored(client, book):
-    add_to_cart(client, book, option3="Paperback")
+def test_a_shopper_with_a_cart_sees_their_cart_and_it_is_never_stored(client, harbour):
+    add_to_cart(client, harbour, option3="Paperback")
     for _ in range(2):
-        response = client.get(book.get_absolute_url())
+        response = client.get(harbour.get_absolute_url())
         assert response.context is not None
         assert re.search(rb'class="cart-count">1<', response.content)
-    stranger = Client().get(book.get_absolute_url())
+    stranger = Client().get(harbour.get_absolute_url())
     assert re.search(rb'class="cart-count">0<', stranger.content)
 
 
-def test_a_cached_page_is_the_same_for_every_browser_and_carries_nothing_of_anyone(book):
+def test_a_cached_page_is_the_same_for_every_browser_and_carries_nothing_of_anyone(harbour):
     first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
-    pages = [browser.get(book.get_absolute_url()) for browser in (first, second)]
+    pages = [browser.get(harbour.get_absolute_url()) for browser in (first, second)]
     assert pages[1].context is None  # from the cache
     assert pages[0].content == pages[1].content
     for page in pages:
@@ -95,9 +82,9 @@ def test_a_cached_page_is_the_same_for_every_browser_and_carries_nothing_of_anyo
         assert not TOKEN.search(page.content.decode())
 
 
-def test_pages_go_to_nginx_to_the_end_of_the_second(client, book, category):
+def test_pages_go_to_nginx_to_the_end_of_the_second(client, harbour, category):
     with time_machine.travel(timezone.now().replace(microsecond=300_000) + timedelta(seconds=1), tick=False):
-        for url in ("/", category.get_absolute_url(), book.get_absolute_url()):
+        for url in ("/", category.get_absolute_url(), harbour.get_absolute_url()):
             for _ in range(2):  # stored, then a hit
                 assert client.get(url)["X-Accel-Expires"] == f"@{int(time.time())}"
 
@@ -115,7 +102,7 @@ def test_pages_go_to_nginx_to_the_end_of_the_second(client, book, category):
         ("/search/?type=shop.Product&q=harbour", False),
     ],
 )
-def test_nginx_keeps_only_the_one_spelling_of_a_stored_page(client, book, category, sent, kept):
+def test_nginx_keeps_only_the_one_spelling_of_a_stored_page(client, harbour, category, sent, kept):
     """gunicorn gives the address as sent in RAW_URI; nginx's key is that."""
     for stored in ("/fiction/", "/search/?q=harbour&type=shop.Product"):
         for _ in range(3):  # a search is stored once asked a few times
@@ -126,14 +113,14 @@ def test_nginx_keeps_only_the_one_spelling_of_a_stored_page(client, book, catego
     assert ("X-Accel-Expires" in response) is kept
 
 
-def test_nginx_keeps_no_page_built_for_one_browser(client, book, category):
+def test_nginx_keeps_no_page_built_for_one_browser(client, harbour, category):
     assert "X-Accel-Expires" not in client.get("/search/?q=harbour")  # asked once: not stored
-    add_to_cart(client, book, option3="Paperback")
+    add_to_cart(client, harbour, option3="Paperback")
     assert "X-Accel-Expires" not in client.get(category.get_absolute_url())  # a cart
 
 
 def test_nginx_keeps_no_page_that_the_clock_changes_within_the_second(
-    client, book, category, django_capture_on_commit_callbacks
+    client, harbour, category, django_capture_on_commit_callbacks
 ):
     starts = timezone.now().replace(microsecond=500_000) + timedelta(minutes=1)
     with django_capture_on_commit_callbacks(execute=True):
@@ -144,25 +131,25 @@ def test_nginx_keeps_no_page_that_the_clock_changes_within_the_second(
             assert response["X-Page-Cache"] == expected
             assert "X-Accel-Expires" not in response
     with time_machine.travel(starts - timedelta(seconds=1), tick=False):
-        assert "X-Accel-Expires" in client.get(book.get_absolute_url())
+        assert "X-Accel-Expires" in client.get(harbour.get_absolute_url())
 
 
-def test_a_price_edited_in_the_admin_shows_on_the_next_request(client, book, category, admin_user):
-    for url in ("/", category.get_absolute_url(), book.get_absolute_url()):
+def test_a_price_edited_in_the_admin_shows_on_the_next_request(client, harbour, category, admin_user):
+    for url in ("/", category.get_absolute_url(), harbour.get_absolute_url()):
         assert b"$10.00" in client.get(url).content
     staff = Client()
     staff.force_login(admin_user)
-    url = f"/admin/shop_ext/book/{book.pk}/change/"
+    url = f"/admin/shop_ext/book/{harbour.pk}/change/"
     data = admin_form_data(staff.get(url))
     data["variations-0-unit_price"] = "14.00"
     assert staff.post(url, data).status_code == 302
-    for url in ("/", category.get_absolute_url(), book.get_absolute_url()):
+    for url in ("/", category.get_absolute_url(), harbour.get_absolute_url()):
         html = client.get(url).content
         assert b"$14.00" in html
         assert b"$10.00" not in html
 
 
-def test_a_sale_starts_and_ends_by_the_clock(client, book, category, django_capture_on_commit_callbacks):
+def test_a_sale_starts_and_ends_by_the_clock(client, harbour, category, django_capture_on_commit_callbacks):
     # Sooner than SHOP_PAGE_CACHE_SECONDS: the sale's own dates must end the entries.
     starts = timezone.now() + timedelta(minutes=3)
     with django_capture_on_commit_callbacks(execute=True):
@@ -172,7 +159,7 @@ def test_a_sale_starts_and_ends_by_the_clock(client, book, category, django_capt
             valid_from=starts,
             valid_to=starts + timedelta(minutes=3),
         )
-    pages = (book.get_absolute_url(), category.get_absolute_url(), "/")
+    pages = (harbour.get_absolute_url(), category.get_absolute_url(), "/")
     for url in pages:
         client.get(url)
         assert b"old-price" not in client.get(url).content  # stored, no sale yet
@@ -187,29 +174,29 @@ def test_a_sale_starts_and_ends_by_the_clock(client, book, category, django_capt
             assert b"$10.00" in html
 
 
-def test_stock_sold_shows_on_the_product_page(client, book, django_capture_on_commit_callbacks):
-    paperback = variation(book, option3="Paperback")
-    assert b"Only 3 copies left" in client.get(book.get_absolute_url()).content
+def test_stock_sold_shows_on_the_product_page(client, harbour, django_capture_on_commit_callbacks):
+    paperback = variation(harbour, option3="Paperback")
+    assert b"Only 3 copies left" in client.get(harbour.get_absolute_url()).content
     with django_capture_on_commit_callbacks(execute=True):
         assert stock.decrement(paperback.id, 3)
-    html = client.get(book.get_absolute_url()).content
+    html = client.get(harbour.get_absolute_url()).content
     assert b"Only 3 copies left" not in html
     assert b"Sold out" in html
 
 
-def test_copies_held_in_a_cart_show_on_the_product_page(client, book):
-    assert b"Only 3 copies left" in client.get(book.get_absolute_url()).content
-    add_to_cart(Client(), book, quantity=3, option3="Paperback")
-    assert b"Sold out" in client.get(book.get_absolute_url()).content
+def test_copies_held_in_a_cart_show_on_the_product_page(client, harbour):
+    assert b"Only 3 copies left" in client.get(harbour.get_absolute_url()).content
+    add_to_cart(Client(), harbour, quantity=3, option3="Paperback")
+    assert b"Sold out" in client.get(harbour.get_absolute_url()).content
 
 
-def test_a_category_edit_shows_on_every_page(client, book, category, django_capture_on_commit_callbacks):
-    assert b"Fiction" in client.get(book.get_absolute_url()).content
+def test_a_category_edit_shows_on_every_page(client, harbour, category, django_capture_on_commit_callbacks):
+    assert b"Fiction" in client.get(harbour.get_absolute_url()).content
     assert b"Fiction" in client.get("/").content
     with django_capture_on_commit_callbacks(execute=True):
         category.title = "Novels"
         category.save()
-    for url in (book.get_absolute_url(), "/", category.get_absolute_url()):
+    for url in (harbour.get_absolute_url(), "/", category.get_absolute_url()):
         assert b"Novels" in client.get(url).content  # the menus
 
 
@@ -242,7 +229,7 @@ def test_values_out_of_range_are_served_but_not_stored(client, category):
     assert stored_pages() == []
 
 
-def test_a_cache_that_is_down_gives_pages_uncached(client, book, settings):
+def test_a_cache_that_is_down_gives_pages_uncached(client, harbour, settings):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -251,57 +238,57 @@ def test_a_cache_that_is_down_gives_pages_uncached(client, book, settings):
         }
     }
     for _ in range(2):
-        response = client.get(book.get_absolute_url())
+        response = client.get(harbour.get_absolute_url())
         assert response.status_code == 200
         assert b"The Harbour" in response.content
 
 
 def test_menus_are_kept_for_pages_built_for_signed_in_shoppers(
-    client, book, category, buyer, admin_user, django_capture_on_commit_callbacks
+    client, harbour, category, buyer, admin_user, django_capture_on_commit_callbacks
 ):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     client.force_login(buyer)
-    client.get(book.get_absolute_url())
+    client.get(harbour.get_absolute_url())
     with CaptureQueriesContext(connection) as first:
-        client.get(book.get_absolute_url())
+        client.get(harbour.get_absolute_url())
     settings_off = Client()
     settings_off.force_login(buyer)
     cache.clear()
     with CaptureQueriesContext(connection) as cold:
-        settings_off.get(book.get_absolute_url())
+        settings_off.get(harbour.get_absolute_url())
     assert len(first.captured_queries) < len(cold.captured_queries)  # the menus' page query
     with django_capture_on_commit_callbacks(execute=True):
         CategoryFactory(title="Poetry drafts", status=1)  # a draft: staff only
         category.title = "Novels"
         category.save()
-    assert b"Novels" in client.get(book.get_absolute_url()).content
-    assert b"Poetry drafts" not in client.get(book.get_absolute_url()).content
+    assert b"Novels" in client.get(harbour.get_absolute_url()).content
+    assert b"Poetry drafts" not in client.get(harbour.get_absolute_url()).content
     staff = Client()
     staff.force_login(admin_user)
-    assert b"Poetry drafts" in staff.get(book.get_absolute_url()).content
+    assert b"Poetry drafts" in staff.get(harbour.get_absolute_url()).content
 
 
-def test_a_new_release_serves_no_page_an_older_one_stored(client, book):
-    client.get(book.get_absolute_url())
-    assert client.get(book.get_absolute_url())["X-Page-Cache"] == "hit"
+def test_a_new_release_serves_no_page_an_older_one_stored(client, harbour):
+    client.get(harbour.get_absolute_url())
+    assert client.get(harbour.get_absolute_url())["X-Page-Cache"] == "hit"
     call_command("migrate", verbosity=0)  # what every release runs (docs/deploy.md)
-    assert client.get(book.get_absolute_url())["X-Page-Cache"] == "miss"
+    assert client.get(harbour.get_absolute_url())["X-Page-Cache"] == "miss"
 
 
-def test_a_sale_set_on_one_variation_starts_by_the_clock(client, book, category, admin_user):
+def test_a_sale_set_on_one_variation_starts_by_the_clock(client, harbour, category, admin_user):
     # Set in the admin's variation inline, with no Sale: its own dates must end the entries.
     starts = timezone.localtime() + timedelta(minutes=3)
     staff = Client()
     staff.force_login(admin_user)
-    url = f"/admin/shop_ext/book/{book.pk}/change/"
+    url = f"/admin/shop_ext/book/{harbour.pk}/change/"
     data = admin_form_data(staff.get(url))
     data["variations-0-sale_price"] = "5.00"
     data["variations-0-sale_from_0"] = starts.strftime("%Y-%m-%d")
     data["variations-0-sale_from_1"] = starts.strftime("%H:%M:%S")
     assert staff.post(url, data).status_code == 302
-    pages = (book.get_absolute_url(), category.get_absolute_url())
+    pages = (harbour.get_absolute_url(), category.get_absolute_url())
     for url in pages:
         client.get(url)
         assert b"$5.00" not in client.get(url).content  # stored, no sale yet

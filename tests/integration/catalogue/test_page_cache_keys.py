@@ -12,22 +12,9 @@ from mezzanine.core import request as mezzanine_request
 
 from shop_ext.catalogue import page_cache
 from tests.client import Client
-from tests.factories import CategoryFactory, make_book
+from tests.factories import CategoryFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def book():
-    category = CategoryFactory(title="Fiction")
-    book = make_book({"Paperback": "10.00"}, stock=3, title="The Harbour")
-    book.categories.add(category)
-    return book
-
-
-@pytest.fixture
-def category(book):
-    return book.categories.get()
 
 
 def cache_keys():
@@ -56,8 +43,8 @@ def junk_urls(category, count):
     return [kinds[n % len(kinds)](n, f"junk{n}{secrets.token_hex(4)}") for n in range(count)]
 
 
-def test_a_search_parameter_on_other_pages_adds_no_entry(client, book, category):
-    for url in (category.get_absolute_url(), book.get_absolute_url(), "/"):
+def test_a_search_parameter_on_other_pages_adds_no_entry(client, harbour, category):
+    for url in (category.get_absolute_url(), harbour.get_absolute_url(), "/"):
         assert client.get(url).status_code == 200  # stored
         before = cache_keys()
         for n in range(5):
@@ -67,9 +54,9 @@ def test_a_search_parameter_on_other_pages_adds_no_entry(client, book, category)
         assert cache_keys() == before
 
 
-def test_junk_addresses_add_a_bounded_number_of_keys(client, book, category, monkeypatch):
+def test_junk_addresses_add_a_bounded_number_of_keys(client, harbour, category, monkeypatch):
     monkeypatch.setattr(page_cache, "SEARCH_COUNTER_SLOTS", 4, raising=False)
-    for url in ("/", category.get_absolute_url(), book.get_absolute_url(), "/search/?q=harbour"):
+    for url in ("/", category.get_absolute_url(), harbour.get_absolute_url(), "/search/?q=harbour"):
         client.get(url)
     for url in junk_urls(category, 16):  # every kind twice: a 404's menus, a counter slot
         client.get(url)
@@ -79,7 +66,7 @@ def test_junk_addresses_add_a_bounded_number_of_keys(client, book, category, mon
     assert len(cache_keys() - warm) <= 4  # at most the search counter slots
 
 
-def test_a_repeated_search_is_still_stored(client, book, django_assert_num_queries):
+def test_a_repeated_search_is_still_stored(client, harbour, django_assert_num_queries):
     for _ in range(page_cache.SEARCH_CACHED_AFTER):
         client.get("/search/?q=harbour")
     with django_assert_num_queries(0):
@@ -96,7 +83,7 @@ def second_site():
     mezzanine_request._thread_local.request = kept
 
 
-def test_each_site_keeps_its_own_pages_menus_and_404s(book, category, second_site):
+def test_each_site_keeps_its_own_pages_menus_and_404s(harbour, category, second_site):
     poetry = CategoryFactory(title="Poetry", site=second_site)
     first, second = Client(), Client(HTTP_HOST="localhost")
     fiction_url, poetry_url = category.get_absolute_url(), poetry.get_absolute_url()
@@ -117,8 +104,8 @@ def test_each_site_keeps_its_own_pages_menus_and_404s(book, category, second_sit
     assert missing_on_first.status_code == 404
     assert b"Poetry" not in missing_on_first.content
     assert b"Fiction" in missing_on_first.content
-    assert first.get(book.get_absolute_url()).status_code == 200
-    assert second.get(book.get_absolute_url()).status_code == 404
+    assert first.get(harbour.get_absolute_url()).status_code == 200
+    assert second.get(harbour.get_absolute_url()).status_code == 404
 
 
 @pytest.fixture
@@ -138,8 +125,8 @@ def cache_redis(settings, tmp_path):
     stop(server.process)
 
 
-def test_two_thousand_junk_addresses_leave_redis_bounded(client, book, category, cache_redis):
-    for url in ("/", category.get_absolute_url(), book.get_absolute_url(), "/search/?q=harbour"):
+def test_two_thousand_junk_addresses_leave_redis_bounded(client, harbour, category, cache_redis):
+    for url in ("/", category.get_absolute_url(), harbour.get_absolute_url(), "/search/?q=harbour"):
         assert client.get(url).status_code == 200
     for url in junk_urls(category, 16):
         client.get(url)

@@ -16,12 +16,6 @@ from tests.factories import EPUB, book_with_files, variation
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def upload(staff, book, name, content, variations=(), **extra):
     url = f"/admin/shop_ext/book/{book.pk}/change/"
     data = admin_form_data(staff.get(url))
@@ -99,7 +93,7 @@ def test_replacing_keeps_the_old_version_and_deleting_cleans_storage(django_capt
     with django_capture_on_commit_callbacks(execute=True):
         product_file.file = ContentFile(b"PK\x03\x04 v2", name="v2.epub")
         product_file.save()
-    assert old_path.exists()  # version 1 (tests/integration/files/test_versions.py)
+    assert old_path.exists()  # version 1 (tests/integration/delivery/test_versions.py)
     assert product_file.sha256 == hashlib.sha256(b"PK\x03\x04 v2").hexdigest()
     new_path = Path(product_file.file.path)
     with django_capture_on_commit_callbacks(execute=True):

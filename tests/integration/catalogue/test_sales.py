@@ -17,12 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def fiction():
     category = CategoryFactory(title="Fiction")
     SaleFactory(categories=[category], discount_percent=Decimal("20"))

@@ -90,6 +90,15 @@ def test_sorting_by_price(client, shelf):
     assert found(client, "a", sort="-price")[0] == "Canvas Tote Bag"
 
 
+def test_the_results_say_how_many_and_the_sort_keeps_the_query(client, shelf):
+    html = client.get("/search/", {"q": "Quill", "sort": "title"}).content.decode()
+
+    assert '<p class="result-count">1 match</p>' in html
+    assert '<input type="hidden" name="q" value="Quill">' in html
+    assert '<option value="title" selected>Title</option>' in html
+    assert '<option value="relevance">Best match</option>' in html
+
+
 @pytest.mark.parametrize("query", ["", "   ", "' OR '1'='1", "%", "_", "ünïcødé 書", "a" * 200, "-- ;"])
 def test_odd_queries_give_a_page_not_an_error(client, shelf, query):
     response = client.get("/search/", {"q": query})

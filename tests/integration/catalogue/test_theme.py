@@ -2,19 +2,12 @@
 
 import re
 
-import pytest
 from cartridge.shop.models import Category, Product
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from mezzanine.core.models import CONTENT_STATUS_DRAFT
 
 from shop_ext.models import Book
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", force=True)
 
 
 def test_home_page_lists_new_books_with_prices(client, demo):

@@ -15,19 +15,6 @@ from tests.shopper import CART_URL, add_to_cart, cart_lines, update_cart
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def tote():
-    return make_product({"Paperback": "8.00"}, title="Tote bag", stock=10)
-
-
-@pytest.fixture
-def book():
-    """Paperback 12.99 (default) and eBook 6.99, the eBook with a file."""
-    book = make_book(title="Salt and Static", stock={"Paperback": 5})
-    add_file(book, "eBook")
-    return book
-
-
 def test_add_to_cart_puts_the_chosen_variation_in_the_cart(client, book):
     response = add_to_cart(client, book, quantity=2, option3="Paperback")
 
@@ -52,7 +39,7 @@ def test_cart_page_shows_item_and_total_prices(client, book, tote):
     response = client.get(CART_URL)
 
     html = response.content.decode()
-    assert "Salt and Static" in html
+    assert "The Lighthouse Keeper&#x27;s Almanac" in html
     assert "Tote bag" in html
     assert "$25.98" in html  # 2 x 12.99
     assert "$33.98" in html  # 25.98 + 8.00
@@ -73,11 +60,11 @@ def test_quantity_above_stock_is_refused_and_cart_unchanged(client, book):
     add_to_cart(client, book, option3="Paperback")
     paperback = variation(book, option3="Paperback")
 
-    response = update_cart(client, changes={paperback.sku: 6})  # 5 in stock
+    response = update_cart(client, changes={paperback.sku: 11})  # 10 in stock
 
     assert response.status_code == 200
     assert response.context["cart_formset"].errors == [
-        {"quantity": [f"{paperback}: Only 5 left in stock. Please change or remove this line."]}
+        {"quantity": [f"{paperback}: Only 10 left in stock. Please change or remove this line."]}
     ]
     assert cart_lines(client) == {paperback.sku: (1, Decimal("12.99"))}
 
@@ -86,9 +73,9 @@ def test_quantity_above_stock_shows_the_reason(client, book):
     add_to_cart(client, book, option3="Paperback")
     paperback = variation(book, option3="Paperback")
 
-    response = update_cart(client, changes={paperback.sku: 6})
+    response = update_cart(client, changes={paperback.sku: 11})
 
-    assert "Only 5 left in stock" in response.content.decode()
+    assert "Only 10 left in stock" in response.content.decode()
 
 
 def test_remove_a_line(client, book, tote):

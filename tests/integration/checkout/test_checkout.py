@@ -8,7 +8,7 @@ from cartridge.shop.models import Order
 from django.core import mail
 
 from shop_ext.orders import OrderStatus
-from tests.factories import UserFactory, add_file, book_with_files, make_book, make_product, variation
+from tests.factories import book_with_files, variation
 from tests.shopper import (
     BILLING,
     CHECKOUT_URL,
@@ -27,23 +27,9 @@ FLAT_SHIPPING = Decimal("4.50")
 
 
 @pytest.fixture
-def book():
-    """Paperback 12.99 (default), eBook 6.99 with an EPUB."""
-    book = make_book(title="The Lighthouse Keeper's Almanac", stock={"Paperback": 25})
-    add_file(book, "eBook")
-    return book
-
-
-@pytest.fixture
-def tote():
-    return make_product({"Paperback": "8.00"}, title="Tote bag", stock=10)
-
-
-@pytest.fixture
-def buyer(client):
-    user = UserFactory(email="buyer@example.com")
-    client.force_login(user)
-    return user
+def signed_in_buyer(client, buyer):
+    client.force_login(buyer)
+    return buyer
 
 
 def test_guest_checkout_of_physical_goods_creates_one_unpaid_order(client, book, tote):
@@ -140,18 +126,18 @@ def test_checkout_with_an_empty_cart_places_no_order(client):
     assert len(mail.outbox) == 0
 
 
-def test_signed_in_buyer_order_belongs_to_them(client, buyer, book):
+def test_signed_in_buyer_order_belongs_to_them(client, signed_in_buyer, book):
     add_to_cart(client, book, option3="eBook")
 
     checkout(client, shipping=False)
 
-    assert Order.objects.get().user_id == buyer.id
+    assert Order.objects.get().user_id == signed_in_buyer.id
 
 
 # Shipping: digital lines ship nothing.
 
 
-def test_digital_only_cart_pays_no_shipping(client, buyer, book):
+def test_digital_only_cart_pays_no_shipping(client, signed_in_buyer, book):
     add_to_cart(client, book, option3="eBook")
     add_to_cart(client, book_with_files(title="A Second Almanac"), option3="eBook")
 
@@ -164,7 +150,7 @@ def test_digital_only_cart_pays_no_shipping(client, buyer, book):
     assert order.total == Decimal("13.98")
 
 
-def test_digital_only_checkout_does_not_require_shipping_fields(client, buyer, book):
+def test_digital_only_checkout_does_not_require_shipping_fields(client, signed_in_buyer, book):
     add_to_cart(client, book, option3="eBook")
 
     page = client.get(CHECKOUT_URL)
@@ -187,7 +173,7 @@ def test_physical_cart_requires_shipping_fields(client, tote):
     assert "shipping_detail_street" in response.context["form"].errors
 
 
-def test_mixed_cart_pays_flat_shipping(client, buyer, book):
+def test_mixed_cart_pays_flat_shipping(client, signed_in_buyer, book):
     add_to_cart(client, book, option3="eBook")
     add_to_cart(client, book, option3="Paperback")
 
@@ -208,7 +194,7 @@ def test_physical_only_cart_pays_flat_shipping(client, tote):
     assert order.total == Decimal("12.50")
 
 
-def test_removing_the_paperback_drops_shipping_at_confirmation(client, buyer, book):
+def test_removing_the_paperback_drops_shipping_at_confirmation(client, signed_in_buyer, book):
     """Shipping is worked out again when the cart changes mid-checkout."""
     add_to_cart(client, book, option3="eBook")
     add_to_cart(client, book, option3="Paperback")

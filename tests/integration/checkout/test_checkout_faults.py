@@ -57,7 +57,7 @@ def assert_nothing_written(bundle):
 
 
 FAULTS = {
-    "granting the files": "shop_ext.orders.actions.grant_files",
+    "granting the files": "shop_ext.delivery.receivers.grant_files",
     "queueing the receipt": "shop_ext.patches.queue_order_email",
 }
 

@@ -459,7 +459,7 @@ def test_a_range_after_a_failed_download_is_no_resume(client, paid_order, nginx_
 
 
 def test_private_files_are_not_under_media(paid_order, settings):
-    """No URL of their own: tests/integration/site/test_security.py::test_private_file_has_no_url."""
+    """No URL of their own: tests/integration/core/test_security.py::test_private_file_has_no_url."""
     grant = epub_grant(paid_order)
     assert not grant.file.file.path.startswith(settings.MEDIA_ROOT)
 
@@ -481,6 +481,22 @@ def test_order_history_lists_files_limits_and_links(client, paid_order):
     assert "9</strong> of 10 download attempts left" in page
     expires = OrderDelivery.objects.get(order=paid_order).expires_at
     assert f"available until {expires:%-d %b %Y}" in page
+
+
+def test_order_history_passes_one_buyer_order_per_order_and_leaves_cartridges_orders_alone(
+    client, paid_order
+):
+    page = client.get("/account/orders/")
+    [shown] = page.context["buyer_orders"]
+    assert shown.order == paid_order
+    assert shown.download_decision.allowed
+    assert shown.zip_url == zip_url(paid_order)
+    assert shown.delivery == OrderDelivery.objects.get(order=paid_order)
+    granted = {grant for line in shown.download_lines for grant in line["grants"]}
+    assert granted == set(paid_order.download_grants.all())
+    assert not {"download_lines", "download_decision", "zip_url", "delivery_info", "card_payment"} & set(
+        vars(shown.order)
+    )
 
 
 def test_order_history_says_an_unpaid_order_is_pending(client, book, place_order):

@@ -6,6 +6,7 @@ from django.core import mail
 
 from shop_ext.orders import OrderStatus
 from tests.client import Client
+from tests.pseudo_locale import pseudo_translated
 from tests.shopper import private_link
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +105,23 @@ def test_a_client_over_its_limit_uses_none_of_an_addresss_asks(paid_order, setti
     mail.outbox.clear()
     assert ask("dana@example.com", address="198.51.100.50").status_code == 200
     assert len(mail.outbox) == 1
+
+
+def test_the_email_is_written_in_the_active_language(paid_order, settings, tmp_path):
+    messages = {
+        "Your download links from %(site)s": "xx-links-from-%(site)s",
+        "Someone (we hope you) asked for the download links of the orders placed with this address.": (
+            "xx-asked"
+        ),
+        "Lost your download links? Get them again:": "xx-lost-them",
+    }
+    mail.outbox.clear()
+
+    with pseudo_translated(settings, tmp_path, messages):
+        ask("dana@example.com")
+
+    (message,) = mail.outbox
+    assert message.subject == f"xx-links-from-{settings.SITE_TITLE}"
+    assert "\nxx-asked\n" in message.body
+    assert "\nxx-lost-them https://" in message.body
+    assert "<p>xx-asked</p>" in message.alternatives[0][0]

@@ -2,17 +2,19 @@
 run (a redelivered task) reuses it."""
 
 import zipfile
+from pathlib import Path
 
 import pytest
 
+from shop_ext.core.storage import private_storage
 from shop_ext.delivery.tasks import build_order_zip
-from shop_ext.delivery.zips import zip_files, zip_path
+from shop_ext.delivery.zips import zip_files, zip_name
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_task_builds_the_zip_once(paid_order):
-    target = zip_path(paid_order, zip_files(paid_order))
+    target = Path(private_storage.path(zip_name(paid_order, zip_files(paid_order))))
     assert not target.exists()
     build_order_zip.apply(args=[paid_order.pk])
     built = target.stat()

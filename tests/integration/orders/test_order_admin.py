@@ -1,5 +1,7 @@
 """Staff paths to paid, and the staff download tools, through the admin."""
 
+import re
+
 import pytest
 from cartridge.shop.models import Order
 from django.core import mail
@@ -7,6 +9,7 @@ from django.core import mail
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
 from shop_ext.orders import OrderStatus
 from shop_ext.orders.actions import mark_order_paid
+from tests import BASE_DIR
 from tests.admin_forms import changelist_status_data
 from tests.client import Client
 from tests.factories import book_with_files
@@ -230,3 +233,48 @@ def test_order_that_ships_still_needs_its_shipping_address(staff_client, unpaid_
     errors = response.context["adminform"].form.errors
     assert "This field is required." in errors["shipping_detail_street"]
     assert Order.objects.get(pk=unpaid_order.pk).status == OrderStatus.UNPAID
+
+
+def test_one_order_admin_shows_every_features_inlines_columns_and_actions(staff_client, unpaid_order):
+    """The order admin is built once (shop_ext/admin.py) from the features'
+    parts: the status routine, the downloads, the card payments and the tax
+    evidence."""
+    change = staff_client.get(f"/admin/shop/order/{unpaid_order.pk}/change/")
+    inlines = [type(formset.opts).__name__ for formset in change.context["inline_admin_formsets"]]
+    assert inlines == [
+        "OrderItemInline",
+        "OrderDeliveryInline",
+        "OrderEmailInline",
+        "DownloadGrantInline",
+        "DownloadAttemptInline",
+        "PaymentInline",
+        "TaxEvidenceInline",
+    ]
+    changelist = staff_client.get("/admin/shop/order/")
+    actions = [name for name, _label in changelist.context["action_form"].fields["action"].choices]
+    assert actions == [
+        "",
+        "delete_selected",
+        "mark_paid",
+        "mark_cancelled",
+        "mark_refunded",
+        "resend_receipt",
+        "resend_files_email",
+        "replace_private_links",
+        "reset_download_attempts",
+        "extend_download_expiry",
+        "revoke_downloads",
+        "restore_downloads",
+        "refund_card_payment",
+    ]
+    assert {"downloads", "card_payment"} <= set(changelist.context["cl"].list_display)
+    assert "tax_evidence__conflict" in changelist.context["cl"].list_filter
+
+
+def test_only_the_root_admin_module_registers_the_order_admin():
+    registering = [
+        path.relative_to(BASE_DIR).as_posix()
+        for path in sorted((BASE_DIR / "shop_ext").rglob("*.py"))
+        if re.search(r"\bregister\(Order\b", path.read_text())
+    ]
+    assert registering == ["shop_ext/admin.py"]

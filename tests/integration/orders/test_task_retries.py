@@ -6,8 +6,9 @@ import pytest
 from django.core import mail
 from django.db import OperationalError
 
+from shop_ext.core.storage import private_storage
 from shop_ext.delivery.tasks import build_order_zip
-from shop_ext.delivery.zips import zip_files, zip_path
+from shop_ext.delivery.zips import zip_files, zip_name
 from shop_ext.models import OrderEmail
 from shop_ext.orders import emails
 from shop_ext.orders.tasks import send_order_email
@@ -56,12 +57,12 @@ def test_an_email_task_cut_before_it_reads_its_row_is_retried(paid_order, monkey
 def test_a_zip_task_cut_by_the_database_builds_the_zip_on_the_retry(paid_order, monkeypatch):
     from shop_ext.delivery import tasks
 
-    target = zip_path(paid_order, zip_files(paid_order))
+    target = zip_name(paid_order, zip_files(paid_order))
     flaky, calls = fails_once(tasks.zip_files)
     monkeypatch.setattr(tasks, "zip_files", flaky)
     assert build_order_zip.apply(args=[paid_order.pk]).successful()
     assert len(calls) == 2
-    assert target.exists()
+    assert private_storage.exists(target)
 
 
 def test_a_database_that_stays_away_fails_the_task_after_bounded_retries(paid_order, monkeypatch):

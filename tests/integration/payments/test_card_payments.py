@@ -10,10 +10,10 @@ import pytest
 from cartridge.shop.models import DiscountCode, Order, ProductVariation
 from django.core import mail
 
-from shop_ext.core.redirects import PAYMENT_REDIRECT_SESSION_KEY
 from shop_ext.models import DownloadGrant, Payment, PaymentEvent
 from shop_ext.orders import OrderStatus
 from shop_ext.payments import stripe_checkout
+from shop_ext.payments.gateways import PAYMENT_REDIRECT_SESSION_KEY
 from tests.client import Client
 from tests.factories import DiscountCodeFactory, make_book
 from tests.fake_stripe import sign

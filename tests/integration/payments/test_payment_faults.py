@@ -43,7 +43,7 @@ def test_a_webhook_cut_while_granting_changes_nothing_and_its_repeat_pays_once(
     body = stripe_api.event("checkout.session.completed", stripe_api.complete(payment.session_id))
 
     with monkeypatch.context() as patched:
-        patched.setattr("shop_ext.orders.actions.grant_files", connection_cut)
+        patched.setattr("shop_ext.delivery.receivers.grant_files", connection_cut)
         with pytest.raises(OperationalError):
             send_event("", {}, body=body)
 

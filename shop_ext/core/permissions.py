@@ -1,0 +1,25 @@
+"""Every permission the code checks, by name ("app_label.codename", as
+``user.has_perm`` takes it). A misspelt codename is a check nobody passes,
+silently: tests/unit/test_permissions.py checks that each exists.
+
+One module in core, below every feature: several features check the same
+permission (the order admin's inlines from orders, delivery and payments
+check shop.view_order), and the codenames themselves are declared on the
+shared models. docs/security.md, "Staff permissions", says who needs which.
+"""
+
+# Cartridge's orders: Django's default permissions of shop.Order.
+VIEW_ORDER = "shop.view_order"
+CHANGE_ORDER = "shop.change_order"
+
+# Ours, declared on the models' Meta.permissions (shop_ext.models).
+MANAGE_DOWNLOADS = "shop_ext.manage_downloads"
+DOWNLOAD_ANY_ORDER = "shop_ext.download_any_order"
+NOTIFY_BUYERS = "shop_ext.notify_buyers"
+TRACE_LEAK = "shop_ext.trace_leak"
+REFUND_PAYMENT = "shop_ext.refund_payment"
+# Django's default for StampedCopy: making failed copies again changes them.
+CHANGE_STAMPED_COPY = "shop_ext.change_stampedcopy"
+
+# Mezzanine's page tree: moving pages (shop_ext.core.upstream_views).
+CHANGE_PAGE = "pages.change_page"

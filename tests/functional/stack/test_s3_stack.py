@@ -1,0 +1,183 @@
+"""The shop with no shared disk: private files in S3 (moto's server, a local
+process: tests/s3_server.py), two app servers, and nginx with no private
+root at all (deploy/nginx.conf without its /protected/ location). A buyer
+buys the eBook; its download, a resume, a HEAD and the order's zip all come
+from the bucket through nginx (X-Accel-Redirect to a pre-signed URL)."""
+
+import hashlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from deploy.local_stack import NGINX, NGINX_SITE, free_port
+from tests.functional.stack.conftest import BASE_DIR, Stack, without_internal_location
+from tests.functional.stack.forms import place_order, post_form
+from tests.s3_server import ACCESS_KEY, REGION, SECRET_KEY, new_bucket, s3_client, s3_server
+from tests.shopper import BILLING, SHIPPING_SAME_AS_BILLING
+
+pytestmark = pytest.mark.stack
+
+BOOK_SLUG = "the-lighthouse-keepers-almanac"
+BUYER = {"username": "s3-buyer", "password": "S3-buyer-pw-7431", "email": "s3-buyer@example.com"}
+
+
+@pytest.fixture(scope="module")
+def s3_stack(tmp_path_factory):
+    if NGINX is None:
+        pytest.fail(
+            "nginx is not installed: the stack tests need it (apt-get install nginx-light)", pytrace=False
+        )
+    with s3_server(tmp_path_factory.mktemp("s3-stack") / "moto.log") as endpoint:
+        bucket = new_bucket(endpoint)
+        env = {
+            "SHOP_PRIVATE_STORAGE": "s3",
+            "SHOP_S3_ENDPOINT_URL": endpoint,
+            "SHOP_S3_REGION": REGION,
+            "SHOP_S3_ACCESS_KEY_ID": ACCESS_KEY,
+            "SHOP_S3_SECRET_ACCESS_KEY": SECRET_KEY,
+            "SHOP_S3_PRIVATE_BUCKET": bucket,
+        }
+        with Stack(name="shop_s3_stack", extra_env=env) as stack:
+            # No shared disk: nothing may be written to or read from a private root.
+            shutil.rmtree(stack.private_root)
+            stack.manage("collectstatic", "--noinput", "-v0")
+            stack.manage("load_demo", "--force", env=stack.environ(SHOP_DEMO="true"))
+            stack.worker = stack.start_worker()
+            apps = [stack.start_gunicorn(name="gunicorn-1"), stack.start_gunicorn(name="gunicorn-2")]
+            stack.nginx = stack.start_nginx(apps, template=without_internal_location(NGINX_SITE.read_text()))
+            stack.endpoint, stack.bucket = endpoint, bucket
+            yield stack
+
+
+@pytest.fixture(scope="module")
+def purchase(s3_stack):
+    stack = s3_stack
+    buyer = requests.Session()
+    response = post_form(
+        buyer,
+        f"{stack.url}/accounts/signup/",
+        {
+            "first_name": "Stack",
+            "last_name": "Buyer",
+            "email": BUYER["email"],
+            "username": BUYER["username"],
+            "password1": BUYER["password"],
+            "password2": BUYER["password"],
+        },
+    )
+    assert response.status_code == 302, response.text[:2000]
+    response = post_form(buyer, f"{stack.url}/shop/product/{BOOK_SLUG}/", {"option3": "eBook", "quantity": 1})
+    assert response.status_code == 302
+    details = {**BILLING, **SHIPPING_SAME_AS_BILLING, "billing_detail_email": BUYER["email"]}
+    assert place_order(buyer, stack.url, details).status_code == 302
+    [(order_id,)] = stack.sql(
+        "SELECT o.id FROM shop_order o JOIN auth_user u ON u.id = o.user_id WHERE u.username = %s",
+        BUYER["username"],
+    )
+    stack.mark_paid(order_id)
+    stack.sql("UPDATE shop_ext_orderdelivery SET max_attempts = 50 WHERE order_id = %s", order_id)
+    files = stack.sql(
+        "SELECT g.id, v.file, v.sha256, v.size FROM shop_ext_downloadgrant g "
+        "JOIN shop_ext_productfileversion v ON v.id = g.version_id WHERE g.order_id = %s ORDER BY g.id",
+        order_id,
+    )
+    return {"session": buyer, "order_id": order_id, "files": files}
+
+
+def attempts_used(stack, order_id):
+    return stack.sql("SELECT attempts_used FROM shop_ext_orderdelivery WHERE order_id = %s", order_id)[0][0]
+
+
+def test_the_files_are_in_the_bucket_and_not_on_any_disk(s3_stack, purchase):
+    client = s3_client(s3_stack.endpoint)
+    for _grant, name, sha256, _size in purchase["files"]:
+        data = client.get_object(Bucket=s3_stack.bucket, Key=name)["Body"].read()
+        assert hashlib.sha256(data).hexdigest() == sha256
+    assert not s3_stack.private_root.exists()
+
+
+def test_a_download_comes_from_the_bucket_through_nginx_and_resumes(s3_stack, purchase):
+    grant_id, _name, sha256, size = purchase["files"][0]
+    url = f"{s3_stack.url}/account/orders/{purchase['order_id']}/files/{grant_id}/"
+    before = attempts_used(s3_stack, purchase["order_id"])
+    response = purchase["session"].get(url, timeout=60)
+    assert response.status_code == 200
+    assert hashlib.sha256(response.content).hexdigest() == sha256
+    assert len(response.content) == size
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response.headers["Cache-Control"]
+    for hidden in ("X-Accel-Redirect", "X-Download-Source", "X-Download-Disposition", "x-amz-request-id"):
+        assert hidden not in response.headers
+    assert s3_stack.endpoint.split("//")[1] not in str(response.headers)  # the buyer never sees the URL
+    assert attempts_used(s3_stack, purchase["order_id"]) == before + 1
+
+    resumed = purchase["session"].get(url, headers={"Range": "bytes=100-"}, timeout=60)
+    assert resumed.status_code == 206
+    assert resumed.headers["Content-Range"] == f"bytes 100-{size - 1}/{size}"
+    assert resumed.content == response.content[100:]
+    assert attempts_used(s3_stack, purchase["order_id"]) == before + 1  # a resume is free
+
+    looked = purchase["session"].head(url, timeout=60)
+    assert looked.status_code == 200
+    assert int(looked.headers["Content-Length"]) == size
+    assert attempts_used(s3_stack, purchase["order_id"]) == before + 1
+
+
+def test_the_order_zip_is_built_in_the_bucket_and_sent_through_nginx(s3_stack, purchase):
+    url = f"{s3_stack.url}/account/orders/{purchase['order_id']}/files/all.zip"
+    response = purchase["session"].get(url, timeout=120)
+    while response.status_code == 202:  # a worker is building it
+        response = purchase["session"].get(url, timeout=120)
+    assert response.status_code == 200
+    assert response.content.startswith(b"PK\x03\x04")
+    keys = [
+        o["Key"] for o in s3_client(s3_stack.endpoint).list_objects_v2(Bucket=s3_stack.bucket)["Contents"]
+    ]
+    assert any(key.startswith(f"zips/order-{purchase['order_id']}/") for key in keys)
+
+
+def test_a_file_nginx_cannot_fetch_gives_the_attempt_back(s3_stack, purchase):
+    """An app server whose endpoint nginx cannot resolve (its resolver has
+    no answer for the host name): nginx cannot fetch the pre-signed URL, reports it, and the
+    buyer gets the "could not send" page with the attempt given back."""
+    port = s3_stack.endpoint.rsplit(":", 1)[1]
+    app = s3_stack.start_gunicorn(
+        name="gunicorn-unresolvable", SHOP_S3_ENDPOINT_URL=f"http://localhost:{port}"
+    )
+    site = s3_stack.start_nginx(
+        app,
+        template=without_internal_location(NGINX_SITE.read_text()),
+        name="nginx-unresolvable",
+        port=free_port(),
+    )
+    grant_id = purchase["files"][0][0]
+    before = attempts_used(s3_stack, purchase["order_id"])
+    url = f"http://127.0.0.1:{site.port}/account/orders/{purchase['order_id']}/files/{grant_id}/"
+    response = purchase["session"].get(url, timeout=60)
+    assert response.status_code == 503
+    assert "We could not send this file. No download attempt was used" in response.text
+    assert attempts_used(s3_stack, purchase["order_id"]) == before
+    assert "Content-Disposition" not in response.headers
+
+
+def test_check_delivery_passes_against_the_bucket(s3_stack, purchase):
+    grant_id = purchase["files"][0][0]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check_delivery", "--site-url", s3_stack.url]
+        + ["--username", BUYER["username"], "--password", BUYER["password"]]
+        + ["--order", str(purchase["order_id"]), "--grant", str(grant_id)],
+        cwd=BASE_DIR,
+        env=s3_stack.environ(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "FAIL" not in result.stdout
+    assert f"PASS  private bucket {s3_stack.bucket} at {s3_stack.endpoint} answers" in result.stdout
+    assert "PASS  download the order's zip" in result.stdout
+    assert "all.zip gives 206" in result.stdout
