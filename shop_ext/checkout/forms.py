@@ -70,7 +70,11 @@ class CheckoutForm(DiscountRateLimitMixin, OrderForm):
         self.step = step
         for name in ("billing_detail_country", "shipping_detail_country"):
             upstream = self.fields[name]
-            self.fields[name] = CountryField(label=upstream.label, required=upstream.required)
+            country = CountryField(label=upstream.label, required=upstream.required)
+            # Cartridge hides the details on the steps that do not ask for them.
+            if upstream.widget.is_hidden:
+                country.widget = forms.HiddenInput()
+            self.fields[name] = country
         self.ships = cart_ships(request.cart)
         if not self.ships:
             for name, field in self.fields.items():

@@ -19,6 +19,18 @@ def test_the_country_is_a_list_of_iso_countries(client, book):
     assert '<option value="United States of America">United States of America</option>' in html
 
 
+def test_the_confirmation_step_carries_the_countries_hidden(client, book):
+    """Step 2 shows the details as text: the countries chosen on step 1 go
+    with it as hidden fields, like every other detail, not as lists again."""
+    add_to_cart(client, book, option3="Paperback")
+
+    html = checkout_step(client, 1, checkout_details(billing_detail_country="France")).content.decode()
+
+    assert '<select name="billing_detail_country"' not in html
+    assert '<select name="shipping_detail_country"' not in html
+    assert '<input type="hidden" name="billing_detail_country" value="France"' in html
+
+
 @pytest.mark.parametrize("posted", ["FR", "fr", "france", "France"])
 def test_a_code_or_a_name_in_any_case_is_that_country(client, book, posted):
     add_to_cart(client, book, option3="Paperback")
