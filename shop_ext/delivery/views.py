@@ -11,40 +11,40 @@ gives the attempt back.
 """
 
 import logging
-import re
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import cached_property
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from cartridge.shop.models import Order
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core import signing
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import F, Q
 from django.http import Http404
 from django.http.request import RawPostDataException
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_sendfile import sendfile
-from mezzanine.utils.sites import current_site_id
 
 from shop_ext.core.cache import CACHE_DOWN
 from shop_ext.core.middleware import without_page
-from shop_ext.core.net import client_ip
-from shop_ext.core.ratelimit import count_use
 from shop_ext.core.tasks import enqueue
 from shop_ext.delivery import stamping
 from shop_ext.delivery.access import LinkHolder, checks_as_staff, grant_decision, order_decision, owns
+from shop_ext.delivery.attempts import (
+    OUT_OF_ATTEMPTS,
+    count_download,
+    failure_token,
+    give_back_failed,
+    record,
+    record_denied,
+    resumed_download,
+    signed_in_user,
+)
 from shop_ext.delivery.grants import SERVED_VERSION_RELATED, served_version
 from shop_ext.delivery.private_links import holder_for_token, page_url
 from shop_ext.delivery.tasks import build_order_zip, stamped_copy
@@ -53,124 +53,21 @@ from shop_ext.models import (
     DownloadAttempt,
     DownloadGrant,
     DownloadPolicy,
-    OrderDelivery,
     StampedCopy,
     files_of_its_type,
 )
 
 log = logging.getLogger(__name__)
 
-# The token nginx hands back when it cannot send a file (see download_failed).
-FAILED_DELIVERY_SALT = "shop_ext.delivery.views.failed-delivery"
-# nginx reports a failure as soon as it opens the file, moments after the app
-# answered; a token older than this is not a report of that download.
-FAILED_DELIVERY_MAX_AGE = 5 * 60
 # Where the X-Accel-Redirect response names the download's file name, for
 # nginx's internal location to set as Content-Disposition (deploy/nginx.conf).
 DISPOSITION_FOR_NGINX = "X-Download-Disposition"
-# The download log's reason for a staff download of someone else's order.
-STAFF_DOWNLOAD = "staff: download_any_order"
 # How often the "preparing your zip" page looks again, and how long a zip
 # may wait for a worker before the request builds it itself.
 ZIP_CHECK_SECONDS = 3
 ZIP_WAIT_SECONDS = 60
 # How often the "preparing your copy" (a stamped copy) page looks again.
 COPY_CHECK_SECONDS = 3
-# One byte range: "bytes=first-last", "bytes=first-" or "bytes=-suffix_length"
-# (at most 19 digits: a longer number is no offset in any file, and int() refuses
-# thousands of digits).
-SINGLE_RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})")
-
-
-def signed_in_user(request):
-    """The download log's user: the signed-in one, None for a private link's
-    holder with no account (or not signed in)."""
-    return request.user if request.user.is_authenticated else None
-
-
-def record(request, order, grant, outcome, reason="", version=None, resumed_from=None):
-    return DownloadAttempt.objects.create(
-        order=order,
-        grant=grant,
-        version=version,
-        user=signed_in_user(request),
-        ip_address=client_ip(request),
-        # No NUL: PostgreSQL text cannot hold one (a 500 for a hostile header).
-        user_agent=request.META.get("HTTP_USER_AGENT", "").replace("\x00", "")[:300],
-        outcome=outcome,
-        reason=reason[:200],
-        resumed_from=resumed_from,
-    )
-
-
-def record_denied(request, order, grant, reason, version=None):
-    """Log a refused download, up to SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR
-    rows per hour and asker (the signed-in user, else the order whose
-    private link was used): past that the request is refused all the same,
-    with one warning instead of a row each, so nobody can fill the log."""
-    asker = f"user {request.user.pk}" if request.user.is_authenticated else f"link of order {order.pk}"
-    key = f"shop_ext:denied-downloads:{current_site_id()}:{asker.replace(' ', '-')}"
-    try:
-        logged = count_use(key, 3600)
-    except CACHE_DOWN:
-        logged = 0  # the limit needs the cache; the row does not
-    limit = settings.SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR
-    if logged <= limit:
-        record(request, order, grant, DownloadAttempt.DENIED, reason, version)
-    elif logged == limit + 1:
-        log.warning("Refused downloads by %s: no more log rows this hour", asker)
-
-
-def use_attempt(delivery):
-    """Count one attempt, atomically: a conditional UPDATE, so concurrent
-    requests can never use more attempts than the order has."""
-    has_attempts_left = Q(max_attempts__isnull=True) | Q(attempts_used__lt=F("max_attempts"))
-    updated = OrderDelivery.objects.filter(has_attempts_left, pk=delivery.pk).update(
-        attempts_used=F("attempts_used") + 1
-    )
-    return updated == 1
-
-
-def resumed_download(request, download):
-    """The counted download this request continues, or None. A resume is one
-    range starting past byte 0, of the grant's file (or the zip) served and
-    counted within SHOP_DOWNLOAD_RESUME_MINUTES to the same person from the
-    same client address, which has free resumes left. "bytes=0-", several
-    ranges or a suffix covering the whole file are new downloads."""
-    match = SINGLE_RANGE.fullmatch(request.META.get("HTTP_RANGE", "").replace(" ", ""))
-    if match is None or match.groups() == ("", ""):
-        return None
-    first, suffix_length = match.groups()
-    start = int(first) if first else download.size() - int(suffix_length)
-    if start <= 0:
-        return None  # the whole file again: no need to ask the log
-    address = client_ip(request)
-    if address is None:
-        return None  # no client to match it with
-    since = timezone.now() - timedelta(minutes=settings.SHOP_DOWNLOAD_RESUME_MINUTES)
-    return (
-        DownloadAttempt.objects.filter(
-            order=download.order,
-            grant=download.grant,
-            user=signed_in_user(request),
-            ip_address=address,
-            outcome=DownloadAttempt.SERVED,
-            created_at__gte=since,
-            resumes_used__lt=settings.SHOP_DOWNLOAD_MAX_RESUMES,
-        )
-        .only("pk")
-        .first()
-    )
-
-
-def use_resume(attempt):
-    """Take one of ``attempt``'s free resumes, atomically (a conditional
-    UPDATE): concurrent resumes never take more than it has."""
-    return bool(
-        DownloadAttempt.objects.filter(
-            pk=attempt.pk, resumes_used__lt=settings.SHOP_DOWNLOAD_MAX_RESUMES
-        ).update(resumes_used=F("resumes_used") + 1)
-    )
 
 
 def _owned_order(request, who, order_id):
@@ -257,16 +154,10 @@ def _deliver(request, who, download):
         # size) sends no file: it uses no attempt and is not logged.
         return _file_response(request, path, download)
     as_staff = checks_as_staff(who, order)
-    with transaction.atomic():  # the attempt (or free resume) counted and its log row: both or neither
-        if resumes is not None and not use_resume(resumes):
-            resumes = None  # its free resumes went to concurrent requests: a new download
-        counted = not (as_staff or resumes)
-        if counted and not use_attempt(order.delivery):
-            reason = "All download attempts for this order have been used."
-            return _refuse(request, order, grant, DownloadAttempt.DENIED, reason, 403)
-        outcome = DownloadAttempt.RESUMED if resumes else DownloadAttempt.SERVED
-        reason = STAFF_DOWNLOAD if as_staff else ""
-        attempt = record(request, order, grant, outcome, reason, download.version, resumed_from=resumes)
+    counted_download = count_download(request, download, resumes, as_staff)
+    if counted_download is None:
+        return _refuse(request, order, grant, DownloadAttempt.DENIED, OUT_OF_ATTEMPTS, 403)
+    attempt, counted = counted_download
     response = _file_response(request, path, download)
     if as_staff:
         log.info(
@@ -324,7 +215,7 @@ def _refuse_missing_files(request, download):
 def _let_nginx_report_failure(response, attempt, counted):
     """Hand nginx what it needs to tell ``download_failed`` that it could
     not send the file. Clients never see X-Accel-* headers."""
-    token = signing.dumps({"attempt": attempt.pk, "counted": counted}, salt=FAILED_DELIVERY_SALT)
+    token = failure_token(attempt, counted)
     # nginx ignores the query string when it maps the URI to the file, and
     # keeps it for its error_page; the token is URL-safe as it is.
     response["X-Accel-Redirect"] += f"?attempt={token}"
@@ -343,50 +234,15 @@ def download_failed(request):
     error_page posts the attempt's token here): give the attempt back, once,
     tell staff what to fix, and tell the buyer."""
     try:
-        report = signing.loads(
-            request.body.decode("ascii", "replace"),
-            salt=FAILED_DELIVERY_SALT,
-            max_age=FAILED_DELIVERY_MAX_AGE,
-        )
-    except signing.BadSignature:  # forged or expired (SignatureExpired is a BadSignature)
-        raise Http404("No such download.") from None
+        token = request.body.decode("ascii", "replace")
     except RawPostDataException:  # a form's multipart body, read by the middleware: not nginx's
         raise Http404("No such download.") from None
-    attempt = _mark_failed_once(report["attempt"], report["counted"])
-    if attempt is None:  # reported already: a replay changes nothing
+    attempt = give_back_failed(token)
+    if attempt is None:  # forged, expired, or reported already: a replay changes nothing
         raise Http404("No such download.")
-    log.error(
-        "Order #%s: the web server could not send %s (download log entry %s; attempt given back: %s). "
-        "Most likely its worker (www-data) cannot read the file: the private root must be owned by the "
-        "app's user with group www-data and mode 2750, and the app run with UMask 0027; else the file is "
-        "missing on the web server's side (its alias or mount differs from SHOP_PRIVATE_ROOT). "
-        "See docs/deploy.md.",
-        attempt.order_id,
-        attempt.grant.file.file.name if attempt.grant else "the order's zip",
-        attempt.pk,
-        "yes" if report["counted"] else "none was used",
-    )
     reason = "We could not send this file. No download attempt was used, and we have been told."
     context = {"order": attempt.order, "reason": reason}
     return TemplateResponse(request, "shop_ext/download_refused.html", context, status=503)
-
-
-def _mark_failed_once(attempt_id, counted):
-    """The log entry turned from served (or resumed) to failed, and its
-    attempt given back if it used one; None when it was not served or was
-    reported already. The conditional UPDATE lets only one report through."""
-    with transaction.atomic():
-        flipped = DownloadAttempt.objects.filter(
-            pk=attempt_id, outcome__in=(DownloadAttempt.SERVED, DownloadAttempt.RESUMED)
-        ).update(outcome=DownloadAttempt.FAILED, reason="The web server could not send the file.")
-        if not flipped:
-            return None
-        attempt = DownloadAttempt.objects.select_related("order", "grant__file").get(pk=attempt_id)
-        if counted:
-            OrderDelivery.objects.filter(order_id=attempt.order_id, attempts_used__gt=0).update(
-                attempts_used=F("attempts_used") - 1
-            )
-    return attempt
 
 
 def who_asks(request, order_id, token):

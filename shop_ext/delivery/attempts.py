@@ -1,0 +1,198 @@
+"""The download log and the attempts it counts: who asked, what was served
+or refused, which requests resume a counted download for free, and nginx's
+report of a file it could not send (the attempt given back, once).
+
+The views ask these questions and answer the request; the rules of the
+counting live here (docs/security.md, A01 "Limits hold" and "A Range request
+resumes").
+"""
+
+import logging
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from mezzanine.utils.sites import current_site_id
+
+from shop_ext.core.cache import CACHE_DOWN
+from shop_ext.core.net import client_ip
+from shop_ext.core.ratelimit import count_use
+from shop_ext.models import DownloadAttempt, OrderDelivery
+
+log = logging.getLogger(__name__)
+
+# The token nginx hands back when it cannot send a file (see download_failed).
+FAILED_DELIVERY_SALT = "shop_ext.delivery.views.failed-delivery"
+# nginx reports a failure as soon as it opens the file, moments after the app
+# answered; a token older than this is not a report of that download.
+FAILED_DELIVERY_MAX_AGE = 5 * 60
+# The download log's reason for a staff download of someone else's order.
+STAFF_DOWNLOAD = "staff: download_any_order"
+# One byte range: "bytes=first-last", "bytes=first-" or "bytes=-suffix_length"
+# (at most 19 digits: a longer number is no offset in any file, and int() refuses
+# thousands of digits).
+SINGLE_RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})")
+OUT_OF_ATTEMPTS = "All download attempts for this order have been used."
+
+
+def signed_in_user(request):
+    """The download log's user: the signed-in one, None for a private link's
+    holder with no account (or not signed in)."""
+    return request.user if request.user.is_authenticated else None
+
+
+def record(request, order, grant, outcome, reason="", version=None, resumed_from=None):
+    return DownloadAttempt.objects.create(
+        order=order,
+        grant=grant,
+        version=version,
+        user=signed_in_user(request),
+        ip_address=client_ip(request),
+        # No NUL: PostgreSQL text cannot hold one (a 500 for a hostile header).
+        user_agent=request.META.get("HTTP_USER_AGENT", "").replace("\x00", "")[:300],
+        outcome=outcome,
+        reason=reason[:200],
+        resumed_from=resumed_from,
+    )
+
+
+def record_denied(request, order, grant, reason, version=None):
+    """Log a refused download, up to SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR
+    rows per hour and asker (the signed-in user, else the order whose
+    private link was used): past that the request is refused all the same,
+    with one warning instead of a row each, so nobody can fill the log."""
+    asker = f"user {request.user.pk}" if request.user.is_authenticated else f"link of order {order.pk}"
+    key = f"shop_ext:denied-downloads:{current_site_id()}:{asker.replace(' ', '-')}"
+    try:
+        logged = count_use(key, 3600)
+    except CACHE_DOWN:
+        logged = 0  # the limit needs the cache; the row does not
+    limit = settings.SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR
+    if logged <= limit:
+        record(request, order, grant, DownloadAttempt.DENIED, reason, version)
+    elif logged == limit + 1:
+        log.warning("Refused downloads by %s: no more log rows this hour", asker)
+
+
+def use_attempt(delivery):
+    """Count one attempt, atomically: a conditional UPDATE, so concurrent
+    requests can never use more attempts than the order has."""
+    has_attempts_left = Q(max_attempts__isnull=True) | Q(attempts_used__lt=F("max_attempts"))
+    updated = OrderDelivery.objects.filter(has_attempts_left, pk=delivery.pk).update(
+        attempts_used=F("attempts_used") + 1
+    )
+    return updated == 1
+
+
+def resumed_download(request, download):
+    """The counted download this request continues, or None. A resume is one
+    range starting past byte 0, of the grant's file (or the zip) served and
+    counted within SHOP_DOWNLOAD_RESUME_MINUTES to the same person from the
+    same client address, which has free resumes left. "bytes=0-", several
+    ranges or a suffix covering the whole file are new downloads."""
+    match = SINGLE_RANGE.fullmatch(request.META.get("HTTP_RANGE", "").replace(" ", ""))
+    if match is None or match.groups() == ("", ""):
+        return None
+    first, suffix_length = match.groups()
+    start = int(first) if first else download.size() - int(suffix_length)
+    if start <= 0:
+        return None  # the whole file again: no need to ask the log
+    address = client_ip(request)
+    if address is None:
+        return None  # no client to match it with
+    since = timezone.now() - timedelta(minutes=settings.SHOP_DOWNLOAD_RESUME_MINUTES)
+    return (
+        DownloadAttempt.objects.filter(
+            order=download.order,
+            grant=download.grant,
+            user=signed_in_user(request),
+            ip_address=address,
+            outcome=DownloadAttempt.SERVED,
+            created_at__gte=since,
+            resumes_used__lt=settings.SHOP_DOWNLOAD_MAX_RESUMES,
+        )
+        .only("pk")
+        .first()
+    )
+
+
+def use_resume(attempt):
+    """Take one of ``attempt``'s free resumes, atomically (a conditional
+    UPDATE): concurrent resumes never take more than it has."""
+    return bool(
+        DownloadAttempt.objects.filter(
+            pk=attempt.pk, resumes_used__lt=settings.SHOP_DOWNLOAD_MAX_RESUMES
+        ).update(resumes_used=F("resumes_used") + 1)
+    )
+
+
+def count_download(request, download, resumes, as_staff):
+    """Count ``download`` (an attempt, or a free resume of ``resumes``) and
+    log it, both or neither. Returns the log row and whether it used an
+    attempt; None when the order's attempts ran out meanwhile (nothing
+    counted, nothing logged)."""
+    with transaction.atomic():
+        if resumes is not None and not use_resume(resumes):
+            resumes = None  # its free resumes went to concurrent requests: a new download
+        counted = not (as_staff or resumes)
+        if counted and not use_attempt(download.order.delivery):
+            return None
+        outcome = DownloadAttempt.RESUMED if resumes else DownloadAttempt.SERVED
+        reason = STAFF_DOWNLOAD if as_staff else ""
+        attempt = record(
+            request, download.order, download.grant, outcome, reason, download.version, resumed_from=resumes
+        )
+    return attempt, counted
+
+
+def failure_token(attempt, counted):
+    """What nginx hands back to download_failed when it cannot send the
+    file of ``attempt``: signed, so only a download this app served is
+    given back."""
+    return signing.dumps({"attempt": attempt.pk, "counted": counted}, salt=FAILED_DELIVERY_SALT)
+
+
+def give_back_failed(token):
+    """Turn the download ``token`` names (failure_token) from served into
+    failed and give its attempt back; the log row, or None when the token
+    is forged, expired or reported already (a replay changes nothing)."""
+    try:
+        report = signing.loads(token, salt=FAILED_DELIVERY_SALT, max_age=FAILED_DELIVERY_MAX_AGE)
+    except signing.BadSignature:  # forged or expired (SignatureExpired is a BadSignature)
+        return None
+    attempt = _mark_failed_once(report["attempt"], report["counted"])
+    if attempt is not None:
+        log.error(
+            "Order #%s: the web server could not send %s (download log entry %s; attempt given back: %s). "
+            "Most likely its worker (www-data) cannot read the file: the private root must be owned by the "
+            "app's user with group www-data and mode 2750, and the app run with UMask 0027; else the file "
+            "is missing on the web server's side (its alias or mount differs from SHOP_PRIVATE_ROOT). "
+            "See docs/deploy.md.",
+            attempt.order_id,
+            attempt.grant.file.file.name if attempt.grant else "the order's zip",
+            attempt.pk,
+            "yes" if report["counted"] else "none was used",
+        )
+    return attempt
+
+
+def _mark_failed_once(attempt_id, counted):
+    """The log entry turned from served (or resumed) to failed, and its
+    attempt given back if it used one; None when it was not served or was
+    reported already. The conditional UPDATE lets only one report through."""
+    with transaction.atomic():
+        flipped = DownloadAttempt.objects.filter(
+            pk=attempt_id, outcome__in=(DownloadAttempt.SERVED, DownloadAttempt.RESUMED)
+        ).update(outcome=DownloadAttempt.FAILED, reason="The web server could not send the file.")
+        if not flipped:
+            return None
+        attempt = DownloadAttempt.objects.select_related("order", "grant__file").get(pk=attempt_id)
+        if counted:
+            OrderDelivery.objects.filter(order_id=attempt.order_id, attempts_used__gt=0).update(
+                attempts_used=F("attempts_used") - 1
+            )
+    return attempt
