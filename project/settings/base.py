@@ -190,12 +190,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "cartridge.shop.middleware.ShopMiddleware",
+    # Cartridge's cart, Mezzanine's site permission and page: skipped by
+    # views that show no page (downloads, JSON; shop_ext/core/middleware.py).
+    "shop_ext.core.middleware.ShopCartMiddleware",
     "mezzanine.core.request.CurrentRequestMiddleware",
     "mezzanine.core.middleware.RedirectFallbackMiddleware",
     "mezzanine.core.middleware.AdminLoginInterfaceSelectorMiddleware",
-    "mezzanine.core.middleware.SitePermissionMiddleware",
-    "shop_ext.core.middleware.ShopPageMiddleware",  # Mezzanine's, skipped for downloads
+    "shop_ext.core.middleware.ShopSitePermissionMiddleware",
+    "shop_ext.core.middleware.ShopPageMiddleware",
     "shop_ext.core.middleware.AdminObjectIdMiddleware",  # a bad id in an admin address: 404
     "axes.middleware.AxesMiddleware",
 ]
