@@ -16,11 +16,11 @@ from django.core import signing
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from mezzanine.utils.sites import current_site_id
 
 from shop_ext.core.cache import CACHE_DOWN
 from shop_ext.core.net import client_ip
 from shop_ext.core.ratelimit import count_use
+from shop_ext.delivery.access import SignedBuyer
 from shop_ext.models import DownloadAttempt, OrderDelivery
 
 log = logging.getLogger(__name__)
@@ -39,41 +39,46 @@ SINGLE_RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})")
 OUT_OF_ATTEMPTS = "All download attempts for this order have been used."
 
 
-def signed_in_user(request):
-    """The download log's user: the signed-in one, None for a private link's
-    holder with no account (or not signed in)."""
-    return request.user if request.user.is_authenticated else None
+def log_user_id(request, who):
+    """The download log's user: the buyer of a signed link, else the
+    signed-in one; None for a private link's holder with no account (or not
+    signed in)."""
+    if isinstance(who, SignedBuyer):
+        return who.id
+    return request.user.pk if request.user.is_authenticated else None
 
 
-def record(request, order, grant, outcome, reason="", version=None, resumed_from=None):
+def record(request, who, order, grant, outcome, reason="", version=None, resumed_from_id=None):
     return DownloadAttempt.objects.create(
         order=order,
         grant=grant,
         version=version,
-        user=signed_in_user(request),
+        user_id=log_user_id(request, who),
         ip_address=client_ip(request),
         # No NUL: PostgreSQL text cannot hold one (a 500 for a hostile header).
         user_agent=request.META.get("HTTP_USER_AGENT", "").replace("\x00", "")[:300],
         outcome=outcome,
         reason=reason[:200],
-        resumed_from=resumed_from,
+        resumed_from_id=resumed_from_id,
     )
 
 
-def record_denied(request, order, grant, reason, version=None):
+def record_denied(request, who, order, grant, reason, version=None):
     """Log a refused download, up to SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR
     rows per hour and asker (the signed-in user, else the order whose
-    private link was used): past that the request is refused all the same,
-    with one warning instead of a row each, so nobody can fill the log."""
-    asker = f"user {request.user.pk}" if request.user.is_authenticated else f"link of order {order.pk}"
-    key = f"shop_ext:denied-downloads:{current_site_id()}:{asker.replace(' ', '-')}"
+    private link was used), counted per site (the order's): past that the
+    request is refused all the same, with one warning instead of a row
+    each, so nobody can fill the log."""
+    user_id = log_user_id(request, who)
+    asker = f"user {user_id}" if user_id is not None else f"link of order {order.pk}"
+    key = f"shop_ext:denied-downloads:{order.site_id}:{asker.replace(' ', '-')}"
     try:
         logged = count_use(key, 3600)
     except CACHE_DOWN:
         logged = 0  # the limit needs the cache; the row does not
     limit = settings.SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR
     if logged <= limit:
-        record(request, order, grant, DownloadAttempt.DENIED, reason, version)
+        record(request, who, order, grant, DownloadAttempt.DENIED, reason, version)
     elif logged == limit + 1:
         log.warning("Refused downloads by %s: no more log rows this hour", asker)
 
@@ -88,53 +93,74 @@ def use_attempt(delivery):
     return updated == 1
 
 
-def resumed_download(request, download):
-    """The counted download this request continues, or None. A resume is one
-    range starting past byte 0, of the grant's file (or the zip) served and
-    counted within SHOP_DOWNLOAD_RESUME_MINUTES to the same person from the
-    same client address, which has free resumes left. "bytes=0-", several
-    ranges or a suffix covering the whole file are new downloads."""
+def _asked_range(request):
+    """The (first, suffix length) of the one byte range ``request`` asks
+    for, as digit strings (one may be empty); None for no range, several,
+    or one that is not plain bytes."""
     match = SINGLE_RANGE.fullmatch(request.META.get("HTTP_RANGE", "").replace(" ", ""))
     if match is None or match.groups() == ("", ""):
         return None
-    first, suffix_length = match.groups()
-    start = int(first) if first else download.size() - int(suffix_length)
-    if start <= 0:
-        return None  # the whole file again: no need to ask the log
-    address = client_ip(request)
-    if address is None:
-        return None  # no client to match it with
+    return match.groups()
+
+
+def may_resume(request):
+    """Whether ``request`` could resume a counted download: it asks for one
+    range not from byte 0, from a known client address (``resumable``
+    then says which download, ``resumed`` whether it does)."""
+    asked = _asked_range(request)
+    if asked is None or (asked[0] and int(asked[0]) == 0):
+        return False  # the whole file again: no need to ask the log
+    return client_ip(request) is not None
+
+
+def resumable(request, user_id, order, grant):
+    """The counted download ``request`` (from ``user_id``, None for nobody
+    signed in) may resume, as a query of its id: of the grant's file (or
+    the zip: grant None) served and counted within
+    SHOP_DOWNLOAD_RESUME_MINUTES to the same person from the same client
+    address, which has free resumes left. ``order``, ``grant`` and
+    ``user_id`` may be OuterRefs: the download's own query then carries it."""
     since = timezone.now() - timedelta(minutes=settings.SHOP_DOWNLOAD_RESUME_MINUTES)
-    return (
-        DownloadAttempt.objects.filter(
-            order=download.order,
-            grant=download.grant,
-            user=signed_in_user(request),
-            ip_address=address,
-            outcome=DownloadAttempt.SERVED,
-            created_at__gte=since,
-            resumes_used__lt=settings.SHOP_DOWNLOAD_MAX_RESUMES,
-        )
-        .only("pk")
-        .first()
+    candidates = DownloadAttempt.objects.filter(
+        order=order,
+        grant=grant,
+        user_id=user_id,
+        ip_address=client_ip(request),
+        outcome=DownloadAttempt.SERVED,
+        created_at__gte=since,
+        resumes_used__lt=settings.SHOP_DOWNLOAD_MAX_RESUMES,
     )
+    return candidates.order_by("pk").values_list("pk", flat=True)[:1]
 
 
-def use_resume(attempt):
-    """Take one of ``attempt``'s free resumes, atomically (a conditional
-    UPDATE): concurrent resumes never take more than it has."""
+def resumed(request, size, candidate_id):
+    """``candidate_id`` (resumable's answer) if ``request`` resumes it: a
+    range starting past byte 0 of what was sent (``size``: its size then,
+    for a suffix range); else None. "bytes=0-", several ranges or a suffix
+    covering the whole file are new downloads."""
+    asked = _asked_range(request)
+    if candidate_id is None or asked is None:
+        return None
+    first, suffix_length = asked
+    start = int(first) if first else size - int(suffix_length)
+    return candidate_id if start > 0 else None
+
+
+def use_resume(attempt_id):
+    """Take one of download ``attempt_id``'s free resumes, atomically (a
+    conditional UPDATE): concurrent resumes never take more than it has."""
     return bool(
         DownloadAttempt.objects.filter(
-            pk=attempt.pk, resumes_used__lt=settings.SHOP_DOWNLOAD_MAX_RESUMES
+            pk=attempt_id, resumes_used__lt=settings.SHOP_DOWNLOAD_MAX_RESUMES
         ).update(resumes_used=F("resumes_used") + 1)
     )
 
 
-def count_download(request, download, resumes, as_staff):
-    """Count ``download`` (an attempt, or a free resume of ``resumes``) and
-    log it, both or neither. Returns the log row and whether it used an
-    attempt; None when the order's attempts ran out meanwhile (nothing
-    counted, nothing logged)."""
+def count_download(request, who, download, resumes, as_staff):
+    """Count ``download`` (an attempt, or a free resume of the download
+    ``resumes`` names) and log it, both or neither. Returns the log row and
+    whether it used an attempt; None when the order's attempts ran out
+    meanwhile (nothing counted, nothing logged)."""
     with transaction.atomic():
         if resumes is not None and not use_resume(resumes):
             resumes = None  # its free resumes went to concurrent requests: a new download
@@ -144,7 +170,7 @@ def count_download(request, download, resumes, as_staff):
         outcome = DownloadAttempt.RESUMED if resumes else DownloadAttempt.SERVED
         reason = STAFF_DOWNLOAD if as_staff else ""
         attempt = record(
-            request, download.order, download.grant, outcome, reason, download.version, resumed_from=resumes
+            request, who, download.order, download.grant, outcome, reason, download.version, resumes
         )
     return attempt, counted
 

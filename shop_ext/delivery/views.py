@@ -20,6 +20,7 @@ from urllib.parse import quote
 from cartridge.shop.models import Order
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.http.request import RawPostDataException
 from django.template.response import TemplateResponse
@@ -33,22 +34,23 @@ from django_sendfile import sendfile
 from shop_ext.core.cache import CACHE_DOWN
 from shop_ext.core.middleware import without_page
 from shop_ext.core.tasks import enqueue
-from shop_ext.delivery import stamping
+from shop_ext.delivery import signed_links, stamping
 from shop_ext.delivery.access import LinkHolder, checks_as_staff, grant_decision, order_decision, owns
 from shop_ext.delivery.attempts import (
     OUT_OF_ATTEMPTS,
     count_download,
     failure_token,
     give_back_failed,
+    may_resume,
     record,
     record_denied,
-    resumed_download,
-    signed_in_user,
+    resumable,
+    resumed,
 )
 from shop_ext.delivery.grants import SERVED_VERSION_RELATED, served_version
-from shop_ext.delivery.private_links import holder_for_token, page_url
+from shop_ext.delivery.private_links import holder_for_token, holder_of_joined_link, page_url
 from shop_ext.delivery.tasks import build_order_zip, stamped_copy
-from shop_ext.delivery.zips import order_zip, zip_files, zip_path
+from shop_ext.delivery.zips import files_in_zip, for_zip, order_zip, zip_path
 from shop_ext.models import (
     DownloadAttempt,
     DownloadGrant,
@@ -75,18 +77,85 @@ def _owned_order(request, who, order_id):
     if order is None:
         raise Http404("No such order.")
     if not owns(who, order):
-        record_denied(request, order, None, "not the buyer")
+        record_denied(request, who, order, None, "not the buyer")
         raise Http404("No such order.")
     return order
 
 
-def _refuse(request, order, grant, outcome, reason, status, version=None):
+def _refuse(request, who, order, grant, outcome, reason, status, version=None):
     if outcome == DownloadAttempt.DENIED:
-        record_denied(request, order, grant, reason, version)
+        record_denied(request, who, order, grant, reason, version)
     else:
-        record(request, order, grant, outcome, reason, version)
+        record(request, who, order, grant, outcome, reason, version)
     context = {"order": order, "reason": reason}
     return TemplateResponse(request, "shop_ext/download_refused.html", context, status=status)
+
+
+class Asking:
+    """How a download request says who asks, and what the download's one
+    query reads to know it: a private link's token (the order's link
+    joined), a signed link's key (the buyer's password hash,
+    shop_ext.delivery.signed_links), else the session (read before). The
+    same query reads which counted download the request may resume: of
+    the grant's file, or of the order's zip (``whole_order``)."""
+
+    def __init__(self, request, token, whole_order=False):
+        self.request = request
+        self.token = token
+        self.signed = token is None and signed_links.KEY in request.GET
+        self.whole_order = whole_order
+
+    def must_sign_in(self):
+        """Nothing but the session to go by, and nobody signed in to it."""
+        return self.token is None and not self.signed and not self.request.user.is_authenticated
+
+    def query(self, grants):
+        """``grants`` (one order's) with what tells who asks, and the id of
+        the download the request may resume (``resumable``), read by the
+        same query."""
+        if self.token is not None:
+            grants = grants.select_related("order__private_link")
+        elif self.signed:
+            grants = grants.annotate(buyer_password=signed_links.buyer_password())
+        if may_resume(self.request):
+            grant = None if self.whole_order else OuterRef("pk")
+            # A key that holds is the order's buyer's; if it does not, who() looks again.
+            user_id = OuterRef("order__user_id") if self.signed else self._signed_in_id()
+            candidate = resumable(self.request, user_id, OuterRef("order_id"), grant)
+            grants = grants.annotate(resumable=Subquery(candidate))
+        return grants
+
+    def _signed_in_id(self):
+        return self.request.user.pk if self.request.user.is_authenticated else None
+
+    def who(self, order_id, row):
+        """Who asks for order ``order_id``'s files, from ``row`` (a grant as
+        query() read it; None when it found none): the link's holder (a
+        wrong token is a 404, like a missing order), the buyer of a signed
+        link that holds, else the signed-in user; None for nobody signed in."""
+        if self.token is not None:
+            if row is None:
+                holder = holder_for_token(order_id, self.token)
+            else:
+                holder = holder_of_joined_link(row.order, self.token)
+            if holder is None:
+                raise Http404("No such order.")
+            return holder
+        if row is not None and self.signed:
+            buyer = signed_links.buyer_asking(self.request, row.order, row.buyer_password)
+            if buyer is not None:
+                return buyer
+            if may_resume(self.request):  # read for the order's buyer: the session's user may be another
+                grant = None if self.whole_order else row.pk
+                row.resumable = resumable(self.request, self._signed_in_id(), order_id, grant).first()
+        return self.request.user if self.request.user.is_authenticated else None
+
+    def resumes(self, download, row):
+        """The id of the counted download ``download`` resumes (``row``: a
+        grant as query() read it), or None."""
+        if not may_resume(self.request):
+            return None
+        return resumed(self.request, download.size(), row.resumable)
 
 
 @dataclass
@@ -134,18 +203,20 @@ class Download:
         return built.stat().st_size if built.exists() else 0
 
 
-def _deliver(request, who, download):
-    """Serve ``download`` to ``who`` (a user, or a private link's LinkHolder)."""
+def _deliver(request, who, download, resumes):
+    """Serve ``download`` to ``who`` (a user, a signed link's buyer or a
+    private link's holder); ``resumes``: the id of the counted download it
+    resumes, if any."""
     order, grant = download.order, download.grant
-    resumes = resumed_download(request, download)
     if resumes is not None:
         # A resume uses no attempt, so the attempts left do not limit it (the
         # last one may have started it); every other rule does. In memory only.
         order.delivery.max_attempts = None
     decision = download.decision(who)
     if not decision:
-        return _refuse(request, order, grant, DownloadAttempt.DENIED, decision.reason, decision.http_status)
-    refused = _refuse_missing_files(request, download)
+        status = decision.http_status
+        return _refuse(request, who, order, grant, DownloadAttempt.DENIED, decision.reason, status)
+    refused = _refuse_missing_files(request, who, download)
     if refused is not None:
         return refused
     path = download.path  # builds the zip first: if that fails, no attempt is used
@@ -154,9 +225,9 @@ def _deliver(request, who, download):
         # size) sends no file: it uses no attempt and is not logged.
         return _file_response(request, path, download)
     as_staff = checks_as_staff(who, order)
-    counted_download = count_download(request, download, resumes, as_staff)
+    counted_download = count_download(request, who, download, resumes, as_staff)
     if counted_download is None:
-        return _refuse(request, order, grant, DownloadAttempt.DENIED, OUT_OF_ATTEMPTS, 403)
+        return _refuse(request, who, order, grant, DownloadAttempt.DENIED, OUT_OF_ATTEMPTS, 403)
     attempt, counted = counted_download
     response = _file_response(request, path, download)
     if as_staff:
@@ -197,7 +268,7 @@ def _file_response(request, path, download):
     return response
 
 
-def _refuse_missing_files(request, download):
+def _refuse_missing_files(request, who, download):
     """A refusal page when a file to send is missing from private storage
     (staff are told in the log), else None."""
     missing = [f for f in download.files if not f.file.storage.exists(f.file.name)]
@@ -209,7 +280,7 @@ def _refuse_missing_files(request, download):
         ", ".join(f"{f.pk} {f.file.name}" for f in missing),
     )
     reason = "This file is temporarily unavailable. We have been told and will fix it; no attempt was used."
-    return _refuse(request, download.order, download.grant, DownloadAttempt.FAILED, reason, 404)
+    return _refuse(request, who, download.order, download.grant, DownloadAttempt.FAILED, reason, 404)
 
 
 def _let_nginx_report_failure(response, attempt, counted):
@@ -245,43 +316,35 @@ def download_failed(request):
     return TemplateResponse(request, "shop_ext/download_refused.html", context, status=503)
 
 
-def who_asks(request, order_id, token):
-    """Who is asking for order ``order_id``'s files: with a private link's
-    token its holder (a wrong token is a 404, like a missing order), else the
-    signed-in user; None for an anonymous request without a token."""
-    if token is not None:
-        holder = holder_for_token(order_id, token)
-        if holder is None:
-            raise Http404("No such order.")
-        return holder
-    return signed_in_user(request)
-
-
 @never_cache
 @without_page
 def download_file(request, order_id, grant_id, token=None):
-    who = who_asks(request, order_id, token)
+    asking = Asking(request, token)
+    if asking.must_sign_in():
+        return redirect_to_login(request.get_full_path())
+    # The hot path: one query reads the grant with its order, delivery,
+    # file, version and name, who asks and the download it may resume.
+    grants = DownloadGrant.objects.filter(pk=grant_id, order_id=order_id)
+    grant = asking.query(
+        grants.select_related("order__delivery", *SERVED_VERSION_RELATED).annotate(
+            files_of_its_type=files_of_its_type("file")
+        )
+    ).first()
+    who = asking.who(order_id, grant)
     if who is None:
         return redirect_to_login(request.get_full_path())
-    # The grant with its order, delivery and file in one query: the hot path.
-    grant = (
-        DownloadGrant.objects.select_related("order__delivery", *SERVED_VERSION_RELATED)
-        .annotate(files_of_its_type=files_of_its_type("file"))
-        .filter(pk=grant_id, order_id=order_id)
-        .first()
-    )
     if grant is None:
         _owned_order(request, who, order_id)  # logs a stranger's try
         raise Http404("No such file.")
     if not owns(who, grant.order):
-        record_denied(request, grant.order, None, "not the buyer")
+        record_denied(request, who, grant.order, None, "not the buyer")
         raise Http404("No such order.")
     download = Download(grant.order, grant, [served_version(grant)])
     if stamping.applies(grant.file.product, download.version):
         waiting = _with_stamped_copy(request, who, download)
         if waiting is not None:
             return waiting
-    return _deliver(request, who, download)
+    return _deliver(request, who, download, asking.resumes(download, grant))
 
 
 def _with_stamped_copy(request, who, download):
@@ -295,7 +358,9 @@ def _with_stamped_copy(request, who, download):
     copy = stamped_copy(grant, download.version, create=bool(decision))
     if copy is None or (copy.status != StampedCopy.READY and not decision):
         # Refused, and no copy to resume: never the unstamped file.
-        return _refuse(request, order, grant, DownloadAttempt.DENIED, decision.reason, decision.http_status)
+        return _refuse(
+            request, who, order, grant, DownloadAttempt.DENIED, decision.reason, decision.http_status
+        )
     if copy.status == StampedCopy.READY:
         download.stamped = copy
         return None
@@ -310,23 +375,37 @@ def _with_stamped_copy(request, who, download):
         "Your copy of this file is delayed: we could not prepare it and have been told. "
         "No download attempt was used; please try again later."
     )
-    return _refuse(request, order, grant, DownloadAttempt.FAILED, reason, 503, download.version)
+    return _refuse(request, who, order, grant, DownloadAttempt.FAILED, reason, 503, download.version)
 
 
 @never_cache
 @without_page
 def download_zip(request, order_id, token=None):
-    who = who_asks(request, order_id, token)
+    asking = Asking(request, token, whole_order=True)
+    if asking.must_sign_in():
+        return redirect_to_login(request.get_full_path())
+    # One query: the order's grants with what the zip holds, the order and
+    # its delivery, who asks and the download it may resume.
+    grants = DownloadGrant.objects.filter(order_id=order_id).select_related("order__delivery")
+    grants = list(asking.query(for_zip(grants)))
+    first = grants[0] if grants else None
+    who = asking.who(order_id, first)
     if who is None:
         return redirect_to_login(request.get_full_path())
-    order = _owned_order(request, who, order_id)
-    files = zip_files(order)
+    if first is None:
+        _owned_order(request, who, order_id)  # logs a stranger's try
+        raise Http404("This order has no files.")
+    order = first.order
+    if not owns(who, order):
+        record_denied(request, who, order, None, "not the buyer")
+        raise Http404("No such order.")
+    files = files_in_zip(grants)
     if not files:
         raise Http404("This order has no files.")
     download = Download(order, None, files)
     target = zip_path(order, files)
     if not target.exists() and download.decision(who):
-        refused = _refuse_missing_files(request, download)
+        refused = _refuse_missing_files(request, who, download)
         if refused is not None:
             return refused
         if _wait_for_worker(order, target):
@@ -334,7 +413,7 @@ def download_zip(request, order_id, token=None):
             response = TemplateResponse(request, "shop_ext/zip_preparing.html", context, status=202)
             response["Refresh"] = str(ZIP_CHECK_SECONDS)
             return response
-    return _deliver(request, who, download)
+    return _deliver(request, who, download, asking.resumes(download, first))
 
 
 def back_url(who, order):

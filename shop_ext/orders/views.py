@@ -39,7 +39,9 @@ def order_history(request):
     response = cartridge_views.order_history(request)
     if isinstance(response, TemplateResponse):
         for order in response.context_data["orders"].object_list:
-            attach_downloads(order, request.user)
+            # The links are signed for this browser: the downloads then
+            # read no session or user (shop_ext.delivery.signed_links).
+            attach_downloads(order, request.user, signed_for=request)
     return response
 
 
@@ -77,14 +79,15 @@ def claim_orders(request, token):
     return redirect("shop_order_history")
 
 
-def attach_downloads(order, who):
+def attach_downloads(order, who, signed_for=None):
     """Give an order (for a template) its download lines and overall state,
     as ``who`` (a user, or a private link's LinkHolder) sees them, and its
-    latest card payment (a failed one offers to pay again)."""
+    latest card payment (a failed one offers to pay again). The links are
+    signed for the browser of request ``signed_for`` when given."""
     order.card_payment = order.payments.first()
-    order.download_lines = download_lines(order, who)
+    order.download_lines = download_lines(order, who, signed_for)
     order.download_decision = order_decision(who, order)
-    order.zip_url = zip_url(order, who, order.download_lines)
+    order.zip_url = zip_url(order, who, order.download_lines, signed_for)
     # order_decision has loaded (and cached) the order's delivery, if any.
     order.delivery_info = getattr(order, "delivery", None)
 
