@@ -325,11 +325,11 @@ def download_file(request, order_id, grant_id, token=None):
     # The hot path: one query reads the grant with its order, delivery,
     # file, version and name, who asks and the download it may resume.
     grants = DownloadGrant.objects.filter(pk=grant_id, order_id=order_id)
-    grant = asking.query(
-        grants.select_related("order__delivery", *SERVED_VERSION_RELATED).annotate(
-            files_of_its_type=files_of_its_type("file")
-        )
-    ).first()
+    grants = grants.select_related("order__delivery", *SERVED_VERSION_RELATED)
+    try:  # get(): no ORDER BY to compile for the one row
+        grant = asking.query(grants.annotate(files_of_its_type=files_of_its_type("file"))).get()
+    except DownloadGrant.DoesNotExist:
+        grant = None
     who = asking.who(order_id, grant)
     if who is None:
         return redirect_to_login(request.get_full_path())
