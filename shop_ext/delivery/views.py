@@ -4,10 +4,14 @@ Django only decides; the bytes are sent by the web server through
 django-sendfile2 (X-Accel-Redirect with nginx), so the cost of a download
 in Django does not grow with the file's size.
 
-The attempt is counted before nginx opens the file. When nginx then cannot
-send it (unreadable or missing on its side), it tells the app
-(``download_failed``, reached through deploy/nginx.conf's error_page), which
-gives the attempt back.
+One query reads the grant (or the order's grants, for the zip) with its
+order, delivery and file, and what tells who asks: an order's private
+link, a link signed for the buyer's browser (signed_links), else the
+session (``Asking``). The attempt is then counted and logged
+(``attempts``) before nginx opens the file. When nginx cannot send it
+(unreadable or missing on its side), it tells the app (``download_failed``,
+reached through deploy/nginx.conf's error_page), which gives the attempt
+back.
 """
 
 import logging
