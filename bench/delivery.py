@@ -7,12 +7,14 @@ hard-linked into the private and the static root, so both sides read one
 inode) is fetched by wrk with 16 and then 64 concurrent keep-alive clients,
 alternating the sides run by run:
 
-  accel   our download view, as the signed-in owner of a paid order: Django
-          checks the order and grant, counts an attempt (a conditional
-          UPDATE), logs the download, and nginx sends the file
-          (X-Accel-Redirect). Every request is a whole-file download (no
-          Range), so each one is counted; the order has no attempt limit
-          (max_attempts NULL), so none is refused.
+  accel   our download view, as the signed-in owner of a paid order,
+          through the link their order history shows (signed for their
+          session: the view reads no session or user). Django checks the
+          order and grant, counts an attempt (a conditional UPDATE), logs
+          the download, and nginx sends the file (X-Accel-Redirect). Every
+          request is a whole-file download (no Range), so each one is
+          counted; the order has no attempt limit (max_attempts NULL), so
+          none is refused.
   static  nginx sending the file from /static/: no app at all.
 
 Per size and client count: throughput (bytes received per second of the
@@ -24,10 +26,13 @@ Goals: ratio >= 0.9 at 10 MB and above, >= 0.5 at 1 MB.
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import requests  # noqa: E402
 
 from bench.load import MB, Load, run_wrk  # noqa: E402
 from bench.stack import Deployment, median, parser, read_access_log, table, write_results  # noqa: E402
@@ -48,6 +53,16 @@ WARM_UP_SECONDS = 1
 def run_seconds(mode, size):
     """Long enough for 64 clients to finish several 100 MB responses each."""
     return mode["seconds"] * (2 if size >= 100 * MB else 1)
+
+
+def order_history_links(base_url, session):
+    """The download links the buyer's order history shows, by grant id: each
+    signed for this session, for SHOP_SIGNED_DOWNLOAD_MINUTES (asked again
+    for each size, so a long run never outlives them)."""
+    page = requests.get(f"{base_url}/account/orders/", cookies={"sessionid": session}, timeout=30)
+    page.raise_for_status()
+    links = re.findall(r'href="(/account/orders/\d+/files/(\d+)/\?key=[^"]+)"', page.text)
+    return {int(grant): link for link, grant in links}
 
 
 def measure(url, clients, seconds, size, session):
@@ -87,8 +102,9 @@ def main():
         nginx = d.start_nginx(gunicorn)
         for label, size in SIZES.items():
             name = f"file-{label}.bin"
+            links = order_history_links(nginx.url, info["session"])
             urls = {
-                "accel": f"{nginx.url}/account/orders/{info['order']}/files/{info['grants'][name]}/",
+                "accel": f"{nginx.url}{links[info['grants'][name]]}",
                 "static": f"{nginx.url}/static/bench/{name}",
             }
             for side in SIDES:  # warm-up: workers, connections, page cache

@@ -5,6 +5,7 @@ shopper's journey: ``add_to_cart(client, book, option3="eBook")``,
 ``checkout(client)``.
 """
 
+import html
 import re
 from decimal import Decimal
 
@@ -51,6 +52,16 @@ def private_link(text, order_id):
     match = re.search(rf"https?://[^/\s]+(/orders/{order_id}/[0-9a-f]{{64}}/)", text)
     assert match, f"no private link to order {order_id} in: {text}"
     return match.group(1)
+
+
+def download_links(client, order_id):
+    """The download links (files, then the zip) the signed-in buyer's order
+    history shows for order ``order_id``, as the browser follows them."""
+    page = client.get("/account/orders/")
+    assert page.status_code == 200
+    links = re.findall(rf'href="(/account/orders/{order_id}/files/[^"]+)"', page.content.decode())
+    assert links, f"no download links for order {order_id}"
+    return [html.unescape(link) for link in links]
 
 
 def quiet_client(user=None):

@@ -253,12 +253,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "cartridge.shop.middleware.ShopMiddleware",
+    # Cartridge's cart, Mezzanine's site permission and page: skipped by
+    # views that show no page (downloads, JSON; shop_ext/core/middleware.py).
+    "shop_ext.core.middleware.ShopCartMiddleware",
     "mezzanine.core.request.CurrentRequestMiddleware",
     "mezzanine.core.middleware.RedirectFallbackMiddleware",
     "mezzanine.core.middleware.AdminLoginInterfaceSelectorMiddleware",
-    "mezzanine.core.middleware.SitePermissionMiddleware",
-    "shop_ext.core.middleware.ShopPageMiddleware",  # Mezzanine's, skipped for downloads
+    "shop_ext.core.middleware.ShopSitePermissionMiddleware",
+    "shop_ext.core.middleware.ShopPageMiddleware",
     "shop_ext.core.middleware.AdminObjectIdMiddleware",  # a bad id in an admin address: 404
     "axes.middleware.AxesMiddleware",
 ]
@@ -460,6 +462,10 @@ SHOP_DOWNLOAD_MAX_RESUMES = env_int("SHOP_DOWNLOAD_MAX_RESUMES", 5)
 # order's private link): the download log is evidence, not a table anyone
 # may fill.
 SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR = env_int("SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR", 20)
+# How long a download link on the buyer's order history, signed for their
+# browser's session, spares the download the session and user lookups
+# (shop_ext/delivery/signed_links.py); after that it asks the session.
+SHOP_SIGNED_DOWNLOAD_MINUTES = env_int("SHOP_SIGNED_DOWNLOAD_MINUTES", 30)
 # Proxies (e.g. the local nginx) whose X-Forwarded-For header we believe.
 SHOP_TRUSTED_PROXIES = env_list("SHOP_TRUSTED_PROXIES")
 # When staff add a file to a product already sold, do past buyers get it?

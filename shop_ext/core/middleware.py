@@ -1,9 +1,14 @@
 """Middleware: requests no page of the shop can answer, refused before any
-view runs; Mezzanine's page lookup skipped by views that show no page."""
+view runs; what only pages need (Mezzanine's page and site permission,
+Cartridge's cart) skipped by views that show no page."""
 
+from cartridge.shop.middleware import ShopMiddleware
+from cartridge.shop.models import Cart
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
+from mezzanine.core.middleware import SitePermissionMiddleware
 from mezzanine.pages.middleware import PageMiddleware
 
 from shop_ext.core.converters import is_id
@@ -80,10 +85,17 @@ def _selects_a_non_id(request, view_func):
 
 
 def without_page(view):
-    """Mark a view that renders no Mezzanine page (a file download): the
-    page middleware then skips its per-request page query."""
+    """Mark a view that shows no page (a file download, a JSON answer): the
+    middleware below then skips what only pages need, so such a request
+    reads no session, user or page row for it: Mezzanine's page query,
+    Cartridge's cart (a session read; for a shopper with a cart, an UPDATE
+    of it) and Mezzanine's site permission (a user read)."""
     view.shows_no_page = True
     return view
+
+
+def shows_no_page(view_func):
+    return getattr(view_func, "shows_no_page", False)
 
 
 class ShopPageMiddleware(PageMiddleware):
@@ -91,6 +103,31 @@ class ShopPageMiddleware(PageMiddleware):
     ``without_page``."""
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if getattr(view_func, "shows_no_page", False):
+        if shows_no_page(view_func):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class ShopCartMiddleware(ShopMiddleware):
+    """Cartridge's middleware (``request.cart``, ``request.wishlist``), run
+    once the view is known, and not for views marked ``without_page``. An
+    answer made before any view runs (Django's 404 for an address no
+    pattern matches, a CSRF failure) looks the cart up if its page shows it."""
+
+    def process_request(self, request):
+        request.cart = SimpleLazyObject(lambda: Cart.objects.from_request(request))
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not shows_no_page(view_func):
+            super().process_request(request)
+
+
+class ShopSitePermissionMiddleware(SitePermissionMiddleware):
+    """Mezzanine's per-site staff permission, which reads the user (and
+    their session) on every request, minus views marked ``without_page``:
+    it serves the admin and the editing toolbar of pages."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if shows_no_page(view_func):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)

@@ -40,6 +40,18 @@ class LinkHolder:
     is_staff = False
 
 
+@dataclass(frozen=True)
+class SignedBuyer:
+    """The buyer of an order asking through a link signed for their browser
+    (shop_ext.delivery.signed_links): their account, known without reading
+    the session or the user. Stands in for ``user`` in the rules below,
+    always as that order's buyer (never staff acting on another's order)."""
+
+    id: int
+    is_authenticated = True
+    is_staff = False
+
+
 def owns(user, order):
     """The buyer (signed in, or holding the order's private link), or staff
     who may download any order."""

@@ -34,17 +34,18 @@ class BuyerOrder:
     delivery: OrderDelivery | None
 
 
-def buyer_order(order, who):
-    """``order`` as ``who`` (a user, or a private link's LinkHolder) sees it."""
+def buyer_order(order, who, signed_for=None):
+    """``order`` as ``who`` (a user, or a private link's LinkHolder) sees it;
+    its links signed for the browser of request ``signed_for`` when given."""
     card_payment = order.payments.first()
-    lines = download_lines(order, who)
+    lines = download_lines(order, who, signed_for)
     decision = order_decision(who, order)
     return BuyerOrder(
         order=order,
         card_payment=card_payment,
         download_lines=lines,
         download_decision=decision,
-        zip_url=zip_url(order, who, lines),
+        zip_url=zip_url(order, who, lines, signed_for),
         # order_decision has loaded (and cached) the order's delivery, if any.
         delivery=getattr(order, "delivery", None),
     )
@@ -56,7 +57,11 @@ def order_history(request):
     response = cartridge_views.order_history(request)
     if isinstance(response, TemplateResponse):
         orders = response.context_data["orders"].object_list
-        response.context_data["buyer_orders"] = [buyer_order(order, request.user) for order in orders]
+        # The links are signed for this browser: the downloads then read no
+        # session or user (shop_ext.delivery.signed_links).
+        response.context_data["buyer_orders"] = [
+            buyer_order(order, request.user, signed_for=request) for order in orders
+        ]
     return response
 
 

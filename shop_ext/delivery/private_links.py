@@ -34,6 +34,17 @@ def holder_of(order):
 def holder_for_token(order_id, token):
     """The LinkHolder if ``token`` is order ``order_id``'s current token, else None."""
     secret = PrivateOrderLink.objects.filter(order_id=order_id).values_list("secret", flat=True).first()
+    return _holder(order_id, token, secret)
+
+
+def holder_of_joined_link(order, token):
+    """holder_for_token for ``order`` fetched with its ``private_link``
+    joined (select_related): no query of its own."""
+    link = getattr(order, "private_link", None)  # none made yet: RelatedObjectDoesNotExist, an AttributeError
+    return _holder(order.pk, token, link.secret if link else None)
+
+
+def _holder(order_id, token, secret):
     if secret is None or not constant_time_compare(token, _token(order_id, secret)):
         return None
     return LinkHolder(order_id, token)

@@ -4,175 +4,78 @@ Django only decides; the bytes are sent by the web server through
 django-sendfile2 (X-Accel-Redirect with nginx), so the cost of a download
 in Django does not grow with the file's size.
 
-The attempt is counted before nginx opens the file. When nginx then cannot
-send it (unreadable or missing on its side), it tells the app
-(``download_failed``, reached through deploy/nginx.conf's error_page), which
-gives the attempt back.
+One query reads the grant (or the order's grants, for the zip) with its
+order, delivery and file, and what tells who asks: an order's private
+link, a link signed for the buyer's browser (signed_links), else the
+session (``Asking``). The attempt is then counted and logged
+(``attempts``) before nginx opens the file. When nginx cannot send it
+(unreadable or missing on its side), it tells the app (``download_failed``,
+reached through deploy/nginx.conf's error_page), which gives the attempt
+back.
 """
 
 import logging
-import re
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import cached_property
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from cartridge.shop.models import Order
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core import signing
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.http.request import RawPostDataException
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from mezzanine.utils.sites import current_site_id
 
 from shop_ext.core.cache import CACHE_DOWN
 from shop_ext.core.middleware import without_page
-from shop_ext.core.net import client_ip
-from shop_ext.core.ratelimit import count_use
 from shop_ext.core.storage import private_storage
 from shop_ext.core.tasks import enqueue
-from shop_ext.delivery import stamping
+from shop_ext.delivery import signed_links, stamping
 from shop_ext.delivery.access import LinkHolder, checks_as_staff, grant_decision, order_decision, owns
+from shop_ext.delivery.attempts import (
+    OUT_OF_ATTEMPTS,
+    count_download,
+    failure_token,
+    give_back_failed,
+    may_resume,
+    record,
+    record_denied,
+    resumable,
+    resumed,
+)
 from shop_ext.delivery.grants import SERVED_VERSION_RELATED, served_version
-from shop_ext.delivery.private_links import holder_for_token, page_url
+from shop_ext.delivery.private_links import holder_for_token, holder_of_joined_link, page_url
 from shop_ext.delivery.sending import file_response, storage_failures_answered
 from shop_ext.delivery.tasks import build_order_zip, stamped_copy
-from shop_ext.delivery.zips import order_zip, zip_files, zip_name, zip_size
+from shop_ext.delivery.zips import files_in_zip, for_zip, order_zip, zip_name, zip_size
 from shop_ext.models import (
     DownloadAttempt,
     DownloadGrant,
     DownloadPolicy,
-    OrderDelivery,
     StampedCopy,
     files_of_its_type,
 )
 
 log = logging.getLogger(__name__)
 
-# The token nginx hands back when it cannot send a file (see download_failed).
-FAILED_DELIVERY_SALT = "shop_ext.delivery.views.failed-delivery"
-# nginx reports a failure as soon as it opens the file, moments after the app
-# answered; a token older than this is not a report of that download.
-FAILED_DELIVERY_MAX_AGE = 5 * 60
 # Where the X-Accel-Redirect response names the download's file name, for
 # nginx's internal location to set as Content-Disposition (deploy/nginx.conf).
 DISPOSITION_FOR_NGINX = "X-Download-Disposition"
-# The download log's reason for a staff download of someone else's order.
-STAFF_DOWNLOAD = "staff: download_any_order"
 # How often the "preparing your zip" page looks again, and how long a zip
 # may wait for a worker before the request builds it itself.
 ZIP_CHECK_SECONDS = 3
 ZIP_WAIT_SECONDS = 60
 # How often the "preparing your copy" (a stamped copy) page looks again.
 COPY_CHECK_SECONDS = 3
-# One byte range: "bytes=first-last", "bytes=first-" or "bytes=-suffix_length"
-# (at most 19 digits: a longer number is no offset in any file, and int() refuses
-# thousands of digits).
-SINGLE_RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})")
-
-
-def signed_in_user(request):
-    """The download log's user: the signed-in one, None for a private link's
-    holder with no account (or not signed in)."""
-    return request.user if request.user.is_authenticated else None
-
-
-def record(request, order, grant, outcome, reason="", version=None, resumed_from=None):
-    return DownloadAttempt.objects.create(
-        order=order,
-        grant=grant,
-        version=version,
-        user=signed_in_user(request),
-        ip_address=client_ip(request),
-        # No NUL: PostgreSQL text cannot hold one (a 500 for a hostile header).
-        user_agent=request.META.get("HTTP_USER_AGENT", "").replace("\x00", "")[:300],
-        outcome=outcome,
-        reason=reason[:200],
-        resumed_from=resumed_from,
-    )
-
-
-def record_denied(request, order, grant, reason, version=None):
-    """Log a refused download, up to SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR
-    rows per hour and asker (the signed-in user, else the order whose
-    private link was used): past that the request is refused all the same,
-    with one warning instead of a row each, so nobody can fill the log."""
-    asker = f"user {request.user.pk}" if request.user.is_authenticated else f"link of order {order.pk}"
-    key = f"shop_ext:denied-downloads:{current_site_id()}:{asker.replace(' ', '-')}"
-    try:
-        logged = count_use(key, 3600)
-    except CACHE_DOWN:
-        logged = 0  # the limit needs the cache; the row does not
-    limit = settings.SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR
-    if logged <= limit:
-        record(request, order, grant, DownloadAttempt.DENIED, reason, version)
-    elif logged == limit + 1:
-        log.warning("Refused downloads by %s: no more log rows this hour", asker)
-
-
-def use_attempt(delivery):
-    """Count one attempt, atomically: a conditional UPDATE, so concurrent
-    requests can never use more attempts than the order has."""
-    has_attempts_left = Q(max_attempts__isnull=True) | Q(attempts_used__lt=F("max_attempts"))
-    updated = OrderDelivery.objects.filter(has_attempts_left, pk=delivery.pk).update(
-        attempts_used=F("attempts_used") + 1
-    )
-    return updated == 1
-
-
-def resumed_download(request, download):
-    """The counted download this request continues, or None. A resume is one
-    range starting past byte 0, of the grant's file (or the zip) served and
-    counted within SHOP_DOWNLOAD_RESUME_MINUTES to the same person from the
-    same client address, which has free resumes left. "bytes=0-", several
-    ranges or a suffix covering the whole file are new downloads."""
-    match = SINGLE_RANGE.fullmatch(request.META.get("HTTP_RANGE", "").replace(" ", ""))
-    if match is None or match.groups() == ("", ""):
-        return None
-    first, suffix_length = match.groups()
-    start = int(first) if first else download.size() - int(suffix_length)
-    if start <= 0:
-        return None  # the whole file again: no need to ask the log
-    address = client_ip(request)
-    if address is None:
-        return None  # no client to match it with
-    since = timezone.now() - timedelta(minutes=settings.SHOP_DOWNLOAD_RESUME_MINUTES)
-    return (
-        DownloadAttempt.objects.filter(
-            order=download.order,
-            grant=download.grant,
-            user=signed_in_user(request),
-            ip_address=address,
-            outcome=DownloadAttempt.SERVED,
-            created_at__gte=since,
-            resumes_used__lt=settings.SHOP_DOWNLOAD_MAX_RESUMES,
-        )
-        .only("pk")
-        .first()
-    )
-
-
-def use_resume(attempt):
-    """Take one of ``attempt``'s free resumes, atomically (a conditional
-    UPDATE): concurrent resumes never take more than it has."""
-    return bool(
-        DownloadAttempt.objects.filter(
-            pk=attempt.pk, resumes_used__lt=settings.SHOP_DOWNLOAD_MAX_RESUMES
-        ).update(resumes_used=F("resumes_used") + 1)
-    )
 
 
 def _owned_order(request, who, order_id):
@@ -180,18 +83,85 @@ def _owned_order(request, who, order_id):
     if order is None:
         raise Http404("No such order.")
     if not owns(who, order):
-        record_denied(request, order, None, "not the buyer")
+        record_denied(request, who, order, None, "not the buyer")
         raise Http404("No such order.")
     return order
 
 
-def _refuse(request, order, grant, outcome, reason, status, version=None):
+def _refuse(request, who, order, grant, outcome, reason, status, version=None):
     if outcome == DownloadAttempt.DENIED:
-        record_denied(request, order, grant, reason, version)
+        record_denied(request, who, order, grant, reason, version)
     else:
-        record(request, order, grant, outcome, reason, version)
+        record(request, who, order, grant, outcome, reason, version)
     context = {"order": order, "reason": reason}
     return TemplateResponse(request, "shop_ext/download_refused.html", context, status=status)
+
+
+class Asking:
+    """How a download request says who asks, and what the download's one
+    query reads to know it: a private link's token (the order's link
+    joined), a signed link's key (the buyer's password hash,
+    shop_ext.delivery.signed_links), else the session (read before). The
+    same query reads which counted download the request may resume: of
+    the grant's file, or of the order's zip (``whole_order``)."""
+
+    def __init__(self, request, token, whole_order=False):
+        self.request = request
+        self.token = token
+        self.signed = token is None and signed_links.KEY in request.GET
+        self.whole_order = whole_order
+
+    def must_sign_in(self):
+        """Nothing but the session to go by, and nobody signed in to it."""
+        return self.token is None and not self.signed and not self.request.user.is_authenticated
+
+    def query(self, grants):
+        """``grants`` (one order's) with what tells who asks, and the id of
+        the download the request may resume (``resumable``), read by the
+        same query."""
+        if self.token is not None:
+            grants = grants.select_related("order__private_link")
+        elif self.signed:
+            grants = grants.annotate(buyer_password=signed_links.buyer_password())
+        if may_resume(self.request):
+            grant = None if self.whole_order else OuterRef("pk")
+            # A key that holds is the order's buyer's; if it does not, who() looks again.
+            user_id = OuterRef("order__user_id") if self.signed else self._signed_in_id()
+            candidate = resumable(self.request, user_id, OuterRef("order_id"), grant)
+            grants = grants.annotate(resumable=Subquery(candidate))
+        return grants
+
+    def _signed_in_id(self):
+        return self.request.user.pk if self.request.user.is_authenticated else None
+
+    def who(self, order_id, row):
+        """Who asks for order ``order_id``'s files, from ``row`` (a grant as
+        query() read it; None when it found none): the link's holder (a
+        wrong token is a 404, like a missing order), the buyer of a signed
+        link that holds, else the signed-in user; None for nobody signed in."""
+        if self.token is not None:
+            if row is None:
+                holder = holder_for_token(order_id, self.token)
+            else:
+                holder = holder_of_joined_link(row.order, self.token)
+            if holder is None:
+                raise Http404("No such order.")
+            return holder
+        if row is not None and self.signed:
+            buyer = signed_links.buyer_asking(self.request, row.order, row.buyer_password)
+            if buyer is not None:
+                return buyer
+            if may_resume(self.request):  # read for the order's buyer: the session's user may be another
+                grant = None if self.whole_order else row.pk
+                row.resumable = resumable(self.request, self._signed_in_id(), order_id, grant).first()
+        return self.request.user if self.request.user.is_authenticated else None
+
+    def resumes(self, download, row):
+        """The id of the counted download ``download`` resumes (``row``: a
+        grant as query() read it), or None."""
+        if not may_resume(self.request):
+            return None
+        return resumed(self.request, download.size(), row.resumable)
 
 
 @dataclass
@@ -239,18 +209,20 @@ class Download:
         return zip_size(self.order, self.files)
 
 
-def _deliver(request, who, download):
-    """Serve ``download`` to ``who`` (a user, or a private link's LinkHolder)."""
+def _deliver(request, who, download, resumes):
+    """Serve ``download`` to ``who`` (a user, a signed link's buyer or a
+    private link's holder); ``resumes``: the id of the counted download it
+    resumes, if any."""
     order, grant = download.order, download.grant
-    resumes = resumed_download(request, download)
     if resumes is not None:
         # A resume uses no attempt, so the attempts left do not limit it (the
         # last one may have started it); every other rule does. In memory only.
         order.delivery.max_attempts = None
     decision = download.decision(who)
     if not decision:
-        return _refuse(request, order, grant, DownloadAttempt.DENIED, decision.reason, decision.http_status)
-    refused = _refuse_missing_files(request, download)
+        status = decision.http_status
+        return _refuse(request, who, order, grant, DownloadAttempt.DENIED, decision.reason, status)
+    refused = _refuse_missing_files(request, who, download)
     if refused is not None:
         return refused
     stored_name = download.stored_name  # builds the zip first: if that fails, no attempt is used
@@ -259,16 +231,10 @@ def _deliver(request, who, download):
         # size) sends no file: it uses no attempt and is not logged.
         return _file_response(request, stored_name, download)
     as_staff = checks_as_staff(who, order)
-    with transaction.atomic():  # the attempt (or free resume) counted and its log row: both or neither
-        if resumes is not None and not use_resume(resumes):
-            resumes = None  # its free resumes went to concurrent requests: a new download
-        counted = not (as_staff or resumes)
-        if counted and not use_attempt(order.delivery):
-            reason = _("All download attempts for this order have been used.")
-            return _refuse(request, order, grant, DownloadAttempt.DENIED, reason, 403)
-        outcome = DownloadAttempt.RESUMED if resumes else DownloadAttempt.SERVED
-        reason = STAFF_DOWNLOAD if as_staff else ""
-        attempt = record(request, order, grant, outcome, reason, download.version, resumed_from=resumes)
+    counted_download = count_download(request, who, download, resumes, as_staff)
+    if counted_download is None:
+        return _refuse(request, who, order, grant, DownloadAttempt.DENIED, OUT_OF_ATTEMPTS, 403)
+    attempt, counted = counted_download
     response = _file_response(request, stored_name, download)
     if as_staff:
         log.info(
@@ -306,7 +272,7 @@ def _file_response(request, stored_name, download):
     return response
 
 
-def _refuse_missing_files(request, download):
+def _refuse_missing_files(request, who, download):
     """A refusal page when a file to send is missing from private storage
     (staff are told in the log), else None."""
     missing = [f for f in download.files if not f.file.storage.exists(f.file.name)]
@@ -320,13 +286,13 @@ def _refuse_missing_files(request, download):
     reason = _(
         "This file is temporarily unavailable. We have been told and will fix it; no attempt was used."
     )
-    return _refuse(request, download.order, download.grant, DownloadAttempt.FAILED, reason, 404)
+    return _refuse(request, who, download.order, download.grant, DownloadAttempt.FAILED, reason, 404)
 
 
 def _let_nginx_report_failure(response, attempt, counted):
     """Hand nginx what it needs to tell ``download_failed`` that it could
     not send the file. Clients never see X-Accel-* headers."""
-    token = signing.dumps({"attempt": attempt.pk, "counted": counted}, salt=FAILED_DELIVERY_SALT)
+    token = failure_token(attempt, counted)
     # nginx ignores the query string when it maps the URI to the file, and
     # keeps it for its error_page; the token is URL-safe as it is.
     response["X-Accel-Redirect"] += f"?attempt={token}"
@@ -345,91 +311,47 @@ def download_failed(request):
     error_page posts the attempt's token here): give the attempt back, once,
     tell staff what to fix, and tell the buyer."""
     try:
-        report = signing.loads(
-            request.body.decode("ascii", "replace"),
-            salt=FAILED_DELIVERY_SALT,
-            max_age=FAILED_DELIVERY_MAX_AGE,
-        )
-    except signing.BadSignature:  # forged or expired (SignatureExpired is a BadSignature)
-        raise Http404("No such download.") from None
+        token = request.body.decode("ascii", "replace")
     except RawPostDataException:  # a form's multipart body, read by the middleware: not nginx's
         raise Http404("No such download.") from None
-    attempt = _mark_failed_once(report["attempt"], report["counted"])
-    if attempt is None:  # reported already: a replay changes nothing
+    attempt = give_back_failed(token)
+    if attempt is None:  # forged, expired, or reported already: a replay changes nothing
         raise Http404("No such download.")
-    log.error(
-        "Order #%s: the web server could not send %s (download log entry %s; attempt given back: %s). "
-        "Most likely its worker (www-data) cannot read the file: the private root must be owned by the "
-        "app's user with group www-data and mode 2750, and the app run with UMask 0027; else the file is "
-        "missing on the web server's side (its alias or mount differs from SHOP_PRIVATE_ROOT). With "
-        "SHOP_PRIVATE_STORAGE=s3: S3 refused or lost the object, or nginx could not reach the endpoint "
-        "(its resolver). manage.py check_delivery names the fix; see docs/deploy.md.",
-        attempt.order_id,
-        attempt.grant.file.file.name if attempt.grant else "the order's zip",
-        attempt.pk,
-        "yes" if report["counted"] else "none was used",
-    )
     reason = _("We could not send this file. No download attempt was used, and we have been told.")
     context = {"order": attempt.order, "reason": reason}
     return TemplateResponse(request, "shop_ext/download_refused.html", context, status=503)
-
-
-def _mark_failed_once(attempt_id, counted):
-    """The log entry turned from served (or resumed) to failed, and its
-    attempt given back if it used one; None when it was not served or was
-    reported already. The conditional UPDATE lets only one report through."""
-    with transaction.atomic():
-        flipped = DownloadAttempt.objects.filter(
-            pk=attempt_id, outcome__in=(DownloadAttempt.SERVED, DownloadAttempt.RESUMED)
-        ).update(outcome=DownloadAttempt.FAILED, reason="The web server could not send the file.")
-        if not flipped:
-            return None
-        attempt = DownloadAttempt.objects.select_related("order", "grant__file").get(pk=attempt_id)
-        if counted:
-            OrderDelivery.objects.filter(order_id=attempt.order_id, attempts_used__gt=0).update(
-                attempts_used=F("attempts_used") - 1
-            )
-    return attempt
-
-
-def who_asks(request, order_id, token):
-    """Who is asking for order ``order_id``'s files: with a private link's
-    token its holder (a wrong token is a 404, like a missing order), else the
-    signed-in user; None for an anonymous request without a token."""
-    if token is not None:
-        holder = holder_for_token(order_id, token)
-        if holder is None:
-            raise Http404("No such order.")
-        return holder
-    return signed_in_user(request)
 
 
 @never_cache
 @without_page
 @storage_failures_answered
 def download_file(request, order_id, grant_id, token=None):
-    who = who_asks(request, order_id, token)
+    asking = Asking(request, token)
+    if asking.must_sign_in():
+        return redirect_to_login(request.get_full_path())
+    # The hot path: one query reads the grant with its order, delivery,
+    # file, version and name, who asks and the download it may resume.
+    grants = DownloadGrant.objects.filter(pk=grant_id, order_id=order_id)
+    grants = grants.select_related("order__delivery", *SERVED_VERSION_RELATED)
+    try:  # get(): no ORDER BY to compile for the one row
+        grant = asking.query(grants.annotate(files_of_its_type=files_of_its_type("file"))).get()
+    except DownloadGrant.DoesNotExist:
+        grant = None
+    who = asking.who(order_id, grant)
     if who is None:
         return redirect_to_login(request.get_full_path())
-    # The grant with its order, delivery and file in one query: the hot path.
-    grant = (
-        DownloadGrant.objects.select_related("order__delivery", *SERVED_VERSION_RELATED)
-        .annotate(files_of_its_type=files_of_its_type("file"))
-        .filter(pk=grant_id, order_id=order_id)
-        .first()
-    )
     if grant is None:
         _owned_order(request, who, order_id)  # logs a stranger's try
         raise Http404("No such file.")
     if not owns(who, grant.order):
-        record_denied(request, grant.order, None, "not the buyer")
+        record_denied(request, who, grant.order, None, "not the buyer")
         raise Http404("No such order.")
     download = Download(grant.order, grant, [served_version(grant)])
     if stamping.applies(grant.file.product, download.version):
         waiting = _with_stamped_copy(request, who, download)
         if waiting is not None:
             return waiting
-    return _deliver(request, who, download)
+    return _deliver(request, who, download, asking.resumes(download, grant))
 
 
 def _with_stamped_copy(request, who, download):
@@ -443,7 +365,9 @@ def _with_stamped_copy(request, who, download):
     copy = stamped_copy(grant, download.version, create=bool(decision))
     if copy is None or (copy.status != StampedCopy.READY and not decision):
         # Refused, and no copy to resume: never the unstamped file.
-        return _refuse(request, order, grant, DownloadAttempt.DENIED, decision.reason, decision.http_status)
+        return _refuse(
+            request, who, order, grant, DownloadAttempt.DENIED, decision.reason, decision.http_status
+        )
     if copy.status == StampedCopy.READY:
         download.stamped = copy
         return None
@@ -458,24 +382,38 @@ def _with_stamped_copy(request, who, download):
         "Your copy of this file is delayed: we could not prepare it and have been told. "
         "No download attempt was used; please try again later."
     )
-    return _refuse(request, order, grant, DownloadAttempt.FAILED, reason, 503, download.version)
+    return _refuse(request, who, order, grant, DownloadAttempt.FAILED, reason, 503, download.version)
 
 
 @never_cache
 @without_page
 @storage_failures_answered
 def download_zip(request, order_id, token=None):
-    who = who_asks(request, order_id, token)
+    asking = Asking(request, token, whole_order=True)
+    if asking.must_sign_in():
+        return redirect_to_login(request.get_full_path())
+    # One query: the order's grants with what the zip holds, the order and
+    # its delivery, who asks and the download it may resume.
+    grants = DownloadGrant.objects.filter(order_id=order_id).select_related("order__delivery")
+    grants = list(asking.query(for_zip(grants)))
+    first = grants[0] if grants else None
+    who = asking.who(order_id, first)
     if who is None:
         return redirect_to_login(request.get_full_path())
-    order = _owned_order(request, who, order_id)
-    files = zip_files(order)
+    if first is None:
+        _owned_order(request, who, order_id)  # logs a stranger's try
+        raise Http404("This order has no files.")
+    order = first.order
+    if not owns(who, order):
+        record_denied(request, who, order, None, "not the buyer")
+        raise Http404("No such order.")
+    files = files_in_zip(grants)
     if not files:
         raise Http404("This order has no files.")
     download = Download(order, None, files)
     target = zip_name(order, files)
     if not private_storage.exists(target) and download.decision(who):
-        refused = _refuse_missing_files(request, download)
+        refused = _refuse_missing_files(request, who, download)
         if refused is not None:
             return refused
         if _wait_for_worker(order, target):
@@ -483,7 +421,7 @@ def download_zip(request, order_id, token=None):
             response = TemplateResponse(request, "shop_ext/zip_preparing.html", context, status=202)
             response["Refresh"] = str(ZIP_CHECK_SECONDS)
             return response
-    return _deliver(request, who, download)
+    return _deliver(request, who, download, asking.resumes(download, first))
 
 
 def back_url(who, order):

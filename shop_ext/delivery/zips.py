@@ -16,6 +16,7 @@ import zipfile
 from shop_ext.core.storage import COPY_CHUNK, private_storage
 from shop_ext.delivery import stamping
 from shop_ext.delivery.grants import SERVED_VERSION_RELATED, served_version
+from shop_ext.models import files_of_its_type
 
 # Formats that are compressed already: deflating them again costs CPU for nothing.
 _STORED_TYPES = {
@@ -57,11 +58,28 @@ def in_zip(grant, version):
     return grant.revoked_at is None and not stamping.applies(grant.file.product, version)
 
 
+def for_zip(grants):
+    """``grants`` (a query) with what files_in_zip reads joined or
+    annotated: no query per grant."""
+    named = grants.annotate(files_of_its_type=files_of_its_type("file"))
+    return named.select_related(*SERVED_VERSION_RELATED)
+
+
+def files_in_zip(grants):
+    """The file versions the zip of ``grants`` (one order's, read through
+    for_zip) holds, each knowing its name in the zip."""
+    files = []
+    for grant in grants:
+        version = served_version(grant)
+        if in_zip(grant, version):
+            grant.file.download_name = grant.file.name_for_buyer(grant.files_of_its_type)
+            files.append(version)
+    return files
+
+
 def zip_files(order):
     """The file versions an order's zip holds."""
-    grants = order.download_grants.select_related(*SERVED_VERSION_RELATED)
-    served = ((grant, served_version(grant)) for grant in grants)
-    return [version for grant, version in served if in_zip(grant, version)]
+    return files_in_zip(for_zip(order.download_grants.all()))
 
 
 def zip_name(order, files):

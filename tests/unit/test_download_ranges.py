@@ -8,15 +8,13 @@ part. No database here: a test that reached the log would fail."""
 import pytest
 from django.test import RequestFactory
 
-from shop_ext.delivery.views import SINGLE_RANGE, Download, resumed_download
-from shop_ext.models import DownloadGrant, ProductFileVersion
+from shop_ext.delivery.attempts import SINGLE_RANGE, may_resume, resumed
 
 FILE_SIZE = 1000
 
 
-def download_of(size=FILE_SIZE):
-    """A download of one file of ``size`` bytes (rows never saved)."""
-    return Download(order=None, grant=DownloadGrant(), files=[ProductFileVersion(size=size)])
+# The id of a counted download the log would offer to resume.
+CANDIDATE = 41
 
 
 def asking(range_header=None, address="203.0.113.7"):
@@ -71,10 +69,17 @@ def test_anything_but_one_byte_range_is_not_a_range(header):
     ],
 )
 def test_a_request_that_does_not_continue_a_download_is_a_new_download(header):
-    assert resumed_download(asking(header), download_of()) is None
+    assert resumed(asking(header), FILE_SIZE, CANDIDATE) is None
+
+
+@pytest.mark.parametrize("header", ["bytes=500-", "bytes=500-999", "bytes=-200"])
+def test_a_range_past_byte_0_continues_the_download_the_log_offers(header):
+    assert may_resume(asking(header))
+    assert resumed(asking(header), FILE_SIZE, CANDIDATE) == CANDIDATE
+    assert resumed(asking(header), FILE_SIZE, None) is None
 
 
 def test_a_range_past_byte_0_from_no_known_address_is_a_new_download():
     """A resume is matched by client address: without one it cannot be."""
-    assert resumed_download(asking("bytes=500-", address=""), download_of()) is None
-    assert resumed_download(asking("bytes=500-", address="not an address"), download_of()) is None
+    assert not may_resume(asking("bytes=500-", address=""))
+    assert not may_resume(asking("bytes=500-", address="not an address"))

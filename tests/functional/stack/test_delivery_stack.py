@@ -327,6 +327,32 @@ def test_range_resumes_without_using_an_attempt(stack, purchase):
     assert attempts_used(stack, order_id) == before + 3
 
 
+def test_the_order_history_link_downloads_and_resumes_through_nginx_with_its_browser_only(stack, purchase):
+    """Its key (signed for this browser's session) passes nginx to the app,
+    which then reads no session or user; without the cookie it is no sign-in."""
+    grant_id, name, sha256, size = purchase["files"][0]
+    order_id = purchase["order_id"]
+    session = purchase["session"]
+    page = session.get(f"{stack.url}/account/orders/")
+    page.raise_for_status()
+    [path] = re.findall(rf'href="(/account/orders/{order_id}/files/{grant_id}/\?key=[^"]+)"', page.text)
+    before = attempts_used(stack, order_id)
+
+    response = session.get(stack.url + path, stream=True)
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{BOOK_SLUG}.epub"'
+    assert sha256_of_stream(response) == (sha256, size)
+    resumed = session.get(stack.url + path, headers={"Range": "bytes=100-199"})
+    assert resumed.status_code == 206
+    assert resumed.content == (stack.private_root / name).read_bytes()[100:200]
+    assert attempts_used(stack, order_id) == before + 1
+
+    stranger = requests.get(stack.url + path, allow_redirects=False, timeout=60)
+    assert stranger.status_code == 302
+    assert "/accounts/login/" in stranger.headers["Location"]
+    assert attempts_used(stack, order_id) == before + 1
+
+
 def test_a_look_at_a_download_link_through_nginx_uses_no_attempt(stack, purchase):
     grant_id, _, _, _ = purchase["files"][0]
     order_id = purchase["order_id"]

@@ -67,6 +67,15 @@ def test_without_javascript_the_form_is_offered_again_and_nothing_is_lost(browse
     assert list(cart_lines(browser).values()) == [(2, Decimal("12.99"))]
 
 
+def test_the_page_offering_the_form_again_shows_the_cart(browser, book):
+    """It is made before any view runs: Cartridge's cart is read for it all the same."""
+    token = browser.get("/csrf/").json()["token"]
+    browser.post(book.get_absolute_url(), {**BUY, "csrfmiddlewaretoken": token})
+    refused = browser.post(book.get_absolute_url(), {**BUY, "csrfmiddlewaretoken": ""})
+    assert b"Send it again" in refused.content
+    assert re.search(rb'class="cart-count">2<', refused.content)
+
+
 def test_a_browser_that_keeps_no_cookies_is_told_so_not_asked_again(browser, book):
     refused = browser.post(book.get_absolute_url(), {**BUY, "csrfmiddlewaretoken": ""})
     fields = dict(hidden_fields(refused))

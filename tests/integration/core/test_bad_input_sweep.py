@@ -49,7 +49,7 @@ from mezzanine.core.models import CONTENT_STATUS_PUBLISHED
 
 from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery
 from tests.conftest import SWEEP_CASES
-from tests.shopper import quiet_client
+from tests.shopper import download_links, quiet_client
 
 pytestmark = pytest.mark.django_db
 
@@ -649,11 +649,20 @@ def _is(segment, real):
     grant_id=ID,
     range_header=RANGE,
     user_agent=st.one_of(st.just(MISSING), JUNK),
+    # A signed link's key (shop_ext.delivery.signed_links): the buyer's
+    # own for this link, their zip's, or junk.
+    key=st.one_of(st.just(MISSING), st.sampled_from(["file", "zip"]), JUNK),
 )
 @example(
-    who="owner", kind="file", order_id="real", grant_id="real", range_header=MISSING, user_agent="x\x00y"
+    who="owner",
+    kind="file",
+    order_id="real",
+    grant_id="real",
+    range_header=MISSING,
+    user_agent="x\x00y",
+    key=MISSING,
 )
-def test_download_urls(shop, admin_user, who, kind, order_id, grant_id, range_header, user_agent):
+def test_download_urls(shop, admin_user, who, kind, order_id, grant_id, range_header, user_agent, key):
     with example_case(shop, "downloads"):
         user = {"owner": shop["buyer"], "other": shop["other"], "anonymous": None, "staff": admin_user}[who]
         client = quiet_client(user)
@@ -667,12 +676,17 @@ def test_download_urls(shop, admin_user, who, kind, order_id, grant_id, range_he
         else:
             url = f"/account/orders/{oid}/files/all.zip"
             real_url = _is(oid, order.pk)
+        if key in ("file", "zip"):  # made for the buyer's browser: for anyone else's, no sign-in
+            links = download_links(client if who == "owner" else quiet_client(shop["buyer"]), order.pk)
+            key = (links[0] if key == "file" else links[-1]).split("?key=")[1]
+        if key is not MISSING:
+            url = f"{url}?key={quote(key, safe='')}"
         headers = post_data(HTTP_RANGE=range_header, HTTP_USER_AGENT=user_agent)
         used_before = OrderDelivery.objects.get(order=order).attempts_used
 
         response = no_5xx(client.get(url, **headers))
         if response.status_code == 301:  # no URL matched: APPEND_SLASH tries one with a slash
-            assert response["Location"].endswith("/files/all.zip/")
+            assert response["Location"].split("?")[0].endswith("/files/all.zip/")
             response = no_5xx(client.get(response["Location"], **headers))
 
         # 400: an address too long to redirect to (APPEND_SLASH, login).

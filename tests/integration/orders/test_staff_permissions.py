@@ -13,7 +13,7 @@ from cartridge.shop.models import Order
 from django.core import mail
 from django.utils import timezone
 
-from shop_ext.delivery.views import STAFF_DOWNLOAD
+from shop_ext.delivery.attempts import STAFF_DOWNLOAD
 from shop_ext.models import DownloadAttempt, OrderDelivery, PrivateOrderLink
 from shop_ext.orders import PAID_STATUSES, OrderStatus
 from tests.admin_forms import admin_form_data, changelist_status_data
