@@ -11,13 +11,15 @@ from shop_ext.catalogue import admin as catalogue_admin  # noqa: F401
 from shop_ext.delivery import admin as delivery_admin
 from shop_ext.orders import admin as orders_admin
 from shop_ext.payments import admin as payments_admin
+from shop_ext.taxes import admin as taxes_admin
 
 
 class OrderAdmin(
     payments_admin.OrderCardPaymentsAdmin, delivery_admin.OrderDownloadsAdmin, orders_admin.OrderAdmin
 ):
     """The order admin: the status routine (orders), the downloads (delivery's
-    records, shown and managed with the order) and the card payments."""
+    records, shown and managed with the order), the card payments and the
+    tax evidence (filtered by its conflict flag)."""
 
     inlines = (
         *cartridge_admin.OrderAdmin.inlines,
@@ -26,8 +28,10 @@ class OrderAdmin(
         delivery_admin.DownloadGrantInline,
         delivery_admin.DownloadAttemptInline,
         payments_admin.PaymentInline,
+        taxes_admin.TaxEvidenceInline,
     )
     list_display = (*cartridge_admin.OrderAdmin.list_display, "downloads", "card_payment")
+    list_filter = (*cartridge_admin.OrderAdmin.list_filter, "tax_evidence__conflict")
     actions = [
         *orders_admin.STATUS_ACTIONS,
         "resend_receipt",

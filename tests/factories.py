@@ -27,7 +27,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from mezzanine.core.models import CONTENT_STATUS_DRAFT, CONTENT_STATUS_PUBLISHED, SitePermission
 
-from shop_ext.models import Book, ProductFile
+from shop_ext.models import Book, ProductFile, TaxRate
 
 # Option types, as configured in SHOP_OPTION_TYPE_CHOICES.
 SIZE, COLOUR, FORMAT = 1, 2, 3
@@ -206,6 +206,18 @@ class DiscountCodeFactory(factory.django.DjangoModelFactory):
     active = True
 
     products = many_to_many("products")
+
+
+class TaxRateFactory(factory.django.DjangoModelFactory):
+    """A rate row as staff enter it; France's ebook rate unless told."""
+
+    class Meta:
+        model = TaxRate
+
+    country = "FR"
+    tax_class = "ebook"
+    rate = Decimal("5.5")
+    valid_from = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=365))
 
 
 def make_product(

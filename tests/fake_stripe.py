@@ -68,6 +68,8 @@ class FakeStripe:
         self.requests = []  # (method, path, params)
         self.fail_next = None  # (status, error type, message) for the next API call
         self.delay = 0  # seconds each API call takes to answer (a slow network)
+        self.card_country = "GB"  # the issuing country of the cards that pay
+        self.card_countries = {}  # payment intent id: its card's issuing country
         self._ids = itertools.count(1)
         self._idempotent = {}
         self._lock = threading.Lock()
@@ -94,6 +96,7 @@ class FakeStripe:
         session = self.sessions[session_id]
         session.update(status="complete", payment_status=payment_status)
         session["payment_intent"] = session["payment_intent"] or self.new_id("pi")
+        self.card_countries.setdefault(session["payment_intent"], self.card_country)
         return session
 
     def event(self, event_type, obj):
@@ -193,6 +196,24 @@ class FakeStripe:
         self.refunds.append(refund)
         return 200, refund
 
+    def _payment_intent(self, intent_id, params):
+        """A PaymentIntent; its latest charge, with the card's issuing
+        country, in full when asked with expand[]=latest_charge."""
+        if intent_id not in self.card_countries:
+            return 404, _error("invalid_request_error", f"No such payment_intent: '{intent_id}'")
+        charge = {
+            "id": f"ch_{intent_id}",
+            "object": "charge",
+            "payment_method_details": {"type": "card", "card": {"country": self.card_countries[intent_id]}},
+        }
+        expanded = "latest_charge" in (params.get("expand") or [])
+        return 200, {
+            "id": intent_id,
+            "object": "payment_intent",
+            "status": "succeeded",
+            "latest_charge": charge if expanded else charge["id"],
+        }
+
     def _answer(self, method, path, params, api_key, idempotency_key):
         with self._lock:
             self.requests.append((method, path, params))
@@ -219,6 +240,8 @@ class FakeStripe:
             if session is None:
                 return 404, _error("invalid_request_error", "No such checkout.session")
             return 200, session
+        if method == "GET" and path.startswith("/v1/payment_intents/"):
+            return self._payment_intent(path.rsplit("/", 1)[1], params)
         if method == "POST" and path == "/v1/refunds":
             return self._create_refund(params)
         if method == "GET" and path == "/v1/webhook_endpoints":

@@ -384,6 +384,8 @@ SHOP_CHECKOUT_STEPS_CONFIRMATION = True
 SHOP_DEFAULT_SHIPPING_VALUE = 4.50
 SHOP_HANDLER_BILLING_SHIPPING = "shop_ext.checkout.handlers.billship_handler"
 SHOP_HANDLER_ORDER = "shop_ext.checkout.handlers.order_handler"
+# With SHOP_TAX_ENABLED, the cart's tax where the buyer is (docs/taxes.md).
+SHOP_HANDLER_TAX = "shop_ext.checkout.handlers.tax_handler"
 # Calls the gateway below, then takes the stock.
 SHOP_HANDLER_PAYMENT = "shop_ext.checkout.handlers.payment_handler"
 # The seam for a real gateway: any callable with Cartridge's payment
@@ -435,6 +437,17 @@ SHOP_ARCHIVE_MAX_RATIO = env_int("SHOP_ARCHIVE_MAX_RATIO", 100)
 SHOP_SITE_URL = env_str("SHOP_SITE_URL", "http://127.0.0.1:8000")
 # The option type (see SHOP_OPTION_TYPE_CHOICES) that holds the format.
 SHOP_FORMAT_OPTION_TYPE = 3
+
+# ------------------------------------------------------------------ taxes
+# Charge VAT and sales tax where the buyer is, and record the evidence of
+# where on each order (docs/taxes.md). Off by default, and in the tests
+# unless a test turns it on: the shop's owner must first load and check the
+# rates of every country the shop sells to.
+SHOP_TAX_ENABLED = env_flag("SHOP_TAX_ENABLED", False)
+# Cartridge's: catalogue prices include tax (EU style), and the buyer pays
+# the same gross price whatever their country's rate; false: prices are net
+# and tax is added as a line (US style).
+SHOP_TAX_INCLUDED = env_flag("SHOP_TAX_INCLUDED", True)
 # Download limits, as in the article: attempts per order (None: unlimited)
 # and days from payment until the links expire (None: never).
 SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS = env_int("SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS", 10)

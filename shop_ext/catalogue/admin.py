@@ -6,6 +6,7 @@ import copy
 from cartridge.shop import admin as cartridge_admin
 from cartridge.shop.models import Category, Product, ProductOption, ProductVariation, Sale
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -18,7 +19,7 @@ from django.utils.translation import ngettext
 
 from shop_ext.catalogue import listings
 from shop_ext.core.admin_inlines import LabelledTabularInline
-from shop_ext.models import Book, DownloadPolicy, ProductFile
+from shop_ext.models import Book, DownloadPolicy, ProductFile, ProductTaxClass
 
 
 class ProductFileForm(forms.ModelForm):
@@ -72,8 +73,41 @@ class DownloadPolicyInline(admin.StackedInline):
     extra = 0
 
 
+class ProductTaxClassForm(forms.ModelForm):
+    class Meta:
+        model = ProductTaxClass
+        fields = ("format", "tax_class")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        formats = ProductOption.objects.filter(type=settings.SHOP_FORMAT_OPTION_TYPE).values_list(
+            "name", flat=True
+        )
+        self.fields["format"] = forms.ChoiceField(
+            label=_("Format"),
+            choices=[("", _("Every format")), *((name, name) for name in formats)],
+            required=False,
+            help_text=ProductTaxClass._meta.get_field("format").help_text,
+        )
+
+
+class ProductTaxClassInline(LabelledTabularInline):
+    """Only where the format's default class is wrong for this product
+    (shop_ext.taxes.rates.tax_class_of): a font pack's Download is standard
+    rated, not an ebook."""
+
+    model = ProductTaxClass
+    form = ProductTaxClassForm
+    extra = 0
+    verbose_name_plural = _("Tax classes (only where the format's default is wrong: docs/taxes.md)")
+
+
 class ProductAdmin(cartridge_admin.ProductAdmin):
-    inlines = cartridge_admin.ProductAdmin.inlines + (ProductFileInline, DownloadPolicyInline)
+    inlines = cartridge_admin.ProductAdmin.inlines + (
+        ProductFileInline,
+        DownloadPolicyInline,
+        ProductTaxClassInline,
+    )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         # On the request, not the shared admin instance: threads serve others.

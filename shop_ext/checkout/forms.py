@@ -5,6 +5,8 @@ from django import forms
 from django.forms.formsets import TOTAL_FORM_COUNT
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
+from django_countries import countries
 
 from shop_ext.catalogue import stock
 from shop_ext.catalogue.availability import cart_ships, variations_for_skus
@@ -22,6 +24,42 @@ DOWNLOAD_ONLY_FIELDS = {
 }
 
 
+class CountryField(forms.ChoiceField):
+    """An ISO 3166 country, chosen from a list: tax is charged by it
+    (docs/taxes.md). The order keeps the country's English name, as the
+    free-text field kept it before; a posted ISO code or a name in any case
+    is taken as that country, anything else is refused by name."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=self.country_choices, **kwargs)
+
+    @staticmethod
+    def country_choices():
+        with override("en"):
+            return [("", _("Choose your country")), *((str(name), str(name)) for _code, name in countries)]
+
+    def to_python(self, value):
+        value = super().to_python(value).strip()
+        if not value:
+            return value
+        # "UK": ISO 3166-1 reserves it for the United Kingdom (GB), and shoppers type it.
+        code = (
+            "GB"
+            if value.upper() == "UK"
+            else countries.alpha2(value)
+            if len(value) == 2
+            else countries.by_name(value)
+        )
+        if not code:
+            raise forms.ValidationError(
+                _("We do not know the country %(country)s: please choose yours from the list."),
+                code="unknown_country",
+                params={"country": value[:60]},
+            )
+        with override("en"):
+            return str(countries.name(code))
+
+
 class CheckoutForm(DiscountRateLimitMixin, OrderForm):
     """Cartridge's order form. A cart with nothing to ship asks only for
     DOWNLOAD_ONLY_FIELDS. A guest may create an account on the spot (a
@@ -30,6 +68,13 @@ class CheckoutForm(DiscountRateLimitMixin, OrderForm):
     def __init__(self, request, step, data=None, initial=None, errors=None, **kwargs):
         super().__init__(request, step, data=data, initial=initial, errors=errors, **kwargs)
         self.step = step
+        for name in ("billing_detail_country", "shipping_detail_country"):
+            upstream = self.fields[name]
+            country = CountryField(label=upstream.label, required=upstream.required)
+            # Cartridge hides the details on the steps that do not ask for them.
+            if upstream.widget.is_hidden:
+                country.widget = forms.HiddenInput()
+            self.fields[name] = country
         self.ships = cart_ships(request.cart)
         if not self.ships:
             for name, field in self.fields.items():

@@ -3,7 +3,7 @@
 import logging
 
 from cartridge.shop.checkout import CheckoutError
-from cartridge.shop.utils import set_shipping
+from cartridge.shop.utils import clear_session, set_shipping
 from django.db import transaction
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -15,6 +15,8 @@ from shop_ext.checkout import new_account, unfinished
 from shop_ext.checkout.guard import code_used_message, drop_discount
 from shop_ext.orders.actions import mark_order_paid
 from shop_ext.payments.signals import payment_abandoned
+from shop_ext.taxes import charge, evidence
+from shop_ext.taxes.rates import RateMissing
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +40,26 @@ def billship_handler(request, order_form):
     set_shipping(request, *shipping_for(request))
 
 
+def tax_handler(request, order_form):
+    """The cart's tax where the buyer is (shop_ext.taxes.charge). A rate
+    missing for a line is a message on the checkout, never a 500, and no
+    order is placed with a tax it could not work out."""
+    try:
+        charge.set_cart_tax(request, order_form)
+    except RateMissing as missing:
+        clear_session(request, "tax_type", "tax_total", charge.SESSION_KEY)
+        raise CheckoutError(str(missing)) from None
+
+
 def order_handler(request, order_form, order):
     """Runs once the order is complete: the account a guest chose to make;
-    a transaction id means it was paid, and the receipt Cartridge sends next
+    with tax on, the evidence of where it is supplied and its tax by rate; a
+    transaction id means it was paid, and the receipt Cartridge sends next
     carries the download links."""
     new_account.create_for_order(request, order)
+    if settings.SHOP_TAX_ENABLED:
+        evidence.record_at_checkout(order)
+        charge.record_order_tax(request, order)
     if order.transaction_id:
         mark_order_paid(order, announce=None)
 

@@ -22,6 +22,7 @@ from shop_ext.models.delivery import (
 )
 from shop_ext.models.orders import InvoiceResend, OrderEmail
 from shop_ext.models.payments import Payment, PaymentEvent, PaymentRefund, UnfinishedPayment
+from shop_ext.models.taxes import OrderTaxEvidence, OrderTaxLine, ProductTaxClass, TaxClass, TaxRate
 
 __all__ = [
     "Book",
@@ -31,13 +32,18 @@ __all__ = [
     "InvoiceResend",
     "OrderDelivery",
     "OrderEmail",
+    "OrderTaxEvidence",
+    "OrderTaxLine",
     "Payment",
     "PaymentEvent",
     "PaymentRefund",
     "PrivateOrderLink",
     "ProductFile",
     "ProductFileVersion",
+    "ProductTaxClass",
     "StampedCopy",
+    "TaxClass",
+    "TaxRate",
     "UnfinishedPayment",
     "UpdateNotice",
     "files_of_its_type",

@@ -19,6 +19,7 @@ from shop_ext.core.links import absolute_url
 from shop_ext.models import Payment
 from shop_ext.payments.gateways import PAYMENT_REDIRECT_SESSION_KEY
 from shop_ext.payments.settle import minor_units
+from shop_ext.taxes import evidence
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,36 @@ def retrieve_session(session_id):
     except stripe.StripeError as error:
         log.warning("Could not retrieve Checkout Session %s: %s", session_id, error)
         return None
+
+
+def card_country(payment_intent):
+    """The ISO code of the country that issued the card that paid, or ""
+    when Stripe cannot say (no card, an error): tax evidence, never a reason
+    to fail a payment."""
+    try:
+        intent = client().v1.payment_intents.retrieve(payment_intent, {"expand": ["latest_charge"]}).to_dict()
+    except stripe.StripeError as error:
+        log.warning("Could not retrieve PaymentIntent %s for its card's country: %s", payment_intent, error)
+        return ""
+    charge = intent.get("latest_charge")
+    details = charge.get("payment_method_details") if isinstance(charge, dict) else None
+    card = (details or {}).get("card") or {}
+    country = card.get("country")
+    return country if isinstance(country, str) and len(country) == 2 and country.isalpha() else ""
+
+
+def note_card_country(order_id, session):
+    """With tax on, a paid session's card country joins the order's tax
+    evidence (docs/taxes.md). Asked of Stripe before the payment's row is
+    locked to record it: no row lock waits on Stripe's network call."""
+    intent = session.get("payment_intent")
+    if (
+        settings.SHOP_TAX_ENABLED
+        and session.get("payment_status") == "paid"
+        and isinstance(intent, str)
+        and intent
+    ):
+        evidence.add_card_country(order_id, card_country(intent))
 
 
 def create_refund(payment, amount, idempotency_key):

@@ -69,6 +69,7 @@ def _ask_stripe(payment):
     if session is None:
         return
     if session.get("status") == "complete":
+        stripe_checkout.note_card_country(payment.order_id, session)
         settle.session_paid(payment.pk, session)
     elif session.get("status") == "expired":
         settle.session_failed(payment.pk, Payment.EXPIRED)

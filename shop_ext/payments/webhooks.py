@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from shop_ext.models import Payment, PaymentEvent
+from shop_ext.payments import stripe_checkout
 from shop_ext.payments.settle import (
     Outcome,
     refund_failed,
@@ -111,6 +112,7 @@ def _handle(event_type, obj):
         if payment is None:
             return Outcome(f"No order has session {obj.get('id')!r}.", needs_attention=True), None
         if event_type in SESSION_SUCCESSES:
+            stripe_checkout.note_card_country(payment.order_id, obj)
             return session_paid(payment.pk, obj), payment
         return session_failed(payment.pk, SESSION_FAILURES[event_type]), payment
     if event_type == "charge.refunded":

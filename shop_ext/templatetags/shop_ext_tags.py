@@ -4,14 +4,17 @@ product, so the catalogue helpers work on a whole list at once."""
 from decimal import Decimal
 
 from cartridge.shop.models import Product
+from cartridge.shop.templatetags.shop_tags import _order_totals
 from django import template
 from django.utils.translation import gettext as _
+from django_countries import countries
 
 from shop_ext.catalogue import availability, listings, page_cache
 from shop_ext.checkout import handlers
-from shop_ext.models import Book
+from shop_ext.models import Book, TaxClass
 from shop_ext.orders import OrderStatus
 from shop_ext.payments.gateways import offered_methods
+from shop_ext.taxes import charge
 
 register = template.Library()
 
@@ -71,6 +74,44 @@ def shipping_estimate(context):
         "amount": amount,
         "total": request.cart.total_price() - discount + Decimal(str(amount)),
     }
+
+
+@register.simple_tag(takes_context=True)
+def tax_by_rate(context):
+    """``{% tax_by_rate as rows %}``: the tax at each rate of the order in
+    the context (invoice, emails), else of the cart at checkout; each row a
+    label ("France, eBook 5.5%"), net and tax (docs/taxes.md)."""
+    order = context.get("order")
+    if order is not None and getattr(order, "pk", None):
+        rows = order.tax_lines.all()
+    else:
+        request = context.get("request")
+        rows = charge.session_rows(request.session) if request is not None else []
+    return [
+        {
+            "label": _("%(country)s, %(tax_class)s %(rate)s%%")
+            % {
+                "country": countries.name(row.country),
+                "tax_class": TaxClass(row.tax_class).label,
+                "rate": format(row.rate.normalize(), "f"),
+            },
+            "net": row.net,
+            "tax": row.tax,
+        }
+        for row in rows
+    ]
+
+
+# Loaded after Cartridge's shop_tags, these take the place of its tags of
+# the same names: the same totals, and the tax at each rate.
+@register.inclusion_tag("shop/includes/order_totals.html", takes_context=True)
+def order_totals(context):
+    return {**_order_totals(context), "tax_rows": tax_by_rate(context)}
+
+
+@register.inclusion_tag("shop/includes/order_totals.txt", takes_context=True)
+def order_totals_text(context):
+    return {**_order_totals(context), "tax_rows": tax_by_rate(context)}
 
 
 @register.simple_tag

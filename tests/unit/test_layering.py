@@ -15,6 +15,7 @@ LAYERS = {
     "catalogue": 2,
     "orders": 3,
     "delivery": 4,
+    "taxes": 4,
     "payments": 5,
     "accounts": 5,
     "checkout": 6,

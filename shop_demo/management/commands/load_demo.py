@@ -21,9 +21,11 @@ from django.utils.text import slugify
 from mezzanine.core.models import SitePermission
 
 from shop_demo import media
-from shop_ext.models import Book, DownloadPolicy, ProductFile
+from shop_ext.models import Book, DownloadPolicy, ProductFile, ProductTaxClass, TaxClass
+from shop_ext.taxes import rates_csv
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo_catalogue.json"
+DEMO_TAX_RATES = Path(settings.BASE_DIR) / "fixtures" / "demo_tax_rates.csv"
 OPTION_FIELDS = {str(label): f"option{type_id}" for type_id, label in settings.SHOP_OPTION_TYPE_CHOICES}
 # With shop.view_order: see orders and invoices, manage downloads, read the download log.
 SUPPORT_PERMISSIONS = ("manage_downloads", "view_orderdelivery", "view_downloadgrant", "view_downloadattempt")
@@ -87,6 +89,9 @@ class Command(BaseCommand):
             self.add_product(spec, categories)
         sale.categories.set([categories[slug] for slug in data["sale"]["categories"]])
         sale.update_products()
+        # The shipped rates (FR, DE, GB, NO: 0% on books, ...) and the demo's own.
+        for path in (rates_csv.SHIPPED, DEMO_TAX_RATES):
+            rates_csv.load(path.read_text(encoding="utf-8").splitlines())
         for spec in data["discount_codes"]:
             scope = spec.pop("categories", [])
             code = DiscountCode.objects.create(active=True, **spec)
@@ -141,6 +146,9 @@ class Command(BaseCommand):
             variation.num_in_stock = None if spec.get("files") else spec["stock"]
             variation.save()
         self.add_files(product, spec, "Paper & Pixel", formats=("Download",))
+        if spec.get("files"):
+            # A font pack or a recording is no ebook: standard rated.
+            ProductTaxClass.objects.create(product=product, tax_class=TaxClass.STANDARD)
         product.copy_default_variation()
 
     def finish(self, product, spec, categories, options, byline):

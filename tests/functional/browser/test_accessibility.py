@@ -182,6 +182,7 @@ def test_keyboard_only_checkout(live_server, demo, page, check_a11y):
     order = Order.objects.get()
     assert order.billing_detail_email == "dana@example.com"
     assert order.shipping_detail_city == "Bookham"
+    assert order.billing_detail_country == "United Kingdom"  # typed into the list
 
 
 def test_buyer_pages_pass_axe(live_server, demo, client, page, check_a11y):

@@ -308,6 +308,7 @@ ADMIN_MODELS = {
     "shop_ext/paymentevent": "payment events (read-only)",
     "shop_ext/productfileversion": "files' versions",
     "shop_ext/stampedcopy": "stamped copies",
+    "shop_ext/taxrate": "tax rates by country, class and day (docs/taxes.md)",
     "shop_ext/updatenotice": "notices of updated files",
     "shop_ext/unfinishedpayment": "payments taken for orders that could not be completed (refund or finish)",
     "sites/site": "sites",

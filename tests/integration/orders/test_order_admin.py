@@ -56,6 +56,7 @@ def change_form_data(order, status):
         ("download_grants", 0),
         ("download_attempts", 0),
         ("payments", 0),
+        ("tax_evidence", 0),
     ):
         data[f"{prefix}-TOTAL_FORMS"] = count
         data[f"{prefix}-INITIAL_FORMS"] = count
@@ -236,7 +237,8 @@ def test_order_that_ships_still_needs_its_shipping_address(staff_client, unpaid_
 
 def test_one_order_admin_shows_every_features_inlines_columns_and_actions(staff_client, unpaid_order):
     """The order admin is built once (shop_ext/admin.py) from the features'
-    parts: the status routine, the downloads and the card payments."""
+    parts: the status routine, the downloads, the card payments and the tax
+    evidence."""
     change = staff_client.get(f"/admin/shop/order/{unpaid_order.pk}/change/")
     inlines = [type(formset.opts).__name__ for formset in change.context["inline_admin_formsets"]]
     assert inlines == [
@@ -246,6 +248,7 @@ def test_one_order_admin_shows_every_features_inlines_columns_and_actions(staff_
         "DownloadGrantInline",
         "DownloadAttemptInline",
         "PaymentInline",
+        "TaxEvidenceInline",
     ]
     changelist = staff_client.get("/admin/shop/order/")
     actions = [name for name, _label in changelist.context["action_form"].fields["action"].choices]
@@ -265,6 +268,7 @@ def test_one_order_admin_shows_every_features_inlines_columns_and_actions(staff_
         "refund_card_payment",
     ]
     assert {"downloads", "card_payment"} <= set(changelist.context["cl"].list_display)
+    assert "tax_evidence__conflict" in changelist.context["cl"].list_filter
 
 
 def test_only_the_root_admin_module_registers_the_order_admin():

@@ -1,0 +1,88 @@
+"""Tax amounts, Decimal end to end, with one rounding rule: each line's tax
+is rounded half-up to the cent, and an order's tax is the sum of its lines'
+(docs/taxes.md, "Rounding")."""
+
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+
+def to_cents(amount):
+    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Line:
+    """What one line is charged (after its share of the discount), and where and how it is taxed."""
+
+    amount: Decimal
+    country: str
+    tax_class: str
+    rate: Decimal
+
+
+@dataclass
+class RateTotal:
+    """Net, tax and gross of every line of one country, class and rate."""
+
+    country: str
+    tax_class: str
+    rate: Decimal
+    net: Decimal = Decimal("0.00")
+    tax: Decimal = Decimal("0.00")
+    gross: Decimal = Decimal("0.00")
+
+    def as_dict(self):
+        return {key: str(value) for key, value in vars(self).items()}
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(
+            data["country"],
+            data["tax_class"],
+            *(Decimal(data[key]) for key in ("rate", "net", "tax", "gross")),
+        )
+
+
+def line_tax(amount, rate, included):
+    """The tax of a line charged ``amount`` at ``rate`` percent: the part of
+    it that is tax when prices include tax, else the tax added to it."""
+    amount, rate = Decimal(amount), Decimal(rate)
+    if included:
+        return to_cents(amount * rate / (HUNDRED + rate))
+    return to_cents(amount * rate / HUNDRED)
+
+
+def share_out(total, weights):
+    """``total`` (cents) split in proportion to ``weights``, each share in
+    cents, the shares adding up to it exactly (largest remainders first)."""
+    total = to_cents(total)
+    weight_sum = sum(weights, Decimal(0))
+    if not weights or weight_sum == 0:
+        return [Decimal("0.00")] * len(weights)
+    exact = [total * weight / weight_sum for weight in weights]
+    shares = [value.quantize(CENT, rounding=ROUND_DOWN) for value in exact]
+    left = int((total - sum(shares, Decimal(0))) / CENT)
+    by_remainder = sorted(range(len(weights)), key=lambda i: exact[i] - shares[i], reverse=True)
+    for i in by_remainder[:left]:
+        shares[i] += CENT
+    return shares
+
+
+def by_rate(lines, included):
+    """The lines' net, tax and gross per country, class and rate, in a
+    stable order; the tax of each is the sum of its lines' rounded taxes,
+    net + tax = gross to the cent."""
+    totals = {}
+    for line in lines:
+        key = (line.country, line.tax_class, Decimal(line.rate))
+        row = totals.setdefault(key, RateTotal(*key))
+        tax = line_tax(line.amount, line.rate, included)
+        amount = to_cents(line.amount)
+        gross = amount if included else amount + tax
+        row.tax += tax
+        row.gross += gross
+        row.net += gross - tax
+    return [totals[key] for key in sorted(totals)]
