@@ -47,7 +47,9 @@ def test_files_email_lists_each_file_with_size_and_absolute_link(paid_order):
     assert "10 times" in message.body
 
 
-def test_files_email_says_once_for_a_single_download(book, place_order, settings, django_capture_on_commit_callbacks):
+def test_files_email_says_once_for_a_single_download(
+    book, place_order, settings, django_capture_on_commit_callbacks
+):
     settings.SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS = 1
     order = place_order(book, "eBook")
     mail.outbox.clear()
