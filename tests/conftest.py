@@ -13,16 +13,20 @@ from .shopper import COMPLETE_URL, add_to_cart, checkout
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """A test database of this run's own on a shared server (PostgreSQL):
-    two runs at once (two checkouts, CI jobs) would otherwise create and
-    drop the same ``test_<name>`` under each other. SQLite is unaffected."""
+    """A test database of this run's own: two runs at once (two terminals in
+    one checkout, CI jobs on one PostgreSQL server) would otherwise create and
+    drop the same database under each other."""
     from django.conf import settings
 
     for db in settings.DATABASES.values():
-        if db["ENGINE"] == "django.db.backends.sqlite3":
-            continue
         test = db.setdefault("TEST", {})
-        test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_pid{os.getpid()}"
+        if db["ENGINE"] == "django.db.backends.sqlite3":
+            if not test.get("NAME"):
+                continue  # in memory: nothing shared
+            # A file (project/settings/test.py), so that threads share it.
+            test["NAME"] = test["NAME"].replace(".sqlite3", f"-pid{os.getpid()}.sqlite3")
+        else:
+            test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_pid{os.getpid()}"
 
 
 @pytest.fixture

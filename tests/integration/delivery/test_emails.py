@@ -47,6 +47,19 @@ def test_files_email_lists_each_file_with_size_and_absolute_link(paid_order):
     assert "10 times" in message.body
 
 
+def test_files_email_says_once_for_a_single_download(
+    book, place_order, settings, django_capture_on_commit_callbacks
+):
+    settings.SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS = 1
+    order = place_order(book, "eBook")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        mark_order_paid(order)
+    body = mail.outbox[-1].body
+    assert "You can download once" in body
+    assert "1 times" not in body
+
+
 def test_links_ignore_the_host_header(book, place_order, client, django_capture_on_commit_callbacks):
     order = place_order(book, "eBook")
     mail.outbox.clear()
