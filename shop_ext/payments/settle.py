@@ -8,7 +8,6 @@ Each function returns an Outcome: what was done, and whether staff should look.
 
 import logging
 from dataclasses import dataclass
-from decimal import Decimal
 
 from cartridge.shop.models import Order
 from django.db import transaction
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from shop_ext.catalogue import discounts, stock
 from shop_ext.catalogue.availability import digital_only_skus
+from shop_ext.core.money import minor_units, split
 from shop_ext.models import DownloadGrant, Payment, PaymentEvent, PaymentRefund
 from shop_ext.orders import PAID_STATUSES, OrderStatus
 from shop_ext.orders.actions import announcing_email, lock_order, mark_order_paid, set_order_status
@@ -191,40 +191,41 @@ def refund(order, items, user, create_refund):
     return record
 
 
-def line_shares(order, paid):
-    """What each line of ``order`` is worth of ``paid`` (minor units), by
-    line id: the amount refunding that line gives back.
+def payment_parts(paid, prices, shipped, shipping):
+    """How a payment of ``paid`` splits over an order's lines (every
+    amount in minor units): a (shipping, rest) pair per line, in the order
+    of ``prices``.
 
-    Shipping goes to the lines that ship (a line whose SKU no longer
-    matches counts as one; every line if none ships), by their prices; the
-    rest of the payment (the prices less the discount, plus any tax charged
-    on top) to every line by its price. Each split gives the pennies left
-    after rounding down to the largest remainders (the earlier line on a
-    tie), so the shares add up to ``paid`` exactly: refunding every line
+    ``shipping`` (at most ``paid``) goes to the lines that ship (``shipped``:
+    their prices, 0 for a download; every line by its price if none
+    ships); the rest of the payment (the prices less the discount, plus any
+    tax charged on top) to every line by its price. Each split rounds down
+    and gives the units left to the largest remainders (the earlier line on
+    a tie), so the parts add up to ``paid`` exactly: refunding every line
     refunds the whole payment."""
+    if not any(shipped):
+        shipped = prices
+    shipping = min(paid, shipping)
+    return list(zip(split(shipping, shipped), split(paid - shipping, prices), strict=True))
 
-    def split(amount, weights):
-        if not any(weights):
-            weights = [1] * len(weights)
-        whole = sum(weights)
-        parts = [divmod(amount * weight, whole) for weight in weights]
-        shares = [quotient for quotient, _remainder in parts]
-        by_remainder = sorted(range(len(parts)), key=lambda i: (-parts[i][1], i))
-        for i in by_remainder[: amount - sum(shares)]:
-            shares[i] += 1
-        return shares
 
+def line_parts(order, paid):
+    """payment_parts of ``order``'s lines, by line id (a line whose SKU no
+    longer matches a variation counts as one that ships)."""
     lines = list(order.items.order_by("pk"))
     if not lines:
         return {}
     prices = [minor_units(line.total_price or 0) for line in lines]
     downloads_only = digital_only_skus([line.sku for line in lines], order.site_id)
     shipped = [0 if line.sku in downloads_only else price for line, price in zip(lines, prices, strict=True)]
-    if not any(shipped):
-        shipped = prices
-    shipping = min(paid, minor_units(order.shipping_total or 0))
-    shares = zip(split(shipping, shipped), split(paid - shipping, prices), strict=True)
-    return {line.pk: ship + rest for line, (ship, rest) in zip(lines, shares, strict=True)}
+    parts = payment_parts(paid, prices, shipped, minor_units(order.shipping_total or 0))
+    return {line.pk: part for line, part in zip(lines, parts, strict=True)}
+
+
+def line_shares(order, paid):
+    """What each line of ``order`` is worth of ``paid`` (minor units), by
+    line id: the amount refunding that line gives back."""
+    return {pk: sum(part) for pk, part in line_parts(order, paid).items()}
 
 
 def refund_failed(refund):
@@ -285,11 +286,6 @@ def retry(order, start_payment):
             ) from None
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.UNPAID)
         return start_payment(order)
-
-
-def minor_units(amount):
-    """Pence or cents, as Stripe counts (the shop's currencies have two decimals)."""
-    return int((Decimal(amount) * 100).quantize(Decimal(1)))
 
 
 def _close_refunded_order(order):
