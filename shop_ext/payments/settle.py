@@ -21,6 +21,7 @@ from shop_ext.core.money import minor_units, split
 from shop_ext.models import DownloadGrant, Payment, PaymentEvent, PaymentRefund
 from shop_ext.orders import PAID_STATUSES, OrderStatus
 from shop_ext.orders.actions import announcing_email, lock_order, mark_order_paid, set_order_status
+from shop_ext.payments.refund_tax import record_refund_tax
 
 log = logging.getLogger(__name__)
 
@@ -126,9 +127,12 @@ def refunded_at_provider(payment_intent, amount_refunded):
         payment = lock_payment(payment_id)
         if amount_refunded <= payment.amount_refunded:
             return Outcome("Refund already recorded."), payment
-        PaymentRefund.objects.create(payment=payment, amount=amount_refunded - payment.amount_refunded)
+        record = PaymentRefund.objects.create(
+            payment=payment, amount=amount_refunded - payment.amount_refunded
+        )
         payment.amount_refunded = amount_refunded
         payment.save(update_fields=["amount_refunded", "updated_at"])
+        record_refund_tax(record, payment.order, {}, amount_refunded >= payment.amount)
         if amount_refunded < payment.amount:
             return Outcome(
                 "Partly refunded at Stripe: revoke the downloads of the refunded lines in the admin.",
@@ -154,7 +158,8 @@ def _refund_reported_before(payment):
 
 def refund(order, items, user, create_refund):
     """Refund the order's card payment: ``items`` (order lines; None: all
-    that is left). A line gives back its share of the payment (line_shares).
+    that is left). A line gives back its share of the payment (line_shares),
+    and its tax with it (refund_tax).
     The refund is recorded and the payment row stays locked while Stripe is
     asked, so the webhook that reports it finds it recorded.
     Returns the PaymentRefund; raises RefundRefused or the provider's error
@@ -169,11 +174,9 @@ def refund(order, items, user, create_refund):
         lines = order.items.all() if items is None else items
         lines = [line for line in lines if line.pk not in done]
         left = payment.refundable
-        if items is None:
-            wanted = left
-        else:
-            shares = line_shares(order, payment.amount)
-            wanted = min(left, sum(shares[line.pk] for line in lines))
+        parts = line_parts(order, payment.amount)
+        refunded_parts = {line.pk: parts[line.pk] for line in lines if line.pk in parts}
+        wanted = left if items is None else min(left, sum(sum(part) for part in refunded_parts.values()))
         if wanted <= 0:
             raise RefundRefused(f"Order {order.pk}: nothing left to refund.")
         record = PaymentRefund.objects.create(payment=payment, amount=wanted, requested_by=user)
@@ -181,6 +184,7 @@ def refund(order, items, user, create_refund):
         record.refund_id = create_refund(payment, wanted, f"shop-refund-{record.pk}")
         payment.amount_refunded += wanted
         payment.save(update_fields=["amount_refunded", "updated_at"])
+        record_refund_tax(record, payment.order, refunded_parts, payment.amount_refunded >= payment.amount)
         revoked = DownloadGrant.objects.filter(order_item__in=lines, revoked_at__isnull=True)
         record.revoked_grants.set(list(revoked))
         revoked.update(revoked_at=timezone.now())
