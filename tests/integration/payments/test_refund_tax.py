@@ -98,7 +98,7 @@ def test_refunding_every_line_returns_the_orders_tax_to_the_cent(mixed_order):
     for line in RefundTaxLine.objects.filter(refund__payment__order=mixed_order):
         key = (str(line.country), line.tax_class, line.rate)
         refunded[key] = tuple(
-            a + b for a, b in zip(refunded.get(key, (0, 0, 0)), (line.net, line.tax, line.gross))
+            a + b for a, b in zip(refunded.get(key, (0, 0, 0)), (line.net, line.tax, line.gross), strict=True)
         )
     assert refunded == charged
 
