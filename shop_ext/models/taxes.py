@@ -126,6 +126,7 @@ class OrderTaxLine(models.Model):
         verbose_name = _("Tax at one rate")
         verbose_name_plural = _("Tax by rate")
         ordering = ("country", "tax_class", "rate")
+        permissions = [("view_tax_report", _("Can see and download the tax report"))]
 
     def __str__(self):
         return f"{self.country} {self.get_tax_class_display()} {self.rate}%: {self.tax} on {self.net}"
