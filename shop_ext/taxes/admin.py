@@ -82,6 +82,7 @@ class TaxEvidenceInline(OrderRecordsInline, admin.StackedInline):
     readonly_fields = (
         "billing_country",
         "card_country",
+        "ip_country",
         "delivery_country",
         "country",
         "conflict",
