@@ -81,8 +81,14 @@ class InvoiceNumber(models.Model):
     """An order's invoice number, given when it is paid: consecutive and
     gap-free over the shop's paid orders (EU invoicing rules)."""
 
+    # An order deleted later leaves its number taken (the order empty): the
+    # series shows it was issued rather than a gap.
     order = models.OneToOneField(
-        Order, related_name="invoice_number", on_delete=models.PROTECT, verbose_name=_("Order")
+        Order,
+        related_name="invoice_number",
+        null=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("Order"),
     )
     number = models.PositiveIntegerField(_("Invoice number"), unique=True)
     issued_at = models.DateTimeField(_("Issued at"), auto_now_add=True, db_index=True)

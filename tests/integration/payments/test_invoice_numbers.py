@@ -84,3 +84,16 @@ def test_orders_paid_at_the_same_moment_get_one_to_n_without_gap_or_repeat(book,
     given = numbers()
     assert set(given) == {order.pk for order, _payment in placed}
     assert sorted(given.values()) == list(range(1, count + 1))
+
+
+@pytest.mark.django_db
+def test_a_deleted_order_leaves_its_number_taken(book, pay_by_card):
+    first, _payment = pay_by_card(book, "eBook")
+    second, _payment = pay_by_card(book, "eBook")
+    mark_order_paid(first)
+    first.payments.all().delete()
+    first.delete()
+
+    mark_order_paid(second)
+
+    assert list(InvoiceNumber.objects.values_list("number", "order_id")) == [(1, None), (2, second.pk)]
