@@ -97,3 +97,18 @@ def test_downloads_only_share_the_shipping_by_price():
 
 def test_shipping_never_takes_more_than_was_paid():
     assert payment_parts(100, [500], [500], 300) == [(100, 0)]
+
+
+@given(
+    st.lists(st.tuples(st.integers(min_value=0, max_value=10**6), st.booleans()), min_size=1, max_size=10),
+    st.integers(min_value=0, max_value=10**5),
+    st.integers(min_value=0, max_value=10**7),
+)
+def test_refunding_every_line_refunds_the_whole_payment(lines, shipping, paid):
+    prices = [price for price, _ships in lines]
+    shipped = [price if ships else 0 for price, ships in lines]
+
+    parts = payment_parts(paid, prices, shipped, shipping)
+
+    assert sum(sum(part) for part in parts) == paid
+    assert sum(ship for ship, _rest in parts) == min(paid, shipping)
