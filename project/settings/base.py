@@ -448,6 +448,10 @@ SHOP_TAX_ENABLED = env_flag("SHOP_TAX_ENABLED", False)
 # the same gross price whatever their country's rate; false: prices are net
 # and tax is added as a line (US style).
 SHOP_TAX_INCLUDED = env_flag("SHOP_TAX_INCLUDED", True)
+# A GeoIP2 or GeoLite2 Country database (.mmdb): with tax on, the
+# shopper's IP country is recorded as one more piece of tax evidence
+# (docs/taxes.md); empty: none is looked up.
+SHOP_GEOIP2_DATABASE = env_str("SHOP_GEOIP2_DATABASE", "")
 # Download limits, as in the article: attempts per order (None: unlimited)
 # and days from payment until the links expire (None: never).
 SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS = env_int("SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS", 10)

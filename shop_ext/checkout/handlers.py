@@ -13,6 +13,7 @@ from shop_ext.catalogue import discounts, stock
 from shop_ext.catalogue.availability import cart_ships
 from shop_ext.checkout import new_account, unfinished
 from shop_ext.checkout.guard import code_used_message, drop_discount
+from shop_ext.core.net import client_ip
 from shop_ext.orders.actions import mark_order_paid
 from shop_ext.payments.signals import payment_abandoned
 from shop_ext.taxes import charge, evidence
@@ -58,7 +59,7 @@ def order_handler(request, order_form, order):
     carries the download links."""
     new_account.create_for_order(request, order)
     if settings.SHOP_TAX_ENABLED:
-        evidence.record_at_checkout(order)
+        evidence.record_at_checkout(order, client_ip(request))
         charge.record_order_tax(request, order)
     if order.transaction_id:
         mark_order_paid(order, announce=None)

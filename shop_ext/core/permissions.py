@@ -18,6 +18,8 @@ DOWNLOAD_ANY_ORDER = "shop_ext.download_any_order"
 NOTIFY_BUYERS = "shop_ext.notify_buyers"
 TRACE_LEAK = "shop_ext.trace_leak"
 REFUND_PAYMENT = "shop_ext.refund_payment"
+# The tax report (sales and refunds by country, class and rate), declared on OrderTaxLine.
+VIEW_TAX_REPORT = "shop_ext.view_tax_report"
 # Django's default for StampedCopy: making failed copies again changes them.
 CHANGE_STAMPED_COPY = "shop_ext.change_stampedcopy"
 

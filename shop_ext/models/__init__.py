@@ -20,15 +20,23 @@ from shop_ext.models.delivery import (
     UpdateNotice,
     new_link_secret,
 )
-from shop_ext.models.orders import InvoiceResend, OrderEmail
-from shop_ext.models.payments import Payment, PaymentEvent, PaymentRefund, UnfinishedPayment
-from shop_ext.models.taxes import OrderTaxEvidence, OrderTaxLine, ProductTaxClass, TaxClass, TaxRate
+from shop_ext.models.orders import InvoiceCounter, InvoiceNumber, InvoiceResend, OrderEmail
+from shop_ext.models.payments import Payment, PaymentEvent, PaymentRefund, RefundTaxLine, UnfinishedPayment
+from shop_ext.models.taxes import (
+    OrderTaxEvidence,
+    OrderTaxLine,
+    ProductTaxClass,
+    TaxClass,
+    TaxRate,
+)
 
 __all__ = [
     "Book",
     "DownloadAttempt",
     "DownloadGrant",
     "DownloadPolicy",
+    "InvoiceCounter",
+    "InvoiceNumber",
     "InvoiceResend",
     "OrderDelivery",
     "OrderEmail",
@@ -41,6 +49,7 @@ __all__ = [
     "ProductFile",
     "ProductFileVersion",
     "ProductTaxClass",
+    "RefundTaxLine",
     "StampedCopy",
     "TaxClass",
     "TaxRate",

@@ -60,3 +60,43 @@ class OrderEmail(QueuedEmail):
 
     def __str__(self):
         return f"{self.get_kind_display()} for order #{self.order_id}"
+
+
+class InvoiceCounter(models.Model):
+    """The last invoice number given (one row): locked while the next one
+    is taken, so numbers run on without a gap or a repeat
+    (shop_ext.orders.invoices.assign_invoice_number)."""
+
+    last = models.PositiveIntegerField(_("Last invoice number"), default=0)
+
+    class Meta:
+        verbose_name = _("Invoice counter")
+        verbose_name_plural = _("Invoice counters")
+
+    def __str__(self):
+        return str(self.last)
+
+
+class InvoiceNumber(models.Model):
+    """An order's invoice number, given when it is paid: consecutive and
+    gap-free over the shop's paid orders (EU invoicing rules)."""
+
+    # An order deleted later leaves its number taken (the order empty): the
+    # series shows it was issued rather than a gap.
+    order = models.OneToOneField(
+        Order,
+        related_name="invoice_number",
+        null=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("Order"),
+    )
+    number = models.PositiveIntegerField(_("Invoice number"), unique=True)
+    issued_at = models.DateTimeField(_("Issued at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("Invoice number")
+        verbose_name_plural = _("Invoice numbers")
+        ordering = ("number",)
+
+    def __str__(self):
+        return str(self.number)

@@ -1,12 +1,15 @@
-"""Card payments at a hosted provider, their refunds and webhook events, and
-money taken for an order that was never placed."""
+"""Card payments at a hosted provider, their refunds (with the tax they
+gave back) and webhook events, and money taken for an order that was never
+placed."""
 
 from cartridge.shop.models import Order, OrderItem
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from shop_ext.models.delivery import DownloadGrant
+from shop_ext.models.taxes import TaxClass
 from shop_ext.orders import OrderStatus
 
 
@@ -110,6 +113,32 @@ class PaymentRefund(models.Model):
 
     def __str__(self):
         return f"Refund of {self.amount} on {self.payment}"
+
+
+class RefundTaxLine(models.Model):
+    """The tax a refund gave back at one rate: its net, tax and gross
+    (shop_ext.payments.refund_tax), so the tax report nets refunds against the
+    sales of the same country, class and rate."""
+
+    refund = models.ForeignKey(
+        PaymentRefund, related_name="tax_lines", on_delete=models.CASCADE, verbose_name=_("Refund")
+    )
+    country = CountryField(_("Country"))
+    tax_class = models.CharField(_("Tax class"), max_length=20, choices=TaxClass.choices)
+    rate = models.DecimalField(_("Rate (%)"), max_digits=5, decimal_places=2)
+    net = models.DecimalField(_("Net"), max_digits=10, decimal_places=2)
+    tax = models.DecimalField(_("Tax"), max_digits=10, decimal_places=2)
+    gross = models.DecimalField(_("Gross"), max_digits=10, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("Tax refunded at one rate")
+        verbose_name_plural = _("Tax refunded by rate")
+        ordering = ("country", "tax_class", "rate")
+
+    def __str__(self):
+        return (
+            f"{self.country} {self.get_tax_class_display()} {self.rate}%: {self.tax} of {self.gross} refunded"
+        )
 
 
 class PaymentEvent(models.Model):

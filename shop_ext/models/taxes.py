@@ -81,7 +81,8 @@ class OrderTaxEvidence(models.Model):
     """Where an order's lines are supplied, and the evidence it was decided
     from (shop_ext.taxes.evidence): digital lines by the buyer's country
     (the billing country, checked against the card's issuing country when
-    Stripe reports it), physical lines by the delivery country."""
+    Stripe reports it and the IP address's country where a GeoIP2 database
+    is configured), physical lines by the delivery country."""
 
     order = models.OneToOneField(
         Order, related_name="tax_evidence", on_delete=models.CASCADE, verbose_name=_("Order")
@@ -90,6 +91,11 @@ class OrderTaxEvidence(models.Model):
     delivery_country = CountryField(_("Delivery country"), blank=True)
     card_country = CountryField(
         _("Card's issuing country"), blank=True, help_text=_("As Stripe reports it; empty until then.")
+    )
+    ip_country = CountryField(
+        _("IP address's country"),
+        blank=True,
+        help_text=_("From the GeoIP2 database (SHOP_GEOIP2_DATABASE); empty without one."),
     )
     country = CountryField(_("Digital lines taxed in"))
     conflict = models.BooleanField(
@@ -126,6 +132,7 @@ class OrderTaxLine(models.Model):
         verbose_name = _("Tax at one rate")
         verbose_name_plural = _("Tax by rate")
         ordering = ("country", "tax_class", "rate")
+        permissions = [("view_tax_report", _("Can see and download the tax report"))]
 
     def __str__(self):
         return f"{self.country} {self.get_tax_class_display()} {self.rate}%: {self.tax} on {self.net}"

@@ -9,6 +9,7 @@ from django.db.models import F
 from shop_ext.catalogue import availability, discounts
 from shop_ext.models import OrderEmail
 from shop_ext.orders import PAID_STATUSES, OrderStatus
+from shop_ext.orders.numbering import assign_invoice_number
 from shop_ext.orders.signals import order_paid
 from shop_ext.orders.tasks import queue_order_email
 
@@ -28,8 +29,9 @@ def mark_order_paid(order, announce=OrderEmail.FILES):
     """The only way an order becomes paid. Safe to call again or from two
     workers at once: one set of grants, one email.
 
-    Announces it with the order_paid signal (shop_ext.orders.signals), in
-    this transaction: the delivery feature grants the files in its receiver.
+    Gives it its invoice number (shop_ext.orders.numbering) and announces
+    it with the order_paid signal (shop_ext.orders.signals), in this
+    transaction: the delivery feature grants the files in its receiver.
 
     ``announce``: the one email that tells the buyer. FILES, "your files are
     ready" (sent by the delivery feature on the order's first payment, when
@@ -52,6 +54,7 @@ def mark_order_paid(order, announce=OrderEmail.FILES):
         unmatched = any(sku not in variations for sku in skus)
         locked.status = OrderStatus.PAID if ships or unmatched else OrderStatus.COMPLETE
         locked.save(update_fields=["status"])
+        assign_invoice_number(locked)
         order_paid.send(sender=Order, order=locked, variations=variations, announce=announce)
         if announce == OrderEmail.RECEIPT:
             queue_order_email(locked, OrderEmail.RECEIPT)

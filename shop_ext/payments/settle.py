@@ -8,7 +8,6 @@ Each function returns an Outcome: what was done, and whether staff should look.
 
 import logging
 from dataclasses import dataclass
-from decimal import Decimal
 
 from cartridge.shop.models import Order
 from django.db import transaction
@@ -18,9 +17,11 @@ from django.utils.translation import gettext as _
 
 from shop_ext.catalogue import discounts, stock
 from shop_ext.catalogue.availability import digital_only_skus
+from shop_ext.core.money import minor_units, split
 from shop_ext.models import DownloadGrant, Payment, PaymentEvent, PaymentRefund
 from shop_ext.orders import PAID_STATUSES, OrderStatus
 from shop_ext.orders.actions import announcing_email, lock_order, mark_order_paid, set_order_status
+from shop_ext.payments.refund_tax import record_refund_tax
 
 log = logging.getLogger(__name__)
 
@@ -126,9 +127,12 @@ def refunded_at_provider(payment_intent, amount_refunded):
         payment = lock_payment(payment_id)
         if amount_refunded <= payment.amount_refunded:
             return Outcome("Refund already recorded."), payment
-        PaymentRefund.objects.create(payment=payment, amount=amount_refunded - payment.amount_refunded)
+        record = PaymentRefund.objects.create(
+            payment=payment, amount=amount_refunded - payment.amount_refunded
+        )
         payment.amount_refunded = amount_refunded
         payment.save(update_fields=["amount_refunded", "updated_at"])
+        record_refund_tax(record, payment.order, {}, amount_refunded >= payment.amount)
         if amount_refunded < payment.amount:
             return Outcome(
                 "Partly refunded at Stripe: revoke the downloads of the refunded lines in the admin.",
@@ -154,7 +158,8 @@ def _refund_reported_before(payment):
 
 def refund(order, items, user, create_refund):
     """Refund the order's card payment: ``items`` (order lines; None: all
-    that is left). A line gives back its share of the payment (line_shares).
+    that is left). A line gives back its share of the payment (line_shares),
+    and its tax with it (refund_tax).
     The refund is recorded and the payment row stays locked while Stripe is
     asked, so the webhook that reports it finds it recorded.
     Returns the PaymentRefund; raises RefundRefused or the provider's error
@@ -169,11 +174,9 @@ def refund(order, items, user, create_refund):
         lines = order.items.all() if items is None else items
         lines = [line for line in lines if line.pk not in done]
         left = payment.refundable
-        if items is None:
-            wanted = left
-        else:
-            shares = line_shares(order, payment.amount)
-            wanted = min(left, sum(shares[line.pk] for line in lines))
+        parts = line_parts(order, payment.amount)
+        refunded_parts = {line.pk: parts[line.pk] for line in lines if line.pk in parts}
+        wanted = left if items is None else min(left, sum(sum(part) for part in refunded_parts.values()))
         if wanted <= 0:
             raise RefundRefused(f"Order {order.pk}: nothing left to refund.")
         record = PaymentRefund.objects.create(payment=payment, amount=wanted, requested_by=user)
@@ -181,6 +184,7 @@ def refund(order, items, user, create_refund):
         record.refund_id = create_refund(payment, wanted, f"shop-refund-{record.pk}")
         payment.amount_refunded += wanted
         payment.save(update_fields=["amount_refunded", "updated_at"])
+        record_refund_tax(record, payment.order, refunded_parts, payment.amount_refunded >= payment.amount)
         revoked = DownloadGrant.objects.filter(order_item__in=lines, revoked_at__isnull=True)
         record.revoked_grants.set(list(revoked))
         revoked.update(revoked_at=timezone.now())
@@ -191,40 +195,41 @@ def refund(order, items, user, create_refund):
     return record
 
 
-def line_shares(order, paid):
-    """What each line of ``order`` is worth of ``paid`` (minor units), by
-    line id: the amount refunding that line gives back.
+def payment_parts(paid, prices, shipped, shipping):
+    """How a payment of ``paid`` splits over an order's lines (every
+    amount in minor units): a (shipping, rest) pair per line, in the order
+    of ``prices``.
 
-    Shipping goes to the lines that ship (a line whose SKU no longer
-    matches counts as one; every line if none ships), by their prices; the
-    rest of the payment (the prices less the discount, plus any tax charged
-    on top) to every line by its price. Each split gives the pennies left
-    after rounding down to the largest remainders (the earlier line on a
-    tie), so the shares add up to ``paid`` exactly: refunding every line
+    ``shipping`` (at most ``paid``) goes to the lines that ship (``shipped``:
+    their prices, 0 for a download; every line by its price if none
+    ships); the rest of the payment (the prices less the discount, plus any
+    tax charged on top) to every line by its price. Each split rounds down
+    and gives the units left to the largest remainders (the earlier line on
+    a tie), so the parts add up to ``paid`` exactly: refunding every line
     refunds the whole payment."""
+    if not any(shipped):
+        shipped = prices
+    shipping = min(paid, shipping)
+    return list(zip(split(shipping, shipped), split(paid - shipping, prices), strict=True))
 
-    def split(amount, weights):
-        if not any(weights):
-            weights = [1] * len(weights)
-        whole = sum(weights)
-        parts = [divmod(amount * weight, whole) for weight in weights]
-        shares = [quotient for quotient, _remainder in parts]
-        by_remainder = sorted(range(len(parts)), key=lambda i: (-parts[i][1], i))
-        for i in by_remainder[: amount - sum(shares)]:
-            shares[i] += 1
-        return shares
 
+def line_parts(order, paid):
+    """payment_parts of ``order``'s lines, by line id (a line whose SKU no
+    longer matches a variation counts as one that ships)."""
     lines = list(order.items.order_by("pk"))
     if not lines:
         return {}
     prices = [minor_units(line.total_price or 0) for line in lines]
     downloads_only = digital_only_skus([line.sku for line in lines], order.site_id)
     shipped = [0 if line.sku in downloads_only else price for line, price in zip(lines, prices, strict=True)]
-    if not any(shipped):
-        shipped = prices
-    shipping = min(paid, minor_units(order.shipping_total or 0))
-    shares = zip(split(shipping, shipped), split(paid - shipping, prices), strict=True)
-    return {line.pk: ship + rest for line, (ship, rest) in zip(lines, shares, strict=True)}
+    parts = payment_parts(paid, prices, shipped, minor_units(order.shipping_total or 0))
+    return {line.pk: part for line, part in zip(lines, parts, strict=True)}
+
+
+def line_shares(order, paid):
+    """What each line of ``order`` is worth of ``paid`` (minor units), by
+    line id: the amount refunding that line gives back."""
+    return {pk: sum(part) for pk, part in line_parts(order, paid).items()}
 
 
 def refund_failed(refund):
@@ -285,11 +290,6 @@ def retry(order, start_payment):
             ) from None
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.UNPAID)
         return start_payment(order)
-
-
-def minor_units(amount):
-    """Pence or cents, as Stripe counts (the shop's currencies have two decimals)."""
-    return int((Decimal(amount) * 100).quantize(Decimal(1)))
 
 
 def _close_refunded_order(order):

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from shop_ext.core.links import absolute_url
+from shop_ext.core.money import minor_units
 from shop_ext.models import Payment
 from shop_ext.payments.gateways import PAYMENT_REDIRECT_SESSION_KEY
-from shop_ext.payments.settle import minor_units
 from shop_ext.taxes import evidence
 
 log = logging.getLogger(__name__)

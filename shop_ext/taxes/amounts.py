@@ -1,16 +1,13 @@
-"""Tax amounts, Decimal end to end, with one rounding rule: each line's tax
-is rounded half-up to the cent, and an order's tax is the sum of its lines'
-(docs/taxes.md, "Rounding")."""
+"""Tax amounts, Decimal end to end, with the shop's one rounding rule
+(shop_ext.core.money, half-up to the cent): each line's tax is rounded, and
+an order's tax is the sum of its lines' (docs/taxes.md, "Rounding")."""
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-CENT = Decimal("0.01")
+from shop_ext.core.money import from_minor_units, minor_units, split, to_cents
+
 HUNDRED = Decimal(100)
-
-
-def to_cents(amount):
-    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -58,17 +55,10 @@ def line_tax(amount, rate, included):
 def share_out(total, weights):
     """``total`` (cents) split in proportion to ``weights``, each share in
     cents, the shares adding up to it exactly (largest remainders first)."""
-    total = to_cents(total)
-    weight_sum = sum(weights, Decimal(0))
-    if not weights or weight_sum == 0:
+    if not any(weights):
         return [Decimal("0.00")] * len(weights)
-    exact = [total * weight / weight_sum for weight in weights]
-    shares = [value.quantize(CENT, rounding=ROUND_DOWN) for value in exact]
-    left = int((total - sum(shares, Decimal(0))) / CENT)
-    by_remainder = sorted(range(len(weights)), key=lambda i: exact[i] - shares[i], reverse=True)
-    for i in by_remainder[:left]:
-        shares[i] += CENT
-    return shares
+    shares = split(minor_units(total), [Decimal(weight) for weight in weights])
+    return [from_minor_units(share) for share in shares]
 
 
 def by_rate(lines, included):

@@ -13,6 +13,7 @@ from shop_ext.catalogue import availability, listings, page_cache
 from shop_ext.checkout import handlers
 from shop_ext.models import Book, TaxClass
 from shop_ext.orders import OrderStatus
+from shop_ext.orders.numbering import invoice_number_of
 from shop_ext.payments.gateways import offered_methods
 from shop_ext.taxes import charge
 
@@ -119,6 +120,13 @@ def line_kinds(lines):
     """SKU -> "download", "both" or "ship" for anything with a ``sku`` (cart
     or order lines, product variations); see shop_ext.catalogue.availability.line_kinds."""
     return availability.line_kinds(availability.variations_for_skus([item.sku for item in lines]).values())
+
+
+@register.simple_tag
+def invoice_number(order):
+    """``{% invoice_number order as number %}``: its invoice number, given
+    when it is paid; None before."""
+    return invoice_number_of(order)
 
 
 @register.simple_tag

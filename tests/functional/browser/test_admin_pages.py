@@ -46,6 +46,8 @@ def admin_pages():
         "/admin/shop/order/",
         f"/admin/shop/order/{order.pk}/change/",
         "/admin/shop_ext/downloadattempt/",
+        "/admin/shop_ext/taxrate/",
+        "/admin/shop_ext/taxrate/report/?first_day=2020-01-01&last_day=2030-12-31",
         "/admin/auth/user/",
     ]
 

@@ -281,6 +281,11 @@ ADMIN = [
         "shop_ext.delivery.admin.StampedCopyAdmin.trace_view",
         "leak trace",
     ),
+    Route(
+        "admin/shop_ext/taxrate/report/",
+        "shop_ext.taxes.admin.TaxRateAdmin.report_view",
+        "tax report: sales and refunds by country, class and rate, and its CSV (docs/taxes.md)",
+    ),
 ]
 
 # Each registered model's changelist, add, history, delete, change and
