@@ -3,6 +3,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
@@ -19,6 +20,22 @@ from storages.utils import clean_name
 STORAGE_UNAVAILABLE = (BotoCoreError, ClientError)
 # Bytes copied at a time between storage and a file: memory stays flat.
 COPY_CHUNK = 1024 * 1024
+MB = 1024 * 1024
+# How a worker moves a whole file to or from S3 (a zip, a stamped copy, a
+# copy to stamp, move_private_files): boto3's defaults hold up to ten 8 MB
+# parts of an upload and a thousand 256 KB pieces of a download in memory,
+# over ten threads. Two threads, two parts of 8 MB in flight and a handful
+# of pieces keep a transfer's buffers near 32 MB whatever the file's size
+# (docs/deploy.md, section 11: the memory ceiling).
+TRANSFER_CONFIG = TransferConfig(
+    multipart_threshold=8 * MB,
+    multipart_chunksize=8 * MB,
+    max_concurrency=2,
+    max_io_queue=16,
+    io_chunksize=256 * 1024,
+)
+TRANSFER_CONFIG.max_in_memory_upload_chunks = 2
+TRANSFER_CONFIG.max_in_memory_download_chunks = 16
 
 PRIVATE_FILE_MODE = 0o640
 PRIVATE_DIR_MODE = 0o2750
@@ -90,7 +107,12 @@ class PrivateS3Storage(S3Storage):
     through memory."""
 
     def get_default_settings(self):
-        return {**super().get_default_settings(), "default_acl": None, "file_overwrite": False}
+        return {
+            **super().get_default_settings(),
+            "default_acl": None,
+            "file_overwrite": False,
+            "transfer_config": TRANSFER_CONFIG,
+        }
 
     def url(self, name, parameters=None, expire=None, http_method=None):
         raise ValueError("Private files have no URL; serve them through a download view.")
@@ -117,7 +139,7 @@ class PrivateS3Storage(S3Storage):
     def local_path(self, name):
         """A temporary copy on this machine, deleted after the block."""
         with tempfile.NamedTemporaryFile(suffix=Path(name).suffix) as copy:
-            self.bucket.download_fileobj(self.key(name), copy)
+            self.bucket.download_fileobj(self.key(name), copy, Config=self.transfer_config)
             copy.flush()
             yield copy.name
 
@@ -129,7 +151,7 @@ class PrivateS3Storage(S3Storage):
         with tempfile.TemporaryFile() as out:
             yield out
             out.seek(0)
-            self.bucket.upload_fileobj(out, self.key(name))
+            self.bucket.upload_fileobj(out, self.key(name), Config=self.transfer_config)
 
 
 class ConfiguredPrivateStorage(LazyObject):
