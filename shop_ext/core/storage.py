@@ -1,4 +1,5 @@
 import os
+import posixpath
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -8,6 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -152,6 +154,55 @@ class PrivateS3Storage(S3Storage):
             yield out
             out.seek(0)
             self.bucket.upload_fileobj(out, self.key(name), Config=self.transfer_config)
+
+
+class MediaS3Storage(S3Storage):
+    """Public media in a bucket (SHOP_MEDIA_STORAGE=s3), with the folder
+    operations Mezzanine's media library (filebrowser-safe) calls on its
+    storage. filebrowser-safe adds them to FileSystemStorage itself, but
+    its S3 version is written for the retired boto 2 (bucket.copy_key) and
+    is looked up by the storage's class name, which no S3 backend of
+    django-storages matches: without these the library's pages fail.
+    A bucket has no folders, only key prefixes; an empty folder is kept by
+    a hidden marker object, which the library does not list (dot files)."""
+
+    FOLDER_MARKER = ".folder"
+
+    def isfile(self, name):
+        return bool(name) and self.exists(name)
+
+    def isdir(self, name):
+        name = self._below_media_root(name)
+        if not name:  # the bucket's root
+            return True
+        directories, files = self.listdir(name)
+        return bool(directories or files)
+
+    def makedirs(self, name):
+        self.save(posixpath.join(self._below_media_root(name), self.FOLDER_MARKER), ContentFile(b""))
+
+    @staticmethod
+    def _below_media_root(name):
+        """The library checks its root folder by its path below MEDIA_ROOT,
+        as on disk (filebrowser_safe.functions.get_directory): the same
+        folder at the bucket's root."""
+        root = settings.MEDIA_ROOT.rstrip("/") + "/"
+        return name.removeprefix(root)
+
+    def move(self, old_name, new_name, allow_overwrite=False):
+        """Rename ``old_name`` (a file) to ``new_name``: a copy in the
+        bucket, then the old object deleted."""
+        if self.exists(new_name) and not allow_overwrite:
+            raise FileExistsError(new_name)
+        source = {"Bucket": self.bucket_name, "Key": self._normalize_name(clean_name(old_name))}
+        self.bucket.Object(self._normalize_name(clean_name(new_name))).copy(
+            source, Config=self.transfer_config
+        )
+        self.delete(old_name)
+
+    def rmtree(self, name):
+        prefix = self._normalize_name(clean_name(name)).rstrip("/") + "/"
+        self.bucket.objects.filter(Prefix=prefix).delete()
 
 
 class ConfiguredPrivateStorage(LazyObject):
