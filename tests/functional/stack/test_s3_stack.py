@@ -138,23 +138,57 @@ def test_a_file_nginx_cannot_fetch_gives_the_attempt_back(s3_stack, purchase):
     assert "Content-Disposition" not in response.headers
 
 
-def test_check_delivery_passes_against_the_bucket(s3_stack, purchase):
-    grant_id = purchase["files"][0][0]
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check_delivery", "--site-url", s3_stack.url]
+def check_delivery(s3_stack, purchase, site_url, **env):
+    """manage.py check_delivery as the buyer, against ``site_url``, in the
+    deployment's environment with ``env`` on top."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "check_delivery", "--site-url", site_url]
         + ["--username", BUYER["username"], "--password", BUYER["password"]]
-        + ["--order", str(purchase["order_id"]), "--grant", str(grant_id)],
+        + ["--order", str(purchase["order_id"]), "--grant", str(purchase["files"][0][0])],
         cwd=BASE_DIR,
-        env=s3_stack.environ(),
+        env=s3_stack.environ(**env),
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def test_check_delivery_passes_against_the_bucket(s3_stack, purchase):
+    result = check_delivery(s3_stack, purchase, s3_stack.url)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "FAIL" not in result.stdout
     assert f"PASS  private bucket {s3_stack.bucket} at {s3_stack.endpoint} answers" in result.stdout
     assert "PASS  download the order's zip" in result.stdout
     assert "all.zip gives 206" in result.stdout
+
+
+def test_wrong_credentials_get_the_buyer_a_clean_page_and_staff_the_fix(s3_stack, purchase, tmp_path):
+    """An app server whose key S3 refuses (a moto server that checks keys,
+    tests/s3_server.py): the buyer gets the "could not send" page with no
+    attempt used, and check_delivery names the variables to correct."""
+    with s3_server(tmp_path / "moto-checking-keys.log", checking_keys=True) as refusing:
+        app = s3_stack.start_gunicorn(name="gunicorn-wrong-key", SHOP_S3_ENDPOINT_URL=refusing)
+        site = s3_stack.start_nginx(
+            app,
+            template=without_internal_location(NGINX_SITE.read_text()),
+            name="nginx-wrong-key",
+            port=free_port(),
+        )
+        grant_id = purchase["files"][0][0]
+        before = attempts_used(s3_stack, purchase["order_id"])
+        url = f"http://127.0.0.1:{site.port}/account/orders/{purchase['order_id']}/files/{grant_id}/"
+
+        response = purchase["session"].get(url, timeout=60)
+
+        assert response.status_code == 503
+        assert "We could not send this file. No download attempt was used" in response.text
+        assert attempts_used(s3_stack, purchase["order_id"]) == before
+        result = check_delivery(
+            s3_stack, purchase, f"http://127.0.0.1:{site.port}", SHOP_S3_ENDPOINT_URL=refusing
+        )
+        assert result.returncode != 0
+        assert f"FAIL  private bucket {s3_stack.bucket} at {refusing} answers" in result.stdout
+        assert "fix: SHOP_S3_ACCESS_KEY_ID / SHOP_S3_SECRET_ACCESS_KEY are wrong" in result.stdout
 
 
 @pytest.fixture(scope="module")
