@@ -36,6 +36,8 @@ TRANSFER_CONFIG = TransferConfig(
     max_io_queue=16,
     io_chunksize=256 * 1024,
 )
+# s3transfer's own limits, which boto3's TransferConfig sets to their
+# defaults and takes no argument for.
 TRANSFER_CONFIG.max_in_memory_upload_chunks = 2
 TRANSFER_CONFIG.max_in_memory_download_chunks = 16
 
