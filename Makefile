@@ -63,7 +63,7 @@ bench-packages:
 	@bin/ensure-debian-packages $(BENCH_PACKAGES)
 
 # Benchmarks against their baselines (bench/README.md); BENCH_ARGS=--quick or --full.
-BENCHMARKS := catalogue pages checkout delivery zip_build stamping download_limit
+BENCHMARKS := catalogue pages checkout delivery s3_delivery zip_build stamping download_limit
 bench: setup bench-packages
 	@for b in $(BENCHMARKS); do echo "== bench/$$b.py $(BENCH_ARGS)"; $(BIN)/python bench/$$b.py $(BENCH_ARGS) || exit 1; done
 

@@ -121,6 +121,13 @@ def s3_endpoint(tmp_path_factory):
         yield endpoint
 
 
+@pytest.fixture(scope="session")
+def s3_endpoint_checking_keys(tmp_path_factory):
+    """A second moto server, one that refuses every key as AWS refuses a wrong one."""
+    with s3_server(tmp_path_factory.mktemp("s3-keys") / "moto.log", checking_keys=True) as endpoint:
+        yield endpoint
+
+
 @pytest.fixture
 def s3_private_storage(settings, s3_endpoint):
     """Private files in a new, empty bucket on the test S3 server."""

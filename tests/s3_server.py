@@ -9,6 +9,7 @@ talk to it as they would to S3.
 """
 
 import ctypes
+import os
 import signal
 import socket
 import subprocess
@@ -39,8 +40,15 @@ def free_port():
 
 
 @contextmanager
-def s3_server(log_path, ready_within=60):
-    """Run moto's server for the block; yields its endpoint URL."""
+def s3_server(log_path, ready_within=60, checking_keys=False):
+    """Run moto's server for the block; yields its endpoint URL.
+
+    moto accepts any key unless told to check them: ``checking_keys``
+    turns its IAM checks on from the first request (INITIAL_NO_AUTH_ACTION_COUNT=0,
+    moto's docs/iam.rst). With no IAM user created, every key is then
+    unknown and S3 refuses each request as AWS refuses a wrong key (403,
+    InvalidAccessKeyId): the shop's handling of wrong credentials meets a
+    real refusal, not a stand-in."""
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:
@@ -49,12 +57,13 @@ def s3_server(log_path, ready_within=60):
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=_stop_with_parent,
+            env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"} if checking_keys else None,
         )
     try:
         deadline = time.monotonic() + ready_within
         while True:
             try:
-                requests.get(endpoint, timeout=5)
+                requests.get(endpoint, timeout=5)  # any answer, a refusal included
                 break
             except requests.RequestException:  # not listening yet, or slow to answer its first request
                 if process.poll() is not None or time.monotonic() > deadline:

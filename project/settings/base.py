@@ -6,6 +6,7 @@ environment modules (``dev``, ``test``, ``production``) only change defaults.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -124,6 +125,10 @@ SHOP_S3_SECRET_ACCESS_KEY = env_str("SHOP_S3_SECRET_ACCESS_KEY")
 # both, shop_ext/checks.py); and the public media's bucket.
 SHOP_S3_PRIVATE_BUCKET = env_str("SHOP_S3_PRIVATE_BUCKET")
 SHOP_S3_MEDIA_BUCKET = env_str("SHOP_S3_MEDIA_BUCKET")
+# Where browsers fetch the media bucket's files (SHOP_MEDIA_STORAGE=s3): its
+# public address, a custom domain or CDN in front of it
+# (https://media.example.com); empty: the bucket's own path-style address.
+SHOP_S3_MEDIA_URL = env_str("SHOP_S3_MEDIA_URL")
 # How a download from S3 reaches the buyer after the app's checks: "nginx"
 # (X-Accel-Redirect with a pre-signed URL that nginx fetches and streams;
 # the buyer never sees it) or "redirect" (a 302 to the pre-signed URL, for
@@ -153,7 +158,7 @@ _STORAGE_BACKENDS = {
         # Media has public URLs: no signature in them, and no overwriting of a
         # file another page still shows.
         "s3": {
-            "BACKEND": "storages.backends.s3.S3Storage",
+            "BACKEND": "shop_ext.core.storage.MediaS3Storage",
             "OPTIONS": {
                 **_S3_OPTIONS,
                 "bucket_name": SHOP_S3_MEDIA_BUCKET,
@@ -167,6 +172,20 @@ _STORAGE_BACKENDS = {
         "s3": PRIVATE_S3_STORAGE,
     },
 }
+if SHOP_S3_MEDIA_URL:
+    _media_address = urlsplit(SHOP_S3_MEDIA_URL)
+    _STORAGE_BACKENDS["default"]["s3"]["OPTIONS"].update(
+        custom_domain=_media_address.netloc + _media_address.path.rstrip("/"),
+        url_protocol=f"{_media_address.scheme}:",
+    )
+if SHOP_MEDIA_STORAGE == "s3":
+    # Templates write {{ MEDIA_URL }}{% thumbnail ... %}, and Mezzanine
+    # uploads each thumbnail it makes to the bucket only when MEDIA_URL is
+    # absolute (docs/deploy.md, section 11).
+    MEDIA_URL = (
+        SHOP_S3_MEDIA_URL
+        or f"{SHOP_S3_ENDPOINT_URL or f'https://s3.{SHOP_S3_REGION}.amazonaws.com'}/{SHOP_S3_MEDIA_BUCKET}"
+    ).rstrip("/") + "/"
 STORAGES = {
     "default": _STORAGE_BACKENDS["default"][SHOP_MEDIA_STORAGE],
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,12 +1,15 @@
 import os
+import posixpath
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -19,6 +22,24 @@ from storages.utils import clean_name
 STORAGE_UNAVAILABLE = (BotoCoreError, ClientError)
 # Bytes copied at a time between storage and a file: memory stays flat.
 COPY_CHUNK = 1024 * 1024
+MB = 1024 * 1024
+# How a worker moves a whole file to or from S3 (a zip, a stamped copy, a
+# copy to stamp, move_private_files): boto3's defaults hold up to ten 8 MB
+# parts of an upload and a thousand 256 KB pieces of a download in memory,
+# over ten threads. Two threads, two parts of 8 MB in flight and a handful
+# of pieces keep a transfer's buffers near 32 MB whatever the file's size
+# (docs/deploy.md, section 11: the memory ceiling).
+TRANSFER_CONFIG = TransferConfig(
+    multipart_threshold=8 * MB,
+    multipart_chunksize=8 * MB,
+    max_concurrency=2,
+    max_io_queue=16,
+    io_chunksize=256 * 1024,
+)
+# s3transfer's own limits, which boto3's TransferConfig sets to their
+# defaults and takes no argument for.
+TRANSFER_CONFIG.max_in_memory_upload_chunks = 2
+TRANSFER_CONFIG.max_in_memory_download_chunks = 16
 
 PRIVATE_FILE_MODE = 0o640
 PRIVATE_DIR_MODE = 0o2750
@@ -90,7 +111,12 @@ class PrivateS3Storage(S3Storage):
     through memory."""
 
     def get_default_settings(self):
-        return {**super().get_default_settings(), "default_acl": None, "file_overwrite": False}
+        return {
+            **super().get_default_settings(),
+            "default_acl": None,
+            "file_overwrite": False,
+            "transfer_config": TRANSFER_CONFIG,
+        }
 
     def url(self, name, parameters=None, expire=None, http_method=None):
         raise ValueError("Private files have no URL; serve them through a download view.")
@@ -117,7 +143,7 @@ class PrivateS3Storage(S3Storage):
     def local_path(self, name):
         """A temporary copy on this machine, deleted after the block."""
         with tempfile.NamedTemporaryFile(suffix=Path(name).suffix) as copy:
-            self.bucket.download_fileobj(self.key(name), copy)
+            self.bucket.download_fileobj(self.key(name), copy, Config=self.transfer_config)
             copy.flush()
             yield copy.name
 
@@ -129,7 +155,56 @@ class PrivateS3Storage(S3Storage):
         with tempfile.TemporaryFile() as out:
             yield out
             out.seek(0)
-            self.bucket.upload_fileobj(out, self.key(name))
+            self.bucket.upload_fileobj(out, self.key(name), Config=self.transfer_config)
+
+
+class MediaS3Storage(S3Storage):
+    """Public media in a bucket (SHOP_MEDIA_STORAGE=s3), with the folder
+    operations Mezzanine's media library (filebrowser-safe) calls on its
+    storage. filebrowser-safe adds them to FileSystemStorage itself, but
+    its S3 version is written for the retired boto 2 (bucket.copy_key) and
+    is looked up by the storage's class name, which no S3 backend of
+    django-storages matches: without these the library's pages fail.
+    A bucket has no folders, only key prefixes; an empty folder is kept by
+    a hidden marker object, which the library does not list (dot files)."""
+
+    FOLDER_MARKER = ".folder"
+
+    def isfile(self, name):
+        return bool(name) and self.exists(name)
+
+    def isdir(self, name):
+        name = self._below_media_root(name)
+        if not name:  # the bucket's root
+            return True
+        directories, files = self.listdir(name)
+        return bool(directories or files)
+
+    def makedirs(self, name):
+        self.save(posixpath.join(self._below_media_root(name), self.FOLDER_MARKER), ContentFile(b""))
+
+    @staticmethod
+    def _below_media_root(name):
+        """The library checks its root folder by its path below MEDIA_ROOT,
+        as on disk (filebrowser_safe.functions.get_directory): the same
+        folder at the bucket's root."""
+        root = settings.MEDIA_ROOT.rstrip("/") + "/"
+        return name.removeprefix(root)
+
+    def move(self, old_name, new_name, allow_overwrite=False):
+        """Rename ``old_name`` (a file) to ``new_name``: a copy in the
+        bucket, then the old object deleted."""
+        if self.exists(new_name) and not allow_overwrite:
+            raise FileExistsError(new_name)
+        source = {"Bucket": self.bucket_name, "Key": self._normalize_name(clean_name(old_name))}
+        self.bucket.Object(self._normalize_name(clean_name(new_name))).copy(
+            source, Config=self.transfer_config
+        )
+        self.delete(old_name)
+
+    def rmtree(self, name):
+        prefix = self._normalize_name(clean_name(name)).rstrip("/") + "/"
+        self.bucket.objects.filter(Prefix=prefix).delete()
 
 
 class ConfiguredPrivateStorage(LazyObject):

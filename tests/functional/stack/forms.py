@@ -103,3 +103,34 @@ def form_fields(html, form_id):
     parser.feed(html)
     parser.close()
     return parser.fields
+
+
+def with_inline_row(fields, prefix, values):
+    """``fields`` (form_fields of an admin change form) with one more row
+    of the inline ``prefix``, as the admin's "Add another" adds it: the
+    empty row's fields under the next index, ``values`` (field: a value or
+    a list of values) replacing the empty row's own."""
+    total = int(dict(fields)[f"{prefix}-TOTAL_FORMS"])
+    empty = f"{prefix}-__prefix__-"
+    row = [
+        (f"{prefix}-{total}-{name.removeprefix(empty)}", value)
+        for name, value in fields
+        if name.startswith(empty) and name.removeprefix(empty) not in values
+    ]
+    for field, value in values.items():
+        row += [(f"{prefix}-{total}-{field}", one) for one in (value if isinstance(value, list) else [value])]
+    kept = [(name, value) for name, value in fields if name != f"{prefix}-TOTAL_FORMS"]
+    return [*kept, *row, (f"{prefix}-TOTAL_FORMS", str(total + 1))]
+
+
+def save_admin_form(session, url, fields, files=None):
+    """POST an admin change form's ``fields`` (without the empty rows'
+    templates) and ``files`` with "Save", as the browser sends it."""
+    data = [(name, value) for name, value in fields if "__prefix__" not in name]
+    return session.post(
+        url,
+        data=[*data, ("_save", "Save")],
+        files=files,
+        headers={"Referer": url},
+        allow_redirects=False,
+    )

@@ -21,7 +21,15 @@ import requests
 from PIL import Image
 
 from deploy.local_stack import CAP_CHOWN
-from tests.functional.stack.forms import csrf_token, form_fields, place_order, post_form
+from tests.functional.stack.forms import (
+    csrf_token,
+    form_fields,
+    place_order,
+    post_form,
+    save_admin_form,
+    with_inline_row,
+)
+from tests.functional.stack.journeys import staff_session
 from tests.shopper import DOWNLOAD_ONLY_DETAILS, private_link
 
 pytestmark = pytest.mark.stack
@@ -64,15 +72,7 @@ def editor(stack):
     spooled_above = stack.django(
         "from django.conf import settings; print(settings.FILE_UPLOAD_MAX_MEMORY_SIZE)"
     )
-    stack.django(
-        "from django.contrib.auth import get_user_model; "
-        f"get_user_model().objects.create_superuser({STAFF['username']!r}, 'editor@example.com', "
-        f"{STAFF['password']!r}); print(1)"
-    )
-    session = requests.Session()
-    login = post_form(session, f"{stack.url}/admin/login/?next=/admin/", {**STAFF, "next": "/admin/"})
-    assert login.status_code == 302, login.text[:2000]
-    return session, spooled_above
+    return staff_session(stack, STAFF), spooled_above
 
 
 def test_an_ebook_uploaded_in_the_admin_downloads_through_nginx(stack, editor):
@@ -94,30 +94,19 @@ def test_an_ebook_uploaded_in_the_admin_downloads_through_nginx(stack, editor):
     page = editor.get(change_url)
     assert page.status_code == 200
     fields = form_fields(page.text, "book_form")
-    # "Add another Product file", as the admin's script does: the empty
-    # row's fields under the next index.
-    total = int(dict(fields)["files-TOTAL_FORMS"])
-    new_row = [
-        (name.replace("__prefix__", str(total)), value)
-        for name, value in fields
-        if name.startswith("files-__prefix__-")
-    ]
-    data = [
-        (name, value) for name, value in fields if "__prefix__" not in name and name != "files-TOTAL_FORMS"
-    ]
-    data += [(name, value) for name, value in new_row if not name.endswith(("-title", "-variations"))]
-    data += [
-        ("files-TOTAL_FORMS", str(total + 1)),
-        (f"files-{total}-title", "PDF edition"),
-        *((f"files-{total}-variations", variation_id) for variation_id in digital),
-        ("_save", "Save"),
-    ]
-    saved = editor.post(
+    # "Add another Product file", as the admin's script does.
+    data = with_inline_row(fields, "files", {"title": "PDF edition", "variations": digital})
+    saved = save_admin_form(
+        editor,
         change_url,
-        data=data,
-        files={f"files-{total}-file": ("cartographers-daughter.pdf", book, "application/pdf")},
-        headers={"Referer": change_url},
-        allow_redirects=False,
+        data,
+        files={
+            f"files-{dict(fields)['files-TOTAL_FORMS']}-file": (
+                "cartographers-daughter.pdf",
+                book,
+                "application/pdf",
+            )
+        },
     )
     assert saved.status_code == 302, re.findall(r'<ul class="errorlist[^"]*">.*?</ul>', saved.text)[:5]
     [(stored, size, sha256)] = stack.sql(

@@ -22,12 +22,11 @@ import requests
 
 from deploy.local_stack import NGINX_SITE, free_port
 from tests.functional.stack.conftest import BASE_DIR, MEASUREMENTS, without_internal_location
-from tests.functional.stack.forms import place_order, post_form
-from tests.shopper import BILLING, SHIPPING_SAME_AS_BILLING, private_link
+from tests.functional.stack.journeys import BOOK_SLUG, buy_ebook, files_of
+from tests.shopper import private_link
 
 pytestmark = pytest.mark.stack
 
-BOOK_SLUG = "the-lighthouse-keepers-almanac"
 BUYER = {"username": "stack-buyer", "password": "Stack-buyer-pw-7431", "email": "stack-buyer@example.com"}
 BIG_FILE_BYTES = 200 * 1024 * 1024
 
@@ -54,44 +53,11 @@ def attempts_used(stack, order_id):
 
 @pytest.fixture(scope="module")
 def purchase(stack):
-    """Sign up, buy the eBook, get paid (from the deployment's own Django),
-    receive the files email over SMTP."""
-    buyer = requests.Session()
-    response = post_form(
-        buyer,
-        f"{stack.url}/accounts/signup/",
-        {
-            "first_name": "Stack",
-            "last_name": "Buyer",
-            "email": BUYER["email"],
-            "username": BUYER["username"],
-            "password1": BUYER["password"],
-            "password2": BUYER["password"],
-        },
-    )
-    assert response.status_code == 302, response.text[:2000]
-    product_url = f"{stack.url}/shop/product/{BOOK_SLUG}/"
-    response = post_form(buyer, product_url, {"option3": "eBook", "quantity": 1})
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith("/shop/cart/")
-    details = {**BILLING, **SHIPPING_SAME_AS_BILLING, "billing_detail_email": BUYER["email"]}
-    response = place_order(buyer, stack.url, details)
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith("/shop/checkout/complete/")
-    [(order_id,)] = stack.sql(
-        "SELECT o.id FROM shop_order o JOIN auth_user u ON u.id = o.user_id WHERE u.username = %s",
-        BUYER["username"],
-    )
-    stack.mark_paid(order_id)
+    """The eBook bought and paid (tests.functional.stack.journeys.py), and
+    the files email received over SMTP."""
+    session, order_id = buy_ebook(stack, BUYER)
     email = stack.smtp.wait_for_message("Your files from", to=BUYER["email"])
-    # This module's tests download more often than a buyer's 10 attempts allow.
-    stack.sql("UPDATE shop_ext_orderdelivery SET max_attempts = 50 WHERE order_id = %s", order_id)
-    files = stack.sql(
-        "SELECT g.id, f.file, f.sha256, f.size FROM shop_ext_downloadgrant g "
-        "JOIN shop_ext_productfile f ON f.id = g.file_id WHERE g.order_id = %s ORDER BY g.id",
-        order_id,
-    )
-    return {"session": buyer, "order_id": order_id, "email": email, "files": files}
+    return {"session": session, "order_id": order_id, "email": email, "files": files_of(stack, order_id)}
 
 
 def test_buyer_downloads_from_the_email_link_through_nginx(stack, purchase):

@@ -269,6 +269,35 @@ def test_private_files_in_a_bucket_of_their_own_start(env):
     assert result.stdout.strip().splitlines()[-1] == "shop-files", result.stderr
 
 
+@pytest.mark.parametrize(
+    ("address", "media_url", "image_url"),
+    [
+        (
+            "",
+            "https://s3.eu-west-1.amazonaws.com/shop-media/",
+            "https://s3.eu-west-1.amazonaws.com/shop-media/a.png",
+        ),
+        (
+            "https://media.example.com/shop/",
+            "https://media.example.com/shop/",
+            "https://media.example.com/shop/a.png",
+        ),
+    ],
+    ids=["bucket address", "SHOP_S3_MEDIA_URL"],
+)
+def test_media_in_a_bucket_are_linked_where_browsers_fetch_them(env, address, media_url, image_url):
+    """MEDIA_URL (pages' {{ MEDIA_URL }}, Mezzanine's thumbnails) and the
+    storage's own URLs (the media library's) both name the public address."""
+    show = (
+        "from django.conf import settings; from django.core.files.storage import storages; "
+        "media = storages['default']; print(settings.MEDIA_URL, type(media).__name__, media.url('a.png'))"
+    )
+    env.update(SHOP_MEDIA_STORAGE="s3", SHOP_S3_MEDIA_BUCKET="shop-media", SHOP_S3_REGION="eu-west-1")
+    env["SHOP_S3_MEDIA_URL"] = address
+    result = manage(env, "shell", "-v", "0", "-c", show)
+    assert result.stdout.split() == [media_url, "MediaS3Storage", image_url], result.stderr
+
+
 def test_refuses_the_simple_sendfile_backend(env):
     message = refusal(env, SHOP_SENDFILE_BACKEND="django_sendfile.backends.simple")
     assert "makes Django send the file itself" in message

@@ -1,5 +1,5 @@
 """check_delivery's look at the private bucket (SHOP_PRIVATE_STORAGE=s3):
-a missing bucket, an unreachable endpoint and a public bucket each fail
+a missing bucket, an unreachable endpoint, a refused key and a public bucket each fail
 with the fix named."""
 
 import io
@@ -41,6 +41,13 @@ def test_an_unreachable_endpoint_names_the_fix(s3_private_storage, settings):
     failures, text = report(settings, endpoint_url="http://127.0.0.1:9")
     assert failures == 1
     assert "cannot be reached from this host" in text
+
+
+def test_wrong_credentials_name_the_fix(s3_private_storage, settings, s3_endpoint_checking_keys):
+    failures, text = report(settings, endpoint_url=s3_endpoint_checking_keys)
+    assert failures == 1
+    assert "FAIL  private bucket" in text
+    assert "SHOP_S3_ACCESS_KEY_ID / SHOP_S3_SECRET_ACCESS_KEY are wrong" in text
 
 
 @pytest.mark.parametrize("acl", ["public-read", "authenticated-read"])

@@ -134,6 +134,25 @@ def test_storage_that_cannot_answer_gets_the_buyer_a_clean_page_and_no_attempt_u
     assert log in caplog.text
 
 
+@pytest.mark.parametrize("url", [file_url, lambda order, grant: zip_url(order)], ids=["file", "zip"])
+def test_wrong_credentials_get_the_buyer_a_clean_page_and_no_attempt_used(
+    client, s3_order, settings, caplog, s3_endpoint_checking_keys, url
+):
+    """A key S3 refuses (a server that checks keys: tests/s3_server.py)."""
+    working = settings.STORAGES
+    broken_storage(settings, endpoint_url=s3_endpoint_checking_keys)
+    response = client.get(url(s3_order, epub_grant(s3_order)))
+    assert response.status_code == 503
+    assert "We could not send this file. No download attempt was used" in response.content.decode()
+    assert attempts_used(s3_order) == 0
+    assert not DownloadAttempt.objects.exists()
+    assert "private storage did not answer a download (ClientError" in caplog.text
+    # Once the key is corrected, the download the buyer kept an attempt for works.
+    settings.STORAGES = working
+    assert client.get(url(s3_order, epub_grant(s3_order))).status_code == 200
+    assert attempts_used(s3_order) == 1
+
+
 def test_an_object_deleted_behind_the_shops_back_uses_no_attempt(client, s3_order, s3_private_storage):
     grant = epub_grant(s3_order)
     s3_private_storage.delete(grant.file.file.name)
