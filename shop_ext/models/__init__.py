@@ -22,7 +22,7 @@ from shop_ext.models.delivery import (
 )
 from shop_ext.models.orders import InvoiceResend, OrderEmail
 from shop_ext.models.payments import Payment, PaymentEvent, PaymentRefund, UnfinishedPayment
-from shop_ext.models.taxes import OrderTaxEvidence, OrderTaxLine, ProductTaxClass, TaxClass, TaxRate
+from shop_ext.models.taxes import OrderTaxEvidence, OrderTaxLine, ProductTaxClass, TaxClass, TaxRate, VatCheck
 
 __all__ = [
     "Book",
@@ -44,6 +44,7 @@ __all__ = [
     "StampedCopy",
     "TaxClass",
     "TaxRate",
+    "VatCheck",
     "UnfinishedPayment",
     "UpdateNotice",
     "files_of_its_type",
