@@ -15,6 +15,7 @@ from django.core.management import call_command
 
 from shop_ext import checks
 from tests.factories import TaxRateFactory
+from tests.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe
 from tests.shopper import COMPLETE_URL, add_to_cart, checkout, checkout_details, checkout_step
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +62,20 @@ def test_net_plus_buyer_rate_charges_a_german_reader_the_german_rate(client, boo
     invoice = " ".join(client.get(f"/shop/invoice/{order.pk}/").content.decode().split())
     assert "$7.09" in invoice
     assert "Price at the VAT rate charged" in invoice
+
+
+def test_stripe_is_asked_for_the_total_at_the_buyers_rate(client, book, settings):
+    settings.SHOP_TAX_PRICE_MODE = "net-plus-buyer-rate"
+    with FakeStripe() as stripe:
+        settings.STRIPE_API_BASE = stripe.url
+        settings.STRIPE_SECRET_KEY = SECRET_KEY
+        settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+        settings.SHOP_PAYMENT_GATEWAY = "shop_ext.payments.stripe_checkout.pay_by_card"
+
+        order = ebook_order(client, book, "Germany")
+
+    [session] = stripe.sessions.values()
+    assert session["amount_total"] == 709 == order.total * 100
 
 
 def test_net_plus_buyer_rate_leaves_a_home_buyer_the_catalogue_price(client, book, settings):
