@@ -101,6 +101,24 @@ def test_the_confirmation_step_shows_the_reverse_charge_before_the_order(client,
     assert "$6.63" in html
 
 
+@pytest.mark.parametrize(
+    ("status", "note"),
+    [(200, "VIES service does not know this VAT number"), (503, "could not check your VAT number just now")],
+    ids=["invalid", "unavailable"],
+)
+def test_the_confirmation_step_says_why_vat_is_charged_to_a_vat_number(client, book, vies, status, note):
+    vies.status = status
+    add_to_cart(client, book, option3="eBook")
+
+    details = checkout_details(
+        shipping=False, billing_detail_country="Germany", billing_detail_vat_number=GERMAN_NUMBER
+    )
+    html = " ".join(checkout_step(client, 1, details).content.decode().split())
+
+    assert note in html
+    assert "Reverse charge" not in html
+
+
 def test_a_number_vies_finds_invalid_pays_the_vat(client, book, vies):
     order = business_order(client, book)
 
