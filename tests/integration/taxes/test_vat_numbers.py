@@ -11,9 +11,14 @@ from decimal import Decimal
 import pytest
 from cartridge.shop.models import Order
 from django.core import mail
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
+from stdnum.eu import vat
 
 from shop_ext.models import OrderTaxEvidence, VatCheck
+from shop_ext.taxes import vat_numbers
 from tests.factories import TaxRateFactory
 from tests.fake_vies import FakeVies
 from tests.shopper import COMPLETE_URL, add_to_cart, checkout, checkout_details, checkout_step
@@ -215,3 +220,30 @@ def test_bad_vat_numbers_are_a_clear_form_error_and_no_order(client, book, vies,
     assert vies.requests == []
     checkout_step(client, 2, details)
     assert not Order.objects.exists()
+
+
+def clean_or_message(value, country):
+    try:
+        return vat_numbers.clean(value, country), ""
+    except vat_numbers.BadVatNumber as bad:
+        return None, str(bad)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.sampled_from([GERMAN_NUMBER, FRENCH_NUMBER, "de 136 695 976", "136.695.976"]),
+        st.text(max_size=60),
+        st.from_regex(r"(DE|FR|EL|XI|AT|[A-Z]{2})?[ 0-9.\-]{0,16}", fullmatch=True),
+    ),
+    st.sampled_from(["DE", "FR", "GR", "AT", "US", "GB"]),
+)
+def test_any_text_is_a_clean_number_of_the_billing_country_or_a_message(value, country):
+    number, message = clean_or_message(value, country)
+
+    if number is None:
+        assert message
+    else:
+        assert number == vat.compact(number)
+        assert vat.is_valid(number)
+        assert vat_numbers.VatNumberCheck(number, VatCheck.FORMAT_ONLY).country == country
