@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from shop_ext.models import VatCheck
 from tests.fake_vies import FakeVies
+from tests.functional.browser.conftest import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,6 +39,16 @@ def ebook_to_checkout(page, live_server):
     return book.variations.get(option3="eBook").price()
 
 
+def shoot_totals(page, screenshot_dir, name):
+    """The confirmation at desktop width, and on a phone the screenful with
+    the order's totals (below the details there, past a full page's crop)."""
+    page.screenshot(path=screenshot_dir / f"{name}-desktop.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    page.locator(".order-totals").scroll_into_view_if_needed()
+    page.screenshot(path=screenshot_dir / f"{name}-phone.png")
+    page.set_viewport_size(DESKTOP)
+
+
 def fill_buyer(page, first_name, email, country):
     page.get_by_label(re.compile("^First name")).fill(first_name)
     page.get_by_label(re.compile("^Last name")).fill("Reader")
@@ -45,7 +56,7 @@ def fill_buyer(page, first_name, email, country):
     page.get_by_label(re.compile("^Country")).select_option(country)
 
 
-def test_a_french_guest_sees_the_french_ebook_rate(live_server, taxed_shop, page, shoot, check_a11y):
+def test_a_french_guest_sees_the_french_ebook_rate(live_server, taxed_shop, page, screenshot_dir, check_a11y):
     price = ebook_to_checkout(page, live_server)
     fill_buyer(page, "Camille", "camille@example.com", "France")
     page.get_by_role("button", name="Next").click()
@@ -56,7 +67,7 @@ def test_a_french_guest_sees_the_french_ebook_rate(live_server, taxed_shop, page
     expect(totals.locator(".tax-rate")).to_contain_text("France, eBook 5.5%")
     expect(totals.locator(".total")).to_contain_text(f"${price:,.2f}")
     check_a11y(page)
-    shoot(page, "tax-fr-guest")
+    shoot_totals(page, screenshot_dir, "tax-fr-guest")
     page.get_by_role("button", name="Place order").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your order")
@@ -65,7 +76,9 @@ def test_a_french_guest_sees_the_french_ebook_rate(live_server, taxed_shop, page
     assert [(line.country, line.rate) for line in order.tax_lines.all()] == [("FR", Decimal("5.50"))]
 
 
-def test_a_german_business_is_reverse_charged(live_server, taxed_shop, page, shoot, check_a11y, settings):
+def test_a_german_business_is_reverse_charged(
+    live_server, taxed_shop, page, screenshot_dir, check_a11y, settings
+):
     with FakeVies() as vies:
         vies.valid.add(GERMAN_NUMBER)
         settings.SHOP_VIES_CHECK = True
@@ -79,7 +92,7 @@ def test_a_german_business_is_reverse_charged(live_server, taxed_shop, page, sho
         expect(page.locator(".reverse-charge")).to_contain_text(f"VAT number {GERMAN_NUMBER}")
         expect(page.locator(".tax-adjustment")).to_be_visible()
         check_a11y(page)
-        shoot(page, "tax-de-business")
+        shoot_totals(page, screenshot_dir, "tax-de-business")
         page.get_by_role("button", name="Place order").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your order")
 
