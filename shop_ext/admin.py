@@ -19,7 +19,7 @@ class OrderAdmin(
 ):
     """The order admin: the status routine (orders), the downloads (delivery's
     records, shown and managed with the order), the card payments and the
-    tax evidence (filtered by its conflict flag)."""
+    tax evidence (filtered by its conflict flag and its VAT number check)."""
 
     inlines = (
         *cartridge_admin.OrderAdmin.inlines,
@@ -31,7 +31,11 @@ class OrderAdmin(
         taxes_admin.TaxEvidenceInline,
     )
     list_display = (*cartridge_admin.OrderAdmin.list_display, "downloads", "card_payment")
-    list_filter = (*cartridge_admin.OrderAdmin.list_filter, "tax_evidence__conflict")
+    list_filter = (
+        *cartridge_admin.OrderAdmin.list_filter,
+        "tax_evidence__conflict",
+        "tax_evidence__vat_check",
+    )
     actions = [
         *orders_admin.STATUS_ACTIONS,
         "resend_receipt",

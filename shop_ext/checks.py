@@ -4,8 +4,12 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.db import DatabaseError
+from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_countries import countries
 
+from shop_ext.models import TaxClass, TaxRate
 from shop_ext.payments.gateways import METHODS
 
 SHOPPERS_CHOICE = "shop_ext.payments.gateways.pay_by_shoppers_choice"
@@ -94,4 +98,52 @@ def client_addresses_come_through_the_proxy(app_configs, **kwargs):
             "(docs/deploy.md).",
             id="shop_ext.W002",
         )
+    ]
+
+
+@register("taxes")
+def tax_home_country_is_known(app_configs, **kwargs):
+    """The home country decides the rates prices include, the OSS threshold
+    and reverse charge: an unknown code would silently change all three."""
+    home = settings.SHOP_TAX_HOME_COUNTRY
+    if not home or home in countries:
+        return []
+    return [
+        Error(
+            f"SHOP_TAX_HOME_COUNTRY={home} is no ISO 3166 country code.",
+            hint="Set it to the two letters of the country the shop is established in, e.g. FR.",
+            id="shop_ext.E003",
+        )
+    ]
+
+
+@register("taxes", deploy=True)
+def tax_rates_cover_the_countries_sold_to(app_configs, **kwargs):
+    """With tax on, a class without a rate in force today for a country the
+    shop sells to (every country it holds a rate for, and its home country)
+    refuses those lines at checkout: say so before a buyer finds out."""
+    if not settings.SHOP_TAX_ENABLED:
+        return []
+    today = timezone.localdate()
+    try:
+        in_force = set(
+            TaxRate.objects.filter(valid_from__lte=today).values_list("country", "tax_class").distinct()
+        )
+        sold_to = set(TaxRate.objects.values_list("country", flat=True).distinct())
+    except DatabaseError:
+        return []  # not migrated yet: `migrate` comes first, the check runs again after
+    sold_to.update([settings.SHOP_TAX_HOME_COUNTRY] if settings.SHOP_TAX_HOME_COUNTRY else [])
+    needed = [value for value in TaxClass.values if value != TaxClass.ZERO]
+    missing = {
+        country: [tax_class for tax_class in needed if (country, tax_class) not in in_force]
+        for country in sorted(sold_to)
+    }
+    return [
+        Warning(
+            f"No tax rate in force today in {country} for {', '.join(classes)}: checkout refuses such lines.",
+            hint="Add the rates in the admin (Tax rates) or with manage.py load_tax_rates (docs/taxes.md).",
+            id="shop_ext.W003",
+        )
+        for country, classes in missing.items()
+        if classes
     ]

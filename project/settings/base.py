@@ -471,6 +471,31 @@ SHOP_TAX_INCLUDED = env_flag("SHOP_TAX_INCLUDED", True)
 # shopper's IP country is recorded as one more piece of tax evidence
 # (docs/taxes.md); empty: none is looked up.
 SHOP_GEOIP2_DATABASE = env_str("SHOP_GEOIP2_DATABASE", "")
+# The country the shop is established in (ISO 3166 alpha-2, e.g. FR): its
+# rates are those catalogue prices include, and a business buyer elsewhere
+# in the EU is reverse charged. Production refuses tax on without it.
+SHOP_TAX_HOME_COUNTRY = env_str("SHOP_TAX_HOME_COUNTRY").strip().upper()
+# Registered for the EU's One-Stop Shop: EU buyers abroad pay their own
+# country's rate. False: below the EUR 10,000 threshold of cross-border
+# sales, such sales are taxed at the home country's rates.
+SHOP_TAX_OSS_REGISTERED = env_flag("SHOP_TAX_OSS_REGISTERED", False)
+# The shop's own VAT number, printed on invoices.
+SHOP_TAX_VAT_NUMBER = env_str("SHOP_TAX_VAT_NUMBER").strip()
+# With prices including tax: gross-constant, every buyer pays the catalogue
+# price; net-plus-buyer-rate, the price less the home rate plus the buyer's
+# rate (price / (1 + home rate) x (1 + buyer's rate)).
+SHOP_TAX_PRICE_MODE = env_choice(
+    "SHOP_TAX_PRICE_MODE", "gross-constant", ("gross-constant", "net-plus-buyer-rate")
+)
+# Check business buyers' VAT numbers with the EU's VIES service (a number
+# valid by its format only is otherwise taken as given), at this address,
+# waiting at most this many seconds: VIES down means VAT is charged and the
+# order flagged for staff, never a failed checkout.
+SHOP_VIES_CHECK = env_flag("SHOP_VIES_CHECK", False)
+SHOP_VIES_URL = env_str(
+    "SHOP_VIES_URL", "https://ec.europa.eu/taxation_customs/vies/rest-api/check-vat-number"
+)
+SHOP_VIES_TIMEOUT_SECONDS = env_int("SHOP_VIES_TIMEOUT_SECONDS", 2)
 # Download limits, as in the article: attempts per order (None: unlimited)
 # and days from payment until the links expire (None: never).
 SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS = env_int("SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS", 10)

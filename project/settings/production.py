@@ -27,6 +27,8 @@ from .base import (
     SHOP_S3_MEDIA_BUCKET,
     SHOP_S3_PRIVATE_BUCKET,
     SHOP_SITE_URL,
+    SHOP_TAX_ENABLED,
+    SHOP_TAX_HOME_COUNTRY,
     STATIC_ROOT,
     STORAGES,
     STRIPE_PUBLISHABLE_KEY,
@@ -81,6 +83,13 @@ if (
             "STRIPE_SECRET_KEY is a test-mode key: no payment would ever be real. Use the live keys, "
             "or set SHOP_STAGING=true on a staging site"
         )
+# Tax (docs/taxes.md): the home country's rates are those the catalogue
+# prices include, and it decides reverse charge and the OSS threshold.
+if SHOP_TAX_ENABLED and not SHOP_TAX_HOME_COUNTRY:
+    raise ImproperlyConfigured(
+        "SHOP_TAX_ENABLED is on but SHOP_TAX_HOME_COUNTRY is not set: set it to the ISO code of the "
+        "country the shop is established in, e.g. SHOP_TAX_HOME_COUNTRY=FR (docs/taxes.md)"
+    )
 if env_flag("DEBUG", False):
     raise ImproperlyConfigured(
         "DEBUG is on: production never runs with DEBUG (it shows settings and code to "

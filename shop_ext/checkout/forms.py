@@ -2,6 +2,7 @@ from cartridge.shop import checkout
 from cartridge.shop.forms import CartItemForm, DiscountForm, OrderForm
 from cartridge.shop.models import Cart, CartItem
 from django import forms
+from django.conf import settings
 from django.forms.formsets import TOTAL_FORM_COUNT
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,9 @@ from shop_ext.catalogue.availability import cart_ships, variations_for_skus
 from shop_ext.catalogue.forms import MAX_QUANTITY
 from shop_ext.checkout import new_account
 from shop_ext.checkout.ratelimit import DiscountRateLimitMixin
+from shop_ext.taxes import vat_numbers
+from shop_ext.taxes.charge import VAT_NUMBER_FIELD
+from shop_ext.taxes.evidence import country_code
 
 # What a cart with nothing to ship asks: who is buying, where to send the
 # links, and the country (kept for tax).
@@ -21,6 +25,7 @@ DOWNLOAD_ONLY_FIELDS = {
     "billing_detail_last_name",
     "billing_detail_email",
     "billing_detail_country",
+    VAT_NUMBER_FIELD,
 }
 
 
@@ -60,6 +65,16 @@ class CountryField(forms.ChoiceField):
             return str(countries.name(code))
 
 
+def vat_number_field(hidden):
+    """A business buyer's EU VAT number (optional): checked by
+    shop_ext.taxes.vat_numbers once the billing country is known."""
+    return forms.CharField(
+        label=_("EU VAT number (businesses only, optional)"),
+        required=False,
+        widget=forms.HiddenInput() if hidden else forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
 class CheckoutForm(DiscountRateLimitMixin, OrderForm):
     """Cartridge's order form. A cart with nothing to ship asks only for
     DOWNLOAD_ONLY_FIELDS. A guest may create an account on the spot (a
@@ -75,6 +90,10 @@ class CheckoutForm(DiscountRateLimitMixin, OrderForm):
             if upstream.widget.is_hidden:
                 country.widget = forms.HiddenInput()
             self.fields[name] = country
+        if settings.SHOP_TAX_ENABLED:
+            self.fields[VAT_NUMBER_FIELD] = vat_number_field(
+                hidden=self.fields["billing_detail_first_name"].widget.is_hidden
+            )
         self.ships = cart_ships(request.cart)
         if not self.ships:
             for name, field in self.fields.items():
@@ -93,6 +112,13 @@ class CheckoutForm(DiscountRateLimitMixin, OrderForm):
         cleaned = super().clean()
         if not self._request.user.is_authenticated:
             new_account.clean(self, self.step == checkout.CHECKOUT_STEP_FIRST)
+        if cleaned.get(VAT_NUMBER_FIELD) and cleaned.get("billing_detail_country"):
+            try:
+                cleaned[VAT_NUMBER_FIELD] = vat_numbers.clean(
+                    cleaned[VAT_NUMBER_FIELD], country_code(cleaned["billing_detail_country"])
+                )
+            except vat_numbers.BadVatNumber as bad:
+                self.add_error(VAT_NUMBER_FIELD, str(bad))
         return cleaned
 
     def full_clean(self):

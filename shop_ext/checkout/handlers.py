@@ -59,7 +59,7 @@ def order_handler(request, order_form, order):
     carries the download links."""
     new_account.create_for_order(request, order)
     if settings.SHOP_TAX_ENABLED:
-        evidence.record_at_checkout(order, client_ip(request))
+        evidence.record_at_checkout(order, client_ip(request), charge.session_vat_check(request.session))
         charge.record_order_tax(request, order)
     if order.transaction_id:
         mark_order_paid(order, announce=None)
@@ -80,6 +80,8 @@ def payment_handler(request, order_form, order):
     so another buyer of the same book or code must not wait for the
     gateway's network call (it would hit the statement timeout).
     """
+    # Cartridge's total is the cart's sum; the tax may change it (the buyer's rate, reverse charge).
+    order.total = charge.order_total(request.session, order)
     gateway = import_string(settings.SHOP_PAYMENT_GATEWAY)
     try:
         transaction_id = gateway(request, order_form, order)

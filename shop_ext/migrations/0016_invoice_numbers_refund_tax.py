@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('shop', '0002_category_sale_set_null'),
-        ('shop_ext', '0014_taxes'),
+        ('shop_ext', '0015_vat_numbers'),
     ]
 
     operations = [

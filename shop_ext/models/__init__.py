@@ -28,6 +28,7 @@ from shop_ext.models.taxes import (
     ProductTaxClass,
     TaxClass,
     TaxRate,
+    VatCheck,
 )
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "StampedCopy",
     "TaxClass",
     "TaxRate",
+    "VatCheck",
     "UnfinishedPayment",
     "UpdateNotice",
     "files_of_its_type",

@@ -19,6 +19,15 @@ class TaxClass(models.TextChoices):
     ZERO = "zero", _("Zero-rated")
 
 
+class VatCheck(models.TextChoices):
+    """What is known of a business buyer's VAT number (shop_ext.taxes.vat_numbers)."""
+
+    FORMAT_ONLY = "format", _("Valid format (VIES not asked)")
+    VALID = "valid", _("Valid (VIES)")
+    INVALID = "invalid", _("Invalid (VIES)")
+    UNAVAILABLE = "unavailable", _("VIES unavailable: refund the VAT once checked")
+
+
 class TaxRate(models.Model):
     """The rate of one class in one country from ``valid_from`` on, until a
     row of the same country and class with a later date takes over."""
@@ -104,6 +113,19 @@ class OrderTaxEvidence(models.Model):
         help_text=_("The pieces name different countries: check the order; the billing country was used."),
     )
     recorded_at = models.DateTimeField(_("Recorded at"), auto_now_add=True)
+    vat_number = models.CharField(
+        _("Buyer's VAT number"), max_length=20, blank=True, help_text=_("With its country prefix.")
+    )
+    vat_check = models.CharField(_("VAT number check"), max_length=20, choices=VatCheck.choices, blank=True)
+    vat_checked_at = models.CharField(
+        _("VIES consulted at"), max_length=40, blank=True, help_text=_("The request date VIES answered.")
+    )
+    vat_request_id = models.CharField(_("VIES request id"), max_length=40, blank=True)
+    reverse_charge = models.BooleanField(
+        _("Reverse charge"),
+        default=False,
+        help_text=_("A business elsewhere in the EU accounts for the VAT: the lines were charged 0%."),
+    )
 
     class Meta:
         verbose_name = _("Tax evidence")

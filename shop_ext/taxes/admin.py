@@ -75,7 +75,8 @@ class TaxRateAdmin(admin.ModelAdmin):
 
 class TaxEvidenceInline(OrderRecordsInline, admin.StackedInline):
     """Where the order was supplied and why (docs/taxes.md): never edited; a
-    conflict is for staff to check."""
+    conflict, and a VAT number VIES could not check (VAT charged, to refund
+    once checked), are for staff to check."""
 
     model = OrderTaxEvidence
     max_num = 1
@@ -87,5 +88,10 @@ class TaxEvidenceInline(OrderRecordsInline, admin.StackedInline):
         "country",
         "conflict",
         "recorded_at",
+        "vat_number",
+        "vat_check",
+        "vat_checked_at",
+        "vat_request_id",
+        "reverse_charge",
     )
     verbose_name_plural = _("Tax evidence")

@@ -52,6 +52,16 @@ def line_tax(amount, rate, included):
     return to_cents(amount * rate / HUNDRED)
 
 
+def reprice(amount, home_rate, rate):
+    """A price including the home country's rate, as charged at ``rate``
+    instead (SHOP_TAX_PRICE_MODE=net-plus-buyer-rate, and reverse charge at
+    0%): amount / (1 + home rate) x (1 + rate), half-up to the cent."""
+    amount, home_rate, rate = Decimal(amount), Decimal(home_rate), Decimal(rate)
+    if home_rate == rate:
+        return to_cents(amount)
+    return to_cents(amount * (HUNDRED + rate) / (HUNDRED + home_rate))
+
+
 def share_out(total, weights):
     """``total`` (cents) split in proportion to ``weights``, each share in
     cents, the shares adding up to it exactly (largest remainders first)."""

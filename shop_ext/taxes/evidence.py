@@ -4,11 +4,13 @@ the buyer is, physical lines where they are delivered."""
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django_countries import countries
 
-from shop_ext.models import OrderTaxEvidence
+from shop_ext.models import OrderTaxEvidence, VatCheck
 from shop_ext.taxes.geoip import ip_country
+from shop_ext.taxes.vat_numbers import EU_COUNTRIES, reverse_charged
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +29,22 @@ def buyer_country(billing, *other_pieces):
     return billing, any(piece and piece != billing for piece in other_pieces)
 
 
-def record_at_checkout(order, ip):
+def taxed_in(country, home):
+    """Where a sale supplied in ``country`` is taxed: there, except that a
+    shop established in the EU and not registered for the One-Stop Shop
+    (SHOP_TAX_OSS_REGISTERED, below the EUR 10,000 threshold) charges its
+    home rates on sales to buyers in other EU countries."""
+    if not settings.SHOP_TAX_OSS_REGISTERED and home in EU_COUNTRIES and country in EU_COUNTRIES:
+        return home
+    return country
+
+
+def record_at_checkout(order, ip, vat_check=None):
     """The order's evidence as the checkout knows it: the billing and
-    delivery countries, and the country of the shopper's address ``ip``
-    where a GeoIP2 database is configured. The card's country comes when
-    Stripe reports the payment (add_card_country)."""
+    delivery countries, the country of the shopper's address ``ip`` where a
+    GeoIP2 database is configured, and a business buyer's VAT number with
+    what its check said. The card's country comes when Stripe reports the
+    payment (add_card_country)."""
     billing = country_code(order.billing_detail_country)
     from_ip = ip_country(ip)
     country, conflict = buyer_country(billing, from_ip)
@@ -42,7 +55,7 @@ def record_at_checkout(order, ip):
             billing,
             from_ip,
         )
-    return OrderTaxEvidence.objects.create(
+    evidence = OrderTaxEvidence(
         order=order,
         billing_country=billing,
         delivery_country=country_code(order.shipping_detail_country),
@@ -50,6 +63,18 @@ def record_at_checkout(order, ip):
         country=country,
         conflict=conflict,
     )
+    if vat_check is not None:
+        evidence.vat_number = vat_check.number
+        evidence.vat_check = vat_check.status
+        evidence.vat_checked_at = vat_check.checked_at
+        evidence.vat_request_id = vat_check.request_id
+        evidence.reverse_charge = reverse_charged(vat_check, settings.SHOP_TAX_HOME_COUNTRY)
+    evidence.save()
+    if evidence.vat_check == VatCheck.UNAVAILABLE:
+        log.warning(
+            "Order #%s: VIES could not check the buyer's VAT number: VAT charged, staff to check.", order.pk
+        )
+    return evidence
 
 
 def add_card_country(order_id, card_country):

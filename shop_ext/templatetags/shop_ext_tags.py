@@ -6,12 +6,14 @@ from decimal import Decimal
 from cartridge.shop.models import Product
 from cartridge.shop.templatetags.shop_tags import _order_totals
 from django import template
+from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from shop_ext.catalogue import availability, listings, page_cache
 from shop_ext.checkout import handlers
-from shop_ext.models import Book, TaxClass
+from shop_ext.models import Book, OrderTaxEvidence, TaxClass, VatCheck
 from shop_ext.orders import OrderStatus
 from shop_ext.orders.numbering import invoice_number_of
 from shop_ext.payments.gateways import offered_methods
@@ -103,16 +105,73 @@ def tax_by_rate(context):
     ]
 
 
+# Why the checkout charges VAT to a buyer who gave a VAT number, by what VIES said.
+VAT_NUMBER_NOTES = {
+    VatCheck.INVALID: gettext_lazy(
+        "The EU's VIES service does not know this VAT number, so VAT is charged: please check it."
+    ),
+    VatCheck.UNAVAILABLE: gettext_lazy(
+        "The EU's VIES service could not check your VAT number just now, so VAT is charged; "
+        "we will check it and refund the VAT if it is valid."
+    ),
+}
+
+
+@register.simple_tag(takes_context=True)
+def order_tax_notes(context):
+    """``{% order_tax_notes as notes %}``: what the totals say beside
+    Cartridge's, for the order in the context, else the cart at checkout:
+    ``total``, what is charged; ``adjustment``, how far the buyer's rate or
+    a reverse charge moved it from the cart's sum (docs/taxes.md, "Price
+    modes"); ``reverse_charge``, the business buyer's VAT number when they
+    account for the VAT; ``seller_vat_number`` on an order's documents;
+    ``vat_number_note`` at checkout, why a VAT number given is charged VAT."""
+    return _tax_notes(context, _order_totals(context)["order_total"])
+
+
+def _tax_notes(context, cartridge_total):
+    order = context.get("order")
+    if order is not None and getattr(order, "pk", None):
+        evidence = OrderTaxEvidence.objects.filter(order=order).first()
+        reverse_charge = evidence.vat_number if evidence and evidence.reverse_charge else ""
+        total = order.total if order.tax_lines.exists() else cartridge_total
+        seller_vat_number = settings.SHOP_TAX_VAT_NUMBER
+        vat_number_note = ""
+    else:
+        request = context.get("request")
+        session = request.session if request is not None else {}
+        reverse_charge = charge.session_reverse_charge(session)
+        rows = charge.session_rows(session)
+        total = sum((row.gross for row in rows), Decimal("0.00")) if rows else cartridge_total
+        seller_vat_number = ""
+        vat_number_note = VAT_NUMBER_NOTES.get(getattr(charge.session_vat_check(session), "status", ""), "")
+    adjustment = (total - cartridge_total) if total is not None and cartridge_total is not None else 0
+    return {
+        "total": total,
+        "adjustment": adjustment,
+        "reverse_charge": reverse_charge,
+        "seller_vat_number": seller_vat_number,
+        "vat_number_note": vat_number_note,
+    }
+
+
+def _totals_with_tax(context):
+    totals = _order_totals(context)
+    notes = _tax_notes(context, totals["order_total"])
+    return {**totals, "order_total": notes["total"], "tax_rows": tax_by_rate(context), "tax_notes": notes}
+
+
 # Loaded after Cartridge's shop_tags, these take the place of its tags of
-# the same names: the same totals, and the tax at each rate.
+# the same names: the same totals, the tax at each rate, and what the tax
+# changed (order_tax_notes).
 @register.inclusion_tag("shop/includes/order_totals.html", takes_context=True)
 def order_totals(context):
-    return {**_order_totals(context), "tax_rows": tax_by_rate(context)}
+    return _totals_with_tax(context)
 
 
 @register.inclusion_tag("shop/includes/order_totals.txt", takes_context=True)
 def order_totals_text(context):
-    return {**_order_totals(context), "tax_rows": tax_by_rate(context)}
+    return _totals_with_tax(context)
 
 
 @register.simple_tag

@@ -22,6 +22,8 @@ PAGES = [
     "lost-links",
     "order-history",
     "admin-product",
+    "tax-fr-guest",
+    "tax-de-business",
 ]
 OUT = BASE_DIR / "docs" / "screenshots"
 # Full-page shots are cut to a screenful or two; desktop ones scaled down.

@@ -361,3 +361,13 @@ def test_check_deploy_warns_without_trusted_proxies(env):
     result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode != 0
     assert "shop_ext.W002" in result.stderr + result.stdout
+
+
+def test_refuses_tax_on_without_a_home_country(env):
+    line = refusal(env, SHOP_TAX_ENABLED="true", SHOP_TAX_HOME_COUNTRY=None)
+    assert "SHOP_TAX_HOME_COUNTRY is not set" in line
+
+
+def test_refuses_an_unknown_tax_price_mode_naming_the_variable(env):
+    line = refusal(env, SHOP_TAX_PRICE_MODE="net")
+    assert "SHOP_TAX_PRICE_MODE must be one of gross-constant, net-plus-buyer-rate" in line
