@@ -48,6 +48,11 @@ GOALS = {"1MB": 0.5, "10MB": 0.9, "100MB": 0.9}
 CLIENTS = (16, 64)
 SIDES = ("accel", "static")
 WARM_UP_SECONDS = 1
+# Warm-up runs repeat until this many responses have completed (every worker
+# has served a few), within WARM_UP_LIMIT_SECONDS: on a loaded machine one
+# second of 1 MB downloads can complete none.
+WARM_UP_RESPONSES = 2 * CLIENTS[0]
+WARM_UP_LIMIT_SECONDS = 120
 
 
 def run_seconds(mode, size):
@@ -70,6 +75,16 @@ def measure(url, clients, seconds, size, session):
     if load.requests and load.bytes < load.requests * size:
         raise RuntimeError(f"{url}: {load.bytes} bytes for {load.requests} responses of {size}")
     return load
+
+
+def warm_up(url, size, session):
+    """Load ``url`` until WARM_UP_RESPONSES responses have completed."""
+    completed, spent = 0, 0
+    while completed < WARM_UP_RESPONSES:
+        if spent >= WARM_UP_LIMIT_SECONDS:
+            raise RuntimeError(f"{url}: {completed} responses completed in {spent} s of warm-up")
+        completed += measure(url, CLIENTS[0], WARM_UP_SECONDS, size, session).requests
+        spent += WARM_UP_SECONDS
 
 
 def main():
@@ -108,7 +123,7 @@ def main():
                 "static": f"{nginx.url}/static/bench/{name}",
             }
             for side in SIDES:  # warm-up: workers, connections, page cache
-                measure(urls[side], CLIENTS[0], WARM_UP_SECONDS, size, info["session"])
+                warm_up(urls[side], size, info["session"])
             for clients in CLIENTS:
                 for _ in range(mode["rounds"]):
                     for side in SIDES:
