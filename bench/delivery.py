@@ -48,6 +48,12 @@ GOALS = {"1MB": 0.5, "10MB": 0.9, "100MB": 0.9}
 CLIENTS = (16, 64)
 SIDES = ("accel", "static")
 WARM_UP_SECONDS = 1
+# Warm-up runs repeat, each twice as long as the one before, until this many
+# responses have completed: on a loaded machine a 1 s run can end before any
+# 1 MB download has, let alone a 100 MB one. Past WARM_UP_LIMIT_SECONDS the
+# benchmark goes on and says so (a smoke run must not fail on a slow machine).
+WARM_UP_RESPONSES = CLIENTS[0]
+WARM_UP_LIMIT_SECONDS = 120
 
 
 def run_seconds(mode, size):
@@ -70,6 +76,17 @@ def measure(url, clients, seconds, size, session):
     if load.requests and load.bytes < load.requests * size:
         raise RuntimeError(f"{url}: {load.bytes} bytes for {load.requests} responses of {size}")
     return load
+
+
+def warm_up(url, size, session):
+    """Load ``url`` until WARM_UP_RESPONSES responses have completed."""
+    completed, seconds, spent = 0, WARM_UP_SECONDS, 0
+    while completed < WARM_UP_RESPONSES and spent < WARM_UP_LIMIT_SECONDS:
+        completed += measure(url, CLIENTS[0], seconds, size, session).requests
+        spent += seconds
+        seconds *= 2
+    if completed < WARM_UP_RESPONSES:
+        print(f"warm-up of {url}: only {completed} responses completed in {spent} s", flush=True)
 
 
 def main():
@@ -108,7 +125,7 @@ def main():
                 "static": f"{nginx.url}/static/bench/{name}",
             }
             for side in SIDES:  # warm-up: workers, connections, page cache
-                measure(urls[side], CLIENTS[0], WARM_UP_SECONDS, size, info["session"])
+                warm_up(urls[side], size, info["session"])
             for clients in CLIENTS:
                 for _ in range(mode["rounds"]):
                     for side in SIDES:

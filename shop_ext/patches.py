@@ -17,8 +17,11 @@ from cartridge.shop import page_processors as cartridge_processors
 from cartridge.shop.models import Category, Order, ProductVariation
 from django.contrib import auth
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from mezzanine import conf
 from mezzanine.accounts import forms as account_forms
 from mezzanine.accounts import views as account_views
+from mezzanine.conf.models import Setting
 from mezzanine.core.request import current_request
 from mezzanine.pages import page_processors as mezzanine_processors
 
@@ -42,6 +45,7 @@ def apply():
     _queued_order_email()
     _deleting_sale_keeps_categories()
     _account_forms_pass_the_request()
+    _editable_settings_read_once_per_request()
 
 
 def _replace_category_processor():
@@ -156,3 +160,29 @@ def _account_forms_pass_the_request():
 
     account_forms.authenticate = authenticate
     account_views.authenticate = authenticate
+
+
+# ------------------------------------------------------------------ settings
+
+
+def _editable_settings_read_once_per_request():
+    """Cartridge calls ``settings.clear_cache()`` (once ``use_editable()``)
+    before it reads a setting in its forms, views and handlers, and each
+    call made Mezzanine read every editable setting from the database again:
+    four to six times in one checkout step (issue 33). A request now reads
+    them once. A Setting row saved or deleted (the admin's settings form, a
+    test) still empties the cache of the current request, as the call did."""
+    forget = conf.Settings.clear_cache
+    if getattr(forget, "_shop_ext_wrapped", False):
+        return
+
+    def clear_cache(self):
+        """Nothing: the settings read in this request stay (shop_ext.patches)."""
+
+    def setting_changed(sender, **kwargs):
+        forget(conf.settings)
+
+    clear_cache._shop_ext_wrapped = True
+    conf.Settings.clear_cache = clear_cache
+    post_save.connect(setting_changed, sender=Setting, dispatch_uid="shop_ext_setting_saved", weak=False)
+    post_delete.connect(setting_changed, sender=Setting, dispatch_uid="shop_ext_setting_deleted", weak=False)

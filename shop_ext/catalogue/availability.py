@@ -132,9 +132,24 @@ def skus_ship(skus, site_id=None):
     return bool(skus - digital_only_skus(skus, site_id))
 
 
+def cart_variations(cart, site_id=None):
+    """variations_for_skus for the cart's lines, read once per cart object
+    and set of lines: one checkout request asks in its guard, stock check,
+    forms, shipping and tax (each request has a cart object of its own)."""
+    site_id = site_id or current_site_id()
+    key = (frozenset(item.sku for item in cart), site_id)
+    memo = getattr(cart, "_variations_by_sku", None)
+    if memo is None or memo[0] != key:
+        memo = (key, variations_for_skus(key[0], site_id))
+        cart._variations_by_sku = memo
+    return memo[1]
+
+
 def cart_ships(cart):
-    """True if any line of the cart is a physical item to send."""
-    return skus_ship([item.sku for item in cart])
+    """True if any line of the cart is a physical item to send; a line that
+    matches no variation (any more) might be one, so it counts."""
+    variations = cart_variations(cart)
+    return any(item.sku not in variations or not is_digital_only(variations[item.sku]) for item in cart)
 
 
 def order_ships(order):

@@ -38,7 +38,7 @@ from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.cache import cache
 from django.db import DatabaseError, transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -186,17 +186,36 @@ def catalogue_changed():
     transaction.on_commit(bump_every_site)
 
 
-def stock_changed(product_ids):
-    """The product pages of these products are out of date once the current
-    transaction commits (their listings show no stock)."""
-    product_ids = set(product_ids)
-    if product_ids:
-        transaction.on_commit(lambda: _bump_stock(product_ids))
+def stock_changed(product_ids=(), skus=()):
+    """The product pages of these products, and of the stock-tracked
+    variations with these SKUs (cart lines), are out of date once the
+    current transaction commits (their listings show no stock). What one
+    transaction changes is bumped together: one query, not one per line."""
+    if not product_ids and not skus:
+        return
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _StockBump(product_ids, skus)()
+        return
+    pending = next((c for _, c, _ in connection.run_on_commit if isinstance(c, _StockBump)), None)
+    if pending is None:
+        pending = _StockBump()
+        transaction.on_commit(pending)
+    pending.product_ids.update(product_ids)
+    pending.skus.update(skus)
 
 
-def _bump_stock(product_ids):
-    for site_id, slug in Product.objects.filter(id__in=product_ids).values_list("site_id", "slug"):
-        _bump(_stock_key(site_id, slug))
+class _StockBump:
+    """The pages stock_changed has collected in one transaction."""
+
+    def __init__(self, product_ids=(), skus=()):
+        self.product_ids, self.skus = set(product_ids), set(skus)
+
+    def __call__(self):
+        tracked = Q(variations__sku__in=self.skus, variations__num_in_stock__isnull=False)
+        products = Product.objects.filter(Q(id__in=self.product_ids) | tracked).distinct()
+        for site_id, slug in products.values_list("site_id", "slug"):
+            _bump(_stock_key(site_id, slug))
 
 
 def _generation(site_id):

@@ -96,11 +96,7 @@ def relation_changed(sender, action, **kwargs):
 def cart_line_changed(sender, instance, raw=False, **kwargs):
     # A product page counts copies held in carts as gone ("Sold out").
     if not raw:
-        page_cache.stock_changed(
-            ProductVariation.objects.filter(sku=instance.sku, num_in_stock__isnull=False).values_list(
-                "product_id", flat=True
-            )
-        )
+        page_cache.stock_changed(skus={instance.sku})
 
 
 # ------------------------------------------------------------ sales

@@ -59,13 +59,9 @@ def cart_problems(cart, site_id=None):
     items = list(cart)
     if not items:
         return []
-    site_id = site_id or current_site_id()
-    variations = availability.variations_for_skus([i.sku for i in items], site_id=site_id)
-    published_ids = set(
-        Product.objects.published()
-        .filter(id__in={v.product_id for v in variations.values()})
-        .values_list("id", flat=True)
-    )
+    variations = availability.cart_variations(cart, site_id)
+    # Mezzanine's rule for one product, on the product the variations brought.
+    published_ids = {v.product_id for v in variations.values() if v.product.published()}
     problems = []
     for item in items:
         reason = line_reason(variations.get(item.sku), item.quantity, published_ids)
@@ -118,7 +114,7 @@ def _lines(cart, site_id):
     """(variation_id, quantity, description) for tracked lines, in id order so
     concurrent checkouts lock rows in the same order (no deadlock)."""
     items = list(cart)
-    variations = availability.variations_for_skus([i.sku for i in items], site_id=site_id)
+    variations = availability.cart_variations(cart, site_id)
     quantities = {}
     for item in items:
         variation = variations.get(item.sku)

@@ -12,7 +12,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext as _
 from mezzanine.core.request import current_request
 
-from shop_ext.catalogue.availability import is_digital_only, variations_for_skus
+from shop_ext.catalogue.availability import cart_variations, is_digital_only, variations_for_skus
 
 
 def _is_download(sku):
@@ -51,8 +51,8 @@ def one_line_per_download(sender, instance, created, **kwargs):
 
 def keep_one_copy(cart):
     """Apply the rule to ``cart`` as it stands; True if it changed."""
-    items = list(cart.items.order_by("-id"))  # the newest line of a SKU stays
-    variations = variations_for_skus([item.sku for item in items])
+    items = sorted(cart, key=lambda item: item.id, reverse=True)  # the newest line of a SKU stays
+    variations = cart_variations(cart)
     downloads = {sku for sku, variation in variations.items() if is_digital_only(variation)}
     changed, seen = False, set()
     for item in (item for item in items if item.sku in downloads):

@@ -9,7 +9,7 @@ from shop_ext.delivery.access import LinkHolder, grant_decision
 from shop_ext.delivery.grants import SERVED_VERSION_RELATED, is_update, served_version
 from shop_ext.delivery.private_links import holder_of, page_url
 from shop_ext.delivery.zips import in_zip
-from shop_ext.models import OrderDelivery, StampedCopy
+from shop_ext.models import OrderDelivery, StampedCopy, files_of_its_type
 
 
 def file_url(grant, who, signed_for=None):
@@ -45,6 +45,7 @@ def download_lines(order, who, signed_for=None):
     as file_url makes them."""
     lines = []
     grants = order.download_grants.select_related("order_item", "order__delivery", *SERVED_VERSION_RELATED)
+    grants = grants.annotate(files_of_its_type=files_of_its_type("file"))
     copies = None
     for grant in grants:
         if not lines or lines[-1]["item"].pk != grant.order_item_id:
@@ -61,6 +62,8 @@ def download_lines(order, who, signed_for=None):
         grant.sent_size = sent.size if sent else None
         grant.sent_sha256 = (sent.sha256 or None) if sent else None
         grant.in_zip = in_zip(grant, grant.served)
+        # Named from the annotation: no COUNT per file (ProductFile.download_name).
+        grant.file.download_name = grant.file.name_for_buyer(grant.files_of_its_type)
         grant.url = file_url(grant, who, signed_for)
         grant.absolute_url = absolute_url(grant.url)
         lines[-1]["grants"].append(grant)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shop_ext.catalogue.availability import is_digital_only, variations_for_skus
+from shop_ext.catalogue.availability import cart_variations, is_digital_only
 from shop_ext.models import OrderTaxLine, TaxClass
 from shop_ext.taxes import vat_numbers
 from shop_ext.taxes.amounts import Line, RateTotal, by_rate, reprice, share_out
@@ -65,7 +65,7 @@ def cart_lines(cart, billing, delivery, discount_total, shipping_total, day, pri
     the order's discount shared out over the lines by their price. Raises
     RateMissing for a country and class without a rate on ``day``."""
     items = list(cart)
-    variations = variations_for_skus([item.sku for item in items])
+    variations = cart_variations(cart)
     discounts = share_out(Decimal(str(discount_total or 0)), [item.total_price for item in items])
     lines = []
     for item, discount in zip(items, discounts, strict=True):

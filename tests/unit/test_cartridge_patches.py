@@ -151,3 +151,16 @@ def test_cartridge_category_processor_is_unregistered():
     registered = [entry[0] for entry in mezzanine_processors.processors["category"]]
     assert cartridge_processors.category_processor not in registered
     assert registered == [category_processor]
+
+
+def test_cartridge_reloads_editable_settings_through_clear_cache():
+    """_editable_settings_read_once_per_request: Cartridge asks for a reload
+    before reading a setting; Mezzanine keeps one dict of editable settings
+    per request, which clear_cache drops."""
+    from mezzanine import conf
+
+    assert "settings.clear_cache()" in source(forms.OrderForm.__init__)
+    assert "settings.clear_cache()" in source(views.cart)
+    assert "settings.clear_cache()" in source(checkout.default_tax_handler)
+    assert "self._editable_caches[request]" in source(conf.Settings._get_editable)
+    assert getattr(conf.Settings.clear_cache, "_shop_ext_wrapped", False)

@@ -1,0 +1,77 @@
+"""The checkout's database work, step by step (issue 33): a signed-in
+buyer views a book, adds the paperback and the ebook, opens the cart and
+the checkout, sends both steps and sees the completion page. Each step's
+queries are pinned (the most it may take), so a query repeated per form,
+per line or per setting read shows up here; Mezzanine's editable settings
+are read at most once per request (shop_ext.patches), and the cart's
+variations once per checkout request (availability.cart_variations).
+On the last step the receipt and the order's emails run in the request
+(Celery is eager in tests): deployed, a worker sends them."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.shopper import CHECKOUT_URL, COMPLETE_URL, add_to_cart, checkout_details, checkout_step
+
+pytestmark = pytest.mark.django_db
+
+TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+# The most queries each step may take (SQLite and PostgreSQL alike).
+MOST_QUERIES = {
+    "product page": 16,
+    "add paperback": 22,
+    "add ebook": 21,
+    "cart page": 15,
+    "checkout page": 14,
+    "step 1": 18,
+    "step 2": 56,
+    "complete page": 12,
+}
+
+
+def queries_of(request):
+    with CaptureQueriesContext(connection) as captured:
+        response = request()
+    assert response.status_code < 400, response.content[:500]
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)]
+
+
+def test_each_checkout_step_is_pinned(client, buyer, book):
+    client.force_login(buyer)
+    page = book.get_absolute_url()
+    client.get(page)  # the first page of a session does more than later ones
+    details = checkout_details(billing_detail_email=buyer.email)
+    steps = {
+        "product page": lambda: client.get(page),
+        "add paperback": lambda: add_to_cart(client, book, 1, option3="Paperback"),
+        "add ebook": lambda: add_to_cart(client, book, 1, option3="eBook"),
+        "cart page": lambda: client.get("/shop/cart/"),
+        "checkout page": lambda: client.get(CHECKOUT_URL),
+        "step 1": lambda: checkout_step(client, 1, details),
+        "step 2": lambda: checkout_step(client, 2, details),
+        "complete page": lambda: client.get(COMPLETE_URL),
+    }
+    for name, request in steps.items():
+        queries = queries_of(request)
+        assert len(queries) <= MOST_QUERIES[name], f"{name}: {len(queries)}\n" + "\n".join(queries)
+        settings_reads = [sql for sql in queries if '"conf_setting"' in sql]
+        assert len(settings_reads) <= 1, f"{name}: editable settings read {len(settings_reads)} times"
+    assert client.get(COMPLETE_URL).status_code == 200
+
+
+def test_a_setting_saved_during_a_request_is_read_again(client):
+    """Cartridge's clear_cache() calls no longer reload the editable
+    settings; saving one (the admin's settings form) still does. Mezzanine
+    keeps the last request as the current one after it ends."""
+    from mezzanine.conf import settings
+    from mezzanine.conf.models import Setting
+
+    client.get("/shop/cart/")
+    assert settings.MAX_PAGING_LINKS == 10
+    with CaptureQueriesContext(connection) as captured:
+        settings.clear_cache()
+        assert settings.MAX_PAGING_LINKS == 10
+    assert not captured.captured_queries
+    Setting.objects.create(name="MAX_PAGING_LINKS", value="4")
+    assert settings.MAX_PAGING_LINKS == 4
