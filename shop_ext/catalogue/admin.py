@@ -4,6 +4,7 @@ and the per-product download limits, and the Book type."""
 import copy
 
 from cartridge.shop import admin as cartridge_admin
+from cartridge.shop import forms as cartridge_forms
 from cartridge.shop.models import Category, Product, ProductOption, ProductVariation, Sale
 from django import forms
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from shop_ext.catalogue import listings
+from shop_ext.catalogue import isbns, listings
 from shop_ext.core.admin_inlines import LabelledTabularInline
 from shop_ext.models import Book, DownloadPolicy, ProductFile, ProductTaxClass
 
@@ -102,8 +103,53 @@ class ProductTaxClassInline(LabelledTabularInline):
     verbose_name_plural = _("Tax classes (only where the format's default is wrong: docs/taxes.md)")
 
 
+class VariationForm(cartridge_forms.ProductVariationAdminForm):
+    """Cartridge's variation row with the format's ISBN."""
+
+    isbn = forms.CharField(
+        label=_("ISBN"),
+        max_length=20,
+        required=False,
+        help_text=_("ISBN-13 or ISBN-10 of this format; unique in the shop."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["isbn"] = isbns.isbn_of(self.instance)
+
+    def clean_isbn(self):
+        return isbns.clean_isbn(self.cleaned_data["isbn"], self.instance.pk)
+
+    def save(self, commit=True):
+        variation = super().save(commit)
+        if commit:
+            isbns.set_isbn(variation, self.cleaned_data.get("isbn", ""))
+        return variation
+
+
+class VariationFormset(cartridge_forms.ProductVariationAdminFormset):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            isbn = getattr(form, "cleaned_data", {}).get("isbn")
+            if isbn and isbn in seen:
+                form.add_error("isbn", _("Two formats of this product have the same ISBN."))
+            seen.add(isbn)
+
+
+class VariationInline(cartridge_admin.ProductVariationAdmin):
+    form = VariationForm
+    formset = VariationFormset
+    fields = (*cartridge_admin.ProductVariationAdmin.fields, "isbn")
+
+
 class ProductAdmin(cartridge_admin.ProductAdmin):
-    inlines = cartridge_admin.ProductAdmin.inlines + (
+    inlines = tuple(
+        VariationInline if inline is cartridge_admin.ProductVariationAdmin else inline
+        for inline in cartridge_admin.ProductAdmin.inlines
+    ) + (
         ProductFileInline,
         DownloadPolicyInline,
         ProductTaxClassInline,

@@ -7,6 +7,7 @@ from shop_ext.models.catalogue import (
     Book,
     ProductFile,
     ProductFileVersion,
+    VariationIsbn,
     files_of_its_type,
     product_file_path,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "TaxRate",
     "UnfinishedPayment",
     "UpdateNotice",
+    "VariationIsbn",
     "files_of_its_type",
     "new_link_secret",
     "product_file_path",
