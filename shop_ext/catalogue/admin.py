@@ -17,8 +17,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from import_export.admin import ImportExportMixin
+from import_export.forms import ImportForm
 
-from shop_ext.catalogue import isbns, listings
+from shop_ext.catalogue import format_rows, isbns, listings
+from shop_ext.core import permissions
 from shop_ext.core.admin_inlines import LabelledTabularInline
 from shop_ext.models import Book, DownloadPolicy, ProductFile, ProductTaxClass
 
@@ -145,7 +148,51 @@ class VariationInline(cartridge_admin.ProductVariationAdmin):
     fields = (*cartridge_admin.ProductVariationAdmin.fields, "isbn")
 
 
-class ProductAdmin(cartridge_admin.ProductAdmin):
+class CatalogueImportForm(ImportForm):
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > settings.SHOP_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s MB; at most %(limit)s MB can be imported at once: split it.")
+                % {"size": upload.size // 1024**2, "limit": settings.SHOP_IMPORT_MAX_BYTES // 1024**2}
+            )
+        return upload
+
+
+class CatalogueImportExportMixin(ImportExportMixin):
+    """The product list's Import and Export: one row per format
+    (shop_ext.catalogue.format_rows); the import shows its dry run, row by
+    row, before the editor confirms it."""
+
+    resource_classes = (format_rows.FormatRowResource,)
+    formats = (format_rows.CatalogueCSV, format_rows.CatalogueXLSX)
+    import_form_class = CatalogueImportForm
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, format_rows.BadSheet):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
+    def has_import_permission(self, request):
+        return request.user.has_perm(permissions.ADD_PRODUCT) and request.user.has_perm(
+            permissions.CHANGE_PRODUCT
+        )
+
+    def has_export_permission(self, request):
+        return request.user.has_perm(permissions.VIEW_PRODUCT)
+
+    def get_export_queryset(self, request):
+        return format_rows.FormatRowResource().get_queryset()
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        return format_rows.export_catalogue()
+
+
+class ProductAdmin(CatalogueImportExportMixin, cartridge_admin.ProductAdmin):
+    # Cartridge's list (its "Add" menu of product types), which the import
+    # and export buttons extend.
+    change_list_template = "admin/shop/product/change_list.html"
     inlines = tuple(
         VariationInline if inline is cartridge_admin.ProductVariationAdmin else inline
         for inline in cartridge_admin.ProductAdmin.inlines
