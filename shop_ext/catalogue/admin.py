@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import JsonResponse
 from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +21,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 
-from shop_ext.catalogue import format_rows, isbns, listings
+from shop_ext.catalogue import bulk_edits, format_rows, isbns, listings
 from shop_ext.core import permissions
 from shop_ext.core.admin_inlines import LabelledTabularInline
 from shop_ext.models import Book, DownloadPolicy, ProductFile, ProductTaxClass
@@ -189,10 +190,115 @@ class CatalogueImportExportMixin(ImportExportMixin):
         return format_rows.export_catalogue()
 
 
+class SaleChoiceForm(forms.Form):
+    sale = forms.ModelChoiceField(Sale.objects.all(), label=_("Sale"))
+
+
+class PercentForm(forms.Form):
+    percent = forms.DecimalField(
+        label=_("Change prices by (%)"),
+        min_value=-90,
+        max_value=500,
+        decimal_places=2,
+        help_text=_(
+            "e.g. 10 to raise prices by a tenth, -20 to lower them by a fifth; new prices end in .99."
+        ),
+    )
+
+
+class CategoryChoiceForm(forms.Form):
+    category = forms.ModelChoiceField(listings.hand_picked_categories(), label=_("Category page"))
+
+
+def bulk_edit_action(name, description, preview, apply, form_class=None, done=None):
+    """A product list action that shows the changes it would make, product
+    by product (asking first for its value, e.g. the sale), and makes them
+    only when the editor confirms that page."""
+
+    def action(modeladmin, request, queryset):
+        products = list(queryset.order_by("title", "id"))
+        step = request.POST.get("bulk_step")
+        form = form_class(request.POST if step else None) if form_class else None
+        ready = form is None or (step is not None and form.is_valid())
+        values = form.cleaned_data if form is not None and ready else {}
+        if ready and step == "confirm":
+            apply(products, **values)
+            modeladmin.message_user(request, done % {"count": len(products)})
+            return None
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": description,
+            "opts": modeladmin.model._meta,
+            "products": products,
+            "form": form,
+            "changes": preview(products, **values) if ready else None,
+            "action_name": name,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/shop/product/bulk_edit.html", context)
+
+    action.__name__ = name
+    action.short_description = description
+    action.allowed_permissions = ("change",)  # shop.change_product
+    return action
+
+
+BULK_EDITS = (
+    bulk_edit_action(
+        "put_on_sale",
+        _("Put selected products on a sale"),
+        lambda products, sale: bulk_edits.sale_changes(products, sale),
+        lambda products, sale: bulk_edits.put_on_sale(products, sale),
+        SaleChoiceForm,
+        _("%(count)s product(s) put on the sale."),
+    ),
+    bulk_edit_action(
+        "take_off_sale",
+        _("Take selected products off their sales"),
+        bulk_edits.off_sale_changes,
+        bulk_edits.take_off_sale,
+        done=_("%(count)s product(s) taken off their sales."),
+    ),
+    bulk_edit_action(
+        "change_prices",
+        _("Change prices of selected products by a percentage"),
+        lambda products, percent: bulk_edits.price_changes(products, percent),
+        lambda products, percent: bulk_edits.change_prices(products, percent),
+        PercentForm,
+        _("Prices of %(count)s product(s) changed."),
+    ),
+    bulk_edit_action(
+        "publish",
+        _("Publish selected products"),
+        lambda products: bulk_edits.status_changes(products, publish=True),
+        lambda products: bulk_edits.set_published(products, publish=True),
+        done=_("%(count)s product(s) published."),
+    ),
+    bulk_edit_action(
+        "unpublish",
+        _("Unpublish selected products (back to draft)"),
+        lambda products: bulk_edits.status_changes(products, publish=False),
+        lambda products: bulk_edits.set_published(products, publish=False),
+        done=_("%(count)s product(s) unpublished."),
+    ),
+    bulk_edit_action(
+        "move_to_category",
+        _("Move selected products to a category page"),
+        lambda products, category: bulk_edits.category_changes(products, category),
+        lambda products, category: bulk_edits.move_to_category(
+            products, category, listings.hand_picked_categories()
+        ),
+        CategoryChoiceForm,
+        _("%(count)s product(s) moved."),
+    ),
+)
+
+
 class ProductAdmin(CatalogueImportExportMixin, cartridge_admin.ProductAdmin):
     # Cartridge's list (its "Add" menu of product types), which the import
     # and export buttons extend.
     change_list_template = "admin/shop/product/change_list.html"
+    actions = BULK_EDITS
     inlines = tuple(
         VariationInline if inline is cartridge_admin.ProductVariationAdmin else inline
         for inline in cartridge_admin.ProductAdmin.inlines
