@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Count, Q, Sum
 from django.http import JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
@@ -24,6 +25,7 @@ from import_export.forms import ImportForm
 from shop_ext.catalogue import bulk_edits, format_rows, isbns, listings
 from shop_ext.core import permissions
 from shop_ext.core.admin_inlines import LabelledTabularInline
+from shop_ext.core.admin_pages import DraftFirstPageAdmin
 from shop_ext.models import Book, DownloadPolicy, ProductFile, ProductTaxClass
 
 
@@ -299,6 +301,39 @@ class ProductAdmin(CatalogueImportExportMixin, cartridge_admin.ProductAdmin):
     # and export buttons extend.
     change_list_template = "admin/shop/product/change_list.html"
     actions = BULK_EDITS
+    # Price and stock in the list; status is changed by the publish actions,
+    # not by a drop-down in each row that unpublished titles by accident.
+    list_display = ("admin_thumb", "title", "price", "stock", "status", "available", "admin_link")
+    list_editable = ("available",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                stock_total=Sum("variations__num_in_stock"),
+                untracked_formats=Count("variations", filter=Q(variations__num_in_stock__isnull=True)),
+            )
+        )
+
+    @admin.display(description=_("Price"), ordering="unit_price")
+    def price(self, product):
+        if product.unit_price is None:
+            return "-"
+        if product.on_sale():
+            return format_html("<del>{}</del> {}", product.unit_price, product.sale_price)
+        return str(product.unit_price)
+
+    @admin.display(description=_("Stock"), ordering="stock_total")
+    def stock(self, product):
+        """Copies in stock over the formats that count them; formats that
+        do not (downloads) are said so."""
+        if product.stock_total is None:
+            return _("not counted") if product.untracked_formats else "-"
+        if product.untracked_formats:
+            return _("%(count)s (+ formats not counted)") % {"count": product.stock_total}
+        return str(product.stock_total)
+
     inlines = tuple(
         VariationInline if inline is cartridge_admin.ProductVariationAdmin else inline
         for inline in cartridge_admin.ProductAdmin.inlines
@@ -331,11 +366,29 @@ class ProductAdmin(CatalogueImportExportMixin, cartridge_admin.ProductAdmin):
 
 class BookAdmin(ProductAdmin):
     """Books have a menu entry and a list of their own (Mezzanine shows a
-    product type only in the product list's "Add" menu)."""
+    product type only in the product list's "Add" menu), and offer only
+    the Format option: a book has no size or colour."""
 
-    list_display = ("admin_thumb", "title", "author", "isbn", "status", "available", "admin_link")
-    list_editable = ("status", "available")
+    list_display = (
+        "admin_thumb",
+        "title",
+        "author",
+        "isbn",
+        "price",
+        "stock",
+        "status",
+        "available",
+        "admin_link",
+    )
     search_fields = ("title", "author", "isbn", "variations__sku")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = copy.deepcopy(super().get_fieldsets(request, obj))
+        format_field = f"option{settings.SHOP_FORMAT_OPTION_TYPE}"
+        for _name, options in fieldsets:
+            if format_field in options["fields"]:
+                options["fields"] = [format_field]
+        return fieldsets
 
     def has_module_permission(self, request):
         return admin.ModelAdmin.has_module_permission(self, request)
@@ -389,7 +442,7 @@ class ListedCountForm(forms.Form):
     combined = forms.BooleanField(required=False)
 
 
-class CategoryAdmin(cartridge_admin.CategoryAdmin):
+class CategoryAdmin(DraftFirstPageAdmin, cartridge_admin.CategoryAdmin):
     """Cartridge's category page, saying in plain words what "combined"
     does and how many products the page lists, counted again as the editor
     changes its filters (theme/js/category_count.js), before saving."""
