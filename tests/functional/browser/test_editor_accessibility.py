@@ -113,3 +113,13 @@ def test_survey_of_the_other_editor_pages(live_server, demo, page):
             if re.search(r'class="[^"]*\bv(Date|Time)Field', node["html"])
         ]
         assert not unlabelled, f"{path}: split date boxes without labels: {unlabelled}"
+
+
+def test_log_out_sits_inside_the_header(live_server, demo, page):
+    admin_sign_in(page, live_server)
+    for path in ("/admin/", "/admin/shop/product/"):
+        page.goto(live_server.url + path)
+        header = page.locator("#header").bounding_box()
+        log_out = page.get_by_role("button", name="Log out").bounding_box()
+        assert header["y"] <= log_out["y"], path
+        assert log_out["y"] + log_out["height"] <= header["y"] + header["height"], (path, header, log_out)
