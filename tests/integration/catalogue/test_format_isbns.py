@@ -94,3 +94,16 @@ def test_search_finds_a_title_by_a_formats_isbn(client, query):
     html = response.content.decode()
     assert "Formats Have Numbers" in html
     assert "Unrelated Title" not in html
+
+
+def test_the_error_summary_links_to_the_field_in_its_row(admin_client):
+    book = make_book()
+    url = f"/admin/shop_ext/book/{book.pk}/change/"
+    data = admin_form_data(admin_client.get(url))
+    prefix = row(data, book, "eBook")
+    data[prefix + "isbn"] = "12345"
+    html = admin_client.post(url, data).content.decode()
+    summary = html.split('id="error-summary"')[1].split("</div>")[0]
+    assert f'href="#id_{prefix}isbn"' in summary
+    assert "12345 is not a valid ISBN" in summary
+    assert html.index('id="error-summary"') < html.index(f'id="id_{prefix}isbn"')
