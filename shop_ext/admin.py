@@ -6,8 +6,11 @@ feature, where the last one imported would win)."""
 from cartridge.shop import admin as cartridge_admin
 from cartridge.shop.models import Order
 from django.contrib import admin
+from mezzanine.pages.admin import PageAdmin
+from mezzanine.pages.models import RichTextPage
 
 from shop_ext.catalogue import admin as catalogue_admin  # noqa: F401
+from shop_ext.core.admin_pages import DraftFirstPageAdmin
 from shop_ext.delivery import admin as delivery_admin
 from shop_ext.orders import admin as orders_admin
 from shop_ext.payments import admin as payments_admin
@@ -51,3 +54,11 @@ class OrderAdmin(
 
 admin.site.unregister(Order)
 admin.site.register(Order, OrderAdmin)
+
+
+class RichTextPageAdmin(DraftFirstPageAdmin, PageAdmin):
+    """Mezzanine's content pages, new ones as drafts out of the menus."""
+
+
+admin.site.unregister(RichTextPage)
+admin.site.register(RichTextPage, RichTextPageAdmin)

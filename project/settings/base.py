@@ -256,6 +256,7 @@ INSTALLED_APPS = [
     "mezzanine.accounts",
     "cartridge.shop",
     "axes",
+    "import_export",
 ]
 
 MIDDLEWARE = [
@@ -456,6 +457,14 @@ SHOP_ARCHIVE_MAX_RATIO = env_int("SHOP_ARCHIVE_MAX_RATIO", 100)
 SHOP_SITE_URL = env_str("SHOP_SITE_URL", "http://127.0.0.1:8000")
 # The option type (see SHOP_OPTION_TYPE_CHOICES) that holds the format.
 SHOP_FORMAT_OPTION_TYPE = 3
+
+# ------------------------------------------------------- catalogue import
+# The folder the catalogue import's "file" column names files in (a path
+# inside it; anything outside is refused). Unset: the column is refused.
+SHOP_IMPORT_FILES_DIR = env_str("SHOP_IMPORT_FILES_DIR", "")
+# A larger spreadsheet, or one with more rows, is refused before it is read.
+SHOP_IMPORT_MAX_BYTES = env_int("SHOP_IMPORT_MAX_BYTES", 10 * 1024**2)
+SHOP_IMPORT_MAX_ROWS = env_int("SHOP_IMPORT_MAX_ROWS", 10_000)
 
 # ------------------------------------------------------------------ taxes
 # Charge VAT and sales tax where the buyer is, and record the evidence of

@@ -4,21 +4,28 @@ and the per-product download limits, and the Book type."""
 import copy
 
 from cartridge.shop import admin as cartridge_admin
+from cartridge.shop import forms as cartridge_forms
 from cartridge.shop.models import Category, Product, ProductOption, ProductVariation, Sale
 from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Count, Q, Sum
 from django.http import JsonResponse
 from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from import_export.admin import ImportExportMixin
+from import_export.forms import ImportForm
 
-from shop_ext.catalogue import listings
+from shop_ext.catalogue import bulk_edits, format_rows, isbns, listings
+from shop_ext.core import permissions
 from shop_ext.core.admin_inlines import LabelledTabularInline
+from shop_ext.core.admin_pages import DraftFirstPageAdmin
 from shop_ext.models import Book, DownloadPolicy, ProductFile, ProductTaxClass
 
 
@@ -102,8 +109,235 @@ class ProductTaxClassInline(LabelledTabularInline):
     verbose_name_plural = _("Tax classes (only where the format's default is wrong: docs/taxes.md)")
 
 
-class ProductAdmin(cartridge_admin.ProductAdmin):
-    inlines = cartridge_admin.ProductAdmin.inlines + (
+class VariationForm(cartridge_forms.ProductVariationAdminForm):
+    """Cartridge's variation row with the format's ISBN."""
+
+    isbn = forms.CharField(
+        label=_("ISBN"),
+        max_length=20,
+        required=False,
+        help_text=_("ISBN-13 or ISBN-10 of this format; unique in the shop."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["isbn"] = isbns.isbn_of(self.instance)
+
+    def clean_isbn(self):
+        return isbns.clean_isbn(self.cleaned_data["isbn"], self.instance.pk)
+
+    def save(self, commit=True):
+        variation = super().save(commit)
+        if commit:
+            isbns.set_isbn(variation, self.cleaned_data.get("isbn", ""))
+        return variation
+
+
+class VariationFormset(cartridge_forms.ProductVariationAdminFormset):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            isbn = getattr(form, "cleaned_data", {}).get("isbn")
+            if isbn and isbn in seen:
+                form.add_error("isbn", _("Two formats of this product have the same ISBN."))
+            seen.add(isbn)
+
+
+class VariationInline(cartridge_admin.ProductVariationAdmin):
+    form = VariationForm
+    formset = VariationFormset
+    fields = (*cartridge_admin.ProductVariationAdmin.fields, "isbn")
+
+
+class CatalogueImportForm(ImportForm):
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > settings.SHOP_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s MB; at most %(limit)s MB can be imported at once: split it.")
+                % {"size": upload.size // 1024**2, "limit": settings.SHOP_IMPORT_MAX_BYTES // 1024**2}
+            )
+        return upload
+
+
+class CatalogueImportExportMixin(ImportExportMixin):
+    """The product list's Import and Export: one row per format
+    (shop_ext.catalogue.format_rows); the import shows its dry run, row by
+    row, before the editor confirms it."""
+
+    resource_classes = (format_rows.FormatRowResource,)
+    formats = (format_rows.CatalogueCSV, format_rows.CatalogueXLSX)
+    import_form_class = CatalogueImportForm
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, format_rows.BadSheet):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
+    def has_import_permission(self, request):
+        return request.user.has_perm(permissions.ADD_PRODUCT) and request.user.has_perm(
+            permissions.CHANGE_PRODUCT
+        )
+
+    def has_export_permission(self, request):
+        return request.user.has_perm(permissions.VIEW_PRODUCT)
+
+    def get_export_queryset(self, request):
+        return format_rows.FormatRowResource().get_queryset()
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        return format_rows.export_catalogue()
+
+
+class SaleChoiceForm(forms.Form):
+    sale = forms.ModelChoiceField(Sale.objects.all(), label=_("Sale"))
+
+
+class PercentForm(forms.Form):
+    percent = forms.DecimalField(
+        label=_("Change prices by (%)"),
+        min_value=-90,
+        max_value=500,
+        decimal_places=2,
+        help_text=_(
+            "e.g. 10 to raise prices by a tenth, -20 to lower them by a fifth; new prices end in .99."
+        ),
+    )
+
+
+class CategoryChoiceForm(forms.Form):
+    category = forms.ModelChoiceField(listings.hand_picked_categories(), label=_("Category page"))
+
+
+def bulk_edit_action(name, description, preview, apply, form_class=None, done=None):
+    """A product list action that shows the changes it would make, product
+    by product (asking first for its value, e.g. the sale), and makes them
+    only when the editor confirms that page."""
+
+    def action(modeladmin, request, queryset):
+        products = list(queryset.order_by("title", "id"))
+        step = request.POST.get("bulk_step")
+        form = form_class(request.POST if step else None) if form_class else None
+        ready = form is None or (step is not None and form.is_valid())
+        values = form.cleaned_data if form is not None and ready else {}
+        if ready and step == "confirm":
+            apply(products, **values)
+            modeladmin.message_user(request, done % {"count": len(products)})
+            return None
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": description,
+            "opts": modeladmin.model._meta,
+            "products": products,
+            "form": form,
+            "changes": preview(products, **values) if ready else None,
+            "action_name": name,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/shop/product/bulk_edit.html", context)
+
+    action.__name__ = name
+    action.short_description = description
+    action.allowed_permissions = ("change",)  # shop.change_product
+    return action
+
+
+BULK_EDITS = (
+    bulk_edit_action(
+        "put_on_sale",
+        _("Put selected products on a sale"),
+        lambda products, sale: bulk_edits.sale_changes(products, sale),
+        lambda products, sale: bulk_edits.put_on_sale(products, sale),
+        SaleChoiceForm,
+        _("%(count)s product(s) put on the sale."),
+    ),
+    bulk_edit_action(
+        "take_off_sale",
+        _("Take selected products off their sales"),
+        bulk_edits.off_sale_changes,
+        bulk_edits.take_off_sale,
+        done=_("%(count)s product(s) taken off their sales."),
+    ),
+    bulk_edit_action(
+        "change_prices",
+        _("Change prices of selected products by a percentage"),
+        lambda products, percent: bulk_edits.price_changes(products, percent),
+        lambda products, percent: bulk_edits.change_prices(products, percent),
+        PercentForm,
+        _("Prices of %(count)s product(s) changed."),
+    ),
+    bulk_edit_action(
+        "publish",
+        _("Publish selected products"),
+        lambda products: bulk_edits.status_changes(products, publish=True),
+        lambda products: bulk_edits.set_published(products, publish=True),
+        done=_("%(count)s product(s) published."),
+    ),
+    bulk_edit_action(
+        "unpublish",
+        _("Unpublish selected products (back to draft)"),
+        lambda products: bulk_edits.status_changes(products, publish=False),
+        lambda products: bulk_edits.set_published(products, publish=False),
+        done=_("%(count)s product(s) unpublished."),
+    ),
+    bulk_edit_action(
+        "move_to_category",
+        _("Move selected products to a category page"),
+        lambda products, category: bulk_edits.category_changes(products, category),
+        lambda products, category: bulk_edits.move_to_category(
+            products, category, listings.hand_picked_categories()
+        ),
+        CategoryChoiceForm,
+        _("%(count)s product(s) moved."),
+    ),
+)
+
+
+class ProductAdmin(CatalogueImportExportMixin, cartridge_admin.ProductAdmin):
+    # Cartridge's list (its "Add" menu of product types), which the import
+    # and export buttons extend.
+    change_list_template = "admin/shop/product/change_list.html"
+    actions = BULK_EDITS
+    # Price and stock in the list; status is changed by the publish actions,
+    # not by a drop-down in each row that unpublished titles by accident.
+    list_display = ("admin_thumb", "title", "price", "stock", "status", "available", "admin_link")
+    list_editable = ("available",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                stock_total=Sum("variations__num_in_stock"),
+                untracked_formats=Count("variations", filter=Q(variations__num_in_stock__isnull=True)),
+            )
+        )
+
+    @admin.display(description=_("Price"), ordering="unit_price")
+    def price(self, product):
+        if product.unit_price is None:
+            return "-"
+        if product.on_sale():
+            return format_html("<del>{}</del> {}", product.unit_price, product.sale_price)
+        return str(product.unit_price)
+
+    @admin.display(description=_("Stock"), ordering="stock_total")
+    def stock(self, product):
+        """Copies in stock over the formats that count them; formats that
+        do not (downloads) are said so."""
+        if product.stock_total is None:
+            return _("not counted") if product.untracked_formats else "-"
+        if product.untracked_formats:
+            return _("%(count)s (+ formats not counted)") % {"count": product.stock_total}
+        return str(product.stock_total)
+
+    inlines = tuple(
+        VariationInline if inline is cartridge_admin.ProductVariationAdmin else inline
+        for inline in cartridge_admin.ProductAdmin.inlines
+    ) + (
         ProductFileInline,
         DownloadPolicyInline,
         ProductTaxClassInline,
@@ -132,11 +366,29 @@ class ProductAdmin(cartridge_admin.ProductAdmin):
 
 class BookAdmin(ProductAdmin):
     """Books have a menu entry and a list of their own (Mezzanine shows a
-    product type only in the product list's "Add" menu)."""
+    product type only in the product list's "Add" menu), and offer only
+    the Format option: a book has no size or colour."""
 
-    list_display = ("admin_thumb", "title", "author", "isbn", "status", "available", "admin_link")
-    list_editable = ("status", "available")
+    list_display = (
+        "admin_thumb",
+        "title",
+        "author",
+        "isbn",
+        "price",
+        "stock",
+        "status",
+        "available",
+        "admin_link",
+    )
     search_fields = ("title", "author", "isbn", "variations__sku")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = copy.deepcopy(super().get_fieldsets(request, obj))
+        format_field = f"option{settings.SHOP_FORMAT_OPTION_TYPE}"
+        for _name, options in fieldsets:
+            if format_field in options["fields"]:
+                options["fields"] = [format_field]
+        return fieldsets
 
     def has_module_permission(self, request):
         return admin.ModelAdmin.has_module_permission(self, request)
@@ -190,7 +442,7 @@ class ListedCountForm(forms.Form):
     combined = forms.BooleanField(required=False)
 
 
-class CategoryAdmin(cartridge_admin.CategoryAdmin):
+class CategoryAdmin(DraftFirstPageAdmin, cartridge_admin.CategoryAdmin):
     """Cartridge's category page, saying in plain words what "combined"
     does and how many products the page lists, counted again as the editor
     changes its filters (theme/js/category_count.js), before saving."""

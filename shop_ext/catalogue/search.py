@@ -1,4 +1,5 @@
-"""Search of the catalogue: title, author, ISBN (with or without hyphens),
+"""Search of the catalogue: title, author, ISBN (the book's or a format's,
+with or without hyphens),
 description and category of products, and the site's pages.
 
 Mezzanine's search (``Product.objects.search``) looks only at a product's
@@ -13,12 +14,16 @@ import re
 
 from cartridge.shop.models import Product
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Replace
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from mezzanine.pages.models import Page
+
+from shop_ext.core.isbn import normalise_isbn
+from shop_ext.models import VariationIsbn
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 10
@@ -59,8 +64,18 @@ def _term_matches(term):
         | Q(id__in=in_category.values("product_id"))
     )
     if ISBN_CHARACTERS.fullmatch(term):
-        match |= Q(isbn_plain__icontains=term.replace("-", ""))
+        match |= Q(isbn_plain__icontains=term.replace("-", "")) | Q(id__in=_products_with_format_isbn(term))
     return match
+
+
+def _products_with_format_isbn(term):
+    """Products one of whose formats has an ISBN containing the term (an
+    ISBN-10 finds the ISBN-13 it is stored as)."""
+    try:
+        digits = normalise_isbn(term)
+    except ValidationError:
+        digits = term.replace("-", "")
+    return VariationIsbn.objects.filter(isbn__icontains=digits).values("variation__product_id")
 
 
 def search_products(query, user=None, sort="relevance"):

@@ -25,3 +25,9 @@ CHANGE_STAMPED_COPY = "shop_ext.change_stampedcopy"
 
 # Mezzanine's page tree: moving pages (shop_ext.core.upstream_views).
 CHANGE_PAGE = "pages.change_page"
+
+# Cartridge's products: Django's default permissions of shop.Product. The
+# catalogue import adds and changes products; the export shows them.
+ADD_PRODUCT = "shop.add_product"
+CHANGE_PRODUCT = "shop.change_product"
+VIEW_PRODUCT = "shop.view_product"

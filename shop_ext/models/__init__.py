@@ -7,6 +7,7 @@ from shop_ext.models.catalogue import (
     Book,
     ProductFile,
     ProductFileVersion,
+    VariationIsbn,
     files_of_its_type,
     product_file_path,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "VatCheck",
     "UnfinishedPayment",
     "UpdateNotice",
+    "VariationIsbn",
     "files_of_its_type",
     "new_link_secret",
     "product_file_path",

@@ -13,7 +13,8 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from shop_ext.core import files
+from shop_ext.core import files, isbn
+from shop_ext.core.isbn import validate_isbn13
 from shop_ext.core.storage import get_private_storage
 
 
@@ -231,3 +232,35 @@ class ProductFileVersion(models.Model):
     @property
     def extension(self):
         return PurePosixPath(self.original_filename).suffix.lstrip(".").upper()
+
+
+class VariationIsbn(models.Model):
+    """The ISBN of one format of a title (the paperback and the ebook have
+    their own), unique across the shop. A table beside Cartridge's
+    variations, whose columns come from its migrations."""
+
+    variation = models.OneToOneField(
+        ProductVariation,
+        primary_key=True,
+        related_name="isbn_record",
+        on_delete=models.CASCADE,
+        verbose_name=_("Variation"),
+    )
+    isbn = models.CharField(
+        _("ISBN"),
+        max_length=13,
+        unique=True,
+        validators=[validate_isbn13],
+        help_text=_("ISBN-13, stored without hyphens (an ISBN-10 is converted)."),
+    )
+
+    class Meta:
+        verbose_name = _("ISBN of a format")
+        verbose_name_plural = _("ISBNs of formats")
+
+    def __str__(self):
+        return self.hyphenated
+
+    @property
+    def hyphenated(self):
+        return isbn.hyphenated(self.isbn)

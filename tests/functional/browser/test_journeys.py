@@ -325,6 +325,8 @@ def test_editor_builds_a_category_and_adds_a_book(
     expect(page).to_have_url(re.compile(r"/admin/shop/category/add/$"))
     page.locator("#id_title").fill("Ebooks under $9")
     page.locator("#id_status_1").check()  # Published
+    # New pages start in no menu: this one goes in the top navigation bar.
+    page.locator("input[name=in_menus][value='1']").check()
     fill_richtext(page, "content", "Cheap reads for tonight, straight to your device.")
     page.get_by_text("Product filters", exact=True).click()  # a collapsed fieldset
     choose(page, "options", "Format: eBook")

@@ -286,6 +286,36 @@ ADMIN = [
         "shop_ext.taxes.admin.TaxRateAdmin.report_view",
         "tax report: sales and refunds by country, class and rate, and its CSV (docs/taxes.md)",
     ),
+    Route(
+        "admin/shop/product/import/",
+        "import_export.admin.ImportMixin.import_action",
+        "catalogue import: upload, dry run by row and field (docs/catalogue-import.md)",
+    ),
+    Route(
+        "admin/shop/product/process_import/",
+        "import_export.admin.ImportMixin.process_import",
+        "catalogue import: write the file the dry run showed",
+    ),
+    Route(
+        "admin/shop/product/export/",
+        "import_export.admin.ExportMixin.export_action",
+        "catalogue export, one row per format (CSV, XLSX)",
+    ),
+    Route(
+        "admin/shop_ext/book/import/",
+        "import_export.admin.ImportMixin.import_action",
+        "catalogue import: upload, dry run by row and field (docs/catalogue-import.md)",
+    ),
+    Route(
+        "admin/shop_ext/book/process_import/",
+        "import_export.admin.ImportMixin.process_import",
+        "catalogue import: write the file the dry run showed",
+    ),
+    Route(
+        "admin/shop_ext/book/export/",
+        "import_export.admin.ExportMixin.export_action",
+        "catalogue export, one row per format (CSV, XLSX)",
+    ),
 ]
 
 # Each registered model's changelist, add, history, delete, change and

@@ -1,0 +1,534 @@
+"""The catalogue as a spreadsheet, one row per format (variation): what the
+admin's import/export and ``manage.py import_catalogue`` / ``export_catalogue``
+read and write (docs/catalogue-import.md).
+
+Rows are found by SKU, else by title and format; a new title becomes a draft
+Book. Every cell is checked before anything is written, each error names its
+row and column; django-import-export runs the whole file in one transaction
+and rolls it back when any row is refused, and a dry run always rolls back.
+A row whose values are those in the shop already is skipped, so importing an
+export changes nothing.
+"""
+
+import csv
+import io
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import openpyxl
+import tablib
+from cartridge.shop.models import Category, ProductOption, ProductVariation
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.utils.translation import gettext as _
+from import_export import fields, resources
+from import_export.formats import base_formats
+from mezzanine.core.models import CONTENT_STATUS_DRAFT
+
+from shop_ext.catalogue import isbns
+from shop_ext.models import Book, ProductFile
+
+COLUMNS = (
+    "sku",
+    "title",
+    "author",
+    "description",
+    "categories",
+    "format",
+    "isbn",
+    "price",
+    "sale_price",
+    "stock",
+    "file",
+)
+REQUIRED_COLUMNS = ("title", "format", "price")
+CATEGORY_SEPARATOR = ";"
+# A spreadsheet runs a cell starting with one of these as a formula: an
+# exported title "=HYPERLINK(...)" must reach the editor's screen as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_ESCAPE = "'"
+FORMATS = ("csv", "xlsx")
+
+
+class BadSheet(ValueError):
+    """The file cannot be read as a catalogue; the message says why."""
+
+
+def escape_formula(text):
+    return FORMULA_ESCAPE + text if text.startswith(FORMULA_STARTS) else text
+
+
+def unescape_formula(text):
+    if text.startswith(FORMULA_ESCAPE) and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
+def _cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unescape_formula(str(value).strip())
+
+
+def read_sheet(data, file_format):
+    """A tablib Dataset of the rows of a CSV (UTF-8) or XLSX file's bytes,
+    its columns checked; BadSheet for anything else."""
+    if file_format not in FORMATS:
+        raise BadSheet(_("Choose a .csv or .xlsx file."))
+    if len(data) > settings.SHOP_IMPORT_MAX_BYTES:
+        raise BadSheet(
+            _("The file is %(size)s MB; at most %(limit)s MB can be imported at once: split it.")
+            % {"size": len(data) // 1024**2, "limit": settings.SHOP_IMPORT_MAX_BYTES // 1024**2}
+        )
+    rows = _csv_rows(data) if file_format == "csv" else _xlsx_rows(data)
+    header = [_cell_text(name).lower() for name in next(rows, [])]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    unknown = [name for name in header if name not in COLUMNS]
+    if missing or unknown or len(set(header)) != len(header):
+        raise BadSheet(
+            _(
+                "The first row must name the columns (%(columns)s); "
+                "missing: %(missing)s; unknown: %(unknown)s."
+            )
+            % {
+                "columns": ", ".join(COLUMNS),
+                "missing": ", ".join(missing) or "-",
+                "unknown": ", ".join(unknown) or "-",
+            }
+        )
+    dataset = tablib.Dataset(headers=header)
+    for row in rows:
+        cells = [_cell_text(value) for value in row][: len(header)]
+        if not any(cells):
+            continue
+        if len(dataset) == settings.SHOP_IMPORT_MAX_ROWS:
+            raise BadSheet(
+                _("The file has more than %(count)s rows: split it.")
+                % {"count": settings.SHOP_IMPORT_MAX_ROWS}
+            )
+        dataset.append(cells + [""] * (len(header) - len(cells)))
+    return dataset
+
+
+def _csv_rows(data):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BadSheet(
+            _("The file is not UTF-8 text (byte %(position)s): save it as “CSV UTF-8”.")
+            % {"position": error.start}
+        ) from None
+    return csv.reader(io.StringIO(text, newline=""))
+
+
+def _xlsx_rows(data):
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 (openpyxl raises many kinds for a damaged file)
+        raise BadSheet(_("The file is not an Excel workbook (.xlsx).")) from None
+    return book.active.iter_rows(values_only=True)
+
+
+def write_sheet(dataset, file_format):
+    """The dataset as CSV text or XLSX bytes, its cells escaped against formulas."""
+    escaped = tablib.Dataset(headers=dataset.headers)
+    for row in dataset:
+        escaped.append([escape_formula(str(value)) if value is not None else "" for value in row])
+    return escaped.export(file_format)
+
+
+def _price(text, column):
+    if not text:
+        return None
+    if "," in text:
+        raise ValidationError(
+            _("%(value)s: write prices with a decimal point and no thousands separator, e.g. 1299.50.")
+            % {"value": text},
+            code=column,
+        )
+    try:
+        price = Decimal(text)
+    except InvalidOperation:
+        raise ValidationError(_("%(value)s is not a price.") % {"value": text}) from None
+    if (
+        not price.is_finite()
+        or price < 0
+        or price >= Decimal("1e8")
+        or price != price.quantize(Decimal("0.01"))
+    ):
+        raise ValidationError(_("%(value)s is not a price.") % {"value": text})
+    return price
+
+
+def _stock(text):
+    if not text:
+        return None
+    if not text.isdigit() or int(text) > 10**9:
+        raise ValidationError(_("%(value)s is not a number of copies.") % {"value": text})
+    return int(text)
+
+
+def _categories(text):
+    titles = [title.strip() for title in text.split(CATEGORY_SEPARATOR) if title.strip()]
+    found = {category.title: category for category in Category.objects.filter(title__in=titles)}
+    unknown = [title for title in titles if title not in found]
+    if unknown:
+        raise ValidationError(_("No category page called %(titles)s.") % {"titles": ", ".join(unknown)})
+    return [found[title] for title in titles]
+
+
+def _import_file(text):
+    """The path of a file to attach, inside SHOP_IMPORT_FILES_DIR."""
+    if not text:
+        return None
+    if "://" in text:
+        raise ValidationError(_("Files are taken from the import folder only, not from addresses."))
+    if not settings.SHOP_IMPORT_FILES_DIR:
+        raise ValidationError(_("The shop has no import folder (SHOP_IMPORT_FILES_DIR): leave “file” empty."))
+    root = Path(settings.SHOP_IMPORT_FILES_DIR).resolve()
+    path = (root / text).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise ValidationError(_("%(value)s is not a file in the import folder.") % {"value": text})
+    return path
+
+
+class FormatRowDiff(resources.Diff):
+    """The admin preview's before and after of a row, as the export writes
+    them, read again from the database (where a dry run's rows stand until
+    it rolls back)."""
+
+    def __init__(self, resource, instance, new):
+        self.left = _row_values(resource, instance)
+        self.right = []
+        self.new = new
+
+    def compare_with(self, resource, instance):
+        self.right = _row_values(resource, instance)
+
+
+def _row_values(resource, instance):
+    if instance is None:
+        return [""] * len(resource.get_import_fields())
+    if instance.pk:
+        instance = resource.get_queryset().get(pk=instance.pk)
+    return [resource.export_field(field, instance) for field in resource.get_import_fields()]
+
+
+class FormatRowResource(resources.ModelResource):
+    """One row per format: the title's fields, then the format's."""
+
+    sku = fields.Field(attribute="sku", column_name="sku")
+    title = fields.Field(column_name="title")
+    author = fields.Field(column_name="author")
+    description = fields.Field(column_name="description")
+    categories = fields.Field(column_name="categories")
+    format = fields.Field(attribute="option3", column_name="format")
+    isbn = fields.Field(column_name="isbn")
+    price = fields.Field(column_name="price")
+    sale_price = fields.Field(column_name="sale_price")
+    stock = fields.Field(column_name="stock")
+    file = fields.Field(column_name="file")
+
+    class Meta:
+        model = ProductVariation
+        fields = COLUMNS
+        export_order = COLUMNS
+        # Rows are found by get_instance (SKU, else title and format).
+        import_id_fields = []
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = False
+        use_transactions = True
+        store_instance = True
+
+    def get_diff_class(self):
+        return FormatRowDiff
+
+    # ---- export
+    def get_queryset(self):
+        return (
+            ProductVariation.objects.filter(product__site_id=settings.SITE_ID)
+            .select_related("product", "product__book", "isbn_record")
+            .prefetch_related("product__categories", "files")
+            .order_by("product__title", "product_id", "id")
+        )
+
+    def dehydrate_title(self, variation):
+        return variation.product.title if variation.product_id else ""
+
+    def dehydrate_author(self, variation):
+        book = getattr(variation.product, "book", None) if variation.product_id else None
+        return book.author if book else ""
+
+    def dehydrate_description(self, variation):
+        return variation.product.content if variation.product_id else ""
+
+    def dehydrate_categories(self, variation):
+        if not variation.product_id:
+            return ""
+        return f"{CATEGORY_SEPARATOR} ".join(sorted(c.title for c in variation.product.categories.all()))
+
+    def dehydrate_isbn(self, variation):
+        return isbns.isbn_of(variation) if variation.pk else ""
+
+    def dehydrate_price(self, variation):
+        return "" if variation.unit_price is None else str(variation.unit_price)
+
+    def dehydrate_sale_price(self, variation):
+        return "" if variation.sale_price is None else str(variation.sale_price)
+
+    def dehydrate_stock(self, variation):
+        return "" if variation.num_in_stock is None else str(variation.num_in_stock)
+
+    def dehydrate_file(self, variation):
+        # Files are attached by an import, never exported: their bytes are private.
+        return ""
+
+    # ---- import
+    def get_instance(self, instance_loader, row):
+        queryset = self.get_queryset()
+        if row.get("sku"):
+            return queryset.filter(sku=row["sku"]).first()
+        return queryset.filter(product__title=row.get("title", ""), option3=row.get("format", "")).first()
+
+    def init_instance(self, row=None):
+        # A SKU the shop does not know yet is kept: an export imported into
+        # an empty shop keeps its SKUs.
+        return ProductVariation(sku=(row or {}).get("sku") or None)
+
+    def import_instance(self, instance, row, **kwargs):
+        """Checks every cell and keeps what the row asks for on the instance
+        (written by ``save_instance``); errors are by column."""
+        errors = {}
+        wanted = {}
+
+        def check(column, clean):
+            if column not in row:
+                return
+            try:
+                wanted[column] = clean(row[column])
+            except ValidationError as error:
+                errors[column] = error
+
+        check("title", self._title)
+        check("author", str)
+        check("description", str)
+        check("categories", _categories)
+        check("format", self._format)
+        check("isbn", lambda text: isbns.clean_isbn(text, instance.pk))
+        check("price", lambda text: _price(text, "price"))
+        check("sale_price", lambda text: _price(text, "sale_price"))
+        check("stock", _stock)
+        check("file", _import_file)
+        if instance.pk and wanted.get("format", instance.option3) != instance.option3:
+            errors["format"] = ValidationError(_("The format of an existing SKU cannot change."))
+        twin = self._existing_format(instance, wanted)
+        if twin:
+            errors["sku"] = ValidationError(
+                _("%(title)s already has the format %(format)s, with the SKU %(sku)s.")
+                % {"title": wanted["title"], "format": wanted["format"], "sku": twin.sku}
+            )
+        if wanted.get("price") is None and "price" in wanted:
+            errors["price"] = ValidationError(_("Every format needs a price."))
+        if errors:
+            raise ValidationError(errors)
+        instance.wanted = wanted
+        instance.changes = (
+            changes_of(instance, wanted)
+            if instance.pk
+            else {column: ("", value) for column, value in wanted.items() if value not in ("", None, [])}
+        )
+
+    def _existing_format(self, instance, wanted):
+        """For a new SKU: the format the title already has under another SKU."""
+        if instance.pk or not wanted.get("title") or not wanted.get("format"):
+            return None
+        return self.get_queryset().filter(product__title=wanted["title"], option3=wanted["format"]).first()
+
+    def _title(self, text):
+        if not text:
+            raise ValidationError(_("Every row needs a title."))
+        if len(text) > 500:
+            raise ValidationError(_("Titles are at most 500 characters."))
+        return text
+
+    def _format(self, text):
+        names = list(
+            ProductOption.objects.filter(type=settings.SHOP_FORMAT_OPTION_TYPE).values_list("name", flat=True)
+        )
+        if text not in names:
+            raise ValidationError(
+                _("%(value)s is not a format of the shop (%(names)s).")
+                % {"value": text or "-", "names": ", ".join(names)}
+            )
+        return text
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if import_validation_errors or not instance.pk:
+            return False
+        return not instance.changes
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        write_format(instance, instance.wanted)
+
+    def import_data(self, dataset, **kwargs):
+        # One transaction for the file, rolled back when any row is refused:
+        # nothing half-written.
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, **kwargs)
+
+
+PRODUCT_FIELDS = {"title": "title", "description": "content"}
+VARIATION_FIELDS = {
+    "format": "option3",
+    "price": "unit_price",
+    "sale_price": "sale_price",
+    "stock": "num_in_stock",
+}
+
+
+def changes_of(variation, wanted):
+    """{column: (now, wanted)} of what a row would change on an existing format."""
+    product = variation.product
+    now = {column: getattr(product, name) for column, name in PRODUCT_FIELDS.items()}
+    now.update({column: getattr(variation, name) for column, name in VARIATION_FIELDS.items()})
+    book = getattr(product, "book", None)
+    now["author"] = book.author if book else ""
+    now["categories"] = sorted(c.title for c in product.categories.all())
+    now["isbn"] = isbns.isbn_of(variation)
+    wanted = dict(wanted)
+    if "categories" in wanted:
+        wanted["categories"] = sorted(c.title for c in wanted["categories"])
+    changes = {
+        column: (now[column], value)
+        for column, value in wanted.items()
+        if column in now and now[column] != value
+    }
+    if wanted.get("file") and not _has_file(variation, wanted["file"]):
+        changes["file"] = ("", wanted["file"].name)
+    return changes
+
+
+def _has_file(variation, path):
+    return ProductFile.objects.for_variation(variation).filter(original_filename=path.name).exists()
+
+
+def write_format(variation, wanted):
+    """Write a checked row: the title (a new draft Book for a new title),
+    the format, its ISBN, categories and file."""
+    if variation.pk:
+        product = variation.product
+    else:
+        product = Book.objects.filter(title=wanted["title"], site_id=settings.SITE_ID).first()
+        if product is None:
+            product = Book(
+                title=wanted["title"], author=wanted.get("author", ""), status=CONTENT_STATUS_DRAFT
+            )
+            product.save()
+    # Save through the Book (when it is one), whose save also writes the product's columns.
+    product = Book.objects.filter(pk=product.pk).first() or product
+    for column, name in PRODUCT_FIELDS.items():
+        if column in wanted:
+            setattr(product, name, wanted[column])
+    if isinstance(product, Book) and "author" in wanted:
+        product.author = wanted["author"]
+    product.save()
+    if "categories" in wanted:
+        product.categories.set(wanted["categories"])
+    variation.product = product
+    for column, name in VARIATION_FIELDS.items():
+        if column in wanted:
+            setattr(variation, name, wanted[column])
+    variation.default = (
+        variation.default or not product.variations.exclude(pk=variation.pk).filter(default=True).exists()
+    )
+    variation.save()
+    if "isbn" in wanted:
+        isbns.set_isbn(variation, wanted["isbn"])
+    if wanted.get("file") and not _has_file(variation, wanted["file"]):
+        with wanted["file"].open("rb") as handle:
+            product_file = ProductFile(product=product, file=File(handle, name=wanted["file"].name))
+            product_file.save()
+        product_file.variations.add(variation)
+    product.copy_default_variation()
+
+
+class CatalogueCSV(base_formats.CSV):
+    """CSV for the admin's import and export, read and written the one way
+    above (UTF-8 checked, columns checked, formulas escaped)."""
+
+    # The bytes reach read_sheet, which names a bad encoding.
+    def is_binary(self):
+        return True
+
+    def get_read_mode(self):
+        return "rb"
+
+    def create_dataset(self, in_stream):
+        return read_sheet(in_stream, "csv")
+
+    def export_data(self, dataset, **kwargs):
+        return write_sheet(dataset, "csv")
+
+
+class CatalogueXLSX(base_formats.XLSX):
+    def create_dataset(self, in_stream):
+        return read_sheet(in_stream, "xlsx")
+
+    def export_data(self, dataset, **kwargs):
+        return write_sheet(dataset, "xlsx")
+
+
+def import_catalogue(dataset, dry_run):
+    """django-import-export's Result of importing the rows; written only
+    when not a dry run and no row is refused."""
+    return FormatRowResource().import_data(dataset, dry_run=dry_run)
+
+
+def export_catalogue():
+    return FormatRowResource().export()
+
+
+def report_lines(result):
+    """What an import did (or a dry run would do), row by row and field by
+    field; rows numbered as the spreadsheet shows them (the header is row 1)."""
+    refused = {row.number + 1: row for row in result.invalid_rows}
+    for number, row_result in enumerate(result.rows, 2):
+        if number in refused:
+            for column, messages in refused[number].error_dict.items():
+                for message in messages:
+                    yield _("row %(row)s: refused: %(column)s: %(message)s") % {
+                        "row": number,
+                        "column": column,
+                        "message": message,
+                    }
+            continue
+        changes = getattr(row_result.instance, "changes", {})
+        action = {
+            "new": _("created"),
+            "update": _("changed"),
+            "skip": _("unchanged"),
+        }.get(row_result.import_type, row_result.import_type)
+        fields_changed = ", ".join(
+            f"{column} ({_display(before)} → {_display(after)})"
+            for column, (before, after) in changes.items()
+        )
+        yield _("row %(row)s: %(action)s %(fields)s") % {
+            "row": number,
+            "action": action,
+            "fields": fields_changed,
+        }
+    for error in result.base_errors:
+        yield _("the file: %(error)s") % {"error": error.error}
+    for number, errors in result.row_errors():
+        for error in errors:
+            yield _("row %(row)s: not imported: %(error)s") % {"row": number + 1, "error": error.error}
+
+
+def _display(value):
+    if isinstance(value, list):
+        return "; ".join(str(item) for item in value)
+    return "" if value is None else str(value)
