@@ -20,12 +20,13 @@ from shop_ext.models.delivery import (
     UpdateNotice,
     new_link_secret,
 )
-from shop_ext.models.orders import InvoiceResend, OrderEmail
+from shop_ext.models.orders import ClaimedAddress, InvoiceResend, OrderEmail
 from shop_ext.models.payments import Payment, PaymentEvent, PaymentRefund, UnfinishedPayment
 from shop_ext.models.taxes import OrderTaxEvidence, OrderTaxLine, ProductTaxClass, TaxClass, TaxRate
 
 __all__ = [
     "Book",
+    "ClaimedAddress",
     "DownloadAttempt",
     "DownloadGrant",
     "DownloadPolicy",
