@@ -6,10 +6,13 @@ from decimal import Decimal
 from cartridge.shop.models import Product
 from cartridge.shop.templatetags.shop_tags import _order_totals
 from django import template
+from django.conf import settings
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django_countries import countries
+from mezzanine.core.templatetags.mezzanine_tags import thumbnail
 
-from shop_ext.catalogue import availability, listings, page_cache
+from shop_ext.catalogue import availability, covers, listings, page_cache
 from shop_ext.checkout import handlers
 from shop_ext.models import Book, TaxClass
 from shop_ext.orders import OrderStatus
@@ -17,6 +20,30 @@ from shop_ext.payments.gateways import offered_methods
 from shop_ext.taxes import charge
 
 register = template.Library()
+
+
+@register.simple_tag
+def cover_img(image, width, height, loading="lazy"):
+    """A cover ``<img>`` at ``width`` x ``height`` CSS pixels: its WebP
+    versions with ``srcset`` (the browser takes the 2x on a sharp screen),
+    or Mezzanine's thumbnail of the original when it has none."""
+    urls = covers.version_urls(str(image)) if image else None
+    if urls is None:
+        src = f"{settings.MEDIA_URL}{thumbnail(image, width, height)}"
+        return format_html(
+            '<img src="{}" alt="" width="{}" height="{}" loading="{}">', src, width, height, loading
+        )
+    one, two = (urls[w] for w in covers.COVER_WIDTHS)
+    return format_html(
+        '<img src="{}" srcset="{} 1x, {} 2x" alt="" width="{}" height="{}" loading="{}">',
+        one,
+        one,
+        two,
+        width,
+        height,
+        loading,
+    )
+
 
 DEFAULT_BYLINE = "Paper & Pixel"
 
