@@ -172,6 +172,13 @@ def payment_methods():
     return methods if len(methods) > 1 else []
 
 
+@register.simple_tag
+def offered_payment_names():
+    """The names of every payment method offered (SHOP_PAYMENT_METHODS), for
+    the payment marks (includes/payment_marks.html)."""
+    return [name for name, _label in offered_methods()]
+
+
 class CachedMenusNode(template.Node):
     def __init__(self, name, nodelist):
         self.name, self.nodelist = name, nodelist
