@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
 from mezzanine.utils.sites import current_site_id
 
 from shop_ext.contact.tasks import send_contact_message
@@ -68,8 +67,10 @@ def _answer(request, status=200, **context):
     return TemplateResponse(request, TEMPLATE, context, status=status)
 
 
-@never_cache
 def contact(request):
+    """The page is the same for every anonymous visitor, so the page cache
+    keeps it (its form's CSRF token is filled in by the browser,
+    shop_ext/catalogue/cached_forms.py); answers to a POST are never kept."""
     form = ContactForm(request.POST if request.method == "POST" else None)
     if not form.is_valid():
         return _answer(request, status=400 if form.is_bound else 200, form=form)

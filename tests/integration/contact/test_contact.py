@@ -108,3 +108,18 @@ def test_a_post_without_the_csrf_token_is_refused():
     response = Client(enforce_csrf_checks=True).post(URL, MESSAGE)
     assert response.status_code == 403
     assert mail.outbox == []
+
+
+def test_anonymous_visitors_get_the_page_from_the_page_cache():
+    RichTextPage.objects.create(title="Contact us", slug="contact", content="<p>We read every message.</p>")
+    first, second = Client().get(URL), Client().get(URL)
+    assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("miss", "hit")
+    assert b'name="csrfmiddlewaretoken" value=""' in second.content
+
+
+def test_a_message_from_the_cached_page_without_a_token_is_offered_again_with_one():
+    Client().get(URL)
+    response = Client(enforce_csrf_checks=True).post(URL, {**MESSAGE, "csrfmiddlewaretoken": ""})
+    assert response.status_code == 403
+    assert "My Kobo says the file is damaged." in response.content.decode()
+    assert mail.outbox == []
