@@ -10,6 +10,7 @@ from shop_ext.accounts import views as accounts_views
 from shop_ext.catalogue import cached_forms
 from shop_ext.catalogue import views as catalogue_views
 from shop_ext.checkout import views as checkout_views
+from shop_ext.contact import views as contact_views
 from shop_ext.core import converters  # noqa: F401  (registers <shop_id:...>)
 from shop_ext.core.health import health
 from shop_ext.core.upstream_views import (
@@ -63,6 +64,8 @@ urlpatterns = [
     path("account/orders/claim/<str:token>/", order_views.claim_orders, name="shop_claim_orders"),
     path("account/orders/", include("shop_ext.urls")),
     path("account/downloads/resend/", lost_links.lost_links, name="lost_links"),
+    # The "contact" page's form; the page's text comes from the page tree.
+    path("contact/", contact_views.contact, name="contact"),
     # An order's private link: no account needed (shop_ext.delivery.private_links).
     # Everything under it carries the token, which the logs hide (shop_ext/core/logging.py).
     path(

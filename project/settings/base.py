@@ -102,6 +102,8 @@ AUTHENTICATION_BACKENDS = [
     "shop_ext.accounts.backends.ShopBackend",
 ]
 LOGIN_URL = "/accounts/login/"
+# A sign-in without a page to return to (next) lands on the buyer's orders.
+LOGIN_REDIRECT_URL = "shop_order_history"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = env_str("STATIC_ROOT", str(VAR_DIR / "static"))
@@ -533,6 +535,10 @@ SHOP_INVOICE_RESENDS_PER_HOUR = env_int("SHOP_INVOICE_RESENDS_PER_HOUR", 3)
 # The "lost my links" page (shop_ext/delivery/lost_links.py): asks per hour.
 SHOP_LOST_LINKS_PER_EMAIL_PER_HOUR = env_int("SHOP_LOST_LINKS_PER_EMAIL_PER_HOUR", 3)
 SHOP_LOST_LINKS_PER_CLIENT_PER_HOUR = env_int("SHOP_LOST_LINKS_PER_CLIENT_PER_HOUR", 10)
+# The contact page (shop_ext/contact/): where its messages go, and how many
+# one client may send in an hour.
+SHOP_CONTACT_EMAIL = env_str("SHOP_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
+SHOP_CONTACT_MESSAGES_PER_CLIENT_PER_HOUR = env_int("SHOP_CONTACT_MESSAGES_PER_CLIENT_PER_HOUR", 5)
 # Wrong discount codes (shop_ext/checkout/ratelimit.py): failures per
 # session, and more generously per client address, within a window of
 # SHOP_DISCOUNT_FAILURE_WINDOW seconds; past either limit every code is

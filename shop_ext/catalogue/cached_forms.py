@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 from shop_ext.core.middleware import without_page
 
 # The views of cached pages that take a form.
-RESENDABLE_URL_NAMES = {"shop_product"}
+RESENDABLE_URL_NAMES = {"shop_product", "contact"}
 # Only the reasons an empty token gives: a wrong token, or a request from
 # another site (Origin and Referer are checked before the token), gets
 # Django's plain 403.

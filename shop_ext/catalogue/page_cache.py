@@ -83,6 +83,7 @@ def _is_plain_query(value):
 QUERY_PARAMETERS = {
     "home": {},
     "shop_product": {},
+    "contact": {},
     "page": {"page": _is_page_number, "sort": _is_sort_key},
     "search": {
         "page": _is_page_number,

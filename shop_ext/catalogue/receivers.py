@@ -40,7 +40,7 @@ from mezzanine.conf.models import Setting
 from mezzanine.generic.models import AssignedKeyword, Keyword
 from mezzanine.pages.models import Page
 
-from shop_ext.catalogue import page_cache
+from shop_ext.catalogue import covers, page_cache
 from shop_ext.models import DownloadPolicy, ProductFile
 
 # ------------------------------------------------------------ cached pages
@@ -89,6 +89,14 @@ def relation_changed(sender, action, **kwargs):
         _is_catalogue_model(field.related_model) for field in sender._meta.get_fields() if field.is_relation
     ):
         page_cache.catalogue_changed()
+
+
+@receiver(post_save, sender=ProductImage, dispatch_uid="shop_ext_cover_versions")
+def cover_saved(sender, instance, raw=False, **kwargs):
+    """Its WebP versions (covers.py), made now rather than after the commit:
+    a page rendered once the commit clears the page cache then finds them."""
+    if not raw and instance.file:
+        covers.make_versions(instance.file.name)
 
 
 @receiver(post_save, sender=CartItem, dispatch_uid="shop_ext_pages_cart_saved")

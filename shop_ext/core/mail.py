@@ -24,12 +24,14 @@ def retry_delay(retries):
 RETRIES_WINDOW = timedelta(seconds=sum(retry_delay(n) for n in range(MAX_RETRIES)) + 60)
 
 
-def send_from_task(task, what, subject, template, addr_from, addr_to, context):
+def send_from_task(task, what, subject, template, addr_from, addr_to, context, headers=None):
     """Send one templated email from inside a bound Celery ``task``: another
     try later while the failure is transient (raises Celery's Retry), else
     ``what`` is logged as not sent. Returns whether it was sent."""
     try:
-        send_mail_template(subject, template, addr_from, addr_to, context=context, fail_silently=False)
+        send_mail_template(
+            subject, template, addr_from, addr_to, context=context, fail_silently=False, headers=headers
+        )
     except DatabaseError:
         raise  # not the mail's fault: the task's autoretry runs it again (core.tasks.RETRY_TEMPORARY)
     except Exception as error:

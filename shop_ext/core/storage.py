@@ -1,9 +1,12 @@
+import gzip
 import os
 import posixpath
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+import rcssmin
+import rjsmin
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -268,13 +271,55 @@ def _is_source_map(pattern):
     return "sourceMappingURL" in (pattern[0] if isinstance(pattern, tuple) else pattern)
 
 
+# What the shop's pages load, minified as collected (names with or without
+# their hash); the admin's own files (already minified, or large and not the
+# shoppers') are copied as they are.
+MINIFIED_PREFIXES = ("theme/", "css/bootstrap.", "cartridge/js/")
+MINIFIERS = {".css": rcssmin.cssmin, ".js": rjsmin.jsmin}
+# Text that nginx sends precompressed (gzip_static, deploy/nginx.conf); below
+# this size compression gains less than a packet.
+GZIPPED_EXTENSIONS = {".css", ".js", ".svg", ".json", ".txt", ".html"}
+GZIP_MIN_BYTES = 512
+
+
+def minified(name, content):
+    """``content`` (bytes) of the static file ``name``, minified if the shop's pages load it."""
+    minify = MINIFIERS.get(Path(name).suffix)
+    if minify is None or not name.startswith(MINIFIED_PREFIXES) or name.endswith((".min.css", ".min.js")):
+        return content
+    return minify(content.decode("utf-8")).encode("utf-8")
+
+
 class HashedStaticStorage(ManifestStaticFilesStorage):
     """Static files with their content's hash in their names (nginx sends
     them with a year's Cache-Control, docs/deploy.md), minus the rewriting
     of source-map comments: the vendored CSS and JS (Bootstrap, Mezzanine's
-    admin) name .map files they do not ship, which would stop collectstatic."""
+    admin) name .map files they do not ship, which would stop collectstatic.
+
+    The shop's CSS and JS are minified as they are written (the hash is of
+    the source, which decides the minified text), and every hashed text file gets a gzipped twin
+    (name.gz), which nginx sends as it is instead of compressing per request."""
 
     patterns = tuple(
         (extension, tuple(p for p in found if not _is_source_map(p)))
         for extension, found in ManifestStaticFilesStorage.patterns
     )
+
+    def _save(self, name, content):
+        content.seek(0)
+        return super()._save(name, ContentFile(minified(name, content.read())))
+
+    def post_process(self, paths, dry_run=False, **options):
+        yield from super().post_process(paths, dry_run=dry_run, **options)
+        if not dry_run:
+            for name in set(self.hashed_files.values()):
+                self._save_gzipped(name)
+
+    def _save_gzipped(self, name):
+        if Path(name).suffix not in GZIPPED_EXTENSIONS or self.size(name) < GZIP_MIN_BYTES:
+            return
+        with self.open(name) as source:
+            packed = gzip.compress(source.read(), compresslevel=9, mtime=0)
+        if self.exists(f"{name}.gz"):
+            self.delete(f"{name}.gz")
+        super()._save(f"{name}.gz", ContentFile(packed))

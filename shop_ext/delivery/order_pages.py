@@ -17,6 +17,7 @@ from shop_ext.delivery.access import Decision, order_decision
 from shop_ext.delivery.emails import download_lines, zip_url
 from shop_ext.delivery.private_links import holder_for_token, holder_of
 from shop_ext.models import OrderDelivery, Payment
+from shop_ext.orders.claims import offers_claim
 from shop_ext.orders.invoices import invoice_order, is_buyer
 
 
@@ -62,6 +63,7 @@ def order_history(request):
         response.context_data["buyer_orders"] = [
             buyer_order(order, request.user, signed_for=request) for order in orders
         ]
+        response.context_data["offers_claim"] = offers_claim(request.user)
     return response
 
 

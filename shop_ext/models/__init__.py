@@ -21,7 +21,7 @@ from shop_ext.models.delivery import (
     UpdateNotice,
     new_link_secret,
 )
-from shop_ext.models.orders import InvoiceCounter, InvoiceNumber, InvoiceResend, OrderEmail
+from shop_ext.models.orders import ClaimedAddress, InvoiceCounter, InvoiceNumber, InvoiceResend, OrderEmail
 from shop_ext.models.payments import Payment, PaymentEvent, PaymentRefund, RefundTaxLine, UnfinishedPayment
 from shop_ext.models.taxes import (
     OrderTaxEvidence,
@@ -34,6 +34,7 @@ from shop_ext.models.taxes import (
 
 __all__ = [
     "Book",
+    "ClaimedAddress",
     "DownloadAttempt",
     "DownloadGrant",
     "DownloadPolicy",

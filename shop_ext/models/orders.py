@@ -100,3 +100,29 @@ class InvoiceNumber(models.Model):
 
     def __str__(self):
         return str(self.number)
+
+
+class ClaimedAddress(models.Model):
+    """An email address whose guest orders an account has claimed: following
+    the emailed link proved the account holds that mailbox, so from then on
+    "My orders" may say whether the address has guest orders left (before,
+    it must not: anyone can sign up with any address; shop_ext.orders.claims)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        related_name="claimed_addresses",
+        on_delete=models.CASCADE,
+        verbose_name=_("Account"),
+    )
+    email = models.EmailField(_("Email address"), max_length=254)
+    claimed_at = models.DateTimeField(_("Claimed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Claimed address")
+        verbose_name_plural = _("Claimed addresses")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "email"], name="claimed_address_once_per_account")
+        ]
+
+    def __str__(self):
+        return self.email

@@ -7,6 +7,9 @@ an account's email alone is not, as anyone can sign up with any address.
 
 from cartridge.shop.models import Order
 from django.core import signing
+from django.db import transaction
+
+from shop_ext.models import ClaimedAddress
 
 SALT = "shop_ext.orders.claims"
 MAX_AGE = 3 * 24 * 3600
@@ -33,4 +36,15 @@ def claim(user, token):
         return None
     if signed != {"user": user.pk, "email": user.email.lower()}:
         return None
-    return guest_orders(user).update(user_id=user.pk)
+    with transaction.atomic():
+        ClaimedAddress.objects.update_or_create(user=user, email=signed["email"])
+        return guest_orders(user).update(user_id=user.pk)
+
+
+def offers_claim(user):
+    """Whether "My orders" offers to claim guest orders: always, until the
+    account has proven its address by a claim (saying "none" before would
+    tell anyone who signs up with an address whether it bought here); after
+    that, only while guest orders of the address are left to claim."""
+    proven = user.claimed_addresses.filter(email=user.email.lower()).exists()
+    return not proven or guest_orders(user).exists()

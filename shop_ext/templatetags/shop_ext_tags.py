@@ -7,11 +7,13 @@ from cartridge.shop.models import Product
 from cartridge.shop.templatetags.shop_tags import _order_totals
 from django import template
 from django.conf import settings
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
+from mezzanine.core.templatetags.mezzanine_tags import thumbnail
 
-from shop_ext.catalogue import availability, listings, page_cache
+from shop_ext.catalogue import availability, covers, listings, page_cache
 from shop_ext.checkout import handlers
 from shop_ext.models import Book, OrderTaxEvidence, TaxClass, VatCheck
 from shop_ext.orders import OrderStatus
@@ -20,6 +22,30 @@ from shop_ext.payments.gateways import offered_methods
 from shop_ext.taxes import charge
 
 register = template.Library()
+
+
+@register.simple_tag
+def cover_img(image, width, height, loading="lazy"):
+    """A cover ``<img>`` at ``width`` x ``height`` CSS pixels: its WebP
+    versions with ``srcset`` (the browser takes the 2x on a sharp screen),
+    or Mezzanine's thumbnail of the original when it has none."""
+    urls = covers.version_urls(str(image)) if image else None
+    if urls is None:
+        src = f"{settings.MEDIA_URL}{thumbnail(image, width, height)}"
+        return format_html(
+            '<img src="{}" alt="" width="{}" height="{}" loading="{}">', src, width, height, loading
+        )
+    one, two = (urls[w] for w in covers.COVER_WIDTHS)
+    return format_html(
+        '<img src="{}" srcset="{} 1x, {} 2x" alt="" width="{}" height="{}" loading="{}">',
+        one,
+        one,
+        two,
+        width,
+        height,
+        loading,
+    )
+
 
 DEFAULT_BYLINE = "Paper & Pixel"
 
@@ -210,6 +236,13 @@ def payment_methods():
     (none when the shop offers one way to pay)."""
     methods = offered_methods()
     return methods if len(methods) > 1 else []
+
+
+@register.simple_tag
+def offered_payment_names():
+    """The names of every payment method offered (SHOP_PAYMENT_METHODS), for
+    the payment marks (includes/payment_marks.html)."""
+    return [name for name, _label in offered_methods()]
 
 
 class CachedMenusNode(template.Node):

@@ -11,7 +11,15 @@ from tests import BASE_DIR
 
 EMAIL_ROOT = BASE_DIR / "shop_ext" / "templates" / "email"
 # The emails our code sends (send_mail_template names them without extension).
-SENT = ["order_receipt", "order_files", "claim_orders", "lost_links", "file_updated", "password_reset_verify"]
+SENT = [
+    "order_receipt",
+    "order_files",
+    "claim_orders",
+    "lost_links",
+    "file_updated",
+    "password_reset_verify",
+    "contact_message",
+]
 # Included by the above, and by Mezzanine's and Cartridge's own emails.
 SHARED = ["base.html", "base.txt", "receipt.html"]
 

@@ -13,6 +13,7 @@ LAYERS = {
     "core": 0,
     "models": 1,
     "catalogue": 2,
+    "contact": 2,
     "orders": 3,
     "delivery": 4,
     "taxes": 4,

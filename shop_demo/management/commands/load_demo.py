@@ -19,12 +19,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from mezzanine.core.models import SitePermission
+from mezzanine.pages.models import RichTextPage
 
 from shop_demo import media
 from shop_ext.models import Book, DownloadPolicy, ProductFile, ProductTaxClass, TaxClass
 from shop_ext.taxes import rates_csv
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo_catalogue.json"
+# Contact, help, refunds, privacy, terms: linked from the footer, kept out of the menus.
+TRUST_PAGES = Path(settings.BASE_DIR) / "fixtures" / "demo_pages.json"
 DEMO_TAX_RATES = Path(settings.BASE_DIR) / "fixtures" / "demo_tax_rates.csv"
 OPTION_FIELDS = {str(label): f"option{type_id}" for type_id, label in settings.SHOP_OPTION_TYPE_CHOICES}
 # With shop.view_order: see orders and invoices, manage downloads, read the download log.
@@ -53,6 +56,8 @@ class Command(BaseCommand):
                 "DEBUG is off: this looks like a real deployment. To load the demo catalogue "
                 "all the same, run load_demo --force (it makes no accounts: use createsuperuser)."
             )
+        # The trust pages come first: a shop loaded before they existed gets them too.
+        self.add_trust_pages()
         if Product.objects.exists():
             self.stdout.write("Demo data is already loaded.")
             return
@@ -187,6 +192,11 @@ class Command(BaseCommand):
                 product_file.save()
         if spec.get("stamp"):
             DownloadPolicy.objects.create(product=product, stamp_copies=True)
+
+    def add_trust_pages(self):
+        for spec in json.loads(TRUST_PAGES.read_text()):
+            if not RichTextPage.objects.filter(slug=spec["slug"]).exists():
+                RichTextPage.objects.create(in_menus=[], **spec)
 
     def add_support_group(self):
         """Support staff read orders and invoices and manage downloads; they

@@ -20,6 +20,8 @@ PAGES = [
     "guest-checkout",
     "private-order",
     "lost-links",
+    "contact",
+    "help",
     "order-history",
     "admin-product",
     "tax-fr-guest",

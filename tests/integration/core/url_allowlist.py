@@ -127,6 +127,7 @@ SITE = [
         "nginx's error page for a private file it could not send",
     ),
     Route("account/downloads/resend/", "shop_ext.delivery.lost_links.lost_links", "'lost my links' form"),
+    Route("contact/", "shop_ext.contact.views.contact", "contact page: message to staff by email"),
     Route(
         "orders/<shop_id:order_id>/<private_token:token>/",
         "shop_ext.delivery.order_pages.private_order",

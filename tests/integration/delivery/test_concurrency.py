@@ -145,3 +145,15 @@ def test_twelve_concurrent_lost_links_asks_for_one_address_send_three(paid_order
     statuses = run_together(12, ask)
     assert sorted(statuses) == [200] * 3 + [429] * 9
     assert len(mail.outbox) == 3
+
+
+def test_ten_concurrent_contact_messages_from_one_client_send_three(redis_cache, settings):
+    settings.SHOP_CONTACT_MESSAGES_PER_CLIENT_PER_HOUR = 3
+    fields = {"name": "Dana", "email": "dana@example.com", "subject": "Hello", "message": "A question."}
+
+    statuses = run_together(
+        10, lambda i: Client().post("/contact/", fields, REMOTE_ADDR="198.51.100.9").status_code
+    )
+
+    assert sorted(statuses) == [200] * 3 + [429] * 7
+    assert len(mail.outbox) == 3

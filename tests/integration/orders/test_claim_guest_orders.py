@@ -98,3 +98,32 @@ def test_the_page_does_not_tell_whether_an_address_ordered_as_a_guest(django_use
 def test_claiming_needs_sign_in_and_a_post():
     assert Client().post("/account/orders/claim/").status_code == 302  # to sign in
     assert Client().get("/account/orders/claim/abc/").status_code == 302
+
+
+def test_the_offer_goes_once_the_guest_orders_are_claimed(guest_order, django_user_model):
+    ada = django_user_model.objects.create_user("ada", "ada@example.com", "pw-ada-12345")
+    client = signed_in(ada)
+    client.post("/account/orders/claim/")
+    client.get(claim_link(mail.outbox[-1]))
+
+    assert "Ordered as a guest with" not in client.get(HISTORY).content.decode()
+
+
+def test_a_proven_address_is_offered_its_later_guest_orders(guest_order, django_user_model, book):
+    ada = django_user_model.objects.create_user("ada", "ada@example.com", "pw-ada-12345")
+    client = signed_in(ada)
+    client.post("/account/orders/claim/")
+    client.get(claim_link(mail.outbox[-1]))
+    guest = Client()
+    add_to_cart(guest, book, option3="eBook")
+    checkout_step(guest, 1, DOWNLOAD_ONLY_DETAILS)
+    checkout_step(guest, 2, DOWNLOAD_ONLY_DETAILS)
+
+    assert "Ordered as a guest with" in client.get(HISTORY).content.decode()
+
+
+def test_an_unproven_address_is_offered_the_claim_whether_or_not_it_ordered(django_user_model):
+    """Hiding the offer when the address has no guest orders would tell
+    whoever signs up with any address whether it bought here."""
+    nobody = django_user_model.objects.create_user("nobody", "nobody@example.com", "pw-nobody-123")
+    assert "Ordered as a guest with" in signed_in(nobody).get(HISTORY).content.decode()

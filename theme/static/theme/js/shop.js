@@ -69,12 +69,19 @@
       });
     }
 
-    // The phone menu button says whether the menu is open. Bootstrap 3.2's
-    // collapse does not; it reports through jQuery events.
+    // The phone menu: the button opens and closes it (Bootstrap's CSS shows
+    // ".collapse.in") and says whether it is open. Escape closes it.
     var toggle = document.querySelector(".navbar-toggle[aria-controls]");
-    if (toggle && window.jQuery) {
-      window.jQuery("#" + toggle.getAttribute("aria-controls")).on("shown.bs.collapse hidden.bs.collapse", function (event) {
-        if (event.target === this) { toggle.setAttribute("aria-expanded", String(event.type === "shown")); }
+    var menu = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
+    if (menu) {
+      var show = function (open) {
+        menu.classList.toggle("in", open);
+        toggle.classList.toggle("collapsed", !open);
+        toggle.setAttribute("aria-expanded", String(open));
+      };
+      toggle.addEventListener("click", function () { show(!menu.classList.contains("in")); });
+      menu.addEventListener("keydown", function (event) {
+        if (event.key === "Escape" && menu.classList.contains("in")) { show(false); toggle.focus(); }
       });
     }
 
