@@ -63,6 +63,8 @@ urlpatterns = [
     path("account/orders/claim/<str:token>/", order_views.claim_orders, name="shop_claim_orders"),
     path("account/orders/", include("shop_ext.urls")),
     path("account/downloads/resend/", lost_links.lost_links, name="lost_links"),
+    # The buyer's library and its OPDS feed (shop_ext/delivery/library_urls.py).
+    path("account/library/", include("shop_ext.delivery.library_urls")),
     # An order's private link: no account needed (shop_ext.delivery.private_links).
     # Everything under it carries the token, which the logs hide (shop_ext/core/logging.py).
     path(

@@ -1,6 +1,7 @@
 """The delivery's work in a worker: building an order's zip and a buyer's
 stamped copy, so no request waits for them; the "a file you bought was
-updated" emails; emailing lost download links."""
+updated" emails; emailing lost download links; mailing a book to a buyer's
+e-reader."""
 
 import logging
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from datetime import timedelta
 from cartridge.shop.models import Order
 from celery import shared_task
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +25,8 @@ from shop_ext.delivery.grants import buyers_get_updates
 from shop_ext.delivery.notices import send_notice, usable_grants
 from shop_ext.delivery.private_links import holder_of, page_url
 from shop_ext.delivery.zips import order_zip, zip_files
-from shop_ext.models import StampedCopy, UpdateNotice
+from shop_ext.delivery.attempts import give_back_unsent
+from shop_ext.models import EReaderSending, StampedCopy, UpdateNotice
 from shop_ext.orders import PAID_STATUSES
 
 log = logging.getLogger(__name__)
@@ -197,3 +200,52 @@ def _requeue(copy):
         StampedCopy.objects.filter(pk=copy.pk).update(requested_at=timezone.now())
     log.warning("Stamped copy %s waited over %s s for a worker; queued again", copy.pk, STAMP_REQUEUE_SECONDS)
     enqueue_on_commit(build_stamped_copy, copy.pk)
+
+
+@shared_task(name="shop_ext.delivery.tasks.send_to_ereader", bind=True, **RETRY_TEMPORARY)
+def send_to_ereader(self, sending_id):
+    """Mail a queued e-reader sending (shop_ext.delivery.ereader), once:
+    the file its download log entry served (the buyer's stamped copy for a
+    stamped book) as an attachment. A refusal that another try will not
+    change (a bad or bouncing address, a message too big) is recorded for
+    the buyer, and the attempt given back."""
+    sending = (
+        EReaderSending.objects.select_related("grant__file__product", "attempt__version")
+        .filter(pk=sending_id, status=EReaderSending.QUEUED)
+        .first()
+    )
+    if sending is None or sending.attempt is None:
+        return
+    version = sending.attempt.version
+    copy = StampedCopy.objects.filter(grant=sending.grant, version=version, status=StampedCopy.READY).first()
+    stored = copy.file if copy else version.file
+    message = EmailMessage(
+        _("%(title)s, from %(site)s") % {"title": sending.grant.file.product.title, "site": settings.SITE_TITLE},
+        _("Your book is attached."),
+        settings.SHOP_EREADER_FROM_EMAIL,
+        [sending.email],
+    )
+    with stored.open("rb") as data:
+        message.attach(sending.grant.file.download_name, data.read(), version.content_type)
+    try:
+        message.send()
+    except DatabaseError:
+        raise
+    except Exception as error:
+        mail.retry_if_transient(self, error)
+        log.warning("E-reader sending %s to its address refused: %s", sending.pk, error)
+        sending.status, sending.error = EReaderSending.FAILED, _refusal(error)
+        sending.save(update_fields=["status", "error"])
+        give_back_unsent(sending.attempt_id, "Mail to the e-reader refused: no attempt used.")
+        return
+    sending.status, sending.sent_at = EReaderSending.SENT, timezone.now()
+    sending.save(update_fields=["status", "sent_at"])
+
+
+def _refusal(error):
+    """What the buyer is told of a mail server's refusal: its own words."""
+    recipients = getattr(error, "recipients", None)
+    if recipients:
+        code, text = next(iter(recipients.values()))
+        return f"{code} {text.decode(errors='replace')}"[:300]
+    return str(error)[:300] or type(error).__name__

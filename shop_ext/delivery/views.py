@@ -164,6 +164,26 @@ class Asking:
         return resumed(self.request, download.size(), row.resumable)
 
 
+class FeedAsking(Asking):
+    """A download through a library feed's acquisition link
+    (shop_ext.delivery.library_feed): its token names the buyer (``buyer``,
+    a SignedBuyer), who asks as the order's buyer; no session is read."""
+
+    def __init__(self, request, buyer):
+        super().__init__(request, token=None)
+        self.signed = False
+        self.buyer = buyer
+
+    def must_sign_in(self):
+        return False
+
+    def _signed_in_id(self):
+        return self.buyer.id
+
+    def who(self, order_id, row):
+        return self.buyer
+
+
 @dataclass
 class Download:
     """What a download request asks for: one grant's file (``files`` holds
@@ -326,7 +346,12 @@ def download_failed(request):
 @without_page
 @storage_failures_answered
 def download_file(request, order_id, grant_id, token=None):
-    asking = Asking(request, token)
+    return serve_grant(request, Asking(request, token), order_id, grant_id)
+
+
+def serve_grant(request, asking, order_id, grant_id):
+    """Serve grant ``grant_id`` of order ``order_id`` to whoever ``asking``
+    (an Asking) says asks: every download of one file goes through here."""
     if asking.must_sign_in():
         return redirect_to_login(request.get_full_path())
     # The hot path: one query reads the grant with its order, delivery,

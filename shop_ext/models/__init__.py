@@ -20,6 +20,7 @@ from shop_ext.models.delivery import (
     UpdateNotice,
     new_link_secret,
 )
+from shop_ext.models.library import EReader, EReaderSending, LibraryFeed
 from shop_ext.models.orders import InvoiceResend, OrderEmail
 from shop_ext.models.payments import Payment, PaymentEvent, PaymentRefund, UnfinishedPayment
 from shop_ext.models.taxes import OrderTaxEvidence, OrderTaxLine, ProductTaxClass, TaxClass, TaxRate
@@ -29,7 +30,10 @@ __all__ = [
     "DownloadAttempt",
     "DownloadGrant",
     "DownloadPolicy",
+    "EReader",
+    "EReaderSending",
     "InvoiceResend",
+    "LibraryFeed",
     "OrderDelivery",
     "OrderEmail",
     "OrderTaxEvidence",
