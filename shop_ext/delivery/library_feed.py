@@ -63,24 +63,31 @@ class TooManyMisses(Exception):
 
 def buyer_for_token(request, token):
     """The SignedBuyer whose feed ``token`` is; None for a wrong or revoked
-    one (counted against the client address). Raises TooManyMisses past
-    the address's limit, whatever the token."""
+    one. Raises TooManyMisses past the client address's limit, whatever
+    the token. Each lookup first takes one of the address's misses
+    (an atomic increment, so concurrent guesses never get past the limit)
+    and a right token gives it back."""
     key = f"shop_ext:library-feed-misses:{current_site_id()}:{client_ip(request)}"
-    limit = settings.SHOP_LIBRARY_FEED_MISSES_PER_HOUR
     try:
-        if cache.get(key, 0) >= limit:
-            raise TooManyMisses
+        misses = count_use(key, 3600)
     except CACHE_DOWN:
-        pass  # the limit needs the cache; the lookup does not
+        misses = None  # the limit needs the cache; the lookup does not
+    if misses is not None and misses > settings.SHOP_LIBRARY_FEED_MISSES_PER_HOUR:
+        raise TooManyMisses
     digest = _sha256(token) if token and len(token) == TOKEN_LENGTH else ""
     row = LibraryFeed.objects.filter(token_sha256=digest).values_list("user_id", "token_sha256").first()
     if row is None or not constant_time_compare(digest, row[1]):
-        try:
-            count_use(key, 3600)
-        except CACHE_DOWN:
-            pass
         return None
+    if misses is not None:
+        _give_back(key)
     return SignedBuyer(row[0])
+
+
+def _give_back(key):
+    try:
+        cache.decr(key)
+    except (ValueError, *CACHE_DOWN):  # the window ended meanwhile, or the cache went
+        pass
 
 
 def basic_token(request):
