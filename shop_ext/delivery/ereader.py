@@ -57,7 +57,11 @@ def limits_mb():
 
 
 def recent_sendings(user):
-    return list(EReaderSending.objects.filter(grant__order__user_id=user.pk).select_related("grant__file__product")[:5])
+    return list(
+        EReaderSending.objects.filter(grant__order__user_id=user.pk).select_related("grant__file__product")[
+            :5
+        ]
+    )
 
 
 def queue_sending(request, grant_id):

@@ -97,4 +97,3 @@ def _books(who, grants, products, link_for):
     shown = [p for p in products if p.pk in files_by_product]
     # The product as read with the grants: its Book row joined.
     return [LibraryBook(files_by_product[p.pk][0].file.product, files_by_product[p.pk]) for p in shown]
-

@@ -31,7 +31,13 @@ urlpatterns = [
     path("ereader/send/<shop_id:grant_id>/", library_views.send_to_ereader, name="send_to_ereader"),
     # HTTP Basic: the token is the password.
     path("opds/", library_views.feed, name="basic_feed"),
-    path("opds/files/<shop_id:order_id>/<shop_id:grant_id>/", library_views.feed_file, name="basic_feed_file"),
+    path(
+        "opds/files/<shop_id:order_id>/<shop_id:grant_id>/", library_views.feed_file, name="basic_feed_file"
+    ),
     path("opds/<feed_token:token>/", library_views.feed, name="feed"),
-    path("opds/<feed_token:token>/files/<shop_id:order_id>/<shop_id:grant_id>/", library_views.feed_file, name="feed_file"),
+    path(
+        "opds/<feed_token:token>/files/<shop_id:order_id>/<shop_id:grant_id>/",
+        library_views.feed_file,
+        name="feed_file",
+    ),
 ]

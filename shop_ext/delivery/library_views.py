@@ -156,4 +156,3 @@ def send_to_ereader(request, grant_id):
     message = ereader.queue_sending(request, grant_id)
     messages.info(request, message)
     return HttpResponseRedirect(reverse("library:library") + "#ereader")
-

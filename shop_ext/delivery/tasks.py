@@ -4,6 +4,7 @@ updated" emails; emailing lost download links; mailing a book to a buyer's
 e-reader."""
 
 import logging
+import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,12 +21,12 @@ from shop_ext.core.links import absolute_url, site_url
 from shop_ext.core.tasks import RETRY_TEMPORARY, enqueue_on_commit
 from shop_ext.delivery import stamping
 from shop_ext.delivery.access import order_decision
+from shop_ext.delivery.attempts import give_back_unsent
 from shop_ext.delivery.emails import download_lines
 from shop_ext.delivery.grants import buyers_get_updates
 from shop_ext.delivery.notices import send_notice, usable_grants
 from shop_ext.delivery.private_links import holder_of, page_url
 from shop_ext.delivery.zips import order_zip, zip_files
-from shop_ext.delivery.attempts import give_back_unsent
 from shop_ext.models import EReaderSending, StampedCopy, UpdateNotice
 from shop_ext.orders import PAID_STATUSES
 
@@ -220,7 +221,8 @@ def send_to_ereader(self, sending_id):
     copy = StampedCopy.objects.filter(grant=sending.grant, version=version, status=StampedCopy.READY).first()
     stored = copy.file if copy else version.file
     message = EmailMessage(
-        _("%(title)s, from %(site)s") % {"title": sending.grant.file.product.title, "site": settings.SITE_TITLE},
+        _("%(title)s, from %(site)s")
+        % {"title": sending.grant.file.product.title, "site": settings.SITE_TITLE},
         _("Your book is attached."),
         settings.SHOP_EREADER_FROM_EMAIL,
         [sending.email],
@@ -229,9 +231,7 @@ def send_to_ereader(self, sending_id):
         message.attach(sending.grant.file.download_name, data.read(), version.content_type)
     try:
         message.send()
-    except DatabaseError:
-        raise
-    except Exception as error:
+    except (smtplib.SMTPException, OSError) as error:
         mail.retry_if_transient(self, error)
         log.warning("E-reader sending %s to its address refused: %s", sending.pk, error)
         sending.status, sending.error = EReaderSending.FAILED, _refusal(error)

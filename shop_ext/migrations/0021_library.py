@@ -6,55 +6,112 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('shop_ext', '0014_taxes'),
+        ("shop_ext", "0014_taxes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EReader',
+            name="EReader",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='E-reader address')),
-                ('saved_at', models.DateTimeField(auto_now=True, verbose_name='Saved at')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='ereader', to=settings.AUTH_USER_MODEL, verbose_name='Buyer')),
+                (
+                    "id",
+                    models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="E-reader address")),
+                ("saved_at", models.DateTimeField(auto_now=True, verbose_name="Saved at")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ereader",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="Buyer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'E-reader address',
-                'verbose_name_plural': 'E-reader addresses',
+                "verbose_name": "E-reader address",
+                "verbose_name_plural": "E-reader addresses",
             },
         ),
         migrations.CreateModel(
-            name='EReaderSending',
+            name="EReaderSending",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='Sent to')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('failed', 'Failed')], default='queued', max_length=10, verbose_name='Status')),
-                ('error', models.CharField(blank=True, max_length=300, verbose_name='What the mail server said')),
-                ('requested_at', models.DateTimeField(auto_now_add=True, verbose_name='Asked for')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='Sent at')),
-                ('attempt', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='shop_ext.downloadattempt', verbose_name='Download log entry')),
-                ('grant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ereader_sendings', to='shop_ext.downloadgrant', verbose_name='Grant')),
+                (
+                    "id",
+                    models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="Sent to")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("queued", "Queued"), ("sent", "Sent"), ("failed", "Failed")],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="Status",
+                    ),
+                ),
+                (
+                    "error",
+                    models.CharField(blank=True, max_length=300, verbose_name="What the mail server said"),
+                ),
+                ("requested_at", models.DateTimeField(auto_now_add=True, verbose_name="Asked for")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="Sent at")),
+                (
+                    "attempt",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="shop_ext.downloadattempt",
+                        verbose_name="Download log entry",
+                    ),
+                ),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ereader_sendings",
+                        to="shop_ext.downloadgrant",
+                        verbose_name="Grant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'E-reader sending',
-                'verbose_name_plural': 'E-reader sendings',
-                'ordering': ('-requested_at', '-pk'),
+                "verbose_name": "E-reader sending",
+                "verbose_name_plural": "E-reader sendings",
+                "ordering": ("-requested_at", "-pk"),
             },
         ),
         migrations.CreateModel(
-            name='LibraryFeed',
+            name="LibraryFeed",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_sha256', models.CharField(editable=False, max_length=64, unique=True, verbose_name='Token (SHA-256)')),
-                ('made_at', models.DateTimeField(auto_now=True, verbose_name='Made at')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='library_feed', to=settings.AUTH_USER_MODEL, verbose_name='Buyer')),
+                (
+                    "id",
+                    models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                (
+                    "token_sha256",
+                    models.CharField(
+                        editable=False, max_length=64, unique=True, verbose_name="Token (SHA-256)"
+                    ),
+                ),
+                ("made_at", models.DateTimeField(auto_now=True, verbose_name="Made at")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="library_feed",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="Buyer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Library feed',
-                'verbose_name_plural': 'Library feeds',
+                "verbose_name": "Library feed",
+                "verbose_name_plural": "Library feeds",
             },
         ),
     ]

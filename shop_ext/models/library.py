@@ -16,7 +16,10 @@ class LibraryFeed(models.Model):
     no feed."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, related_name="library_feed", on_delete=models.CASCADE, verbose_name=_("Buyer")
+        settings.AUTH_USER_MODEL,
+        related_name="library_feed",
+        on_delete=models.CASCADE,
+        verbose_name=_("Buyer"),
     )
     token_sha256 = models.CharField(_("Token (SHA-256)"), max_length=64, unique=True, editable=False)
     made_at = models.DateTimeField(_("Made at"), auto_now=True)

@@ -133,7 +133,11 @@ SITE = [
         "shop_ext.delivery.library_views.feed_token",
         "make, rotate or revoke the library feed's token (POST)",
     ),
-    Route("account/library/ereader/", "shop_ext.delivery.library_views.save_ereader", "save the e-reader address"),
+    Route(
+        "account/library/ereader/",
+        "shop_ext.delivery.library_views.save_ereader",
+        "save the e-reader address",
+    ),
     Route(
         "account/library/ereader/send/<shop_id:grant_id>/",
         "shop_ext.delivery.library_views.send_to_ereader",

@@ -94,7 +94,9 @@ def test_a_refused_address_is_told_and_the_attempt_given_back(
     assert sending.attempt.outcome == DownloadAttempt.FAILED
 
 
-def test_too_big_for_the_service_uses_no_attempt(client, paid_order, settings, django_capture_on_commit_callbacks):
+def test_too_big_for_the_service_uses_no_attempt(
+    client, paid_order, settings, django_capture_on_commit_callbacks
+):
     settings.SHOP_EREADER_MAX_MB = {"kindle.com": 0}
     client.post("/account/library/ereader/", {"email": "dana@kindle.com"})
     page = send(client, epub_grant(paid_order), django_capture_on_commit_callbacks)

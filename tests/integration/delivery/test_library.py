@@ -37,7 +37,10 @@ def buy(client, buyer, django_capture_on_commit_callbacks):
 
 
 def books_on(response):
-    return [(entry.product.title, sorted(g.download_name for g in entry.files)) for entry in response.context["books"]]
+    return [
+        (entry.product.title, sorted(g.download_name for g in entry.files))
+        for entry in response.context["books"]
+    ]
 
 
 def test_a_book_bought_twice_in_two_formats_is_there_once(client, book, buy):

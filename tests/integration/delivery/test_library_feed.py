@@ -132,7 +132,9 @@ def test_rotation_ends_the_old_token_and_revoking_ends_the_feed(client, book, bu
     # No hint: a revoked token answers as one that never was.
     assert revoked.status_code == never.status_code == 404
     token = new.strip("/").rpartition("/")[2].encode()
-    assert without_csrf(revoked.content.replace(token, b"T")) == without_csrf(never.content.replace(b"b" * 43, b"T"))
+    assert without_csrf(revoked.content.replace(token, b"T")) == without_csrf(
+        never.content.replace(b"b" * 43, b"T")
+    )
 
 
 def test_token_is_stored_hashed(client, book, buy):
