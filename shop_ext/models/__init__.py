@@ -14,13 +14,15 @@ from shop_ext.models.delivery import (
     DownloadAttempt,
     DownloadGrant,
     DownloadPolicy,
+    EReader,
+    EReaderSending,
+    LibraryFeed,
     OrderDelivery,
     PrivateOrderLink,
     StampedCopy,
     UpdateNotice,
     new_link_secret,
 )
-from shop_ext.models.library import EReader, EReaderSending, LibraryFeed
 from shop_ext.models.orders import InvoiceResend, OrderEmail
 from shop_ext.models.payments import Payment, PaymentEvent, PaymentRefund, UnfinishedPayment
 from shop_ext.models.taxes import OrderTaxEvidence, OrderTaxLine, ProductTaxClass, TaxClass, TaxRate
