@@ -12,6 +12,7 @@ from cartridge.shop.models import Order
 from django.test import Client
 from lxml import etree
 
+from shop_ext.core.logging import hide_private_links
 from shop_ext.models import DownloadAttempt, LibraryFeed, OrderDelivery
 from shop_ext.orders.actions import mark_order_paid
 from tests.factories import UserFactory, book_with_files
@@ -180,3 +181,14 @@ def test_wrong_tokens_are_rate_limited_per_client(client, settings):
     UserFactory()
     statuses = [client.get(f"/account/library/opds/{'a' * 42}{n}/").status_code for n in range(5)]
     assert statuses == [404, 404, 404, 429, 429]
+
+
+def test_feed_tokens_are_hidden_in_logs():
+    token = "A" * 43
+    logged = hide_private_links(
+        f"GET /account/library/opds/{token}/files/5/9/ and /account/library/opds/{token}/?page=2 "
+        "and /account/library/opds/files/5/9/"
+    )
+    assert token not in logged
+    assert logged.count("/account/library/opds/[private]/") == 2
+    assert "/account/library/opds/files/5/9/" in logged
