@@ -482,6 +482,9 @@ SHOP_EREADER_DEFAULT_MAX_MB = env_int("SHOP_EREADER_DEFAULT_MAX_MB", 20)
 # The address the e-reader mail comes from, which the buyer must allow
 # (Amazon: "Approved Personal Document E-mail List").
 SHOP_EREADER_FROM_EMAIL = env_str("SHOP_EREADER_FROM_EMAIL", DEFAULT_FROM_EMAIL)
+# Free samples (shop_ext/delivery/samples.py) one client address may
+# download in an hour.
+SHOP_SAMPLES_PER_CLIENT_PER_HOUR = env_int("SHOP_SAMPLES_PER_CLIENT_PER_HOUR", 20)
 # Proxies (e.g. the local nginx) whose X-Forwarded-For header we believe.
 SHOP_TRUSTED_PROXIES = env_list("SHOP_TRUSTED_PROXIES")
 # When staff add a file to a product already sold, do past buyers get it?

@@ -271,7 +271,7 @@ def _deliver(request, who, download, resumes):
     return response
 
 
-def _attachment_disposition(filename):
+def attachment_disposition(filename):
     """Content-Disposition for a download named ``filename``: its ASCII
     fallback is the name slugified to ASCII (accents dropped), or
     "download" when nothing ASCII is left of a non-Latin title; the exact
@@ -285,7 +285,7 @@ def _attachment_disposition(filename):
 
 
 def _file_response(request, stored_name, download):
-    disposition = _attachment_disposition(download.filename)
+    disposition = attachment_disposition(download.filename)
     response = file_response(request, stored_name, download.content_type, disposition)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -7,6 +7,7 @@ from shop_ext.models.catalogue import (
     Book,
     ProductFile,
     ProductFileVersion,
+    ProductSample,
     files_of_its_type,
     product_file_path,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "PrivateOrderLink",
     "ProductFile",
     "ProductFileVersion",
+    "ProductSample",
     "ProductTaxClass",
     "StampedCopy",
     "TaxClass",

@@ -127,6 +127,12 @@ SITE = [
         "nginx's error page for a private file it could not send",
     ),
     Route("account/downloads/resend/", "shop_ext.delivery.lost_links.lost_links", "'lost my links' form"),
+    Route(
+        "samples/<shop_id:product_id>/",
+        "shop_ext.delivery.samples.download_sample",
+        "a product's free sample, for anyone (rate-limited per client)",
+        sweep="download",
+    ),
     Route("account/library/", "shop_ext.delivery.library_views.library", "the buyer's library: a book once"),
     Route(
         "account/library/feed-token/",
