@@ -22,7 +22,7 @@ from shop_ext.core.middleware import without_page
 from shop_ext.core.net import client_ip
 from shop_ext.core.ratelimit import count_use
 from shop_ext.delivery.sending import file_response
-from shop_ext.delivery.views import attachment_disposition
+from shop_ext.delivery.views import attachment_disposition, name_for_nginx
 from shop_ext.models import ProductSample
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ def download_sample(request, product_id):
     response["Cache-Control"] = "private, no-store"
     if response.has_header("X-Accel-Redirect"):
         del response["Content-Length"]  # nginx sends the body and its length
+        name_for_nginx(response)
     if request.method != "HEAD":
         log.info("Sample of product %s (%s) sent to %s", sample.product_id, stored_name, client_ip(request))
     return response

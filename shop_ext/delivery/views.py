@@ -316,9 +316,15 @@ def _let_nginx_report_failure(response, attempt, counted):
     # nginx ignores the query string when it maps the URI to the file, and
     # keeps it for its error_page; the token is URL-safe as it is.
     response["X-Accel-Redirect"] += f"?attempt={token}"
-    # nginx copies the app's Content-Disposition onto whatever it answers,
-    # its error page too, which a browser would then save under the book's
-    # name; the internal location sets it from this header instead.
+    name_for_nginx(response)
+
+
+def name_for_nginx(response):
+    """Move an X-Accel-Redirect response's file name where nginx's internal
+    location reads it. nginx copies the app's Content-Disposition onto
+    whatever it answers, its error page too, which a browser would then
+    save under the book's name; the internal location sets it from
+    DISPOSITION_FOR_NGINX instead."""
     response[DISPOSITION_FOR_NGINX] = response["Content-Disposition"]
     del response["Content-Disposition"]
 
