@@ -19,7 +19,7 @@ print(book.pk, epub.current_version.file.name)
 
 def test_a_sample_through_nginx(stack):
     made = stack.manage("shell", "-c", MAKE_SAMPLE.format(slug=BOOK_SLUG))
-    book_id, stored_name = made.stdout.split()
+    book_id, stored_name = made.stdout.strip().splitlines()[-1].split()
     attempts_before = stack.sql("SELECT count(*) FROM shop_ext_downloadattempt")[0][0]
     page = requests.get(f"{stack.url}/shop/product/{BOOK_SLUG}/", timeout=30)
     assert f'href="/samples/{book_id}/"' in page.text
