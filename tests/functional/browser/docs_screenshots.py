@@ -21,6 +21,7 @@ PAGES = [
     "private-order",
     "lost-links",
     "order-history",
+    "library",
     "admin-product",
 ]
 OUT = BASE_DIR / "docs" / "screenshots"
