@@ -192,3 +192,19 @@ def test_feed_tokens_are_hidden_in_logs():
     assert token not in logged
     assert logged.count("/account/library/opds/[private]/") == 2
     assert "/account/library/opds/files/5/9/" in logged
+
+
+def test_feed_has_what_atom_and_opds_require(client, book, buy):
+    """RFC 4287's required elements (feed and entry: id, title, updated; an
+    author) and OPDS 1.2's catalogue links (self and start, typed as an
+    acquisition feed); every acquisition link has a media type."""
+    buy(book)
+    root = parse(client.get(make_feed(client)))
+    for element in (root, *root.findall(f"{ATOM}entry")):
+        for required in ("id", "title", "updated"):
+            assert element.findtext(f"{ATOM}{required}").strip(), required
+    assert root.find(f"{ATOM}author/{ATOM}name").text
+    assert root.get("{http://www.w3.org/XML/1998/namespace}base") == "https://shop.example.com/"
+    catalogue_links = {link.get("rel"): link.get("type") for link in root.findall(f"{ATOM}link")}
+    assert catalogue_links["self"] == catalogue_links["start"] == FEED_TYPE
+    assert all(link.get("type") and link.get("href") for link in acquisition_links(root))
