@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 
-from shop_ext.models import DownloadAttempt, EReader, EReaderSending, OrderDelivery
+from shop_ext.models import DownloadAttempt, EReader, EReaderSending, OrderDelivery, StampedCopy
 from tests.factories import EPUB
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +119,26 @@ def test_someone_elses_grant_is_a_404(client, paid_order, django_user_model):
     client.post("/account/library/ereader/", {"email": "erin@kindle.com"})
     assert client.post(f"/account/library/ereader/send/{epub_grant(paid_order).pk}/").status_code == 404
     assert client.get(f"/account/library/ereader/send/{epub_grant(paid_order).pk}/").status_code == 405
+
+
+def test_a_stamped_book_sends_the_buyers_copy(
+    client, stamped_order, smtp_sink, real_smtp, django_capture_on_commit_callbacks
+):
+    handler, port = smtp_sink
+    real_smtp(port)
+    client.post("/account/library/ereader/", {"email": "dana@kindle.com"})
+    grant = stamped_order.download_grants.get(file__original_filename="salt.epub")
+    first = send(client, grant, django_capture_on_commit_callbacks)
+    assert "being made" in first
+    assert not handler.messages
+    assert OrderDelivery.objects.get(order=stamped_order).attempts_used == 0
+    send(client, grant, django_capture_on_commit_callbacks)
+    (envelope,) = handler.messages
+    message = email.message_from_bytes(envelope.content)
+    (attachment,) = [part for part in message.walk() if part.get_filename()]
+    copy = StampedCopy.objects.get(grant=grant)
+    with copy.file.open("rb") as stored:
+        assert attachment.get_payload(decode=True) == stored.read()
+    with grant.file.file.open("rb") as master:
+        assert attachment.get_payload(decode=True) != master.read()
+    assert OrderDelivery.objects.get(order=stamped_order).attempts_used == 1
