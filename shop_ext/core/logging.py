@@ -2,7 +2,7 @@
 (shop_ext.delivery.private_links), the return link Stripe sends a buyer
 back to it by (shop_ext.payments.views), the link that adds guest orders to
 an account (shop_ext.orders.claims), a library feed's token
-(shop_ext.delivery.library_feed) and Mezzanine's password-reset and
+(shop_ext.delivery.library_feed), a guest's library link and Mezzanine's password-reset and
 sign-up verification links.
 Django's logs hide them with a filter on the handlers (project/settings),
 gunicorn's access log with deploy/gunicorn.conf.py's logger_class, nginx's
@@ -21,7 +21,8 @@ TOKEN_IN_PATH = re.compile(
     r"|(/account/orders/claim/)[^/?#\s\"]+"
     r"|(/shop/payment/\d+/return/)[^/?#\s\"]+"
     r"|(/accounts/(?:password/)?verify/[^/?#\s\"]+/)[^/?#\s\"]+"
-    r"|(/account/library/opds/)(?!files/)[^/?#\s\"]+",
+    r"|(/account/library/opds/)(?!files/)[^/?#\s\"]+"
+    r"|(/orders/library/)[^/?#\s\"]+",
     re.IGNORECASE,
 )
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from cartridge.shop.models import Product
 from django.conf import settings
+from django.core import signing
 from django.core.paginator import Paginator
 from django.db.models.functions import Lower
 from mezzanine.utils.sites import current_site_id
@@ -49,8 +50,17 @@ class LibraryBook:
 def owned_grants(user_id):
     """The grants that put a book in user ``user_id``'s library: of their
     paid orders on this site, not revoked."""
+    return _paid_grants().filter(order__user_id=user_id)
+
+
+def guest_grants(email):
+    """The grants that put a book in the guest library of ``email``: of the
+    paid guest orders placed with it on this site, not revoked."""
+    return _paid_grants().filter(order__user_id__isnull=True, order__billing_detail_email__iexact=email)
+
+
+def _paid_grants():
     return DownloadGrant.objects.filter(
-        order__user_id=user_id,
         order__site_id=current_site_id(),
         order__status__in=PAID_STATUSES,
         order__delivery__isnull=False,
@@ -61,18 +71,23 @@ def owned_grants(user_id):
 def library_page(who, page_number, link_for, per_page=None):
     """Page ``page_number`` (anything a query string holds: a bad one is
     the first or last page) of the library of ``who`` (the signed-in user,
-    or the SignedBuyer a feed token names), its books
-    (LibraryBook) as ``page.object_list``. ``link_for(grant)`` makes each
-    file's download address."""
-    grants = owned_grants(who.id)
+    or the SignedBuyer a feed token names), its books (LibraryBook) as
+    ``page.object_list``. ``link_for(grant)`` makes each file's download
+    address."""
+    return books_page(owned_grants(who.id), page_number, lambda grant: who, link_for, per_page)
+
+
+def books_page(grants, page_number, who_for, link_for, per_page=None):
+    """library_page for any ``grants``, each decided for ``who_for(grant)``
+    (the account's user, or the private link's holder of its order)."""
     owned = grants.values("file__product_id")
     products = Product.objects.filter(pk__in=owned).order_by(Lower("title"), "pk")
     page = Paginator(products, per_page or settings.SHOP_LIBRARY_PAGE_SIZE).get_page(page_number)
-    page.object_list = _books(who, grants, list(page.object_list), link_for)
+    page.object_list = _books(who_for, grants, list(page.object_list), link_for)
     return page
 
 
-def _books(who, grants, products, link_for):
+def _books(who_for, grants, products, link_for):
     rows = (
         grants.filter(file__product__in=products)
         .select_related("order__delivery", "file__product__book", *SERVED_VERSION_RELATED)
@@ -81,7 +96,7 @@ def _books(who, grants, products, link_for):
     )
     chosen = {}
     for grant in rows:
-        grant.decision = grant_decision(who, grant)
+        grant.decision = grant_decision(who_for(grant), grant)
         best = chosen.get(grant.file_id)
         # Of a file bought more than once: the newest order that may download it now.
         if best is None or (grant.decision and not best.decision):
@@ -97,3 +112,22 @@ def _books(who, grants, products, link_for):
     shown = [p for p in products if p.pk in files_by_product]
     # The product as read with the grants: its Book row joined.
     return [LibraryBook(files_by_product[p.pk][0].file.product, files_by_product[p.pk]) for p in shown]
+
+
+# A guest's library (no account): its address, emailed only to the address
+# the orders were placed with (the lost-links email), signed with it.
+GUEST_SALT = "shop_ext.delivery.library.guest"
+GUEST_LINK_DAYS = 7
+
+
+def guest_library_key(email):
+    return signing.dumps(email.strip().lower(), salt=GUEST_SALT)
+
+
+def guest_email(key):
+    """The address ``key`` (guest_library_key's) was made for; None when it
+    is forged or older than GUEST_LINK_DAYS."""
+    try:
+        return signing.loads(key, salt=GUEST_SALT, max_age=GUEST_LINK_DAYS * 86400)
+    except signing.BadSignature:
+        return None

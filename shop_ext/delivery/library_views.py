@@ -1,4 +1,5 @@
-"""The buyer's library page (/account/library/), its OPDS feed and the
+"""The buyer's library page (/account/library/) and a guest's (by the
+link of the lost-links email), the OPDS feed and the
 feed's downloads (shop_ext.delivery.library, library_feed), and sending a
 book to the buyer's e-reader (shop_ext.delivery.ereader)."""
 
@@ -16,8 +17,8 @@ from shop_ext.core.links import absolute_url, site_url
 from shop_ext.core.middleware import without_page
 from shop_ext.delivery import ereader, library_feed
 from shop_ext.delivery.emails import file_url
-from shop_ext.delivery.library import library_page
-from shop_ext.delivery.private_links import no_referrer
+from shop_ext.delivery.library import books_page, guest_email, guest_grants, library_page
+from shop_ext.delivery.private_links import holder_of, no_referrer
 from shop_ext.delivery.sending import storage_failures_answered
 from shop_ext.delivery.views import FeedAsking, serve_grant
 
@@ -156,3 +157,28 @@ def send_to_ereader(request, grant_id):
     message = ereader.queue_sending(request, grant_id)
     messages.info(request, message)
     return HttpResponseRedirect(reverse("library:library") + "#ereader")
+
+
+@never_cache
+def guest_library(request, key):
+    """The library of the guest orders placed with the address ``key`` was
+    signed for (shop_ext.delivery.library.guest_library_key); each file's
+    link is its order's private link. A forged or old key is a 404."""
+    email = guest_email(key)
+    if email is None:
+        raise Http404("No such library.")
+    holders = {}
+
+    def holder_for(grant):
+        if grant.order_id not in holders:
+            holders[grant.order_id] = holder_of(grant.order)
+        return holders[grant.order_id]
+
+    page = books_page(
+        guest_grants(email),
+        request.GET.get("page"),
+        holder_for,
+        lambda grant: file_url(grant, holder_for(grant)),
+    )
+    context = {"page": page, "books": page.object_list}
+    return TemplateResponse(request, "shop_ext/guest_library.html", context)

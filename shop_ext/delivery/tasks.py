@@ -13,6 +13,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import DatabaseError, IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from shop_ext.delivery.access import order_decision
 from shop_ext.delivery.attempts import give_back_unsent
 from shop_ext.delivery.emails import download_lines
 from shop_ext.delivery.grants import buyers_get_updates
+from shop_ext.delivery.library import guest_library_key
 from shop_ext.delivery.notices import send_notice, usable_grants
 from shop_ext.delivery.private_links import holder_of, page_url
 from shop_ext.delivery.zips import order_zip, zip_files
@@ -68,10 +70,14 @@ def orders_with_usable_links(email):
     return usable
 
 
+def guest_library_path(email):
+    return reverse("private:library", args=[guest_library_key(email)])
+
+
 @shared_task(name="shop_ext.delivery.tasks.send_lost_links", bind=True, **RETRY_TEMPORARY)
 def send_lost_links(self, email):
     """Email ``email`` (the address that asked, and no other) the private
-    links of its orders; nothing when it has none."""
+    links of its orders and its guest library's; nothing when it has none."""
     orders = orders_with_usable_links(email)
     if not orders:
         return
@@ -82,7 +88,7 @@ def send_lost_links(self, email):
         "email/lost_links",
         settings.SHOP_ORDER_FROM_EMAIL,
         email,
-        {"orders": orders, "site_url": site_url()},
+        {"orders": orders, "library_url": absolute_url(guest_library_path(email)), "site_url": site_url()},
     )
 
 

@@ -172,6 +172,11 @@ SITE = [
         sweep="download",
     ),
     Route(
+        "orders/library/<str:key>/",
+        "shop_ext.delivery.library_views.guest_library",
+        "a guest's library by the signed link of the lost-links email (hidden in logs)",
+    ),
+    Route(
         "orders/<shop_id:order_id>/<private_token:token>/",
         "shop_ext.delivery.order_pages.private_order",
         "an order's private page (guests; token hidden in logs)",
