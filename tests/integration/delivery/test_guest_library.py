@@ -8,6 +8,7 @@ import pytest
 from cartridge.shop.models import Order
 from django.core import mail
 
+from shop_ext.core.logging import hide_private_links
 from shop_ext.models import OrderDelivery
 from shop_ext.orders.actions import mark_order_paid
 from tests.client import Client
@@ -58,3 +59,8 @@ def test_the_lost_links_email_leads_to_the_guests_library(book, guest_buys, paid
 
 def test_a_forged_library_link_is_a_404():
     assert Client().get("/orders/library/gale@example.com:forged:sig/").status_code == 404
+
+
+def test_guest_library_links_are_hidden_in_logs():
+    logged = hide_private_links("GET /orders/library/gale@example.com:1uX:sig/?page=2")
+    assert logged == "GET /orders/library/[private]/?page=2"
