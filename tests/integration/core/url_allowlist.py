@@ -354,6 +354,7 @@ ADMIN_MODELS = {
     "shop/sale": "sales",
     "shop_ext/book": "books",
     "shop_ext/downloadattempt": "download log (read-only)",
+    "shop_ext/ereadersending": "books mailed to e-readers and mail servers' refusals (read-only)",
     "shop_ext/paymentevent": "payment events (read-only)",
     "shop_ext/productfileversion": "files' versions",
     "shop_ext/stampedcopy": "stamped copies",

@@ -11,6 +11,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 
 from shop_ext.models import DownloadAttempt, EReader, EReaderSending, OrderDelivery, StampedCopy
+from tests.client import Client
 from tests.factories import EPUB
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +143,18 @@ def test_a_stamped_book_sends_the_buyers_copy(
     with grant.file.file.open("rb") as master:
         assert attachment.get_payload(decode=True) != master.read()
     assert OrderDelivery.objects.get(order=stamped_order).attempts_used == 1
+
+
+def test_staff_see_sendings_and_refusals_read_only(paid_order, admin_user):
+    staff = Client()
+    staff.force_login(admin_user)
+    EReaderSending.objects.create(
+        grant=epub_grant(paid_order),
+        email="dana@kindle.com",
+        status=EReaderSending.FAILED,
+        error="550 no mailbox",
+    )
+    page = staff.get("/admin/shop_ext/ereadersending/")
+    assert page.status_code == 200
+    assert "550 no mailbox" in page.content.decode()
+    assert staff.get("/admin/shop_ext/ereadersending/add/").status_code == 403
