@@ -20,7 +20,7 @@ from shop_ext.core.upstream_views import (
     set_site,
     static_proxy,
 )
-from shop_ext.delivery import lost_links, order_pages
+from shop_ext.delivery import lost_links, order_pages, samples
 from shop_ext.delivery.private_links import no_referrer
 from shop_ext.orders import views as order_views
 from shop_ext.payments import views as payment_views
@@ -66,6 +66,10 @@ urlpatterns = [
     path("account/downloads/resend/", lost_links.lost_links, name="lost_links"),
     # The "contact" page's form; the page's text comes from the page tree.
     path("contact/", contact_views.contact, name="contact"),
+    # A product's free sample, for anyone (shop_ext/delivery/samples.py).
+    path("samples/<shop_id:product_id>/", samples.download_sample, name="download_sample"),
+    # The buyer's library and its OPDS feed (shop_ext/delivery/library_urls.py).
+    path("account/library/", include("shop_ext.delivery.library_urls")),
     # An order's private link: no account needed (shop_ext.delivery.private_links).
     # Everything under it carries the token, which the logs hide (shop_ext/core/logging.py).
     path(

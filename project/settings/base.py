@@ -525,6 +525,25 @@ SHOP_DENIED_DOWNLOADS_LOGGED_PER_HOUR = env_int("SHOP_DENIED_DOWNLOADS_LOGGED_PE
 # browser's session, spares the download the session and user lookups
 # (shop_ext/delivery/signed_links.py); after that it asks the session.
 SHOP_SIGNED_DOWNLOAD_MINUTES = env_int("SHOP_SIGNED_DOWNLOAD_MINUTES", 30)
+# The buyer's library (shop_ext/delivery/library.py): books per page, on
+# the page and in its OPDS feed (a reading app follows the feed's next link).
+SHOP_LIBRARY_PAGE_SIZE = env_int("SHOP_LIBRARY_PAGE_SIZE", 100)
+# Wrong library feed tokens one client address may try in an hour; past
+# that, every feed request from it is refused (429) until the hour ends.
+SHOP_LIBRARY_FEED_MISSES_PER_HOUR = env_int("SHOP_LIBRARY_FEED_MISSES_PER_HOUR", 20)
+# Send to e-reader (shop_ext/delivery/ereader.py): the largest attachment
+# each service takes by email, by the domain of the e-reader's address,
+# in MB; other domains get SHOP_EREADER_DEFAULT_MAX_MB. Amazon's "Send to
+# Kindle by email" takes 50 MB; Kobo and PocketBook say nothing firm, and
+# most mail servers refuse mail over about 25 MB.
+SHOP_EREADER_MAX_MB = {"kindle.com": 50, "free.kindle.com": 50, "pbsync.com": 25}
+SHOP_EREADER_DEFAULT_MAX_MB = env_int("SHOP_EREADER_DEFAULT_MAX_MB", 20)
+# The address the e-reader mail comes from, which the buyer must allow
+# (Amazon: "Approved Personal Document E-mail List").
+SHOP_EREADER_FROM_EMAIL = env_str("SHOP_EREADER_FROM_EMAIL", DEFAULT_FROM_EMAIL)
+# Free samples (shop_ext/delivery/samples.py) one client address may
+# download in an hour.
+SHOP_SAMPLES_PER_CLIENT_PER_HOUR = env_int("SHOP_SAMPLES_PER_CLIENT_PER_HOUR", 20)
 # Proxies (e.g. the local nginx) whose X-Forwarded-For header we believe.
 SHOP_TRUSTED_PROXIES = env_list("SHOP_TRUSTED_PROXIES")
 # When staff add a file to a product already sold, do past buyers get it?

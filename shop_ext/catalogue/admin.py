@@ -26,7 +26,7 @@ from shop_ext.catalogue import bulk_edits, format_rows, isbns, listings
 from shop_ext.core import permissions
 from shop_ext.core.admin_inlines import LabelledTabularInline
 from shop_ext.core.admin_pages import DraftFirstPageAdmin
-from shop_ext.models import Book, DownloadPolicy, ProductFile, ProductTaxClass
+from shop_ext.models import Book, DownloadPolicy, ProductFile, ProductSample, ProductTaxClass
 
 
 class ProductFileForm(forms.ModelForm):
@@ -78,6 +78,22 @@ class DownloadPolicyInline(admin.StackedInline):
     can_delete = True
     max_num = 1
     extra = 0
+
+
+class ProductSampleInline(admin.StackedInline):
+    """The product's free sample (shop_ext.delivery.samples): an upload, or
+    one of its own files."""
+
+    model = ProductSample
+    max_num = 1
+    extra = 0
+    fields = ("file", "product_file")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "product_file":
+            product = getattr(request, "shop_ext_product", None)
+            kwargs["queryset"] = product.files.all() if product else ProductFile.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ProductTaxClassForm(forms.ModelForm):
@@ -340,6 +356,7 @@ class ProductAdmin(CatalogueImportExportMixin, cartridge_admin.ProductAdmin):
     ) + (
         ProductFileInline,
         DownloadPolicyInline,
+        ProductSampleInline,
         ProductTaxClassInline,
     )
 

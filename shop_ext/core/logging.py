@@ -1,7 +1,8 @@
 """Keeping the tokens in our links out of the logs: an order's private link
 (shop_ext.delivery.private_links), the return link Stripe sends a buyer
 back to it by (shop_ext.payments.views), the link that adds guest orders to
-an account (shop_ext.orders.claims) and Mezzanine's password-reset and
+an account (shop_ext.orders.claims), a library feed's token
+(shop_ext.delivery.library_feed), a guest's library link and Mezzanine's password-reset and
 sign-up verification links.
 Django's logs hide them with a filter on the handlers (project/settings),
 gunicorn's access log with deploy/gunicorn.conf.py's logger_class, nginx's
@@ -19,7 +20,9 @@ TOKEN_IN_PATH = re.compile(
     r"((?<!/account)/orders/\d+/)[^/?#\s\"]+"
     r"|(/account/orders/claim/)[^/?#\s\"]+"
     r"|(/shop/payment/\d+/return/)[^/?#\s\"]+"
-    r"|(/accounts/(?:password/)?verify/[^/?#\s\"]+/)[^/?#\s\"]+",
+    r"|(/accounts/(?:password/)?verify/[^/?#\s\"]+/)[^/?#\s\"]+"
+    r"|(/account/library/opds/)(?!files/)[^/?#\s\"]+"
+    r"|(/orders/library/)[^/?#\s\"]+",
     re.IGNORECASE,
 )
 

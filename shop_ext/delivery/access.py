@@ -43,8 +43,9 @@ class LinkHolder:
 @dataclass(frozen=True)
 class SignedBuyer:
     """The buyer of an order asking through a link signed for their browser
-    (shop_ext.delivery.signed_links): their account, known without reading
-    the session or the user. Stands in for ``user`` in the rules below,
+    (shop_ext.delivery.signed_links), or through their library feed's
+    token (shop_ext.delivery.library_feed): their account, known without
+    reading the session or the user. Stands in for ``user`` in the rules below,
     always as that order's buyer (never staff acting on another's order)."""
 
     id: int

@@ -32,6 +32,7 @@ from shop_ext.delivery.tasks import build_stamped_copy, notify_buyers
 from shop_ext.models import (
     DownloadAttempt,
     DownloadGrant,
+    EReaderSending,
     OrderDelivery,
     OrderEmail,
     ProductFileVersion,
@@ -341,3 +342,14 @@ class StampedCopyAdmin(ReadOnlyAdmin):
                 else _("This file carries a copy identifier that matches no copy made by this shop."),
             )
         return copy
+
+
+@admin.register(EReaderSending)
+class EReaderSendingAdmin(ReadOnlyAdmin):
+    """Books mailed to buyers' e-readers, and what a refusing mail server said
+    (shop_ext.delivery.ereader)."""
+
+    list_display = ("grant", "email", "status", "error", "requested_at", "sent_at")
+    list_filter = ("status", "requested_at")
+    list_select_related = ("grant__file",)
+    search_fields = ("email", "grant__order__id")

@@ -208,14 +208,20 @@ def give_back_failed(token):
     return attempt
 
 
-def _mark_failed_once(attempt_id, counted):
+def give_back_unsent(attempt_id, reason):
+    """A counted download that was never sent (a mail server refused the
+    e-reader's mail): failed, its attempt given back, once."""
+    return _mark_failed_once(attempt_id, True, reason)
+
+
+def _mark_failed_once(attempt_id, counted, reason="The web server could not send the file."):
     """The log entry turned from served (or resumed) to failed, and its
     attempt given back if it used one; None when it was not served or was
     reported already. The conditional UPDATE lets only one report through."""
     with transaction.atomic():
         flipped = DownloadAttempt.objects.filter(
             pk=attempt_id, outcome__in=(DownloadAttempt.SERVED, DownloadAttempt.RESUMED)
-        ).update(outcome=DownloadAttempt.FAILED, reason="The web server could not send the file.")
+        ).update(outcome=DownloadAttempt.FAILED, reason=reason[:200])
         if not flipped:
             return None
         attempt = DownloadAttempt.objects.select_related("order", "grant__file").get(pk=attempt_id)

@@ -1,15 +1,19 @@
 """The delivery's work in a worker: building an order's zip and a buyer's
 stamped copy, so no request waits for them; the "a file you bought was
-updated" emails; emailing lost download links."""
+updated" emails; emailing lost download links; mailing a book to a buyer's
+e-reader."""
 
 import logging
+import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 
 from cartridge.shop.models import Order
 from celery import shared_task
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import DatabaseError, IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,12 +22,14 @@ from shop_ext.core.links import absolute_url, site_url
 from shop_ext.core.tasks import RETRY_TEMPORARY, enqueue_on_commit
 from shop_ext.delivery import stamping
 from shop_ext.delivery.access import order_decision
+from shop_ext.delivery.attempts import give_back_unsent
 from shop_ext.delivery.emails import download_lines
 from shop_ext.delivery.grants import buyers_get_updates
+from shop_ext.delivery.library import guest_library_key
 from shop_ext.delivery.notices import send_notice, usable_grants
 from shop_ext.delivery.private_links import holder_of, page_url
 from shop_ext.delivery.zips import order_zip, zip_files
-from shop_ext.models import StampedCopy, UpdateNotice
+from shop_ext.models import EReaderSending, StampedCopy, UpdateNotice
 from shop_ext.orders import PAID_STATUSES
 
 log = logging.getLogger(__name__)
@@ -64,10 +70,14 @@ def orders_with_usable_links(email):
     return usable
 
 
+def guest_library_path(email):
+    return reverse("private:library", args=[guest_library_key(email)])
+
+
 @shared_task(name="shop_ext.delivery.tasks.send_lost_links", bind=True, **RETRY_TEMPORARY)
 def send_lost_links(self, email):
     """Email ``email`` (the address that asked, and no other) the private
-    links of its orders; nothing when it has none."""
+    links of its orders and its guest library's; nothing when it has none."""
     orders = orders_with_usable_links(email)
     if not orders:
         return
@@ -78,7 +88,7 @@ def send_lost_links(self, email):
         "email/lost_links",
         settings.SHOP_ORDER_FROM_EMAIL,
         email,
-        {"orders": orders, "site_url": site_url()},
+        {"orders": orders, "library_url": absolute_url(guest_library_path(email)), "site_url": site_url()},
     )
 
 
@@ -197,3 +207,51 @@ def _requeue(copy):
         StampedCopy.objects.filter(pk=copy.pk).update(requested_at=timezone.now())
     log.warning("Stamped copy %s waited over %s s for a worker; queued again", copy.pk, STAMP_REQUEUE_SECONDS)
     enqueue_on_commit(build_stamped_copy, copy.pk)
+
+
+@shared_task(name="shop_ext.delivery.tasks.send_to_ereader", bind=True, **RETRY_TEMPORARY)
+def send_to_ereader(self, sending_id):
+    """Mail a queued e-reader sending (shop_ext.delivery.ereader), once:
+    the file its download log entry served (the buyer's stamped copy for a
+    stamped book) as an attachment. A refusal that another try will not
+    change (a bad or bouncing address, a message too big) is recorded for
+    the buyer, and the attempt given back."""
+    sending = (
+        EReaderSending.objects.select_related("grant__file__product", "attempt__version")
+        .filter(pk=sending_id, status=EReaderSending.QUEUED)
+        .first()
+    )
+    if sending is None or sending.attempt is None:
+        return
+    version = sending.attempt.version
+    copy = StampedCopy.objects.filter(grant=sending.grant, version=version, status=StampedCopy.READY).first()
+    stored = copy.file if copy else version.file
+    message = EmailMessage(
+        _("%(title)s, from %(site)s")
+        % {"title": sending.grant.file.product.title, "site": settings.SITE_TITLE},
+        _("Your book is attached."),
+        settings.SHOP_EREADER_FROM_EMAIL,
+        [sending.email],
+    )
+    with stored.open("rb") as data:
+        message.attach(sending.grant.file.download_name, data.read(), version.content_type)
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        mail.retry_if_transient(self, error)
+        log.warning("E-reader sending %s to its address refused: %s", sending.pk, error)
+        sending.status, sending.error = EReaderSending.FAILED, _refusal(error)
+        sending.save(update_fields=["status", "error"])
+        give_back_unsent(sending.attempt_id, "Mail to the e-reader refused: no attempt used.")
+        return
+    sending.status, sending.sent_at = EReaderSending.SENT, timezone.now()
+    sending.save(update_fields=["status", "sent_at"])
+
+
+def _refusal(error):
+    """What the buyer is told of a mail server's refusal: its own words."""
+    recipients = getattr(error, "recipients", None)
+    if recipients:
+        code, text = next(iter(recipients.values()))
+        return f"{code} {text.decode(errors='replace')}"[:300]
+    return str(error)[:300] or type(error).__name__

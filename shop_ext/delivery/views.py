@@ -164,6 +164,26 @@ class Asking:
         return resumed(self.request, download.size(), row.resumable)
 
 
+class FeedAsking(Asking):
+    """A download through a library feed's acquisition link
+    (shop_ext.delivery.library_feed): its token names the buyer (``buyer``,
+    a SignedBuyer), who asks as the order's buyer; no session is read."""
+
+    def __init__(self, request, buyer):
+        super().__init__(request, token=None)
+        self.signed = False
+        self.buyer = buyer
+
+    def must_sign_in(self):
+        return False
+
+    def _signed_in_id(self):
+        return self.buyer.id
+
+    def who(self, order_id, row):
+        return self.buyer
+
+
 @dataclass
 class Download:
     """What a download request asks for: one grant's file (``files`` holds
@@ -251,7 +271,7 @@ def _deliver(request, who, download, resumes):
     return response
 
 
-def _attachment_disposition(filename):
+def attachment_disposition(filename):
     """Content-Disposition for a download named ``filename``: its ASCII
     fallback is the name slugified to ASCII (accents dropped), or
     "download" when nothing ASCII is left of a non-Latin title; the exact
@@ -265,7 +285,7 @@ def _attachment_disposition(filename):
 
 
 def _file_response(request, stored_name, download):
-    disposition = _attachment_disposition(download.filename)
+    disposition = attachment_disposition(download.filename)
     response = file_response(request, stored_name, download.content_type, disposition)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
@@ -296,9 +316,15 @@ def _let_nginx_report_failure(response, attempt, counted):
     # nginx ignores the query string when it maps the URI to the file, and
     # keeps it for its error_page; the token is URL-safe as it is.
     response["X-Accel-Redirect"] += f"?attempt={token}"
-    # nginx copies the app's Content-Disposition onto whatever it answers,
-    # its error page too, which a browser would then save under the book's
-    # name; the internal location sets it from this header instead.
+    name_for_nginx(response)
+
+
+def name_for_nginx(response):
+    """Move an X-Accel-Redirect response's file name where nginx's internal
+    location reads it. nginx copies the app's Content-Disposition onto
+    whatever it answers, its error page too, which a browser would then
+    save under the book's name; the internal location sets it from
+    DISPOSITION_FOR_NGINX instead."""
     response[DISPOSITION_FOR_NGINX] = response["Content-Disposition"]
     del response["Content-Disposition"]
 
@@ -326,7 +352,12 @@ def download_failed(request):
 @without_page
 @storage_failures_answered
 def download_file(request, order_id, grant_id, token=None):
-    asking = Asking(request, token)
+    return serve_grant(request, Asking(request, token), order_id, grant_id)
+
+
+def serve_grant(request, asking, order_id, grant_id):
+    """Serve grant ``grant_id`` of order ``order_id`` to whoever ``asking``
+    (an Asking) says asks: every download of one file goes through here."""
     if asking.must_sign_in():
         return redirect_to_login(request.get_full_path())
     # The hot path: one query reads the grant with its order, delivery,

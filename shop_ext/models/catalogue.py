@@ -264,3 +264,65 @@ class VariationIsbn(models.Model):
     @property
     def hyphenated(self):
         return isbn.hyphenated(self.isbn)
+
+
+class ProductSample(models.Model):
+    """A product's free sample, which anyone may download from its page
+    (shop_ext.delivery.samples): a file uploaded for it, or one of the
+    product's files given away whole. Only the master file is ever sent,
+    never a buyer's stamped copy."""
+
+    product = models.OneToOneField(
+        Product, related_name="sample", on_delete=models.CASCADE, verbose_name=_("Product")
+    )
+    file = models.FileField(
+        _("Sample file"),
+        storage=get_private_storage,
+        upload_to=product_file_path,
+        max_length=255,
+        blank=True,
+        help_text=_("An excerpt uploaded as the sample."),
+    )
+    product_file = models.ForeignKey(
+        ProductFile,
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        verbose_name=_("Or one of its files"),
+        help_text=_("Given away whole, as it is now (its newest version)."),
+    )
+    original_filename = models.CharField(_("Original filename"), max_length=255, editable=False)
+    size = models.PositiveBigIntegerField(_("Size in bytes"), default=0, editable=False)
+    content_type = models.CharField(_("Content type"), max_length=100, editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
+
+    class Meta:
+        verbose_name = _("Free sample")
+        verbose_name_plural = _("Free samples")
+
+    def __str__(self):
+        return f"Sample of {self.product}"
+
+    def save(self, *args, **kwargs):
+        if self.file and not self.file._committed:
+            for field, value in files.describe(self.file).items():
+                setattr(self, field, value)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if bool(self.file) == bool(self.product_file_id):
+            raise ValidationError(
+                _("Upload a sample file or choose one of the product's files (one of them).")
+            )
+        if self.product_file_id and self.product_file.product_id != self.product_id:
+            raise ValidationError({"product_file": _("Choose one of this product's own files.")})
+        if self.file and not self.file._committed and self.file.size == 0:
+            raise ValidationError({"file": _("The file is empty.")})
+
+    def sent(self):
+        """What a download sends: (stored name, content type, extension)."""
+        if self.product_file_id:
+            version = self.product_file.current_version
+            return version.file.name, version.content_type, PurePosixPath(version.original_filename).suffix
+        return self.file.name, self.content_type, PurePosixPath(self.original_filename).suffix

@@ -14,6 +14,7 @@ TASK_NAMES = [
     "shop_ext.delivery.tasks.build_order_zip",
     "shop_ext.delivery.tasks.build_stamped_copy",
     "shop_ext.delivery.tasks.send_lost_links",
+    "shop_ext.delivery.tasks.send_to_ereader",
     "shop_ext.delivery.tasks.send_update_notice",
     "shop_ext.orders.tasks.send_claim_link",
     "shop_ext.orders.tasks.send_order_email",

@@ -23,6 +23,7 @@ PAGES = [
     "contact",
     "help",
     "order-history",
+    "library",
     "admin-product",
     "tax-fr-guest",
     "tax-de-business",

@@ -129,6 +129,55 @@ SITE = [
     Route("account/downloads/resend/", "shop_ext.delivery.lost_links.lost_links", "'lost my links' form"),
     Route("contact/", "shop_ext.contact.views.contact", "contact page: message to staff by email"),
     Route(
+        "samples/<shop_id:product_id>/",
+        "shop_ext.delivery.samples.download_sample",
+        "a product's free sample, for anyone (rate-limited per client)",
+        sweep="download",
+    ),
+    Route("account/library/", "shop_ext.delivery.library_views.library", "the buyer's library: a book once"),
+    Route(
+        "account/library/feed-token/",
+        "shop_ext.delivery.library_views.feed_token",
+        "make, rotate or revoke the library feed's token (POST)",
+    ),
+    Route(
+        "account/library/ereader/",
+        "shop_ext.delivery.library_views.save_ereader",
+        "save the e-reader address",
+    ),
+    Route(
+        "account/library/ereader/send/<shop_id:grant_id>/",
+        "shop_ext.delivery.library_views.send_to_ereader",
+        "mail a book to the e-reader (POST; one attempt)",
+    ),
+    Route(
+        "account/library/opds/",
+        "shop_ext.delivery.library_views.feed",
+        "the library's OPDS feed, token as HTTP Basic's password",
+    ),
+    Route(
+        "account/library/opds/files/<shop_id:order_id>/<shop_id:grant_id>/",
+        "shop_ext.delivery.library_views.feed_file",
+        "a feed's download, token as HTTP Basic's password",
+        sweep="download",
+    ),
+    Route(
+        "account/library/opds/<feed_token:token>/",
+        "shop_ext.delivery.library_views.feed",
+        "the library's OPDS feed (token hidden in logs)",
+    ),
+    Route(
+        "account/library/opds/<feed_token:token>/files/<shop_id:order_id>/<shop_id:grant_id>/",
+        "shop_ext.delivery.library_views.feed_file",
+        "a feed's download by the token (hidden in logs)",
+        sweep="download",
+    ),
+    Route(
+        "orders/library/<str:key>/",
+        "shop_ext.delivery.library_views.guest_library",
+        "a guest's library by the signed link of the lost-links email (hidden in logs)",
+    ),
+    Route(
         "orders/<shop_id:order_id>/<private_token:token>/",
         "shop_ext.delivery.order_pages.private_order",
         "an order's private page (guests; token hidden in logs)",
@@ -341,6 +390,7 @@ ADMIN_MODELS = {
     "shop/sale": "sales",
     "shop_ext/book": "books",
     "shop_ext/downloadattempt": "download log (read-only)",
+    "shop_ext/ereadersending": "books mailed to e-readers and mail servers' refusals (read-only)",
     "shop_ext/paymentevent": "payment events (read-only)",
     "shop_ext/productfileversion": "files' versions",
     "shop_ext/stampedcopy": "stamped copies",

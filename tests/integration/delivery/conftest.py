@@ -1,4 +1,8 @@
+import socket
+
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Sink
 from cartridge.shop.models import Order
 from django.core.files.base import ContentFile
 
@@ -51,3 +55,27 @@ def replace_file(product_file, content, name="almanac.epub", note=""):
     product_file.version_note = note
     product_file.save()
     return product_file.current_version
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
+
+    class Keep(Sink):
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Keep()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()

@@ -1,11 +1,8 @@
 """Receipts and the files email: content, real SMTP, and mail failures."""
 
 import smtplib
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Sink
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 
@@ -96,30 +93,6 @@ def test_mail_failure_keeps_order_paid_and_can_be_resent(
     assert resent.sent_at is not None
     assert resent.requested_by == admin_user
     assert "email sent" in staff.get("/admin/shop/order/").content.decode()
-
-
-@pytest.fixture
-def smtp_sink():
-    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
-
-    class Keep(Sink):
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
 
 
 def test_files_email_over_real_smtp(
