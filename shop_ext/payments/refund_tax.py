@@ -5,11 +5,13 @@ the tax report nets refunds against the sales they undo."""
 from collections import defaultdict
 from decimal import Decimal
 
-from shop_ext.catalogue.availability import is_digital_only, variations_for_skus
+from django.conf import settings
+
+from shop_ext.catalogue.availability import variations_for_skus
 from shop_ext.core.money import from_minor_units, split
 from shop_ext.models import OrderTaxLine, RefundTaxLine, TaxClass
 from shop_ext.taxes.amounts import RateTotal, line_tax
-from shop_ext.taxes.evidence import country_code
+from shop_ext.taxes.evidence import country_code, supplied_in, taxed_in
 from shop_ext.taxes.rates import tax_class_of
 
 
@@ -40,13 +42,14 @@ def record_refund_tax(refund, order, parts, completes):
 
 def _units_by_row(charged, order, amount, parts):
     """The refund's minor units by the order's tax row they were charged
-    at: each line's share at its line's row (where it was supplied, in its
+    at: each line's share at its line's row (where it was taxed, in its
     class), the shipping at the delivery country's standard rate (as
     charge.cart_lines charges it); what matches no row (an amount without
     lines, a product whose class changed since) by the rows' gross."""
     by_key = {(str(row.country), row.tax_class): row for row in charged}
     billing = country_code(order.billing_detail_country)
     delivery = country_code(order.shipping_detail_country) or billing
+    home = settings.SHOP_TAX_HOME_COUNTRY
     items = {item.pk: item for item in order.items.filter(pk__in=parts)}
     variations = variations_for_skus([item.sku for item in items.values()], order.site_id)
     units = defaultdict(int)
@@ -56,10 +59,10 @@ def _units_by_row(charged, order, amount, parts):
         if variation is None:
             unplaced += shipping + rest
             continue
-        country = billing if is_digital_only(variation) else delivery
+        country = taxed_in(supplied_in(variation, billing, delivery), home)
         for key, share in (
             ((country, tax_class_of(variation)), rest),
-            ((delivery, TaxClass.STANDARD), shipping),
+            ((taxed_in(delivery, home), TaxClass.STANDARD), shipping),
         ):
             if key in by_key:
                 units[by_key[key]] += share

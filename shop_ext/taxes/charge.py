@@ -9,11 +9,11 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shop_ext.catalogue.availability import cart_variations, is_digital_only
+from shop_ext.catalogue.availability import cart_variations
 from shop_ext.models import OrderTaxLine, TaxClass
 from shop_ext.taxes import vat_numbers
 from shop_ext.taxes.amounts import Line, RateTotal, by_rate, reprice, share_out
-from shop_ext.taxes.evidence import country_code, taxed_in
+from shop_ext.taxes.evidence import country_code, supplied_in, taxed_in
 from shop_ext.taxes.rates import rate_on, tax_class_of
 
 # The cart's tax by rate, beside Cartridge's tax_type and tax_total.
@@ -71,7 +71,7 @@ def cart_lines(cart, billing, delivery, discount_total, shipping_total, day, pri
     for item, discount in zip(items, discounts, strict=True):
         variation = variations.get(item.sku)
         tax_class = tax_class_of(variation) if variation else TaxClass.STANDARD
-        country = billing if variation and is_digital_only(variation) else delivery or billing
+        country = supplied_in(variation, billing, delivery)
         lines.append(pricing.line(item.total_price - discount, country, tax_class, day))
     shipping = Decimal(str(shipping_total or 0))
     if shipping:

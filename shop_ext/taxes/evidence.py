@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django_countries import countries
 
+from shop_ext.catalogue.availability import is_digital_only
 from shop_ext.models import OrderTaxEvidence, VatCheck
 from shop_ext.taxes.geoip import ip_country
 from shop_ext.taxes.vat_numbers import EU_COUNTRIES, reverse_charged
@@ -27,6 +28,14 @@ def buyer_country(billing, *other_pieces):
     the IP country) names another one. Agreeing pieces confirm it; on a
     conflict staff check the order and the billing country stands."""
     return billing, any(piece and piece != billing for piece in other_pieces)
+
+
+def supplied_in(variation, billing, delivery):
+    """Where a line of ``variation`` is supplied: a download where the buyer
+    is (``billing``), anything else where it is delivered."""
+    if variation is not None and is_digital_only(variation):
+        return billing
+    return delivery or billing
 
 
 def taxed_in(country, home):

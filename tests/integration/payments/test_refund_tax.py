@@ -130,3 +130,30 @@ def test_without_tax_a_refund_records_no_tax(settings, book, client, stripe_api,
 
     assert refund.amount == 699
     assert not refund.tax_lines.exists()
+
+
+def test_a_shop_below_the_oss_threshold_refunds_at_its_home_rate(
+    settings, client, book, stripe_api, send_event
+):
+    """Not registered for the One-Stop Shop, a German shop charged its own
+    ebook rate to the French buyer: the refund gives back that line's tax,
+    not a share of every rate."""
+    settings.SHOP_TAX_HOME_COUNTRY = "DE"
+    settings.SHOP_TAX_OSS_REGISTERED = False
+    order = buy_by_card(
+        client,
+        stripe_api,
+        send_event,
+        [(book, "eBook"), (book, "Paperback")],
+        shipping=False,
+        billing_detail_country="France",
+        **GERMAN_DELIVERY,
+    )
+    ebook = order.items.order_by("pk")[0]
+
+    refund = refund_lines(order, [ebook])
+
+    # 6.99 x 7/107 = 0.4573, half-up to the cent.
+    assert returned(refund) == {
+        ("DE", "ebook", Decimal("7.00")): (Decimal("6.53"), Decimal("0.46"), Decimal("6.99")),
+    }
