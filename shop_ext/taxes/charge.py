@@ -40,6 +40,13 @@ def cart_lines(cart, billing, delivery, discount_total, shipping_total, day):
     return lines
 
 
+def total_depends_on_country():
+    """True when the buyer's country changes what they pay: tax charged on
+    top of the prices (US style). With tax included the total is the same
+    wherever they are."""
+    return settings.SHOP_TAX_ENABLED and not settings.SHOP_TAX_INCLUDED
+
+
 def tax_label(included):
     return _("VAT included") if included else _("Tax")
 
