@@ -420,5 +420,6 @@ def test_editor_builds_a_category_and_adds_a_book(
     shoot(page, "editor-category")
     card.get_by_role("link", name=re.compile("Night Trains of Europe")).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Night Trains of Europe")
-    expect(page.locator("#variations")).to_contain_text("$4.99")
+    # The listing's link opens the page on the format it priced.
+    expect(page.locator(".format-card", has=page.locator("input:checked"))).to_contain_text("$4.99")
     expect(page.get_by_role("button", name="Add to cart")).to_be_enabled()
