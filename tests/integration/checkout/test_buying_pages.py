@@ -165,3 +165,14 @@ def test_a_mixed_cart_shows_its_shipping_in_every_summary(client, book):
     assert "$24.48" in text(summary)
     # The address step stays for a parcel.
     assert 'name="shipping_detail_street"' in checkout
+
+
+def test_the_code_applied_in_the_cart_reaches_the_one_page_order(client, book, welcome):
+    add_to_cart(client, book, option3="eBook")  # 6.99
+    client.post(CART_URL, {"discount_code": "WELCOME10"})
+
+    placed = checkout_step(client, 1, DOWNLOAD_ONLY_DETAILS)
+
+    assert placed.status_code == 302
+    order = Order.objects.get()
+    assert (order.discount_code, order.discount_total) == ("WELCOME10", Decimal("0.70"))
