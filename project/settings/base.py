@@ -401,7 +401,9 @@ SHOP_OPTION_ADMIN_ORDER = (3, 1, 2)
 SHOP_ORDER_STATUS_CHOICES = OrderStatus.choices
 # No card fields on our server: payment is taken by the handler below.
 SHOP_PAYMENT_STEP_ENABLED = False
-SHOP_CHECKOUT_STEPS_SPLIT = True
+# Not split: the first step is titled "Details", not "Address" (a cart of
+# downloads has no address); no card step either way (see above).
+SHOP_CHECKOUT_STEPS_SPLIT = False
 SHOP_CHECKOUT_STEPS_CONFIRMATION = True
 SHOP_DEFAULT_SHIPPING_VALUE = 4.50
 SHOP_HANDLER_BILLING_SHIPPING = "shop_ext.checkout.handlers.billship_handler"
@@ -443,6 +445,11 @@ SHOP_USE_RATINGS = False
 SHOP_DIGITAL_FORMATS = ("eBook", "Download")
 # Formats that ship and also deliver files: not for sale until they have files.
 SHOP_BUNDLE_FORMATS = ("Paperback + eBook",)
+# Formats that only ship: with the two above, the ``?format=`` values a
+# product page is cached for (listing links carry them).
+SHOP_PRINT_FORMATS = ("Paperback", "Hardback")
+# What a printed format's card promises: working days until it is posted.
+SHOP_PRINT_DISPATCH_DAYS = env_int("SHOP_PRINT_DISPATCH_DAYS", 2)
 SHOP_PRODUCT_FILE_MAX_BYTES = env_int("SHOP_PRODUCT_FILE_MAX_BYTES", 2 * 1024**3)
 # A larger PDF or EPUB is not stamped (pypdf's peak memory is about 2.3 x the
 # file's size; docs/architecture.md, "Stamped copies"): the product's

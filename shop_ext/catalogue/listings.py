@@ -21,9 +21,11 @@ from operator import iand, ior
 from cartridge.shop.models import Category, Product, ProductVariation
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
+from django.utils.http import urlencode
 from django.utils.timezone import now
 
 from shop_ext.catalogue.availability import digital_summaries, format_field
+from shop_ext.catalogue.format_cards import FORMAT_PARAMETER, format_slug
 from shop_ext.models import ProductFile
 
 
@@ -124,7 +126,10 @@ def annotate(products, matching=None):
     """Set, on each listed product, ``digital_summary`` and the card's
     price: ``card_variation`` (the cheapest purchasable variation, among
     those matching ``matching`` when given) and ``card_from`` (other
-    variations considered cost more). Three queries whatever the number."""
+    variations considered cost more), and ``card_url``: the product's page,
+    opened on the card's format when a filter chose it (the ebooks page's
+    card opens on the eBook, at the price it showed). Three queries
+    whatever the number."""
     products = [p for p in products if not hasattr(p, "digital_summary")]
     if not products:
         return
@@ -134,10 +139,15 @@ def annotate(products, matching=None):
     if matching is not None:
         variations = variations.filter(matching)
     prices = {}
-    for variation in variations.only("product_id", "unit_price", "sale_price", "sale_from", "sale_to"):
+    fmt = format_field()
+    for variation in variations.only("product_id", "unit_price", "sale_price", "sale_from", "sale_to", fmt):
         prices.setdefault(variation.product_id, []).append(variation)
     for product in products:
         product.digital_summary = summaries.get(product.id)
         candidates = sorted(prices.get(product.id, []), key=lambda v: v.price())
         product.card_variation = candidates[0] if candidates else None
         product.card_from = len({v.price() for v in candidates}) > 1
+        product.card_url = product.get_absolute_url()
+        chosen_format = getattr(product.card_variation, fmt, None) if matching is not None else None
+        if chosen_format:
+            product.card_url += "?" + urlencode({FORMAT_PARAMETER: format_slug(chosen_format)})

@@ -13,7 +13,7 @@ What a page depends on is in its key (docs/caching.md has the rules):
 * for a product page, that product's stock generation, moved on when its
   stock changes (a checkout, a refund, a cart taking the last copies);
 * the site, the host, the scheme, the path and the query parameters that
-  kind of page reads (``q`` only on search).
+  kind of page reads (``q`` only on search, ``format`` only on a product).
 
 An entry also records the next moment the catalogue changes by the clock
 alone (a sale, a variation's own sale, a product or a page starting or
@@ -49,6 +49,7 @@ from mezzanine.utils.sites import current_site_id
 from mezzanine.utils.urls import home_slug, path_to_slug
 
 from shop_ext.catalogue import search as catalogue_search
+from shop_ext.catalogue.format_cards import FORMAT_PARAMETER, known_format_slugs
 from shop_ext.core.cache import CACHE_DOWN
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ def _is_plain_query(value):
 # parameter is left out of the key and the page built is not stored.
 QUERY_PARAMETERS = {
     "home": {},
-    "shop_product": {},
+    "shop_product": {FORMAT_PARAMETER: lambda value: value in known_format_slugs()},
     "contact": {},
     "page": {"page": _is_page_number, "sort": _is_sort_key},
     "search": {

@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from mezzanine.conf import settings
 from mezzanine.utils.views import paginate
 
-from shop_ext.catalogue import availability
+from shop_ext.catalogue import availability, format_cards
 from shop_ext.catalogue import search as catalogue_search
 from shop_ext.catalogue.forms import AddToCartForm
 
@@ -19,10 +19,33 @@ def product(request, slug):
         reasons = availability.unavailable_reasons(variations, delivering)
         context["unavailable_skus"] = {sku: reason for sku, reason in reasons.items() if reason}
         context["kinds"] = availability.line_kinds(variations, delivering)
-        context["digital_summary"] = availability.digital_summaries([context["product"].id]).get(
-            context["product"].id
+        product = context["product"]
+        context["digital_summary"] = availability.digital_summaries([product.id]).get(product.id)
+        form = context["add_product_form"]
+        fmt = availability.format_field()
+        cards = format_cards.format_cards(
+            product,
+            variations,
+            context["kinds"],
+            reasons,
+            requested=request.GET.get(format_cards.FORMAT_PARAMETER),
+            posted=form.data.get(fmt) if form.is_bound else None,
         )
+        context["format_cards"] = cards
+        context["format_field_name"] = fmt
+        # The cards are the format field; the form renders the others.
+        context["other_fields"] = [f for f in form if not (cards and f.name == fmt)]
+        context["categories"] = product_categories(product, request.user)
     return response
+
+
+def product_categories(product, user):
+    """The breadcrumb's trail to a product: its first published category
+    page (hand-picked), with that page's parents."""
+    category = product.categories.published(for_user=user).order_by("_order", "id").first()
+    if category is None:
+        return []
+    return [*category.get_ascendants(for_user=user)[::-1], category]
 
 
 def search(request):

@@ -14,19 +14,22 @@ from shop_ext.catalogue.availability import cart_ships, variations_for_skus
 from shop_ext.catalogue.forms import MAX_QUANTITY
 from shop_ext.checkout import new_account
 from shop_ext.checkout.ratelimit import DiscountRateLimitMixin
-from shop_ext.taxes import vat_numbers
+from shop_ext.taxes import charge, vat_numbers
 from shop_ext.taxes.charge import VAT_NUMBER_FIELD
 from shop_ext.taxes.evidence import country_code
 
-# What a cart with nothing to ship asks: who is buying, where to send the
-# links, and the country (kept for tax).
-DOWNLOAD_ONLY_FIELDS = {
+# What a cart with nothing to ship asks, in this order on its one page:
+# where to send the links first, who is buying, and the country (kept for
+# tax). Any other field a feature adds, shown, follows them.
+DOWNLOAD_ONLY_FIELDS = (
+    "billing_detail_email",
     "billing_detail_first_name",
     "billing_detail_last_name",
-    "billing_detail_email",
     "billing_detail_country",
-    VAT_NUMBER_FIELD,
-}
+)
+# Fields a cart with nothing to ship does not use: no notes for a parcel, no
+# address to remember; the code applied in the cart is carried, not asked again.
+NOT_FOR_DOWNLOADS = ("additional_instructions", "remember", "discount_code")
 
 
 class CountryField(forms.ChoiceField):
@@ -77,8 +80,9 @@ def vat_number_field(hidden):
 
 class CheckoutForm(DiscountRateLimitMixin, OrderForm):
     """Cartridge's order form. A cart with nothing to ship asks only for
-    DOWNLOAD_ONLY_FIELDS. A guest may create an account on the spot (a
-    checkbox and a password), never has to."""
+    DOWNLOAD_ONLY_FIELDS, on one page (``one_page``; the view goes through
+    Cartridge's last step in the same request). A guest may create an
+    account on the spot (a checkbox and a password), never has to."""
 
     def __init__(self, request, step, data=None, initial=None, errors=None, **kwargs):
         super().__init__(request, step, data=data, initial=initial, errors=errors, **kwargs)
@@ -97,16 +101,34 @@ class CheckoutForm(DiscountRateLimitMixin, OrderForm):
         self.ships = cart_ships(request.cart)
         if not self.ships:
             for name, field in self.fields.items():
-                if (
-                    name.startswith(("shipping_detail", "billing_detail"))
-                    and name not in DOWNLOAD_ONLY_FIELDS
+                if name.startswith(("shipping_detail", "billing_detail")) and name not in (
+                    *DOWNLOAD_ONLY_FIELDS,
+                    VAT_NUMBER_FIELD,
                 ):
                     field.widget = forms.HiddenInput()
                     field.required = False
             self.fields["same_billing_shipping"].widget = forms.HiddenInput()
-            self.fields["additional_instructions"].label = _("Notes for your order")
+            for name in NOT_FOR_DOWNLOADS:
+                if name in self.fields:
+                    self.fields[name].widget = forms.HiddenInput()
+                    self.fields[name].required = False
+        # One page, unless the total is only known once the country is:
+        # then the confirmation step shows it before the order is placed.
+        self.one_page = not self.ships and not charge.total_depends_on_country()
         if not request.user.is_authenticated:
             self.fields.update(new_account.fields(first_step=step == checkout.CHECKOUT_STEP_FIRST))
+
+    def one_page_fields(self):
+        """The one page's visible fields: DOWNLOAD_ONLY_FIELDS in their
+        order, then any other a feature adds (the account ones apart)."""
+        skipped = (*DOWNLOAD_ONLY_FIELDS, *new_account.FIELD_NAMES)
+        visible = [field for field in self.visible_fields() if field.name not in skipped]
+        return [self[name] for name in DOWNLOAD_ONLY_FIELDS] + visible
+
+    def new_account_fields(self):
+        """The optional account's checkbox and password, folded away on the
+        one page (shown once the shopper opens them)."""
+        return [self[name] for name in new_account.FIELD_NAMES if name in self.fields]
 
     def clean(self):
         cleaned = super().clean()

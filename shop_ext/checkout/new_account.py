@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 SESSION_KEY = "shop_ext:new-account-password-hash"
 # How a new account signs in (settings.AUTHENTICATION_BACKENDS has two).
 BACKEND = "shop_ext.accounts.backends.ShopBackend"
+# The fields below, by name.
+FIELD_NAMES = ("create_account", "account_password")
 
 
 def fields(first_step):

@@ -1,16 +1,21 @@
+from cartridge.shop import checkout as checkout_steps
 from cartridge.shop import views as cartridge_views
+from cartridge.shop.utils import recalculate_cart
+from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from shop_ext.checkout import unfinished
 from shop_ext.checkout.forms import CheckoutForm, RateLimitedDiscountForm, SafeCartItemFormSet
-from shop_ext.checkout.guard import guard_checkout
+from shop_ext.checkout.guard import drop_discount, guard_checkout
 from shop_ext.delivery.order_pages import buyer_order
 from shop_ext.delivery.private_links import holder_of, page_url
 from shop_ext.payments.gateways import PAYMENT_REDIRECT_SESSION_KEY
+from shop_ext.taxes.charge import VAT_NUMBER_FIELD
 
 
 @never_cache
@@ -18,13 +23,36 @@ def cart(request):
     """Cartridge's cart page with our line formset and discount form.
     "Update cart" posts one form per line; a post with more (from a page of
     the cart as it was, or not from our page) is refused before any form is
-    built: 400, nothing changed."""
+    built: 400, nothing changed. A line's "Remove" and the applied code's
+    "Remove" are posts of their own (one tap each)."""
+    if request.method == "POST" and "remove_line" in request.POST:
+        return _remove_line(request, request.POST["remove_line"])
+    if request.method == "POST" and "remove_code" in request.POST:
+        if request.session.get("discount_code"):
+            drop_discount(request)
+            messages.info(request, _("The discount code was removed."))
+        return redirect("shop_cart")
     updating = request.method == "POST" and request.POST.get("update_cart") and request.cart.has_items()
     if updating and not SafeCartItemFormSet(request.POST, instance=request.cart).fits_cart():
         return TemplateResponse(request, "shop_ext/cart_changed.html", status=400)
     return cartridge_views.cart(
         request, cart_formset_class=SafeCartItemFormSet, discount_form_class=RateLimitedDiscountForm
     )
+
+
+def _remove_line(request, line_id):
+    """Remove one line of this cart (never another cart's: the id is looked
+    up in this one); the totals and the discount follow."""
+    if not line_id.isdigit() or len(line_id) > 18:
+        return TemplateResponse(request, "shop_ext/cart_changed.html", status=400)
+    line = request.cart.items.filter(id=int(line_id)).first() if request.cart.pk else None
+    if line is None:
+        messages.info(request, _("That item was no longer in your cart."))
+        return redirect("shop_cart")
+    line.delete()
+    recalculate_cart(request)
+    messages.info(request, _("Removed from your cart: %(item)s") % {"item": line.description})
+    return redirect("shop_cart")
 
 
 @never_cache
@@ -41,10 +69,38 @@ def checkout(request):
     # once it commits. A payment the gateway took is recorded after the rollback.
     try:
         with transaction.atomic():
-            return cartridge_views.checkout_steps(request, form_class=CheckoutForm)
+            response = cartridge_views.checkout_steps(request, form_class=CheckoutForm)
+            if not _one_page_details_taken(request, response):
+                return response
+            # A cart with nothing to ship has nothing to confirm on a page of
+            # its own: the details just taken go on through Cartridge's
+            # last step (checked again by the guard, paid, placed) at once.
+            request.POST = request.POST.copy()
+            request.POST["step"] = str(checkout_steps.CHECKOUT_STEP_LAST)
+            return guard_checkout(request, CheckoutForm) or cartridge_views.checkout_steps(
+                request, form_class=CheckoutForm
+            )
     except Exception as failure:
         unfinished.record_if_payment_taken(request, failure)
         raise
+
+
+def _one_page_details_taken(request, response):
+    """True when a one-page checkout (a cart with nothing to ship) has just
+    had its details accepted: Cartridge moved on to its last step."""
+    if request.method != "POST" or not isinstance(response, TemplateResponse):
+        return False
+    context = response.context_data
+    form = context["form"]
+    return (
+        getattr(form, "one_page", False)
+        and context["step"] == checkout_steps.CHECKOUT_STEP_LAST
+        and context["step"] != checkout_steps.CHECKOUT_STEP_FIRST
+        and request.POST.get("step") in (None, "", str(checkout_steps.CHECKOUT_STEP_FIRST))
+        # A business buyer's VAT number may take the VAT off (reverse
+        # charge): the confirmation shows the total before the order is placed.
+        and not request.POST.get(VAT_NUMBER_FIELD, "").strip()
+    )
 
 
 def complete(request):

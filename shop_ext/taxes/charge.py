@@ -79,6 +79,17 @@ def cart_lines(cart, billing, delivery, discount_total, shipping_total, day, pri
     return lines
 
 
+def total_depends_on_country():
+    """True when the buyer's country changes what they pay: tax charged on
+    top of the prices (US style), or prices repriced at the buyer's rate
+    (net-plus-buyer-rate). With one gross price the total is the same
+    wherever they are (a business buyer's VAT number aside: the checkout
+    view confirms those)."""
+    return settings.SHOP_TAX_ENABLED and (
+        not settings.SHOP_TAX_INCLUDED or settings.SHOP_TAX_PRICE_MODE == NET_PLUS_BUYER_RATE
+    )
+
+
 def tax_label(included):
     return _("VAT included") if included else _("Tax")
 

@@ -88,21 +88,36 @@ def with_bylines(products):
     return attach_listing_details(attach_bylines(products))
 
 
-@register.simple_tag(takes_context=True)
-def shipping_estimate(context):
-    """``{% shipping_estimate as estimate %}`` on the cart page: the shipping
-    a cart with printed items will pay and the total with it, before
-    checkout sets them; None for a cart of downloads, or once checkout has."""
-    request = context["request"]
+def shipping_estimate(request):
+    """The shipping (label, amount) a cart with printed items will pay,
+    before checkout sets it; None for a cart of downloads, or once checkout
+    has set it."""
     if request.session.get("shipping_type") or not availability.cart_ships(request.cart):
         return None
-    label, amount = handlers.shipping_for(request)
-    discount = Decimal(str(request.session.get("discount_total") or 0))
-    return {
-        "label": label,
-        "amount": amount,
-        "total": request.cart.total_price() - discount + Decimal(str(amount)),
-    }
+    return handlers.shipping_for(request)
+
+
+@register.simple_tag(takes_context=True)
+def cart_totals(context):
+    """``{% cart_totals as totals %}``: what the cart costs as it stands, the
+    same on the cart page and in every checkout summary:
+    Cartridge's totals, plus ``estimate`` (label, amount: the shipping until
+    checkout sets it) and ``total`` with it."""
+    totals = _order_totals(context)
+    estimate = shipping_estimate(context["request"])
+    total = totals["order_total"] + (Decimal(str(estimate[1])) if estimate else 0)
+    return {**totals, "estimate": estimate, "total": total}
+
+
+@register.simple_tag(takes_context=True)
+def cart_after_discount(context):
+    """The header's cart total: the items less the applied code's discount
+    (on any page, an order's included)."""
+    request = context["request"]
+    total = request.cart.total_price()
+    if not total:
+        return total  # an expired cart may outlive its session's discount
+    return total - Decimal(str(request.session.get("discount_total") or 0))
 
 
 @register.simple_tag(takes_context=True)

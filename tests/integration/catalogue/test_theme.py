@@ -75,10 +75,15 @@ def test_book_page_shows_author_isbn_and_unavailable_format(client, demo):
     assert book.author in html
     assert book.isbn in html
     assert book.publisher in html
-    # The eBook has no files yet: the option says so, with the reason.
-    assert "eBook — not available" in html
-    assert "Not available" in html
-    assert 'id="variations-data" type="application/json"' in html
+    # The eBook has no files yet: its card says so, with the reason, and cannot be chosen.
+    card = re.search(
+        r'<input type="radio" name="option3" value="eBook"[^>]*>\s*<label[^>]*>(.*?)</label>', html, re.S
+    )
+    assert " disabled" in card.group(0)
+    assert "Not available" in card.group(1)
+    assert "This format is not available yet." in card.group(1)
+    # The cards need no script: no variations data for Cartridge's drop-down script.
+    assert 'id="variations-data"' not in html
 
 
 def test_cart_marks_download_lines(client, demo):

@@ -43,7 +43,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils.html import escape
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from mezzanine.core.models import CONTENT_STATUS_PUBLISHED
 
@@ -503,6 +503,8 @@ def test_checkout(shop, cart, at_step, step, tampered):
         formats = {"paperback": ["Paperback"], "ebook": ["eBook"], "mixed": ["Paperback", "eBook"]}[cart]
         for fmt in formats:
             assert client.post(book.get_absolute_url(), {"option3": fmt, "quantity": 1}).status_code == 302
+        # A cart of downloads has one page: its first step places the order.
+        assume(not (at_step == 2 and cart == "ebook"))
         if at_step == 2:
             first = client.post(CHECKOUT, valid_checkout(1))
             assert first.status_code == 200

@@ -37,7 +37,7 @@ def test_buyers_get_the_newest_version_marked_updated_with_its_note(client, paid
     attempt = DownloadAttempt.objects.get(order=paid_order)
     assert (attempt.outcome, attempt.version.number) == ("served", 2)
     history = client.get("/account/orders/").content.decode()
-    assert "version 2" in history
+    assert "<dt>Version</dt><dd>2</dd>" in history
     assert "updated" in history
     assert "fixed typos in chapter 3" in history
 
@@ -52,7 +52,7 @@ def test_with_updates_off_buyers_keep_the_version_they_bought(client, book, paid
     assert body(response) == EPUB
     assert DownloadAttempt.objects.get(order=paid_order).version.number == 1
     history = client.get("/account/orders/").content.decode()
-    assert "version 1" in history
+    assert "<dt>Version</dt><dd>1</dd>" in history
     assert "updated" not in history
     # Who buys after the update buys the new version.
     later = place_order(book, "eBook")

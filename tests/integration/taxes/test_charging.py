@@ -15,7 +15,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from tests.factories import DiscountCodeFactory, TaxRateFactory
-from tests.shopper import COMPLETE_URL, add_to_cart, checkout, checkout_details, checkout_step
+from tests.shopper import CHECKOUT_URL, COMPLETE_URL, add_to_cart, checkout, checkout_details, checkout_step
 
 pytestmark = pytest.mark.django_db
 
@@ -73,12 +73,26 @@ def test_prices_include_tax_the_buyer_pays_the_gross_price_and_sees_their_rate(c
 
 def test_the_checkout_shows_the_rate_before_the_order_is_placed(client, book):
     add_to_cart(client, book, option3="eBook")
-    confirmation = checkout_step(client, 1, checkout_details(shipping=False, billing_detail_country="France"))
+    add_to_cart(client, book, option3="Paperback")  # a parcel: the confirmation step stays
+    confirmation = checkout_step(client, 1, checkout_details(billing_detail_country="France"))
 
     html = confirmation.content.decode()
     assert "VAT included" in html
     assert "France, eBook 5.5%" in html
     assert "France, eBook 5.5%" in client.get("/shop/cart/").content.decode()
+
+
+def test_with_tax_on_top_a_cart_of_downloads_is_confirmed_before_it_is_placed(client, book, settings):
+    """The total depends on the country given: it is shown first (the
+    confirmation step a cart of downloads otherwise skips)."""
+    settings.SHOP_TAX_INCLUDED = False
+    add_to_cart(client, book, option3="eBook")
+
+    confirmation = checkout_step(client, 1, checkout_details(shipping=False, billing_detail_country="France"))
+
+    assert confirmation.context["step"] == 2
+    assert "France, eBook 5.5%" in confirmation.content.decode()
+    assert not Order.objects.exists()
 
 
 def test_tax_exclusive_prices_add_the_tax_as_a_line(client, book, settings):
@@ -147,13 +161,13 @@ def test_a_rate_change_applies_from_its_day_to_a_cart_already_open(client, book)
     TaxRateFactory(country="FR", tax_class="ebook", rate=Decimal("10"), valid_from=change_day)
     midnight = timezone.make_aware(datetime.combine(change_day, time()))
     data = checkout_details(shipping=False, billing_detail_country="France")
-    # The cart is filled and the checkout started ten minutes before the change ...
+    # The cart is filled and the checkout opened ten minutes before the change ...
     with time_machine.travel(midnight - timedelta(minutes=10), tick=False):
         add_to_cart(client, book, option3="eBook")
-        assert "France, eBook 5.5%" in checkout_step(client, 1, data).content.decode()
-    # ... and the order placed five minutes after it.
+        assert client.get(CHECKOUT_URL).status_code == 200
+    # ... and the order placed (one page: a cart of downloads) five minutes after it.
     with time_machine.travel(midnight + timedelta(minutes=5), tick=False):
-        assert checkout_step(client, 2, data)["Location"] == COMPLETE_URL
+        assert checkout_step(client, 1, data)["Location"] == COMPLETE_URL
 
     order = Order.objects.get()
     assert order.tax_lines.get().rate == Decimal("10.00")
