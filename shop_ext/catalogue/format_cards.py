@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from shop_ext.catalogue.availability import format_field
-from shop_ext.models import ProductFile
+from shop_ext.models import ProductFile, VariationIsbn
 
 FORMAT_PARAMETER = "format"
 # A printed format with this many copies or fewer says how many are left.
@@ -46,6 +46,7 @@ class FormatCard:
     unavailable: str | None
     files: list = field(default_factory=list)
     selected: bool = False
+    isbn: VariationIsbn | None = None
 
     @property
     def slug(self):
@@ -106,6 +107,7 @@ def format_cards(product, variations, kinds, reasons, requested=None, posted=Non
         .prefetch_related("variations")
         .order_by("original_filename", "id")
     )
+    isbns = {record.variation_id: record for record in VariationIsbn.objects.filter(variation__in=variations)}
     cards = []
     for variation in variations:
         files = [
@@ -120,6 +122,7 @@ def format_cards(product, variations, kinds, reasons, requested=None, posted=Non
                 kind=kinds.get(variation.sku, "ship"),
                 unavailable=reasons.get(variation.sku),
                 files=sorted(files, key=lambda f: f.extension),
+                isbn=isbns.get(variation.id),
             )
         )
     buyable = [card for card in cards if not card.unavailable]

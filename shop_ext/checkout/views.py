@@ -72,6 +72,11 @@ def checkout(request):
             response = cartridge_views.checkout_steps(request, form_class=CheckoutForm)
             if not _one_page_details_taken(request, response):
                 return response
+            if request.POST.get(VAT_NUMBER_FIELD, "").strip():
+                # A business buyer's VAT number may take the VAT off (reverse
+                # charge): Cartridge's confirmation shows the total first.
+                response.context_data["form"].one_page = False
+                return response
             # A cart with nothing to ship has nothing to confirm on a page of
             # its own: the details just taken go on through Cartridge's
             # last step (checked again by the guard, paid, placed) at once.
@@ -97,9 +102,6 @@ def _one_page_details_taken(request, response):
         and context["step"] == checkout_steps.CHECKOUT_STEP_LAST
         and context["step"] != checkout_steps.CHECKOUT_STEP_FIRST
         and request.POST.get("step") in (None, "", str(checkout_steps.CHECKOUT_STEP_FIRST))
-        # A business buyer's VAT number may take the VAT off (reverse
-        # charge): the confirmation shows the total before the order is placed.
-        and not request.POST.get(VAT_NUMBER_FIELD, "").strip()
     )
 
 

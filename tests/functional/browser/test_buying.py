@@ -116,6 +116,7 @@ def test_a_mixed_cart_shows_its_shipping_in_every_summary(live_server, demo, pag
     for fmt in ("ebook", "paperback"):
         page.goto(live_server.url + book.get_absolute_url() + f"?format={fmt}")
         page.get_by_role("button", name="Add to cart").click()
+        expect(page).to_have_url(re.compile("/shop/cart/$"))  # before the next page is asked for
 
     expect(page.locator(".cart-summary-box")).to_contain_text(total)
     expect(page.locator(".site-header .cart-total")).to_contain_text(money(ebook.price() + paperback.price()))

@@ -5,7 +5,6 @@ worker, at desktop and phone width."""
 
 import pytest
 
-from tests.functional.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.functional.stack.conftest import MEASUREMENTS
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
@@ -16,25 +15,15 @@ HOME_BUDGET_BYTES = 100 * 1024
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def open_page(chromium, viewport):
-    context = chromium.new_context(viewport=viewport, locale="en-GB")
+def open_page(browser, viewport):
+    context = browser.new_context(viewport=viewport, locale="en-GB")
     context.set_default_timeout(20_000)
     return context, context.new_page()
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
-def test_the_home_page_fits_its_byte_budget(stack, chromium, viewport):
-    context, page = open_page(chromium, viewport)
+def test_the_home_page_fits_its_byte_budget(stack, browser, viewport):
+    context, page = open_page(browser, viewport)
     responses = []
     page.on("response", lambda response: responses.append(response))
     try:
@@ -70,9 +59,9 @@ def test_the_home_page_fits_its_byte_budget(stack, chromium, viewport):
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
-def test_the_contact_form_reaches_the_staffs_inbox(stack, chromium, viewport):
+def test_the_contact_form_reaches_the_staffs_inbox(stack, browser, viewport):
     sender = f"reader-{viewport['width']}@example.com"
-    context, page = open_page(chromium, viewport)
+    context, page = open_page(browser, viewport)
     try:
         page.goto(stack.url + "/")
         page.get_by_role("link", name="Contact us").click()

@@ -80,8 +80,8 @@ def test_the_product_page_shows_each_formats_isbn(client):
     VariationIsbn.objects.create(variation=variation(book, option3="eBook"), isbn="9780306406157")
     html = client.get(book.get_absolute_url()).content.decode()
     assert "ISBN 978-0-306-40615-7" in html
-    ebook_item = html.split(f'id="variation-{variation(book, option3="eBook").sku}"')[1].split("</li>")[0]
-    assert "978-0-306-40615-7" in ebook_item
+    ebook_card = html.split('id="format-ebook"')[1].split("</label>")[0]
+    assert "978-0-306-40615-7" in ebook_card
 
 
 @pytest.mark.parametrize("query", ["9780306406157", "978-0-306-40615-7", "0306406152", "40615"])
