@@ -41,7 +41,7 @@ from mezzanine.generic.models import AssignedKeyword, Keyword
 from mezzanine.pages.models import Page
 
 from shop_ext.catalogue import covers, page_cache
-from shop_ext.models import DownloadPolicy, ProductFile
+from shop_ext.models import DownloadPolicy, ProductFile, ProductSample, VariationIsbn
 
 # ------------------------------------------------------------ cached pages
 
@@ -56,6 +56,8 @@ CATALOGUE_MODELS = (
     ProductOption,
     Sale,
     ProductFile,
+    ProductSample,
+    VariationIsbn,
     DownloadPolicy,
     Setting,
     Site,

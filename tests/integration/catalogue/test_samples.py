@@ -71,3 +71,14 @@ def test_a_sample_is_an_upload_or_a_file_never_both(book):
     for invalid in (both, neither):
         with pytest.raises(Exception, match="one of them"):
             invalid.full_clean()
+
+
+def test_a_sample_added_later_reaches_the_cached_product_page(
+    client, book, django_capture_on_commit_callbacks
+):
+    assert "/samples/" not in client.get(book.get_absolute_url()).content.decode()  # cached now
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ProductSample.objects.create(product=book, file=ContentFile(SAMPLE, name="chapter-one.epub"))
+
+    assert f'href="/samples/{book.pk}/"' in client.get(book.get_absolute_url()).content.decode()
