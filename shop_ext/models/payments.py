@@ -6,10 +6,9 @@ from cartridge.shop.models import Order, OrderItem
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import CountryField
 
 from shop_ext.models.delivery import DownloadGrant
-from shop_ext.models.taxes import TaxClass
+from shop_ext.models.taxes import AmountsAtRate
 from shop_ext.orders import OrderStatus
 
 
@@ -115,7 +114,7 @@ class PaymentRefund(models.Model):
         return f"Refund of {self.amount} on {self.payment}"
 
 
-class RefundTaxLine(models.Model):
+class RefundTaxLine(AmountsAtRate):
     """The tax a refund gave back at one rate: its net, tax and gross
     (shop_ext.payments.refund_tax), so the tax report nets refunds against the
     sales of the same country, class and rate."""
@@ -123,12 +122,6 @@ class RefundTaxLine(models.Model):
     refund = models.ForeignKey(
         PaymentRefund, related_name="tax_lines", on_delete=models.CASCADE, verbose_name=_("Refund")
     )
-    country = CountryField(_("Country"))
-    tax_class = models.CharField(_("Tax class"), max_length=20, choices=TaxClass.choices)
-    rate = models.DecimalField(_("Rate (%)"), max_digits=5, decimal_places=2)
-    net = models.DecimalField(_("Net"), max_digits=10, decimal_places=2)
-    tax = models.DecimalField(_("Tax"), max_digits=10, decimal_places=2)
-    gross = models.DecimalField(_("Gross"), max_digits=10, decimal_places=2)
 
     class Meta:
         verbose_name = _("Tax refunded at one rate")

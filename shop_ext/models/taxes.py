@@ -135,7 +135,23 @@ class OrderTaxEvidence(models.Model):
         return f"Order #{self.order_id}: {self.country}{' (conflict)' if self.conflict else ''}"
 
 
-class OrderTaxLine(models.Model):
+class AmountsAtRate(models.Model):
+    """Money at one tax rate (a country and class): its net, tax and gross.
+    Charged on an order (OrderTaxLine) or given back by a refund
+    (payments' RefundTaxLine)."""
+
+    country = CountryField(_("Country"))
+    tax_class = models.CharField(_("Tax class"), max_length=20, choices=TaxClass.choices)
+    rate = models.DecimalField(_("Rate (%)"), max_digits=5, decimal_places=2)
+    net = models.DecimalField(_("Net"), max_digits=10, decimal_places=2)
+    tax = models.DecimalField(_("Tax"), max_digits=10, decimal_places=2)
+    gross = models.DecimalField(_("Gross"), max_digits=10, decimal_places=2)
+
+    class Meta:
+        abstract = True
+
+
+class OrderTaxLine(AmountsAtRate):
     """An order's tax at one rate: the net, tax and gross of its lines of
     one country and class (shop_ext.taxes.amounts.by_rate), as charged. The
     invoice, the emails and the tax report read these."""
@@ -143,12 +159,6 @@ class OrderTaxLine(models.Model):
     order = models.ForeignKey(
         Order, related_name="tax_lines", on_delete=models.CASCADE, verbose_name=_("Order")
     )
-    country = CountryField(_("Country"))
-    tax_class = models.CharField(_("Tax class"), max_length=20, choices=TaxClass.choices)
-    rate = models.DecimalField(_("Rate (%)"), max_digits=5, decimal_places=2)
-    net = models.DecimalField(_("Net"), max_digits=10, decimal_places=2)
-    tax = models.DecimalField(_("Tax"), max_digits=10, decimal_places=2)
-    gross = models.DecimalField(_("Gross"), max_digits=10, decimal_places=2)
 
     class Meta:
         verbose_name = _("Tax at one rate")
