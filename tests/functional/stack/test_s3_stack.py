@@ -119,13 +119,21 @@ def test_a_file_nginx_cannot_fetch_gives_the_attempt_back(s3_stack, purchase):
     no answer for the host name): nginx cannot fetch the pre-signed URL, reports it, and the
     buyer gets the "could not send" page with the attempt given back."""
     port = s3_stack.endpoint.rsplit(":", 1)[1]
-    app = s3_stack.start_gunicorn(
-        name="gunicorn-unresolvable", SHOP_S3_ENDPOINT_URL=f"http://localhost:{port}"
+    _site, response = download_through_app_with(
+        s3_stack, purchase, "unresolvable", f"http://localhost:{port}"
     )
+    assert "Content-Disposition" not in response.headers
+
+
+def download_through_app_with(s3_stack, purchase, name, endpoint):
+    """The buyer's first file through an app server (and its own nginx)
+    whose S3 endpoint is ``endpoint``: the "could not send" page, no attempt
+    used. Returns that nginx and the answer."""
+    app = s3_stack.start_gunicorn(name=f"gunicorn-{name}", SHOP_S3_ENDPOINT_URL=endpoint)
     site = s3_stack.start_nginx(
         app,
         template=without_internal_location(NGINX_SITE.read_text()),
-        name="nginx-unresolvable",
+        name=f"nginx-{name}",
         port=free_port(),
     )
     grant_id = purchase["files"][0][0]
@@ -135,7 +143,7 @@ def test_a_file_nginx_cannot_fetch_gives_the_attempt_back(s3_stack, purchase):
     assert response.status_code == 503
     assert "We could not send this file. No download attempt was used" in response.text
     assert attempts_used(s3_stack, purchase["order_id"]) == before
-    assert "Content-Disposition" not in response.headers
+    return site, response
 
 
 def check_delivery(s3_stack, purchase, site_url, **env):
@@ -167,22 +175,8 @@ def test_wrong_credentials_get_the_buyer_a_clean_page_and_staff_the_fix(s3_stack
     tests/s3_server.py): the buyer gets the "could not send" page with no
     attempt used, and check_delivery names the variables to correct."""
     with s3_server(tmp_path / "moto-checking-keys.log", checking_keys=True) as refusing:
-        app = s3_stack.start_gunicorn(name="gunicorn-wrong-key", SHOP_S3_ENDPOINT_URL=refusing)
-        site = s3_stack.start_nginx(
-            app,
-            template=without_internal_location(NGINX_SITE.read_text()),
-            name="nginx-wrong-key",
-            port=free_port(),
-        )
-        grant_id = purchase["files"][0][0]
-        before = attempts_used(s3_stack, purchase["order_id"])
-        url = f"http://127.0.0.1:{site.port}/account/orders/{purchase['order_id']}/files/{grant_id}/"
+        site, _response = download_through_app_with(s3_stack, purchase, "wrong-key", refusing)
 
-        response = purchase["session"].get(url, timeout=60)
-
-        assert response.status_code == 503
-        assert "We could not send this file. No download attempt was used" in response.text
-        assert attempts_used(s3_stack, purchase["order_id"]) == before
         result = check_delivery(
             s3_stack, purchase, f"http://127.0.0.1:{site.port}", SHOP_S3_ENDPOINT_URL=refusing
         )
