@@ -265,8 +265,8 @@ BULK_EDITS = (
     bulk_edit_action(
         "put_on_sale",
         _("Put selected products on a sale"),
-        lambda products, sale: bulk_edits.sale_changes(products, sale),
-        lambda products, sale: bulk_edits.put_on_sale(products, sale),
+        bulk_edits.sale_changes,
+        bulk_edits.put_on_sale,
         SaleChoiceForm,
         _("%(count)s product(s) put on the sale."),
     ),
@@ -280,8 +280,8 @@ BULK_EDITS = (
     bulk_edit_action(
         "change_prices",
         _("Change prices of selected products by a percentage"),
-        lambda products, percent: bulk_edits.price_changes(products, percent),
-        lambda products, percent: bulk_edits.change_prices(products, percent),
+        bulk_edits.price_changes,
+        bulk_edits.change_prices,
         PercentForm,
         _("Prices of %(count)s product(s) changed."),
     ),
@@ -302,7 +302,7 @@ BULK_EDITS = (
     bulk_edit_action(
         "move_to_category",
         _("Move selected products to a category page"),
-        lambda products, category: bulk_edits.category_changes(products, category),
+        bulk_edits.category_changes,
         lambda products, category: bulk_edits.move_to_category(
             products, category, listings.hand_picked_categories()
         ),
