@@ -73,7 +73,7 @@ UPSTREAM = (
     ),
     # TinyMCE 4 (Mezzanine's rich-text editor): toolbar buttons without names,
     # inside the focusable toolbar items that hold them.
-    ("button-name", r"^#mceu_\d+ > button\[role=\"presentation\"\]"),
+    ("button-name", r"^#mceu_\d+ > (button|\.mce-open)\b"),
     ("nested-interactive", r"^#mceu_\d+$"),
     # grappelli-safe's "Chosen" action menu: its scrolling list is not focusable.
     ("scrollable-region-focusable", r"^\.chzn-results$"),

@@ -37,10 +37,13 @@ def press_to_navigate(page, key="Enter"):
 
 def format_row(page, name):
     """The index of the format's row in the book form's formats table."""
-    row = page.locator(
-        "#variations-group tr.format-row", has=page.locator("th", has_text=re.compile(f"^{name}$"))
+    rows = page.evaluate(
+        "() => [...document.querySelectorAll('#variations-group tr.format-row')]"
+        ".map((row) => [row.querySelector('th').textContent.trim(), row.id])"
     )
-    return int(row.get_attribute("id").rsplit("-", 1)[1])
+    row_id = dict(rows).get(name)
+    assert row_id, f"no row for {name}: {rows}"
+    return int(row_id.rsplit("-", 1)[1])
 
 
 def test_editor_adds_a_book_in_two_formats_with_the_keyboard_only(live_server, demo, page, shoot):
