@@ -2,7 +2,6 @@
 formats (a paperback with price and stock, an ebook with its file) with
 Tab, Space, Enter, arrows and typing, saves it, and finds it in the shop."""
 
-import re
 from decimal import Decimal
 
 import pytest
