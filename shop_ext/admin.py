@@ -25,7 +25,7 @@ class OrderAdmin(
     tax evidence (filtered by its conflict flag and its VAT number check)."""
 
     inlines = (
-        *cartridge_admin.OrderAdmin.inlines,
+        orders_admin.OrderItemInline,
         delivery_admin.OrderDeliveryInline,
         orders_admin.OrderEmailInline,
         delivery_admin.DownloadGrantInline,

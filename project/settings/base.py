@@ -341,23 +341,39 @@ AUTH_PASSWORD_VALIDATORS = [
 ACCOUNTS_PROFILE_VIEWS_ENABLED = False
 
 SEARCH_MODEL_CHOICES = ("shop.Product",)
+# The first group is the editor's dashboard (shop_ext/templatetags/editor_dashboard.py):
+# what an editor uses every day; the other groups are folded under "Settings".
 ADMIN_MENU_ORDER = (
-    (_("Content"), ("pages.Page", "generic.ThreadedComment", (_("Media Library"), "media-library"))),
+    (
+        _("Everyday"),
+        (
+            "shop_ext.Book",
+            (_("Category pages"), "shop.Category"),
+            "shop.Sale",
+            "shop.DiscountCode",
+            "shop.Order",
+            (_("Import and export books"), "admin:shop_product_import"),
+            "pages.Page",
+            (_("Media Library"), "media-library"),
+        ),
+    ),
     (
         _("Shop"),
         (
             "shop.Product",
-            "shop_ext.Book",
             "shop.ProductOption",
-            "shop.DiscountCode",
-            "shop.Sale",
-            "shop.Order",
             (_("Download log"), "shop_ext.DownloadAttempt"),
             (_("Payment events"), "shop_ext.PaymentEvent"),
         ),
     ),
+    (_("Content"), ("generic.ThreadedComment",)),
     (_("Site"), ("sites.Site", "redirects.Redirect", "conf.Setting")),
     (_("Users"), ("auth.User", "auth.Group")),
+)
+DASHBOARD_TAGS = (
+    ("editor_dashboard.editor_dashboard",),
+    ("mezzanine_tags.recent_actions",),
+    (),
 )
 # Mezzanine 6.1.1's TinyMCE set-up script fails on "Add another" in the
 # Django 4.1+ admin; ours is its copy with that fixed (theme/static/theme/js/).

@@ -11,21 +11,23 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, Q, Sum
 from django.http import JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
+from mezzanine.conf import settings as site_settings
+from mezzanine.core.forms import OrderWidget
+from mezzanine.core.templatetags.mezzanine_tags import thumbnail
 
 from shop_ext.catalogue import bulk_edits, format_rows, isbns, listings
 from shop_ext.core import permissions
-from shop_ext.core.admin_inlines import LabelledTabularInline
-from shop_ext.core.admin_pages import DraftFirstPageAdmin
+from shop_ext.core.admin_inlines import LabelledRowsFormSet, LabelledTabularInline
+from shop_ext.core.admin_pages import DraftFirstPageAdmin, OwnListAdmin
 from shop_ext.models import Book, DownloadPolicy, ProductFile, ProductSample, ProductTaxClass
 
 
@@ -137,6 +139,8 @@ class VariationForm(cartridge_forms.ProductVariationAdminForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["unit_price"].label = _("Price")
+        self.fields["num_in_stock"].label = _("In stock")
         if self.instance.pk:
             self.initial["isbn"] = isbns.isbn_of(self.instance)
 
@@ -150,7 +154,13 @@ class VariationForm(cartridge_forms.ProductVariationAdminForm):
         return variation
 
 
-class VariationFormset(cartridge_forms.ProductVariationAdminFormset):
+class VariationFormset(LabelledRowsFormSet, cartridge_forms.ProductVariationAdminFormset):
+    def row_name(self, form, index):
+        variation = form.instance
+        if variation.pk:
+            return ", ".join(str(option) for option in variation.options() if option) or _("Default")
+        return super().row_name(form, index)
+
     def clean(self):
         super().clean()
         seen = set()
@@ -162,9 +172,49 @@ class VariationFormset(cartridge_forms.ProductVariationAdminFormset):
 
 
 class VariationInline(cartridge_admin.ProductVariationAdmin):
+    """A book's formats, at the top of its form (admin/shop/product/change_form.html):
+    a row per format named by it, price and stock first."""
+
     form = VariationForm
     formset = VariationFormset
-    fields = (*cartridge_admin.ProductVariationAdmin.fields, "isbn")
+    template = "admin/shop/product/variations_inline.html"
+    fields = (
+        "default",
+        "unit_price",
+        "num_in_stock",
+        "sale_price",
+        "sale_from",
+        "sale_to",
+        "sku",
+        "isbn",
+        "image",
+    )
+
+
+class DragHandleWidget(OrderWidget):
+    """Mezzanine's ordering handle (drag the row up or down), its arrow
+    images marked as decoration: they had no text alternative."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        field = forms.HiddenInput.render(self, name, value, attrs, renderer)
+        arrows = format_html_join(
+            "",
+            '<img src="{}admin/img/admin/arrow-{}.gif" alt="">',
+            ((settings.STATIC_URL, arrow) for arrow in ("up", "down")),
+        )
+        return format_html(
+            '{}<span class="ordering" title="{}">{}</span>', field, _("Drag to reorder"), arrows
+        )
+
+
+class ProductImageInline(cartridge_admin.ProductImageAdmin):
+    formset = LabelledRowsFormSet
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "_order":
+            field.widget = DragHandleWidget()
+        return field
 
 
 class CatalogueImportForm(ImportForm):
@@ -312,48 +362,113 @@ BULK_EDITS = (
 )
 
 
+class DefaultFormatListForm(forms.ModelForm):
+    """A row of the product list: the price and stock of the product's
+    default format, changed in place. The product's own copies of them are
+    what Cartridge lists by; the format's are what it sells by, so both are
+    written (ProductAdmin.save_model)."""
+
+    unit_price = forms.DecimalField(
+        label=_("Price"),
+        required=False,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        error_messages={"invalid": _("Write the price as a number with a dot, e.g. 12.99.")},
+    )
+    num_in_stock = forms.IntegerField(
+        label=_("Stock"),
+        required=False,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text=_("Empty: not counted (downloads)."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        title = self.instance.title
+        self.fields["unit_price"].widget.attrs["aria-label"] = _("Price of %(title)s") % {"title": title}
+        self.fields["num_in_stock"].widget.attrs["aria-label"] = _("Stock of %(title)s") % {"title": title}
+        self.fields["available"].widget.attrs["aria-label"] = _("%(title)s for sale") % {"title": title}
+
+    def save_default_format(self, product):
+        changed = {
+            name: self.cleaned_data[name]
+            for name in ("unit_price", "num_in_stock")
+            if name in self.changed_data
+        }
+        if changed:
+            # Only what the editor changed: the stock a sale took meanwhile stays taken.
+            ProductVariation.objects.filter(product=product, default=True).update(**changed)
+
+
 class ProductAdmin(CatalogueImportExportMixin, cartridge_admin.ProductAdmin):
     # Cartridge's list (its "Add" menu of product types), which the import
     # and export buttons extend.
     change_list_template = "admin/shop/product/change_list.html"
+    change_form_template = "admin/shop/product/editor_change_form.html"
     actions = BULK_EDITS
-    # Price and stock in the list; status is changed by the publish actions,
-    # not by a drop-down in each row that unpublished titles by accident.
-    list_display = ("admin_thumb", "title", "price", "stock", "status", "available", "admin_link")
-    list_editable = ("available",)
+    # Price and stock in the list, editable (those of the default format);
+    # status is changed by the publish actions, not by a drop-down in each
+    # row that unpublished titles by accident.
+    list_display = (
+        "cover",
+        "title",
+        "unit_price",
+        "num_in_stock",
+        "every_format",
+        "status",
+        "available",
+        "admin_link",
+    )
+    list_display_links = ("title",)
+    list_editable = ("unit_price", "num_in_stock", "available")
+
+    @admin.display(description="")
+    def cover(self, product):
+        """Mezzanine's admin_thumb, without the link (the title beside it is
+        one) and so as decoration, alt="" (its image had no alt at all)."""
+        if not product.image:
+            return ""
+        size = site_settings.ADMIN_THUMB_SIZE.split("x")
+        return format_html('<img src="{}{}" alt="">', settings.MEDIA_URL, thumbnail(product.image, *size))
+
+    def get_changelist_form(self, request, **kwargs):
+        kwargs.setdefault("form", DefaultFormatListForm)
+        return super().get_changelist_form(request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if isinstance(form, DefaultFormatListForm):
+            form.save_default_format(obj)
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                stock_total=Sum("variations__num_in_stock"),
-                untracked_formats=Count("variations", filter=Q(variations__num_in_stock__isnull=True)),
-            )
+        return super().get_queryset(request).prefetch_related("variations")
+
+    @admin.display(description=_("All formats"))
+    def every_format(self, product):
+        """Each format's price (and sale price) and stock; the editable
+        columns are the default format's."""
+        return format_html_join(
+            format_html("<br>"),
+            "{}: {}{} · {}",
+            (
+                (
+                    ", ".join(str(option) for option in variation.options() if option) or _("Default"),
+                    format_html("<del>{}</del> ", variation.unit_price) if variation.on_sale() else "",
+                    variation.price() if variation.unit_price is not None else "-",
+                    _("not counted") if variation.num_in_stock is None else variation.num_in_stock,
+                )
+                for variation in product.variations.all()
+            ),
         )
 
-    @admin.display(description=_("Price"), ordering="unit_price")
-    def price(self, product):
-        if product.unit_price is None:
-            return "-"
-        if product.on_sale():
-            return format_html("<del>{}</del> {}", product.unit_price, product.sale_price)
-        return str(product.unit_price)
-
-    @admin.display(description=_("Stock"), ordering="stock_total")
-    def stock(self, product):
-        """Copies in stock over the formats that count them; formats that
-        do not (downloads) are said so."""
-        if product.stock_total is None:
-            return _("not counted") if product.untracked_formats else "-"
-        if product.untracked_formats:
-            return _("%(count)s (+ formats not counted)") % {"count": product.stock_total}
-        return str(product.stock_total)
-
-    inlines = tuple(
-        VariationInline if inline is cartridge_admin.ProductVariationAdmin else inline
-        for inline in cartridge_admin.ProductAdmin.inlines
-    ) + (
+    # Cartridge's order (images, then variations) is kept: its save_formset
+    # saves the images after the variations and needs them in that order.
+    # The form's template shows the variations first.
+    inlines = (
+        ProductImageInline,
+        VariationInline,
         ProductFileInline,
         DownloadPolicyInline,
         ProductSampleInline,
@@ -381,18 +496,19 @@ class ProductAdmin(CatalogueImportExportMixin, cartridge_admin.ProductAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class BookAdmin(ProductAdmin):
+class BookAdmin(OwnListAdmin, ProductAdmin):
     """Books have a menu entry and a list of their own (Mezzanine shows a
     product type only in the product list's "Add" menu), and offer only
     the Format option: a book has no size or colour."""
 
     list_display = (
-        "admin_thumb",
+        "cover",
         "title",
         "author",
         "isbn",
-        "price",
-        "stock",
+        "unit_price",
+        "num_in_stock",
+        "every_format",
         "status",
         "available",
         "admin_link",
@@ -406,12 +522,6 @@ class BookAdmin(ProductAdmin):
             if format_field in options["fields"]:
                 options["fields"] = [format_field]
         return fieldsets
-
-    def has_module_permission(self, request):
-        return admin.ModelAdmin.has_module_permission(self, request)
-
-    def changelist_view(self, request, extra_context=None):
-        return admin.ModelAdmin.changelist_view(self, request, extra_context)
 
 
 admin.site.unregister(Product)
@@ -459,12 +569,15 @@ class ListedCountForm(forms.Form):
     combined = forms.BooleanField(required=False)
 
 
-class CategoryAdmin(DraftFirstPageAdmin, cartridge_admin.CategoryAdmin):
+class CategoryAdmin(OwnListAdmin, DraftFirstPageAdmin, cartridge_admin.CategoryAdmin):
     """Cartridge's category page, saying in plain words what "combined"
     does and how many products the page lists, counted again as the editor
-    changes its filters (theme/js/category_count.js), before saving."""
+    changes its filters (theme/js/category_count.js), before saving. Its
+    list is a plain one (not the page tree), without a status menu per row."""
 
     readonly_fields = ("listed_count",)
+    change_list_template = "admin/change_list.html"
+    list_editable = ()
 
     class Media:
         js = ("theme/js/category_count.js",)

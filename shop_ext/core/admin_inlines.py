@@ -19,9 +19,14 @@ def _widgets(widget):
 
 
 class LabelledRowsFormSet(BaseInlineFormSet):
+    def row_name(self, form, index):
+        """How a screen reader names the row; a formset whose rows have a
+        name of their own (a book's format) says it instead of a number."""
+        return _("row %(number)s") % {"number": index + 1} if index is not None else _("new row")
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
-        row = _("row %(number)s") % {"number": index + 1} if index is not None else _("new row")
+        row = form.row_name = self.row_name(form, index)
         for name, field in form.fields.items():
             if field.widget.is_hidden:
                 continue

@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from shop_ext.catalogue import availability
-from shop_ext.core.admin_inlines import LabelledTabularInline
+from shop_ext.core.admin_inlines import LabelledRowsFormSet, LabelledTabularInline
 from shop_ext.core.permissions import CHANGE_ORDER, VIEW_ORDER
 from shop_ext.models import OrderEmail
 from shop_ext.orders import OrderStatus
@@ -81,6 +81,12 @@ STATUS_ACTIONS = [
     _status_action(OrderStatus.CANCELLED, "Cancelled"),
     _status_action(OrderStatus.REFUNDED, "Refunded"),
 ]
+
+
+class OrderItemInline(cartridge_admin.OrderItemInline):
+    """Cartridge's order items, each field named with its row."""
+
+    formset = LabelledRowsFormSet
 
 
 class OrderAdmin(cartridge_admin.OrderAdmin):

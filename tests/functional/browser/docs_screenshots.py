@@ -25,6 +25,7 @@ PAGES = [
     "order-history",
     "library",
     "admin-product",
+    "admin-keyboard-book",
     "tax-fr-guest",
     "tax-de-business",
 ]

@@ -33,6 +33,7 @@ def admin_pages():
     return [
         "/admin/",
         "/admin/pages/page/",
+        "/admin/shop/category/",
         f"/admin/shop/category/{ebooks.pk}/change/",
         "/admin/shop/product/",
         "/admin/shop_ext/book/",
@@ -64,8 +65,11 @@ def test_admin_pages_have_no_console_errors_and_fit_the_screen(live_server, demo
         response = page.goto(live_server.url + path)
         assert response.status == 200, path
         page.wait_for_load_state("load")
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > SCREEN_WIDTH:
+        width, screen = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert screen <= SCREEN_WIDTH
+        if width > screen:
             too_wide[path] = width
 
     assert too_wide == {}

@@ -369,7 +369,7 @@ def test_editor_builds_a_category_and_adds_a_book(
     assert sorted(variations) == ["Paperback", "eBook"]
     assert book.images.get().file.name.endswith("product/night-trains.png")
     prices = {"Paperback": "8.99", "eBook": "4.99"}
-    rows = page.locator("#variations-group .dynamic-variations")
+    rows = page.locator("#variations-group .format-row")
     expect(rows).to_have_count(2)
     for index in range(2):
         variation_id = int(page.locator(f"#id_variations-{index}-id").input_value())
