@@ -274,7 +274,7 @@ def _is_source_map(pattern):
 # What the shop's pages load, minified as collected (names with or without
 # their hash); the admin's own files (already minified, or large and not the
 # shoppers') are copied as they are.
-MINIFIED_PREFIXES = ("theme/", "css/bootstrap.", "cartridge/js/")
+MINIFIED_PREFIXES = ("theme/", "cartridge/js/")
 MINIFIERS = {".css": rcssmin.cssmin, ".js": rjsmin.jsmin}
 # Text that nginx sends precompressed (gzip_static, deploy/nginx.conf); below
 # this size compression gains less than a packet.
@@ -293,7 +293,7 @@ def minified(name, content):
 class HashedStaticStorage(ManifestStaticFilesStorage):
     """Static files with their content's hash in their names (nginx sends
     them with a year's Cache-Control, docs/deploy.md), minus the rewriting
-    of source-map comments: the vendored CSS and JS (Bootstrap, Mezzanine's
+    of source-map comments: the vendored CSS and JS (Mezzanine's
     admin) name .map files they do not ship, which would stop collectstatic.
 
     The shop's CSS and JS are minified as they are written (the hash is of

@@ -10,18 +10,6 @@ from mezzanine.pages.models import Page
 
 register = template.Library()
 
-# The pages whose templates load Cartridge's jQuery plugins (the product
-# page's product_variations.js, checkout's shipping_fields.js). Every other
-# shop page runs on theme/js/shop.js alone, without jQuery's 87 KB; the
-# admin loads its own.
-JQUERY_PAGES = {"shop_product", "shop_checkout"}
-
-
-@register.filter
-def needs_jquery(request):
-    match = getattr(request, "resolver_match", None)
-    return match is not None and match.url_name in JQUERY_PAGES
-
 
 @register.filter
 def get_item(mapping, key):

@@ -24,7 +24,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 375, "height": 812}
+PHONE = {"width": 390, "height": 844}
 ASSET_TYPES = {"stylesheet", "script", "image", "font", "media"}
 # Playwright's default is 30 s; a slow CI machine gets a little more room.
 TIMEOUT_MS = 20_000

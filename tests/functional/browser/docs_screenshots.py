@@ -31,7 +31,7 @@ PAGES = [
 ]
 OUT = BASE_DIR / "docs" / "screenshots"
 # Full-page shots are cut to a screenful or two; desktop ones scaled down.
-LIMITS = {"desktop": (960, 1100), "phone": (375, 1500)}
+LIMITS = {"desktop": (960, 1100), "phone": (390, 1500)}
 
 
 def shrink(source, target, width, max_height):

@@ -64,6 +64,10 @@ def test_shopper_buys_an_ebook_and_a_tote_bag(live_server, demo, page, shoot, ch
 
     page.goto(live_server.url + tote.get_absolute_url())
     page.get_by_label("Colour").select_option("Rust")
+    # theme/js/product_options.js (no jQuery) shows the chosen colour's line alone.
+    shown = page.locator("#variations > li:visible")
+    expect(shown).to_have_count(1)
+    expect(shown).to_contain_text("Rust")
     page.get_by_role("button", name="Add to cart").click()
     expect(page).to_have_url(re.compile("/shop/cart/$"))
     expect(page.locator(".cart-line")).to_have_count(2)

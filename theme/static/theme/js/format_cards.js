@@ -5,7 +5,7 @@
   var form = document.getElementById("add-cart");
   var cards = form && form.querySelector(".format-cards");
   var quantity = form && form.querySelector("[name=quantity]");
-  var group = quantity && quantity.closest(".form-group");
+  var group = quantity && quantity.closest(".form-field");
   if (!cards || !group) { return; }
   var sync = function () {
     var chosen = cards.querySelector("input[type=radio]:checked");

@@ -69,19 +69,18 @@
       });
     }
 
-    // The phone menu: the button opens and closes it (Bootstrap's CSS shows
-    // ".collapse.in") and says whether it is open. Escape closes it.
-    var toggle = document.querySelector(".navbar-toggle[aria-controls]");
+    // The phone menu: the button opens and closes it (shop.css shows
+    // ".nav-menu.is-open") and says whether it is open. Escape closes it.
+    var toggle = document.querySelector(".nav-toggle[aria-controls]");
     var menu = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
     if (menu) {
       var show = function (open) {
-        menu.classList.toggle("in", open);
-        toggle.classList.toggle("collapsed", !open);
+        menu.classList.toggle("is-open", open);
         toggle.setAttribute("aria-expanded", String(open));
       };
-      toggle.addEventListener("click", function () { show(!menu.classList.contains("in")); });
+      toggle.addEventListener("click", function () { show(!menu.classList.contains("is-open")); });
       menu.addEventListener("keydown", function (event) {
-        if (event.key === "Escape" && menu.classList.contains("in")) { show(false); toggle.focus(); }
+        if (event.key === "Escape" && menu.classList.contains("is-open")) { show(false); toggle.focus(); }
       });
     }
 
@@ -92,7 +91,7 @@
     if (form && list) {
       var button = form.querySelector("[name=add_cart]");
       var quantity = form.querySelector("[name=quantity]");
-      var quantityGroup = quantity && quantity.closest(".form-group");
+      var quantityGroup = quantity && quantity.closest(".form-field");
       var sync = function () {
         var shown = null;
         Array.prototype.forEach.call(list.children, function (li) {
