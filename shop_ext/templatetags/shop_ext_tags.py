@@ -254,8 +254,10 @@ def consent_note(order):
     """One sentence for the receipt and the invoice (a durable record for
     the buyer): when they asked for their downloads at once and gave up the
     right to withdraw from buying them. Empty for an order without it."""
-    given = DigitalSupplyConsent.objects.filter(order=order).first()
-    if given is None:
+    try:
+        # The accessor: the order recorded at checkout already holds it (no query).
+        given = order.digital_supply_consent
+    except DigitalSupplyConsent.DoesNotExist:
         return ""
     return _(
         "On %(when)s you asked for the downloads to be delivered at once and acknowledged that "
