@@ -10,6 +10,7 @@ from mezzanine.pages.admin import PageAdmin
 from mezzanine.pages.models import RichTextPage
 
 from shop_ext.catalogue import admin as catalogue_admin  # noqa: F401
+from shop_ext.contact import admin as contact_admin  # noqa: F401
 from shop_ext.core.admin_pages import DraftFirstPageAdmin
 from shop_ext.delivery import admin as delivery_admin
 from shop_ext.orders import admin as orders_admin
@@ -28,6 +29,7 @@ class OrderAdmin(
         orders_admin.OrderItemInline,
         delivery_admin.OrderDeliveryInline,
         orders_admin.OrderEmailInline,
+        orders_admin.DigitalSupplyConsentInline,
         delivery_admin.DownloadGrantInline,
         delivery_admin.DownloadAttemptInline,
         payments_admin.PaymentInline,

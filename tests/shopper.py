@@ -27,12 +27,16 @@ BILLING = {
     "billing_detail_phone": "01234 567890",
     "billing_detail_email": "ada@example.com",
 }
+# A cart with downloads asks for consent to their immediate delivery where the
+# order is placed; posted with every checkout (a cart without ignores it).
+CONSENT = {"digital_supply_consent": "on"}
+BILLING.update(CONSENT)
 # The browser posts the (empty) shipping fields too; with the box ticked,
 # Cartridge copies the billing values into them.
 EMPTY_SHIPPING = {
     name.replace("billing_detail", "shipping_detail"): ""
     for name in BILLING
-    if name != "billing_detail_email"
+    if name.startswith("billing_detail") and name != "billing_detail_email"
 }
 SHIPPING_SAME_AS_BILLING = {**EMPTY_SHIPPING, "same_billing_shipping": "on"}
 # What a download-only checkout asks for, and nothing else.
@@ -43,6 +47,7 @@ DOWNLOAD_ONLY_DETAILS = {
         "billing_detail_last_name",
         "billing_detail_email",
         "billing_detail_country",
+        *CONSENT,
     )
 }
 

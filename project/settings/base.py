@@ -581,6 +581,9 @@ SHOP_LOST_LINKS_PER_CLIENT_PER_HOUR = env_int("SHOP_LOST_LINKS_PER_CLIENT_PER_HO
 # one client may send in an hour.
 SHOP_CONTACT_EMAIL = env_str("SHOP_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
 SHOP_CONTACT_MESSAGES_PER_CLIENT_PER_HOUR = env_int("SHOP_CONTACT_MESSAGES_PER_CLIENT_PER_HOUR", 5)
+# Days a stored contact message is kept: purge_contact_messages (run daily,
+# docs/deploy.md) deletes older ones; the privacy page says 12 months.
+SHOP_CONTACT_MESSAGES_KEEP_DAYS = env_int("SHOP_CONTACT_MESSAGES_KEEP_DAYS", 365)
 # Wrong discount codes (shop_ext/checkout/ratelimit.py): failures per
 # session, and more generously per client address, within a window of
 # SHOP_DISCOUNT_FAILURE_WINDOW seconds; past either limit every code is

@@ -152,6 +152,13 @@ def cart_ships(cart):
     return any(item.sku not in variations or not is_digital_only(variations[item.sku]) for item in cart)
 
 
+def cart_has_downloads(cart):
+    """True if any line of the cart delivers files (a download, or a bundle
+    with one): its buyer is asked to consent to immediate delivery."""
+    variations = cart_variations(cart)
+    return any(item.sku in variations and promises_files(variations[item.sku]) for item in cart)
+
+
 def order_ships(order):
     """True if any line of the order is a physical item to send."""
     return skus_ship(order.items.values_list("sku", flat=True), site_id=order.site_id)

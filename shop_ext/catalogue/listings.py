@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.http import urlencode
 from django.utils.timezone import now
 
+from shop_ext.catalogue import covers
 from shop_ext.catalogue.availability import digital_summaries, format_field
 from shop_ext.catalogue.format_cards import FORMAT_PARAMETER, format_slug
 from shop_ext.models import ProductFile
@@ -128,13 +129,14 @@ def annotate(products, matching=None):
     those matching ``matching`` when given) and ``card_from`` (other
     variations considered cost more), and ``card_url``: the product's page,
     opened on the card's format when a filter chose it (the ebooks page's
-    card opens on the eBook, at the price it showed). Three queries
-    whatever the number."""
+    card opens on the eBook, at the price it showed); ``cover_widths``: the
+    WebP versions its cover has (covers.py). Four queries whatever the number."""
     products = [p for p in products if not hasattr(p, "digital_summary")]
     if not products:
         return
     ids = [p.id for p in products]
     summaries = digital_summaries(ids)
+    cover_widths = covers.widths_for(products)
     variations = purchasable_variations().filter(product_id__in=ids)
     if matching is not None:
         variations = variations.filter(matching)
@@ -144,6 +146,7 @@ def annotate(products, matching=None):
         prices.setdefault(variation.product_id, []).append(variation)
     for product in products:
         product.digital_summary = summaries.get(product.id)
+        product.cover_widths = cover_widths.get(product.id, ())
         candidates = sorted(prices.get(product.id, []), key=lambda v: v.price())
         product.card_variation = candidates[0] if candidates else None
         product.card_from = len({v.price() for v in candidates}) > 1

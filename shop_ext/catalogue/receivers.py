@@ -40,8 +40,10 @@ from mezzanine.conf.models import Setting
 from mezzanine.generic.models import AssignedKeyword, Keyword
 from mezzanine.pages.models import Page
 
-from shop_ext.catalogue import covers, page_cache
-from shop_ext.models import DownloadPolicy, ProductFile, ProductSample, VariationIsbn
+from shop_ext.catalogue import page_cache
+from shop_ext.catalogue.tasks import make_cover_versions
+from shop_ext.core.tasks import enqueue_on_commit
+from shop_ext.models import CoverVersions, DownloadPolicy, ProductFile, ProductSample, VariationIsbn
 
 # ------------------------------------------------------------ cached pages
 
@@ -95,10 +97,13 @@ def relation_changed(sender, action, **kwargs):
 
 @receiver(post_save, sender=ProductImage, dispatch_uid="shop_ext_cover_versions")
 def cover_saved(sender, instance, raw=False, **kwargs):
-    """Its WebP versions (covers.py), made now rather than after the commit:
-    a page rendered once the commit clears the page cache then finds them."""
-    if not raw and instance.file:
-        covers.make_versions(instance.file.name)
+    """Its WebP versions (covers.py) are made by a worker once the save
+    commits; until then (the file may have changed) pages show the original."""
+    if raw:
+        return
+    CoverVersions.objects.filter(image=instance).delete()
+    if instance.file:
+        enqueue_on_commit(make_cover_versions, instance.pk)
 
 
 @receiver(post_save, sender=CartItem, dispatch_uid="shop_ext_pages_cart_saved")

@@ -10,10 +10,11 @@ from django.utils.translation import override
 from django_countries import countries
 
 from shop_ext.catalogue import stock
-from shop_ext.catalogue.availability import cart_ships, variations_for_skus
+from shop_ext.catalogue.availability import cart_has_downloads, cart_ships, variations_for_skus
 from shop_ext.catalogue.forms import MAX_QUANTITY
 from shop_ext.checkout import new_account
 from shop_ext.checkout.ratelimit import DiscountRateLimitMixin
+from shop_ext.orders import consent
 from shop_ext.taxes import charge, vat_numbers
 from shop_ext.taxes.charge import VAT_NUMBER_FIELD
 from shop_ext.taxes.evidence import country_code
@@ -30,6 +31,8 @@ DOWNLOAD_ONLY_FIELDS = (
 # Fields a cart with nothing to ship does not use: no notes for a parcel, no
 # address to remember; the code applied in the cart is carried, not asked again.
 NOT_FOR_DOWNLOADS = ("additional_instructions", "remember", "discount_code")
+# The buyer of downloads consents to their immediate delivery (shop_ext.orders.consent).
+CONSENT_FIELD = "digital_supply_consent"
 
 
 class CountryField(forms.ChoiceField):
@@ -66,6 +69,21 @@ class CountryField(forms.ChoiceField):
             )
         with override("en"):
             return str(countries.name(code))
+
+
+def consent_field():
+    """Asked where the order is placed (the one page, or the confirmation
+    step), beside the button, when the cart has downloads; required."""
+    return forms.BooleanField(
+        label=consent.wording(consent.CURRENT_VERSION),
+        required=True,
+        error_messages={
+            "required": _(
+                "Please tick this box to have your downloads delivered now: we can only "
+                "place an order for downloads with your consent."
+            )
+        },
+    )
 
 
 def vat_number_field(hidden):
@@ -115,15 +133,21 @@ class CheckoutForm(DiscountRateLimitMixin, OrderForm):
         # One page, unless the total is only known once the country is:
         # then the confirmation step shows it before the order is placed.
         self.one_page = not self.ships and not charge.total_depends_on_country()
+        if (self.one_page or step == checkout.CHECKOUT_STEP_LAST) and cart_has_downloads(request.cart):
+            self.fields[CONSENT_FIELD] = consent_field()
         if not request.user.is_authenticated:
             self.fields.update(new_account.fields(first_step=step == checkout.CHECKOUT_STEP_FIRST))
 
     def one_page_fields(self):
         """The one page's visible fields: DOWNLOAD_ONLY_FIELDS in their
         order, then any other a feature adds (the account ones apart)."""
-        skipped = (*DOWNLOAD_ONLY_FIELDS, *new_account.FIELD_NAMES)
+        skipped = (*DOWNLOAD_ONLY_FIELDS, *new_account.FIELD_NAMES, CONSENT_FIELD)
         visible = [field for field in self.visible_fields() if field.name not in skipped]
         return [self[name] for name in DOWNLOAD_ONLY_FIELDS] + visible
+
+    def consent_fields(self):
+        """The consent checkbox (a list, for fields_for), if this step asks it."""
+        return [self[CONSENT_FIELD]] if CONSENT_FIELD in self.fields else []
 
     def new_account_fields(self):
         """The optional account's checkbox and password, folded away on the

@@ -12,8 +12,10 @@ from mezzanine.conf import settings
 from shop_ext.catalogue import discounts, stock
 from shop_ext.catalogue.availability import cart_ships
 from shop_ext.checkout import new_account, unfinished
+from shop_ext.checkout.forms import CONSENT_FIELD
 from shop_ext.checkout.guard import code_used_message, drop_discount
 from shop_ext.core.net import client_ip
+from shop_ext.orders import consent
 from shop_ext.orders.actions import mark_order_paid
 from shop_ext.payments.signals import payment_abandoned
 from shop_ext.taxes import charge, evidence
@@ -54,10 +56,13 @@ def tax_handler(request, order_form):
 
 def order_handler(request, order_form, order):
     """Runs once the order is complete: the account a guest chose to make;
+    the buyer's consent to immediate delivery of downloads;
     with tax on, the evidence of where it is supplied and its tax by rate; a
     transaction id means it was paid, and the receipt Cartridge sends next
     carries the download links."""
     new_account.create_for_order(request, order)
+    if order_form.cleaned_data.get(CONSENT_FIELD):
+        consent.record(order)
     if settings.SHOP_TAX_ENABLED:
         evidence.record_at_checkout(order, client_ip(request), charge.session_vat_check(request.session))
         charge.record_order_tax(request, order)

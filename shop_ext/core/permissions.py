@@ -23,6 +23,12 @@ VIEW_TAX_REPORT = "shop_ext.view_tax_report"
 # Django's default for StampedCopy: making failed copies again changes them.
 CHANGE_STAMPED_COPY = "shop_ext.change_stampedcopy"
 
+# Messages from the contact page: Django's defaults of ContactMessage. Staff
+# read them with view, mark them handled with change, delete with delete.
+VIEW_CONTACT_MESSAGE = "shop_ext.view_contactmessage"
+CHANGE_CONTACT_MESSAGE = "shop_ext.change_contactmessage"
+DELETE_CONTACT_MESSAGE = "shop_ext.delete_contactmessage"
+
 # Mezzanine's page tree: moving pages (shop_ext.core.upstream_views).
 CHANGE_PAGE = "pages.change_page"
 

@@ -5,6 +5,7 @@ the app label, the tables and the migrations (which name
 
 from shop_ext.models.catalogue import (
     Book,
+    CoverVersions,
     ProductFile,
     ProductFileVersion,
     ProductSample,
@@ -12,6 +13,7 @@ from shop_ext.models.catalogue import (
     files_of_its_type,
     product_file_path,
 )
+from shop_ext.models.contact import ContactMessage
 from shop_ext.models.delivery import (
     DownloadAttempt,
     DownloadGrant,
@@ -25,7 +27,14 @@ from shop_ext.models.delivery import (
     UpdateNotice,
     new_link_secret,
 )
-from shop_ext.models.orders import ClaimedAddress, InvoiceCounter, InvoiceNumber, InvoiceResend, OrderEmail
+from shop_ext.models.orders import (
+    ClaimedAddress,
+    DigitalSupplyConsent,
+    InvoiceCounter,
+    InvoiceNumber,
+    InvoiceResend,
+    OrderEmail,
+)
 from shop_ext.models.payments import Payment, PaymentEvent, PaymentRefund, RefundTaxLine, UnfinishedPayment
 from shop_ext.models.taxes import (
     OrderTaxEvidence,
@@ -39,6 +48,9 @@ from shop_ext.models.taxes import (
 __all__ = [
     "Book",
     "ClaimedAddress",
+    "ContactMessage",
+    "CoverVersions",
+    "DigitalSupplyConsent",
     "DownloadAttempt",
     "DownloadGrant",
     "DownloadPolicy",

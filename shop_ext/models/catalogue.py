@@ -5,7 +5,7 @@ import uuid
 from functools import cached_property
 from pathlib import PurePosixPath
 
-from cartridge.shop.models import Product, ProductVariation
+from cartridge.shop.models import Product, ProductImage, ProductVariation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -326,3 +326,21 @@ class ProductSample(models.Model):
             version = self.product_file.current_version
             return version.file.name, version.content_type, PurePosixPath(version.original_filename).suffix
         return self.file.name, self.content_type, PurePosixPath(self.original_filename).suffix
+
+
+class CoverVersions(models.Model):
+    """Which WebP versions (widths in pixels) of a product image were made
+    (shop_ext.catalogue.covers): pages render from this row and never ask the
+    storage whether a file exists (a HEAD each on S3)."""
+
+    image = models.OneToOneField(
+        ProductImage, related_name="webp_versions", on_delete=models.CASCADE, verbose_name=_("Image")
+    )
+    widths = models.JSONField(_("Widths"), default=list)
+
+    class Meta:
+        verbose_name = _("Cover versions")
+        verbose_name_plural = _("Cover versions")
+
+    def __str__(self):
+        return f"{self.image.file} at {self.widths}"

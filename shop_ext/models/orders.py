@@ -126,3 +126,22 @@ class ClaimedAddress(models.Model):
 
     def __str__(self):
         return self.email
+
+
+class DigitalSupplyConsent(models.Model):
+    """A buyer of downloads asked for them at once and acknowledged losing
+    the 14-day right to withdraw (EU/UK rule for digital content): when, and
+    which wording they ticked (shop_ext.orders.consent keeps every version)."""
+
+    order = models.OneToOneField(
+        Order, related_name="digital_supply_consent", on_delete=models.CASCADE, verbose_name=_("Order")
+    )
+    given_at = models.DateTimeField(_("Given at"))
+    wording_version = models.CharField(_("Wording version"), max_length=20)
+
+    class Meta:
+        verbose_name = _("Consent to immediate delivery")
+        verbose_name_plural = _("Consents to immediate delivery")
+
+    def __str__(self):
+        return f"Order {self.order_id}: consent {self.wording_version} at {self.given_at:%Y-%m-%d %H:%M}"

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from shop_ext.catalogue import availability
 from shop_ext.core.admin_inlines import LabelledRowsFormSet, LabelledTabularInline
 from shop_ext.core.permissions import CHANGE_ORDER, VIEW_ORDER
-from shop_ext.models import OrderEmail
-from shop_ext.orders import OrderStatus
+from shop_ext.models import DigitalSupplyConsent, OrderEmail
+from shop_ext.orders import OrderStatus, consent
 from shop_ext.orders.actions import set_order_status
 from shop_ext.orders.tasks import queue_order_email
 
@@ -46,6 +46,19 @@ class OrderEmailInline(OrderRecordsInline, LabelledTabularInline):
     fields = ("kind", "requested_at", "requested_by", "status", "sent_at", "tries", "error")
     readonly_fields = fields
     verbose_name_plural = _("Emails")
+
+
+class DigitalSupplyConsentInline(OrderRecordsInline, LabelledTabularInline):
+    """The buyer's consent to immediate delivery of downloads, with the words ticked."""
+
+    model = DigitalSupplyConsent
+    fields = ("given_at", "wording_version", "wording")
+    readonly_fields = fields
+    verbose_name_plural = _("Consent to immediate delivery of downloads")
+
+    @admin.display(description=_("Wording ticked"))
+    def wording(self, obj):
+        return consent.wording(obj.wording_version)
 
 
 def _status_action(status, label):

@@ -7,7 +7,9 @@ from cartridge.shop.models import Product
 from cartridge.shop.templatetags.shop_tags import _order_totals
 from django import template
 from django.conf import settings
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
@@ -15,7 +17,7 @@ from mezzanine.core.templatetags.mezzanine_tags import thumbnail
 
 from shop_ext.catalogue import availability, covers, listings, page_cache
 from shop_ext.checkout import handlers
-from shop_ext.models import Book, OrderTaxEvidence, TaxClass, VatCheck
+from shop_ext.models import Book, DigitalSupplyConsent, OrderTaxEvidence, TaxClass, VatCheck
 from shop_ext.orders import OrderStatus
 from shop_ext.orders.numbering import invoice_number_of
 from shop_ext.payments.gateways import offered_methods
@@ -25,11 +27,13 @@ register = template.Library()
 
 
 @register.simple_tag
-def cover_img(image, width, height, loading="lazy"):
-    """A cover ``<img>`` at ``width`` x ``height`` CSS pixels: its WebP
-    versions with ``srcset`` (the browser takes the 2x on a sharp screen),
-    or Mezzanine's thumbnail of the original when it has none."""
-    urls = covers.version_urls(str(image)) if image else None
+def cover_img(product, width, height, loading="lazy"):
+    """The cover ``<img>`` of a listed ``product`` at ``width`` x ``height``
+    CSS pixels: its WebP versions with ``srcset`` (the browser takes the 2x
+    on a sharp screen), as listings.annotate found them stored, or
+    Mezzanine's thumbnail of the original when it has none."""
+    image = product.image
+    urls = covers.version_urls(image, getattr(product, "cover_widths", None)) if image else None
     if urls is None:
         src = f"{settings.MEDIA_URL}{thumbnail(image, width, height)}"
         return format_html(
@@ -243,6 +247,22 @@ def download_note(order):
     if any(availability.files_for(v).exists() for v in variations.values()):
         return _("Your files will be ready once payment arrives: we will email you their links.")
     return ""
+
+
+@register.simple_tag
+def consent_note(order):
+    """One sentence for the receipt and the invoice (a durable record for
+    the buyer): when they asked for their downloads at once and gave up the
+    right to withdraw from buying them. Empty for an order without it."""
+    try:
+        # The accessor: the order recorded at checkout already holds it (no query).
+        given = order.digital_supply_consent
+    except DigitalSupplyConsent.DoesNotExist:
+        return ""
+    return _(
+        "On %(when)s you asked for the downloads to be delivered at once and acknowledged that "
+        "you lose your 14-day right to withdraw from their purchase (wording %(version)s)."
+    ) % {"when": date_format(localtime(given.given_at), "DATETIME_FORMAT"), "version": given.wording_version}
 
 
 @register.simple_tag

@@ -22,6 +22,7 @@ from mezzanine.core.models import SitePermission
 from mezzanine.pages.models import RichTextPage
 
 from shop_demo import media
+from shop_ext.catalogue import covers
 from shop_ext.models import Book, DownloadPolicy, ProductFile, ProductTaxClass, TaxClass
 from shop_ext.taxes import rates_csv
 
@@ -162,7 +163,10 @@ class Command(BaseCommand):
         if default_storage.exists(name):
             default_storage.delete(name)
         default_storage.save(name, ContentFile(media.cover_png(spec["title"], byline, spec["colour"])))
-        ProductImage.objects.create(product=product, file=name, description=spec["title"])
+        image = ProductImage.objects.create(product=product, file=name, description=spec["title"])
+        # Made now, so the demo's pages have them before any worker runs (the
+        # task the save queued makes them again, harmlessly).
+        covers.make_for_image(image)
         fields = {OPTION_FIELDS[label]: names for label, names in options.items() if names}
         product.variations.create_from_options(fields)
         product.variations.manage_empty()

@@ -11,6 +11,6 @@ class Command(BaseCommand):
     help = "Make the WebP cover versions (1x, 2x) of every product image."
 
     def handle(self, *args, **options):
-        names = set(ProductImage.objects.exclude(file="").values_list("file", flat=True))
-        made = sum(covers.make_versions(name) for name in sorted(names))
-        self.stdout.write(f"WebP versions made for {made} of {len(names)} images.")
+        images = list(ProductImage.objects.exclude(file="").order_by("pk"))
+        made = sum(bool(covers.make_for_image(image)) for image in images)
+        self.stdout.write(f"WebP versions made for {made} of {len(images)} images.")

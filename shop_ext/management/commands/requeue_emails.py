@@ -1,4 +1,4 @@
-"""Queue again the order emails and file-update notices that were never
+"""Queue again the order emails, file-update notices and contact messages that were never
 sent and that no worker holds: lost with a Redis that restarted without its
 data, dropped by a retry that could not be published, or not queued while
 the broker was down.
@@ -16,18 +16,26 @@ from django.core.management.base import BaseCommand
 from django.db.models import Q
 from django.utils import timezone
 
+from shop_ext.contact.tasks import send_contact_message
 from shop_ext.core.mail import RETRIES_WINDOW
 from shop_ext.core.tasks import NOT_QUEUED, enqueue
 from shop_ext.delivery.tasks import send_update_notice
-from shop_ext.models import OrderEmail, UpdateNotice
+from shop_ext.models import ContactMessage, OrderEmail, UpdateNotice
 from shop_ext.orders.tasks import send_order_email
 
 # Each kind of recorded email, and the task that sends one.
-SENDERS = {"order email": (OrderEmail, send_order_email), "update notice": (UpdateNotice, send_update_notice)}
+SENDERS = {
+    "order email": (OrderEmail, send_order_email),
+    "update notice": (UpdateNotice, send_update_notice),
+    "contact message": (ContactMessage, send_contact_message),
+}
 
 
 class Command(BaseCommand):
-    help = "Queue again the order emails and update notices that were never sent and that no worker holds."
+    help = (
+        "Queue again the order emails, update notices and contact messages that were never sent "
+        "and that no worker holds."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -11,6 +11,7 @@ from cartridge.shop.models import Order, Product
 from playwright.sync_api import expect
 
 from shop_ext.models import ProductFile
+from tests.functional.browser.checkout_form import consent_to_immediate_delivery
 from tests.functional.browser.test_journeys import BOOK
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -100,6 +101,7 @@ def test_a_guest_checks_out_downloads_on_one_page(
     if screen is DESKTOP:
         shoot(page, "guest-checkout")
     page.set_viewport_size(screen)
+    consent_to_immediate_delivery(page)
     page.get_by_role("button", name="Place order").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your order")
@@ -143,6 +145,7 @@ def test_a_mixed_cart_shows_its_shipping_in_every_summary(live_server, demo, pag
     expect(page.get_by_role("heading", level=1)).to_contain_text("Confirmation")
     expect(aside).to_contain_text(money("4.50"))
     expect(aside).to_contain_text(total)
+    consent_to_immediate_delivery(page)
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your order")
     assert money(Order.objects.get().total) == total
@@ -160,6 +163,7 @@ def test_the_download_page_is_made_for_a_phone(
     page.get_by_label(re.compile("^First name")).fill("Robin")
     page.get_by_label(re.compile("^Last name")).fill("Guest")
     page.get_by_label(re.compile("^Country")).select_option("Ireland")
+    consent_to_immediate_delivery(page)
     page.get_by_role("button", name="Place order").click()
     private_page = page.get_by_role("link", name="your order's private page").get_attribute("href")
     order = Order.objects.get()

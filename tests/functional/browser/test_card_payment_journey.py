@@ -15,6 +15,7 @@ from shop_ext.models import Payment
 from shop_ext.orders import OrderStatus
 from tests.client import Client
 from tests.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, sign
+from tests.functional.browser.checkout_form import consent_to_immediate_delivery
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,6 +58,7 @@ def test_shopper_pays_by_card_on_the_hosted_page_and_downloads(
     expect(page.get_by_role("group", name="How would you like to pay?")).to_be_visible()
     check_a11y(page)
     page.get_by_role("radio", name=re.compile("^Card")).check()
+    consent_to_immediate_delivery(page)
     page.get_by_role("button", name="Place order").click()
 
     # Stripe's hosted page (the fake's): the order is placed, still unpaid.

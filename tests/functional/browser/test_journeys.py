@@ -17,6 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from playwright.sync_api import expect
 
 from shop_ext.models import Book, DownloadGrant, ProductFile
+from tests.functional.browser.checkout_form import consent_to_immediate_delivery
 from tests.shopper import add_to_cart, checkout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -118,6 +119,7 @@ def test_shopper_buys_an_ebook_and_a_tote_bag(live_server, demo, page, shoot, ch
     expect(aside).to_contain_text(money("4.50"))
     expect(aside).to_contain_text(money(subtotal - discount + Decimal("4.50")))
     check_a11y(page)
+    consent_to_immediate_delivery(page)
     page.get_by_role("button", name="Place order").click()
 
     expect(page).to_have_url(re.compile("/shop/checkout/complete/$"))
@@ -157,6 +159,7 @@ def test_guest_buys_an_ebook_and_downloads_it_on_another_device(
     page.get_by_label(re.compile("^Country")).select_option("Ireland")
     check_a11y(page)
     # One page: no confirmation step for a cart of downloads.
+    consent_to_immediate_delivery(page)
     page.get_by_role("button", name="Place order").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your order")

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from shop_ext.models import VatCheck
 from tests.fake_vies import FakeVies
+from tests.functional.browser.checkout_form import consent_to_immediate_delivery
 from tests.functional.browser.conftest import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -61,6 +62,7 @@ def test_a_french_guest_sees_the_french_ebook_rate(live_server, taxed_shop, page
     order, and its invoice shows the French ebook rate inside the price."""
     price = ebook_to_checkout(page, live_server)
     fill_buyer(page, "Camille", "camille@example.com", "France")
+    consent_to_immediate_delivery(page)
     page.get_by_role("button", name="Place order").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your order")
@@ -87,6 +89,7 @@ def test_a_german_business_is_reverse_charged(
         fill_buyer(page, "Jonas", "einkauf@example.de", "Germany")
         page.get_by_label(re.compile("^EU VAT number")).fill(GERMAN_NUMBER)
         # A VAT number may take the VAT off: the total is confirmed first.
+        consent_to_immediate_delivery(page)
         page.get_by_role("button", name="Place order").click()
 
         expect(page.get_by_role("heading", level=1)).to_contain_text("Confirmation")
@@ -94,6 +97,7 @@ def test_a_german_business_is_reverse_charged(
         expect(page.locator(".tax-adjustment")).to_be_visible()
         check_a11y(page)
         shoot_totals(page, screenshot_dir, "tax-de-business")
+        consent_to_immediate_delivery(page)
         page.get_by_role("button", name="Place order").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your order")
 

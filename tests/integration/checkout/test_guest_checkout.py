@@ -60,7 +60,9 @@ def test_download_only_checkout_asks_name_email_and_country_only(client, book):
 
     assert page.status_code == 200
     asked = {
-        name for name in visible_inputs(page.content.decode()) if name.startswith(("billing", "shipping"))
+        name
+        for name in visible_inputs(page.content.decode())
+        if name.startswith(("billing", "shipping", "digital_supply"))
     }
     assert asked == set(DOWNLOAD_ONLY_DETAILS)
 

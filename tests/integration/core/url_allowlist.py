@@ -389,6 +389,7 @@ ADMIN_MODELS = {
     "shop/productoption": "product options",
     "shop/sale": "sales",
     "shop_ext/book": "books",
+    "shop_ext/contactmessage": "contact form messages: read, mark handled, delete (staff permissions)",
     "shop_ext/downloadattempt": "download log (read-only)",
     "shop_ext/ereadersending": "books mailed to e-readers and mail servers' refusals (read-only)",
     "shop_ext/paymentevent": "payment events (read-only)",

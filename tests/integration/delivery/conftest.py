@@ -1,8 +1,4 @@
-import socket
-
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Sink
 from cartridge.shop.models import Order
 from django.core.files.base import ContentFile
 
@@ -11,6 +7,7 @@ from shop_ext.models import DownloadPolicy
 from shop_ext.orders.actions import mark_order_paid
 from tests.factories import UserFactory, book_with_files
 from tests.shopper import add_to_cart, checkout, quiet_client
+from tests.smtp import smtp_server
 
 BOOK_PDF = pdf_bytes("Salt Roads", "Mara Quill", "The road ran along the salt flats.", pages=5)
 BOOK_EPUB = epub_bytes("Salt Roads", "Mara Quill", "The road ran along the salt flats.")
@@ -60,22 +57,5 @@ def replace_file(product_file, content, name="almanac.epub", note=""):
 @pytest.fixture
 def smtp_sink():
     """A real SMTP server on 127.0.0.1 that keeps what it receives."""
-
-    class Keep(Sink):
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server() as (handler, port):
         yield handler, port
-    finally:
-        controller.stop()
