@@ -40,10 +40,14 @@ def test_demo_accounts_only_when_asked_for_by_name():
     assert users.get(username="demo-buyer").check_password("demo-buyer")
 
 
+def permissions_of(group):
+    permissions = Group.objects.get(name=group).permissions.all()
+    return {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
+
+
 def test_support_group_views_orders_and_manages_downloads_but_changes_no_status():
     call_command("load_demo", force=True, demo_accounts=True, verbosity=0)
-    support = Group.objects.get(name="Support")
-    assert {f"{p.content_type.app_label}.{p.codename}" for p in support.permissions.all()} == {
+    assert permissions_of("Support") == {
         "shop.view_order",
         "shop_ext.manage_downloads",
         "shop_ext.view_orderdelivery",
@@ -64,8 +68,7 @@ def test_accountants_read_orders_invoices_refunds_and_the_tax_report_but_change_
     from shop_ext.models import Payment, PaymentEvent, PaymentRefund
 
     call_command("load_demo", force=True, demo_accounts=True, verbosity=0)
-    accountants = Group.objects.get(name="Accountants")
-    assert {f"{p.content_type.app_label}.{p.codename}" for p in accountants.permissions.all()} == {
+    assert permissions_of("Accountants") == {
         "shop.view_order",
         "shop_ext.view_paymentevent",
         "shop_ext.view_taxrate",
