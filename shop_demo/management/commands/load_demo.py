@@ -22,6 +22,7 @@ from mezzanine.core.models import SitePermission
 from mezzanine.pages.models import RichTextPage
 
 from shop_demo import media
+from shop_ext.core.permissions import MANAGE_DOWNLOADS, VIEW_ORDER, VIEW_TAX_REPORT
 from shop_ext.models import Book, DownloadPolicy, ProductFile, ProductTaxClass, TaxClass
 from shop_ext.taxes import rates_csv
 
@@ -34,8 +35,8 @@ OPTION_FIELDS = {str(label): f"option{type_id}" for type_id, label in settings.S
 STAFF_GROUPS = {
     # See orders and invoices, manage downloads, read the download log.
     "Support": (
-        "shop.view_order",
-        "shop_ext.manage_downloads",
+        VIEW_ORDER,
+        MANAGE_DOWNLOADS,
         "shop_ext.view_orderdelivery",
         "shop_ext.view_downloadgrant",
         "shop_ext.view_downloadattempt",
@@ -43,10 +44,10 @@ STAFF_GROUPS = {
     # See orders, invoices and their card payments with refunds, the
     # payment events, the tax rates and the tax report; change nothing.
     "Accountants": (
-        "shop.view_order",
+        VIEW_ORDER,
         "shop_ext.view_paymentevent",
         "shop_ext.view_taxrate",
-        "shop_ext.view_tax_report",
+        VIEW_TAX_REPORT,
     ),
 }
 # The demo's staff accounts: username, password (public, in the README), group.
