@@ -26,6 +26,7 @@ run: setup demo
 	@echo "  Admin: http://127.0.0.1:8000/admin/  (demo staff account: admin / demo-admin)"
 	@echo "  Buyer: demo-buyer / demo-buyer"
 	@echo "  Support staff (orders and downloads, no status changes): support / demo-support"
+	@echo "  Accountant (orders, invoices, payments and refunds, tax report; read only): accountant / demo-accountant"
 	@echo "  Cache: this process's memory (no Redis). Production: a Redis for the cache (maxmemory,"
 	@echo "  allkeys-lru), apart from the broker's (noeviction): docs/deploy.md, sections 5 and 7"
 	@echo ""

@@ -20,6 +20,7 @@ instead of starting both (database 0 the broker, 1 the cache).
 """
 
 import asyncio
+import contextlib
 import ctypes
 import os
 import secrets
@@ -73,16 +74,56 @@ def free_port():
         return s.getsockname()[1]
 
 
+class PortTaken(RuntimeError):
+    """Another program listens on the port a server was started on."""
+
+
+def listening_sockets(port):
+    """The inodes of the sockets listening on ``port`` (this network namespace)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as rows:
+            next(rows)  # the header
+            for row in rows:
+                fields = row.split()
+                listening = fields[3] == "0A"
+                if listening and int(fields[1].rpartition(":")[2], 16) == port:
+                    inodes.add(f"socket:[{fields[9]}]")
+    return inodes
+
+
+def holds_socket(pid, inodes):
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            if os.readlink(fd) in inodes:
+                return True
+    return False
+
+
+def answers(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
 def wait_for_port(port, process, log_path):
+    """Returns once ``process`` itself listens on ``port``. A free port can be
+    taken between free_port() and the server's bind (by another stack run on
+    this machine, say): the server then fails to bind while the other
+    program answers, and this stack would talk to another run's Redis or
+    app. That is PortTaken, never a silent start."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited ({process.returncode}):\n{read_tail(log_path)}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        answered = answers(port)
+        if answered and holds_socket(process.pid, listening_sockets(port)):
             return
-        except OSError:
-            time.sleep(0.1)
+        if process.poll() is not None:
+            if answered:
+                raise PortTaken(f"port {port} answers, but not {process.args[0]}:\n{read_tail(log_path)}")
+            raise RuntimeError(f"{process.args[0]} exited ({process.returncode}):\n{read_tail(log_path)}")
+        time.sleep(0.1)
     raise RuntimeError(f"{process.args[0]} not listening on {port}:\n{read_tail(log_path)}")
 
 
@@ -195,24 +236,20 @@ BROKER_REDIS_OPTIONS = ("--maxmemory-policy", "noeviction")
 CACHE_REDIS_OPTIONS = ("--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru")
 
 
-def start_redis(tmp, options=BROKER_REDIS_OPTIONS, name="redis"):
-    """A Redis of this stack's own on a free port, keeping nothing on disk."""
+def start_redis(tmp, options=BROKER_REDIS_OPTIONS, name="redis", tries=3):
+    """A Redis of this stack's own on a free port, keeping nothing on disk
+    (on another free port if someone took the first: see wait_for_port)."""
     if REDIS_SERVER is None:
         raise SystemExit(REDIS_MISSING)
     port = free_port()
-    argv = [
-        REDIS_SERVER,
-        "--bind",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        *options,
-    ]
-    return start_server(argv, port, tmp / f"{name}.log", tmp / f"{name}.log", cwd=tmp)
+    argv = [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    log = tmp / f"{name}.log"
+    try:
+        return start_server([*argv, *options], port, log, log, cwd=tmp)
+    except PortTaken:
+        if tries == 1:
+            raise
+        return start_redis(tmp, options, name, tries - 1)
 
 
 # ------------------------------------------------------------ database

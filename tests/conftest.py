@@ -88,15 +88,34 @@ def place_order(client, buyer):
 
 
 @pytest.fixture
-def paid_order(book, place_order, django_capture_on_commit_callbacks):
-    """An eBook order of ``buyer``, paid (grants made, email sent)."""
+def pay_order(django_capture_on_commit_callbacks):
+    """Marks an order paid as staff or the payment webhook do, running what
+    that queues on commit (grants made, email sent); returns it re-read."""
     from shop_ext.orders.actions import mark_order_paid
 
-    order = place_order(book, "eBook")
-    with django_capture_on_commit_callbacks(execute=True):
-        mark_order_paid(order)
-    order.refresh_from_db()
-    return order
+    def pay(order):
+        with django_capture_on_commit_callbacks(execute=True):
+            mark_order_paid(order)
+        order.refresh_from_db()
+        return order
+
+    return pay
+
+
+@pytest.fixture
+def buy(place_order, pay_order):
+    """The buyer buys ``fmt`` of ``product``; the order is paid."""
+
+    def bought(product, fmt="eBook"):
+        return pay_order(place_order(product, fmt))
+
+    return bought
+
+
+@pytest.fixture
+def paid_order(book, buy):
+    """An eBook order of ``buyer``, paid (grants made, email sent)."""
+    return buy(book, "eBook")
 
 
 # ------------------------------------------------- bad-input sweep counter

@@ -174,18 +174,9 @@ class DownloadAttemptAdmin(RecordAdmin):
     list_select_related = ("order", "user", "grant__file", "version__product_file")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A record: listed and viewed, never added or changed here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ProductFileVersion)
-class ProductFileVersionAdmin(ReadOnlyAdmin):
+class ProductFileVersionAdmin(RecordAdmin):
+    deletable = True  # an old version no order bought; the rest are protected
     list_display = ("product_file", "number", "uploaded_at", "note", "size", "sha256", "notices_sent")
     list_select_related = ("product_file",)
     search_fields = ("product_file__title", "product_file__original_filename", "product_file__product__title")
@@ -213,7 +204,8 @@ class ProductFileVersionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(UpdateNotice)
-class UpdateNoticeAdmin(ReadOnlyAdmin):
+class UpdateNoticeAdmin(RecordAdmin):
+    deletable = True
     list_display = (
         "version",
         "email",
@@ -244,7 +236,8 @@ class FoundCopyForm(forms.Form):
 
 
 @admin.register(StampedCopy)
-class StampedCopyAdmin(ReadOnlyAdmin):
+class StampedCopyAdmin(RecordAdmin):
+    deletable = True
     list_display = ("version", "order_link", "status", "error", "requested_at", "built_at", "copy_id")
     list_filter = ("status", "requested_at")
     list_select_related = ("version__product_file", "grant")
@@ -345,9 +338,11 @@ class StampedCopyAdmin(ReadOnlyAdmin):
 
 
 @admin.register(EReaderSending)
-class EReaderSendingAdmin(ReadOnlyAdmin):
+class EReaderSendingAdmin(RecordAdmin):
     """Books mailed to buyers' e-readers, and what a refusing mail server said
     (shop_ext.delivery.ereader)."""
+
+    deletable = True
 
     list_display = ("grant", "email", "status", "error", "requested_at", "sent_at")
     list_filter = ("status", "requested_at")

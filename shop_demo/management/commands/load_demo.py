@@ -23,6 +23,7 @@ from mezzanine.pages.models import RichTextPage
 
 from shop_demo import media
 from shop_ext.catalogue import covers
+from shop_ext.core.permissions import MANAGE_DOWNLOADS, VIEW_ORDER, VIEW_TAX_REPORT
 from shop_ext.models import Book, DownloadPolicy, ProductFile, ProductTaxClass, TaxClass
 from shop_ext.taxes import rates_csv
 
@@ -31,13 +32,32 @@ FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo_catalogue.json"
 TRUST_PAGES = Path(settings.BASE_DIR) / "fixtures" / "demo_pages.json"
 DEMO_TAX_RATES = Path(settings.BASE_DIR) / "fixtures" / "demo_tax_rates.csv"
 OPTION_FIELDS = {str(label): f"option{type_id}" for type_id, label in settings.SHOP_OPTION_TYPE_CHOICES}
-# With shop.view_order: see orders and invoices, manage downloads, read the download log.
-SUPPORT_PERMISSIONS = ("manage_downloads", "view_orderdelivery", "view_downloadgrant", "view_downloadattempt")
+# Each demo group's permissions ("app_label.codename"; docs/security.md, "Staff permissions").
+STAFF_GROUPS = {
+    # See orders and invoices, manage downloads, read the download log.
+    "Support": (
+        VIEW_ORDER,
+        MANAGE_DOWNLOADS,
+        "shop_ext.view_orderdelivery",
+        "shop_ext.view_downloadgrant",
+        "shop_ext.view_downloadattempt",
+    ),
+    # See orders, invoices and their card payments with refunds, the
+    # payment events, the tax rates and the tax report; change nothing.
+    "Accountants": (
+        VIEW_ORDER,
+        "shop_ext.view_paymentevent",
+        "shop_ext.view_taxrate",
+        VIEW_TAX_REPORT,
+    ),
+}
+# The demo's staff accounts: username, password (public, in the README), group.
+DEMO_STAFF = (("support", "demo-support", "Support"), ("accountant", "demo-accountant", "Accountants"))
 OPTION_TYPES = {str(label): type_id for type_id, label in settings.SHOP_OPTION_TYPE_CHOICES}
 
 
 class Command(BaseCommand):
-    help = "Load the demo catalogue, its images and files, a Support group, and three demo accounts."
+    help = "Load the demo catalogue, its images and files, the staff groups, and four demo accounts."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -57,19 +77,21 @@ class Command(BaseCommand):
                 "DEBUG is off: this looks like a real deployment. To load the demo catalogue "
                 "all the same, run load_demo --force (it makes no accounts: use createsuperuser)."
             )
-        # The trust pages come first: a shop loaded before they existed gets them too.
-        self.add_trust_pages()
+        # The trust pages, groups and accounts come first: a shop loaded
+        # before they existed gets them too.
+        with transaction.atomic():
+            self.add_trust_pages()
+            self.add_staff_groups()
+            # The demo accounts' passwords are in the README: only on a
+            # development machine unless asked for by name.
+            if settings.DEBUG or demo_accounts:
+                self.add_users()
         if Product.objects.exists():
             self.stdout.write("Demo data is already loaded.")
             return
         data = json.loads(FIXTURE.read_text())
         with transaction.atomic():
             self.load(data)
-            # The demo accounts' passwords are in the README: only on a
-            # development machine unless asked for by name.
-            self.add_support_group()
-            if settings.DEBUG or demo_accounts:
-                self.add_users()
         self.stdout.write(self.style.SUCCESS(f"Loaded {Product.objects.count()} products."))
 
     def load(self, data):
@@ -202,28 +224,30 @@ class Command(BaseCommand):
             if not RichTextPage.objects.filter(slug=spec["slug"]).exists():
                 RichTextPage.objects.create(in_menus=[], **spec)
 
-    def add_support_group(self):
-        """Support staff read orders and invoices and manage downloads; they
-        cannot change an order's status (mark paid releases files) or
-        download buyers' files (docs/security.md, "Staff permissions")."""
-        support, _created = Group.objects.get_or_create(name="Support")
-        support.permissions.set(
-            Permission.objects.filter(
-                Q(content_type__app_label="shop", codename="view_order")
-                | Q(content_type__app_label="shop_ext", codename__in=SUPPORT_PERMISSIONS)
-            )
-        )
-        return support
+    def add_staff_groups(self):
+        """Support staff read orders and invoices and manage downloads;
+        accountants read orders, invoices, payments and refunds and the tax
+        report. Neither can change an order's status (mark paid releases
+        files) or download buyers' files (docs/security.md, "Staff permissions")."""
+        for name, permissions in STAFF_GROUPS.items():
+            group, _created = Group.objects.get_or_create(name=name)
+            wanted = Q(pk__in=[])
+            for permission in permissions:
+                app_label, codename = permission.split(".")
+                wanted |= Q(content_type__app_label=app_label, codename=codename)
+            group.permissions.set(Permission.objects.filter(wanted))
 
     def add_users(self):
         User = get_user_model()
         if not User.objects.filter(username="admin").exists():
             User.objects.create_superuser("admin", "admin@example.com", "demo-admin")
-        if not User.objects.filter(username="support").exists():
-            agent = User.objects.create_user("support", "support@example.com", "demo-support", is_staff=True)
-            agent.groups.add(self.add_support_group())
+        for username, password, group in DEMO_STAFF:
+            if User.objects.filter(username=username).exists():
+                continue
+            member = User.objects.create_user(username, f"{username}@example.com", password, is_staff=True)
+            member.groups.add(Group.objects.get(name=group))
             # Mezzanine's admin also wants staff to be given the site.
-            SitePermission.objects.create(user=agent).sites.add(settings.SITE_ID)
+            SitePermission.objects.create(user=member).sites.add(settings.SITE_ID)
         if not User.objects.filter(username="demo-buyer").exists():
             User.objects.create_user(
                 "demo-buyer", "buyer@example.com", "demo-buyer", first_name="Dana", last_name="Reader"

@@ -1,8 +1,10 @@
 """The production stack on one machine, for the stack tests.
 
 One session-wide deployment (deploy/local_stack.py): a fresh PostgreSQL
-database with the demo data, Redis (Debian's redis-server on a free port,
-unless STACK_REDIS_URL names one), gunicorn with the production settings, a
+database with the demo data, Redis (two of Debian's redis-server of its own,
+the broker's and the cache's, each on a free port, so that stack runs at once
+on one machine never share a queue; STACK_REDIS_URL names one to use instead,
+its databases 0 and 1, for one run at a time), gunicorn with the production settings, a
 Celery worker, nginx with deploy/nginx.conf rendered for temporary
 directories, and an SMTP sink (aiosmtpd, in this process). Run as root (as CI does), nginx's workers are
 www-data and the app root without CAP_CHOWN (deploy/local_stack.py's

@@ -135,9 +135,7 @@ def test_complete_page_shows_a_guest_their_downloads(client, book, instant_payme
     assert "Download all files (zip)" in html
 
 
-def test_order_paid_later_sends_one_files_email(client, book, django_capture_on_commit_callbacks):
-    from shop_ext.orders.actions import mark_order_paid
-
+def test_order_paid_later_sends_one_files_email(client, book, pay_order):
     add_to_cart(client, book, option3="eBook")
     guest_checkout(client)
     order = Order.objects.get()
@@ -145,8 +143,7 @@ def test_order_paid_later_sends_one_files_email(client, book, django_capture_on_
     assert "once payment arrives" in receipt.body
     mail.outbox.clear()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        mark_order_paid(order)
+    pay_order(order)
 
     (files_email,) = mail.outbox
     assert files_email.subject.startswith("Your files from")

@@ -758,14 +758,11 @@ SELECTED = st.one_of(st.just("target"), JUNK.filter(lambda s: not s.strip().isdi
 
 
 @pytest.fixture
-def staff_roles(shop, place_order, django_capture_on_commit_callbacks):
+def staff_roles(shop, buy):
     """A second paid order for staff to act on, and a staff user per role."""
-    from shop_ext.orders.actions import mark_order_paid
     from tests.factories import StaffFactory, staff_with
 
-    target = place_order(shop["book"], "eBook")
-    with django_capture_on_commit_callbacks(execute=True):
-        mark_order_paid(target)
+    target = buy(shop["book"], "eBook")
     users = {
         role: StaffFactory() if perms is None else staff_with(*perms, username=f"sweep-{i}")
         for i, (role, perms) in enumerate(STAFF_ROLES.items())

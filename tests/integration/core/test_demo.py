@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.sites.models import Site
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from shop_ext.models import Book
 from tests.client import Client
@@ -39,10 +40,14 @@ def test_demo_accounts_only_when_asked_for_by_name():
     assert users.get(username="demo-buyer").check_password("demo-buyer")
 
 
+def permissions_of(group):
+    permissions = Group.objects.get(name=group).permissions.all()
+    return {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
+
+
 def test_support_group_views_orders_and_manages_downloads_but_changes_no_status():
     call_command("load_demo", force=True, demo_accounts=True, verbosity=0)
-    support = Group.objects.get(name="Support")
-    assert {f"{p.content_type.app_label}.{p.codename}" for p in support.permissions.all()} == {
+    assert permissions_of("Support") == {
         "shop.view_order",
         "shop_ext.manage_downloads",
         "shop_ext.view_orderdelivery",
@@ -57,6 +62,44 @@ def test_support_group_views_orders_and_manages_downloads_but_changes_no_status(
     assert {"reset_download_attempts", "resend_files_email"} <= actions
     assert not actions & {"mark_paid", "mark_cancelled", "mark_refunded"}
     assert agent.get("/admin/shop_ext/downloadattempt/").status_code == 200
+
+
+def test_accountants_read_orders_invoices_refunds_and_the_tax_report_but_change_nothing(paid_order):
+    from shop_ext.models import Payment, PaymentEvent, PaymentRefund
+
+    call_command("load_demo", force=True, demo_accounts=True, verbosity=0)
+    assert permissions_of("Accountants") == {
+        "shop.view_order",
+        "shop_ext.view_paymentevent",
+        "shop_ext.view_taxrate",
+        "shop_ext.view_tax_report",
+    }
+    payment = Payment.objects.create(
+        order=paid_order, provider="stripe", session_id="cs_test_1", amount=699, currency="eur", status="paid"
+    )
+    PaymentRefund.objects.create(payment=payment, refund_id="re_test_1", amount=699)
+    PaymentEvent.objects.create(event_id="evt_test_1", type="charge.refunded", outcome="refund recorded")
+    accountant = Client()
+    assert accountant.login(username="accountant", password="demo-accountant")
+
+    changelist = accountant.get("/admin/shop/order/")
+    assert changelist.status_code == 200
+    assert list(changelist.context["cl"].result_list) == [paid_order]
+    assert changelist.context["action_form"] is None  # no status change, refund or download action
+    order_page = accountant.get(f"/admin/shop/order/{paid_order.pk}/change/")
+    assert "6.99 EUR refunded" in order_page.content.decode()
+    assert not order_page.context["has_change_permission"]
+    assert b"Invoice" in accountant.get(f"/shop/invoice/{paid_order.pk}/").content
+    assert "charge.refunded" in accountant.get("/admin/shop_ext/paymentevent/").content.decode()
+    today = str(timezone.localdate())
+    report = accountant.get(
+        "/admin/shop_ext/taxrate/report/", {"first_day": today, "last_day": today, "format": "csv"}
+    )
+    assert (report.status_code, report["Content-Type"].split(";")[0]) == (200, "text/csv")
+    assert accountant.get("/admin/shop_ext/taxrate/").status_code == 200
+    assert accountant.get("/admin/shop_ext/taxrate/add/").status_code == 403
+    grant = paid_order.download_grants.first()
+    assert accountant.get(f"/account/orders/{paid_order.pk}/files/{grant.pk}/").status_code == 404
 
 
 def listed_titles(client, url):

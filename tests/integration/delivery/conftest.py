@@ -4,7 +4,6 @@ from django.core.files.base import ContentFile
 
 from shop_demo.media import epub_bytes, pdf_bytes
 from shop_ext.models import DownloadPolicy
-from shop_ext.orders.actions import mark_order_paid
 from tests.factories import UserFactory, book_with_files
 from tests.shopper import add_to_cart, checkout, quiet_client
 from tests.smtp import smtp_server
@@ -21,15 +20,12 @@ def stamped_book(db):
 
 
 @pytest.fixture
-def stamped_order(stamped_book, place_order, django_capture_on_commit_callbacks):
-    order = place_order(stamped_book, "eBook")
-    with django_capture_on_commit_callbacks(execute=True):
-        mark_order_paid(order)
-    return order
+def stamped_order(stamped_book, buy):
+    return buy(stamped_book, "eBook")
 
 
 @pytest.fixture
-def paid_order_of(django_capture_on_commit_callbacks):
+def paid_order_of(pay_order):
     """A paid eBook order of ``product`` by a new user of this name."""
 
     def place(product, username):
@@ -37,11 +33,7 @@ def paid_order_of(django_capture_on_commit_callbacks):
         client = quiet_client(user)
         add_to_cart(client, product, option3="eBook")
         checkout(client, billing_detail_email=user.email)
-        order = Order.objects.filter(user_id=user.id).latest("id")
-        with django_capture_on_commit_callbacks(execute=True):
-            mark_order_paid(order)
-        order.refresh_from_db()
-        return order
+        return pay_order(Order.objects.filter(user_id=user.id).latest("id"))
 
     return place
 

@@ -44,14 +44,11 @@ def test_files_email_lists_each_file_with_size_and_absolute_link(paid_order):
     assert "10 times" in message.body
 
 
-def test_files_email_says_once_for_a_single_download(
-    book, place_order, settings, django_capture_on_commit_callbacks
-):
+def test_files_email_says_once_for_a_single_download(book, place_order, pay_order, settings):
     settings.SHOP_MAX_ORDER_DOWNLOAD_ATTEMPTS = 1
     order = place_order(book, "eBook")
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        mark_order_paid(order)
+    pay_order(order)
     body = mail.outbox[-1].body
     assert "You can download once" in body
     assert "1 times" not in body
@@ -66,15 +63,12 @@ def test_links_ignore_the_host_header(book, place_order, client, django_capture_
     assert "evil.example.net" not in mail.outbox[0].body
 
 
-def test_mail_failure_keeps_order_paid_and_can_be_resent(
-    book, place_order, settings, django_capture_on_commit_callbacks, admin_user
-):
+def test_mail_failure_keeps_order_paid_and_can_be_resent(book, place_order, pay_order, settings, admin_user):
     """Retried while the mail server is down (at once, without a worker),
     then shown to staff as failed; their re-send goes out."""
     order = place_order(book, "eBook")
     settings.EMAIL_BACKEND = "tests.integration.delivery.test_emails.RefusingBackend"
-    with django_capture_on_commit_callbacks(execute=True):
-        mark_order_paid(order)
+    pay_order(order)
     (failed,) = OrderEmail.objects.filter(order=order, kind=OrderEmail.FILES)
     assert failed.sent_at is None
     assert failed.gave_up
@@ -95,15 +89,12 @@ def test_mail_failure_keeps_order_paid_and_can_be_resent(
     assert "email sent" in staff.get("/admin/shop/order/").content.decode()
 
 
-def test_files_email_over_real_smtp(
-    book, place_order, settings, smtp_sink, django_capture_on_commit_callbacks
-):
+def test_files_email_over_real_smtp(book, place_order, pay_order, settings, smtp_sink):
     handler, port = smtp_sink
     order = place_order(book, "eBook")
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    with django_capture_on_commit_callbacks(execute=True):
-        mark_order_paid(order)
+    pay_order(order)
     (envelope,) = handler.messages
     assert envelope.rcpt_tos == ["dana@example.com"]
     text = envelope.content.decode()

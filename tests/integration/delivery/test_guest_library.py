@@ -10,7 +10,6 @@ from django.core import mail
 
 from shop_ext.core.logging import hide_private_links
 from shop_ext.models import OrderDelivery
-from shop_ext.orders.actions import mark_order_paid
 from tests.client import Client
 from tests.factories import book_with_files
 from tests.shopper import add_to_cart, checkout
@@ -19,15 +18,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def guest_buys(django_capture_on_commit_callbacks):
+def guest_buys(pay_order):
     def bought(product, email="gale@example.com"):
         client = Client()
         add_to_cart(client, product, option3="eBook")
         checkout(client, billing_detail_email=email)
-        order = Order.objects.filter(billing_detail_email=email).latest("id")
-        with django_capture_on_commit_callbacks(execute=True):
-            mark_order_paid(order)
-        return order
+        return pay_order(Order.objects.filter(billing_detail_email=email).latest("id"))
 
     return bought
 

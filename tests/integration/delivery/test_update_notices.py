@@ -11,7 +11,6 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from shop_ext.models import DownloadGrant, DownloadPolicy, OrderDelivery, UpdateNotice
-from shop_ext.orders.actions import mark_order_paid
 from tests.client import Client
 from tests.factories import staff_with
 from tests.integration.delivery.conftest import replace_file
@@ -28,13 +27,11 @@ def epub(order):
 
 
 @pytest.fixture
-def update(book, paid_order, paid_order_of, place_order, django_capture_on_commit_callbacks):
+def update(book, paid_order, paid_order_of, buy):
     """Dana bought twice, Eli's grant was revoked, Fay's downloads expired;
     then the EPUB got version 2, which Gus bought. Returns version 2 and
     Dana's orders."""
-    second = place_order(book, "eBook")
-    with django_capture_on_commit_callbacks(execute=True):
-        mark_order_paid(second)
+    second = buy(book, "eBook")
     eli = paid_order_of(book, "eli")
     DownloadGrant.objects.filter(order=eli).update(revoked_at=timezone.now())
     fay = paid_order_of(book, "fay")

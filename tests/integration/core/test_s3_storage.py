@@ -106,18 +106,15 @@ def test_a_zip_that_fails_half_way_leaves_nothing_in_the_bucket(s3_private_stora
 
 
 @pytest.fixture
-def stamped_pdf_grant(s3_private_storage, db, place_order, django_capture_on_commit_callbacks):
+def stamped_pdf_grant(s3_private_storage, db, buy):
     from shop_demo.media import pdf_bytes
     from shop_ext.models import DownloadPolicy
-    from shop_ext.orders.actions import mark_order_paid
     from tests.factories import book_with_files
 
     pdf = pdf_bytes("Salt Roads", "Mara Quill", "The road ran along the salt flats.", pages=3)
     book = book_with_files(title="Salt Roads", files=(("salt.pdf", pdf),))
     DownloadPolicy.objects.create(product=book, stamp_copies=True)
-    order = place_order(book, "eBook")
-    with django_capture_on_commit_callbacks(execute=True):
-        mark_order_paid(order)
+    order = buy(book, "eBook")
     return order.download_grants.select_related("file__current_version", "order").get()
 
 
