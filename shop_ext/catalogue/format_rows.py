@@ -12,6 +12,7 @@ export changes nothing.
 
 import csv
 import io
+import zipfile
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from import_export.formats import base_formats
 from mezzanine.core.models import CONTENT_STATUS_DRAFT
 
 from shop_ext.catalogue import isbns
+from shop_ext.core import archives
 from shop_ext.models import Book, ProductFile
 
 COLUMNS = (
@@ -124,9 +126,41 @@ def _csv_rows(data):
     return csv.reader(io.StringIO(text, newline=""))
 
 
-def _xlsx_rows(data):
+def check_xlsx_size(source):
+    """Refuse a workbook by its zip directory, before openpyxl inflates
+    anything: a few KB can declare gigabytes. zipfile never inflates a part
+    past the size its directory declares, so the declared sizes bound what
+    reading it costs."""
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        archives.check_central_directory(source)
+        members = zipfile.ZipFile(source).infolist()
+    except (zipfile.BadZipFile, archives.UnsafeArchive):
+        raise BadSheet(_("The file is not an Excel workbook (.xlsx).")) from None
+    if len(members) > settings.SHOP_IMPORT_MAX_XLSX_MEMBERS:
+        raise BadSheet(
+            _("The workbook has %(count)s parts, more than the %(limit)s a catalogue may have.")
+            % {"count": len(members), "limit": settings.SHOP_IMPORT_MAX_XLSX_MEMBERS}
+        )
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > settings.SHOP_IMPORT_MAX_XLSX_UNPACKED_BYTES:
+        raise BadSheet(
+            _(
+                "The workbook unpacks to %(size)s MB, more than the %(limit)s MB a catalogue may: "
+                "save it again with only the catalogue's sheet, or as CSV."
+            )
+            % {
+                "size": unpacked // 1024**2,
+                "limit": settings.SHOP_IMPORT_MAX_XLSX_UNPACKED_BYTES // 1024**2,
+            }
+        )
+    source.seek(0)
+
+
+def _xlsx_rows(data):
+    source = io.BytesIO(data)
+    check_xlsx_size(source)
+    try:
+        book = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 (openpyxl raises many kinds for a damaged file)
         raise BadSheet(_("The file is not an Excel workbook (.xlsx).")) from None
     return book.active.iter_rows(values_only=True)
