@@ -51,6 +51,9 @@ CATEGORY_SEPARATOR = ";"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_ESCAPE = "'"
 FORMATS = ("csv", "xlsx")
+# How often an import says how far it has got (the admin's progress bar,
+# the command's output): often enough to move, rarely enough to cost nothing.
+PROGRESS_EVERY_ROWS = 200
 
 
 class BadSheet(ValueError):
@@ -278,6 +281,11 @@ class FormatRowResource(resources.ModelResource):
         use_transactions = True
         store_instance = True
 
+    def __init__(self, progress=None, **kwargs):
+        super().__init__(**kwargs)
+        self.progress = progress
+        self.rows_done = 0
+
     def get_diff_class(self):
         return FormatRowDiff
 
@@ -408,6 +416,11 @@ class FormatRowResource(resources.ModelResource):
     def save_instance(self, instance, is_create, row, **kwargs):
         write_format(instance, instance.wanted)
 
+    def after_import_row(self, row, row_result, **kwargs):
+        self.rows_done += 1
+        if self.progress and self.rows_done % PROGRESS_EVERY_ROWS == 0:
+            self.progress(self.rows_done)
+
     def import_data(self, dataset, **kwargs):
         # One transaction for the file, rolled back when any row is refused:
         # nothing half-written.
@@ -481,7 +494,12 @@ def write_format(variation, wanted):
     )
     variation.save()
     if "isbn" in wanted:
-        isbns.set_isbn(variation, wanted["isbn"])
+        try:
+            isbns.set_isbn(variation, wanted["isbn"])
+        except isbns.IsbnTaken as taken:
+            # Taken by a save at the same instant: the row is refused like
+            # one whose ISBN was taken before (the import rolls back).
+            raise ValidationError({"isbn": taken.messages}) from None
     if wanted.get("file") and not _has_file(variation, wanted["file"]):
         with wanted["file"].open("rb") as handle:
             product_file = ProductFile(product=product, file=File(handle, name=wanted["file"].name))
@@ -516,10 +534,25 @@ class CatalogueXLSX(base_formats.XLSX):
         return write_sheet(dataset, "xlsx")
 
 
-def import_catalogue(dataset, dry_run):
+def import_catalogue(dataset, dry_run, progress=None):
     """django-import-export's Result of importing the rows; written only
-    when not a dry run and no row is refused."""
-    return FormatRowResource().import_data(dataset, dry_run=dry_run)
+    when not a dry run and no row is refused. ``progress(rows_done)`` is
+    called every PROGRESS_EVERY_ROWS rows."""
+    return FormatRowResource(progress=progress).import_data(dataset, dry_run=dry_run)
+
+
+def is_refused(result):
+    return result.has_validation_errors() or result.has_errors()
+
+
+def summary(result):
+    totals = result.totals
+    return _("%(new)s created, %(update)s changed, %(skip)s unchanged, %(refused)s refused") % {
+        "new": totals["new"],
+        "update": totals["update"],
+        "skip": totals["skip"],
+        "refused": totals["invalid"] + totals["error"],
+    }
 
 
 def export_catalogue():

@@ -5,6 +5,7 @@ the app label, the tables and the migrations (which name
 
 from shop_ext.models.catalogue import (
     Book,
+    CatalogueImport,
     ProductFile,
     ProductFileVersion,
     ProductSample,
@@ -38,6 +39,7 @@ from shop_ext.models.taxes import (
 
 __all__ = [
     "Book",
+    "CatalogueImport",
     "ClaimedAddress",
     "DownloadAttempt",
     "DownloadGrant",
