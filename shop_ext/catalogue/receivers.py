@@ -41,7 +41,7 @@ from mezzanine.generic.models import AssignedKeyword, Keyword
 from mezzanine.pages.models import Page
 
 from shop_ext.catalogue import covers, page_cache
-from shop_ext.models import DownloadPolicy, ProductFile, ProductSample, VariationIsbn
+from shop_ext.models import DownloadPolicy, ProductFile, ProductSample, SaleExclusion, VariationIsbn
 
 # ------------------------------------------------------------ cached pages
 
@@ -143,6 +143,10 @@ def sale_coverage_changed(sender, instance, action, reverse, pk_set, **kwargs):
         return
     if action not in ("post_add", "post_remove", "post_clear"):
         return
+    if action == "post_add" and sender is Sale.products.through:
+        # A product picked for a sale by hand is no longer taken off it.
+        sales, products = ([instance.pk], pk_set) if not reverse else (pk_set, [instance.pk])
+        SaleExclusion.objects.filter(sale__in=sales, product__in=products).delete()
     if not reverse:
         reapply([instance])
     elif action == "post_clear":

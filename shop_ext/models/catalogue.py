@@ -5,7 +5,7 @@ import uuid
 from functools import cached_property
 from pathlib import PurePosixPath
 
-from cartridge.shop.models import Product, ProductVariation
+from cartridge.shop.models import Product, ProductVariation, Sale
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -383,3 +383,27 @@ class CatalogueImport(models.Model):
     @property
     def report_lines(self):
         return self.report.splitlines()
+
+
+class SaleExclusion(models.Model):
+    """A product an editor took off a sale ("Take selected products off
+    their sales"): the sale no longer applies to it, even where one of the
+    sale's category pages lists it (shop_ext.patches, Sale.all_products).
+    Putting the product on that sale again removes it."""
+
+    sale = models.ForeignKey(
+        Sale, on_delete=models.CASCADE, related_name="exclusions", verbose_name=_("Sale")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="sale_exclusions", verbose_name=_("Product")
+    )
+
+    class Meta:
+        verbose_name = _("Product taken off a sale")
+        verbose_name_plural = _("Products taken off sales")
+        constraints = [
+            models.UniqueConstraint(fields=("sale", "product"), name="one_exclusion_per_sale_product")
+        ]
+
+    def __str__(self):
+        return f"{self.product} ∉ {self.sale}"
