@@ -28,12 +28,12 @@ def progress_key(job_id):
     return f"shop_ext:catalogue_import:{settings.SITE_ID}:{job_id}:rows_done"
 
 
-@shared_task(name="shop_ext.check_catalogue_import")
+@shared_task(name="shop_ext.catalogue.tasks.check_catalogue_import")
 def check_catalogue_import(job_id):
     run(job_id, dry_run=True)
 
 
-@shared_task(name="shop_ext.run_catalogue_import")
+@shared_task(name="shop_ext.catalogue.tasks.run_catalogue_import")
 def run_catalogue_import(job_id):
     run(job_id, dry_run=False)
 
