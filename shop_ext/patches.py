@@ -14,7 +14,7 @@ import logging
 
 from cartridge.shop import checkout
 from cartridge.shop import page_processors as cartridge_processors
-from cartridge.shop.models import Category, Order, ProductVariation
+from cartridge.shop.models import Category, Discount, Order, ProductVariation, Sale
 from django.contrib import auth
 from django.db import models
 from django.db.models.signals import post_delete, post_save
@@ -27,7 +27,7 @@ from mezzanine.pages import page_processors as mezzanine_processors
 
 from shop_ext.catalogue import page_cache, stock
 from shop_ext.checkout.handlers import TAKEN_AT_PAYMENT
-from shop_ext.models import OrderEmail
+from shop_ext.models import OrderEmail, SaleExclusion
 from shop_ext.orders.tasks import queue_order_email
 from shop_ext.payments.stripe_checkout import awaits_hosted_payment
 
@@ -44,6 +44,7 @@ def apply():
     _atomic_update_stock()
     _queued_order_email()
     _deleting_sale_keeps_categories()
+    _sales_leave_out_products_taken_off()
     _account_forms_pass_the_request()
     _editable_settings_read_once_per_request()
 
@@ -144,6 +145,25 @@ def _deleting_sale_keeps_categories():
     (the deletion collector has already gathered the categories), so the
     relation becomes SET_NULL; migration shop 0002 records the change."""
     Category._meta.get_field("sale").remote_field.on_delete = models.SET_NULL
+
+
+def _sales_leave_out_products_taken_off():
+    """``Sale.all_products`` (Discount's) is every product of the sale's
+    category pages and its hand-picked products, with no way to leave one
+    out: taking a product off a sale for a category page lasted until the
+    sale was applied again. Ours leaves out the products editors took off
+    it (SaleExclusion, shop_ext.catalogue.bulk_edits.take_off_sale). Only
+    sales: discount codes keep Discount.all_products."""
+    if "all_products" in Sale.__dict__:
+        return
+    upstream = Discount.all_products
+
+    @functools.wraps(upstream)
+    def all_products(self):
+        taken_off = SaleExclusion.objects.filter(sale_id=self.pk).values("product_id")
+        return upstream(self).exclude(pk__in=taken_off)
+
+    Sale.all_products = all_products
 
 
 def _account_forms_pass_the_request():

@@ -490,6 +490,11 @@ SHOP_IMPORT_FILES_DIR = env_str("SHOP_IMPORT_FILES_DIR", "")
 # A larger spreadsheet, or one with more rows, is refused before it is read.
 SHOP_IMPORT_MAX_BYTES = env_int("SHOP_IMPORT_MAX_BYTES", 10 * 1024**2)
 SHOP_IMPORT_MAX_ROWS = env_int("SHOP_IMPORT_MAX_ROWS", 10_000)
+# An .xlsx is a zip: it is refused before openpyxl reads it when its parts
+# add up to more than this once inflated (a catalogue at the row limit is a
+# few tens of MB of XML), or when it has more parts than a workbook needs.
+SHOP_IMPORT_MAX_XLSX_UNPACKED_BYTES = env_int("SHOP_IMPORT_MAX_XLSX_UNPACKED_BYTES", 200 * 1024**2)
+SHOP_IMPORT_MAX_XLSX_MEMBERS = env_int("SHOP_IMPORT_MAX_XLSX_MEMBERS", 500)
 
 # ------------------------------------------------------------------ taxes
 # Charge VAT and sales tax where the buyer is, and record the evidence of

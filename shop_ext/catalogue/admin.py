@@ -8,27 +8,37 @@ from cartridge.shop import forms as cartridge_forms
 from cartridge.shop.models import Category, Product, ProductOption, ProductVariation, Sale
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 from mezzanine.conf import settings as site_settings
 from mezzanine.core.forms import OrderWidget
 from mezzanine.core.templatetags.mezzanine_tags import thumbnail
 
-from shop_ext.catalogue import bulk_edits, format_rows, isbns, listings
+from shop_ext.catalogue import bulk_edits, format_rows, imports, isbns, listings
 from shop_ext.core import permissions
 from shop_ext.core.admin_inlines import LabelledRowsFormSet, LabelledTabularInline
 from shop_ext.core.admin_pages import DraftFirstPageAdmin, OwnListAdmin
-from shop_ext.models import Book, DownloadPolicy, ProductFile, ProductSample, ProductTaxClass
+from shop_ext.models import (
+    Book,
+    CatalogueImport,
+    DownloadPolicy,
+    ProductFile,
+    ProductSample,
+    ProductTaxClass,
+)
 
 
 class ProductFileForm(forms.ModelForm):
@@ -230,12 +240,84 @@ class CatalogueImportForm(ImportForm):
 
 class CatalogueImportExportMixin(ImportExportMixin):
     """The product list's Import and Export: one row per format
-    (shop_ext.catalogue.format_rows); the import shows its dry run, row by
-    row, before the editor confirms it."""
+    (shop_ext.catalogue.format_rows). An upload becomes a CatalogueImport
+    that the worker checks while its page shows the progress; the page then
+    shows the dry run, row by row, and the editor confirms it
+    (shop_ext.catalogue.imports). django-import-export's in-request
+    process_import is not routed: every file takes the one path."""
 
     resource_classes = (format_rows.FormatRowResource,)
     formats = (format_rows.CatalogueCSV, format_rows.CatalogueXLSX)
     import_form_class = CatalogueImportForm
+    import_job_template = "admin/shop/product/import_job.html"
+    import_refresh_seconds = 2
+
+    def get_urls(self):
+        info = self.get_model_info()
+        upstream = [url for url in super().get_urls() if url.name != "{}_{}_process_import".format(*info)]
+        jobs = [
+            path(
+                "import/<int:job_id>/",
+                self.admin_site.admin_view(self.import_job_view),
+                name="{}_{}_import_job".format(*info),
+            ),
+            path(
+                "import/<int:job_id>/confirm/",
+                self.admin_site.admin_view(self.confirm_import_view),
+                name="{}_{}_confirm_import".format(*info),
+            ),
+        ]
+        return jobs + upstream
+
+    def import_action(self, request, **kwargs):
+        """The upload form; a valid upload is kept and checked in the worker."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = self.create_import_form(request)
+        if request.method != "POST" or not form.is_valid():
+            return super().import_action(request, **kwargs)
+        file_format = self.get_import_formats()[int(form.cleaned_data["format"])]().get_title()
+        job = imports.start(form.cleaned_data["import_file"], file_format, request.user)
+        return redirect(self._job_url(job))
+
+    def _job_url(self, job):
+        return reverse("admin:{}_{}_import_job".format(*self.get_model_info()), args=[job.pk])
+
+    def _visible_job(self, request, job_id):
+        """The job, if this editor may see it: their own, or anyone's with
+        VIEW_ALL_CATALOGUE_IMPORTS; else 404."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        jobs = CatalogueImport.objects.all()
+        if not request.user.has_perm(permissions.VIEW_ALL_CATALOGUE_IMPORTS):
+            jobs = jobs.filter(created_by=request.user)
+        return get_object_or_404(jobs, pk=job_id)
+
+    def import_job_view(self, request, job_id):
+        job = self._visible_job(request, job_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import: %(file)s") % {"file": job.file.name.rpartition("/")[2] or job.pk},
+            "opts": self.model._meta,
+            "job": job,
+            "done": imports.rows_done(job),
+            "Status": CatalogueImport.Status,
+            "refresh_seconds": self.import_refresh_seconds,
+        }
+        return TemplateResponse(request, self.import_job_template, context)
+
+    @method_decorator(require_POST)
+    def confirm_import_view(self, request, job_id):
+        job = self._visible_job(request, job_id)
+        if imports.confirm(job):
+            self.message_user(request, _("The import has started; this page shows how far it has got."))
+        else:
+            self.message_user(
+                request,
+                _("This file is not waiting for confirmation (it was confirmed already, or refused)."),
+                messages.WARNING,
+            )
+        return redirect(self._job_url(job))
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, format_rows.BadSheet):
@@ -474,6 +556,15 @@ class ProductAdmin(CatalogueImportExportMixin, cartridge_admin.ProductAdmin):
         ProductSampleInline,
         ProductTaxClassInline,
     )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except isbns.IsbnTaken:
+            # Another save took a format's ISBN between this form's check and
+            # its save; everything here was rolled back. Checked again, the
+            # form shows whose ISBN it is beside the field.
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         # On the request, not the shared admin instance: threads serve others.

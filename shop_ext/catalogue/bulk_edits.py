@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from mezzanine.core.models import CONTENT_STATUS_DRAFT, CONTENT_STATUS_PUBLISHED
 
+from shop_ext.models import SaleExclusion
+
 CENT = Decimal("0.01")
 LOWEST_PRICE = Decimal("0.99")
 
@@ -89,6 +91,7 @@ def sale_changes(products, sale):
 
 @transaction.atomic
 def put_on_sale(products, sale):
+    # Hand-picked again: no longer taken off it (catalogue.receivers).
     sale.products.add(*products)
     sale.save()  # Cartridge applies the sale's prices on save
 
@@ -103,10 +106,21 @@ def off_sale_changes(products):
 
 @transaction.atomic
 def take_off_sale(products):
+    """Off every sale that covers them, whether it picked them by hand or
+    lists them through a category page: out of its products, and recorded
+    as taken off it (SaleExclusion), which the sale then leaves out however
+    it covers them; applied again, it clears their sale prices. The
+    category pages and the sale itself stay as they are for the others."""
     ids = [product.pk for product in products]
-    for sale in Sale.objects.filter(products__in=ids).distinct():
-        sale.products.remove(*ids)
-        sale.save()
+    for sale in Sale.objects.all():
+        covered = list(sale.all_products().filter(pk__in=ids).values_list("pk", flat=True))
+        if not covered:
+            continue
+        SaleExclusion.objects.bulk_create(
+            [SaleExclusion(sale=sale, product_id=pk) for pk in covered], ignore_conflicts=True
+        )
+        sale.products.remove(*covered)
+        sale.update_products()
 
 
 # ---- publish, unpublish

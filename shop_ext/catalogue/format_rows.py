@@ -12,6 +12,7 @@ export changes nothing.
 
 import csv
 import io
+import zipfile
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from import_export.formats import base_formats
 from mezzanine.core.models import CONTENT_STATUS_DRAFT
 
 from shop_ext.catalogue import isbns
+from shop_ext.core import archives
 from shop_ext.models import Book, ProductFile
 
 COLUMNS = (
@@ -49,6 +51,9 @@ CATEGORY_SEPARATOR = ";"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_ESCAPE = "'"
 FORMATS = ("csv", "xlsx")
+# How often an import says how far it has got (the admin's progress bar,
+# the command's output): often enough to move, rarely enough to cost nothing.
+PROGRESS_EVERY_ROWS = 200
 
 
 class BadSheet(ValueError):
@@ -124,9 +129,41 @@ def _csv_rows(data):
     return csv.reader(io.StringIO(text, newline=""))
 
 
-def _xlsx_rows(data):
+def check_xlsx_size(source):
+    """Refuse a workbook by its zip directory, before openpyxl inflates
+    anything: a few KB can declare gigabytes. zipfile never inflates a part
+    past the size its directory declares, so the declared sizes bound what
+    reading it costs."""
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        archives.check_central_directory(source)
+        members = zipfile.ZipFile(source).infolist()
+    except (zipfile.BadZipFile, archives.UnsafeArchive):
+        raise BadSheet(_("The file is not an Excel workbook (.xlsx).")) from None
+    if len(members) > settings.SHOP_IMPORT_MAX_XLSX_MEMBERS:
+        raise BadSheet(
+            _("The workbook has %(count)s parts, more than the %(limit)s a catalogue may have.")
+            % {"count": len(members), "limit": settings.SHOP_IMPORT_MAX_XLSX_MEMBERS}
+        )
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > settings.SHOP_IMPORT_MAX_XLSX_UNPACKED_BYTES:
+        raise BadSheet(
+            _(
+                "The workbook unpacks to %(size)s MB, more than the %(limit)s MB a catalogue may: "
+                "save it again with only the catalogue's sheet, or as CSV."
+            )
+            % {
+                "size": unpacked // 1024**2,
+                "limit": settings.SHOP_IMPORT_MAX_XLSX_UNPACKED_BYTES // 1024**2,
+            }
+        )
+    source.seek(0)
+
+
+def _xlsx_rows(data):
+    source = io.BytesIO(data)
+    check_xlsx_size(source)
+    try:
+        book = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 (openpyxl raises many kinds for a damaged file)
         raise BadSheet(_("The file is not an Excel workbook (.xlsx).")) from None
     return book.active.iter_rows(values_only=True)
@@ -243,6 +280,11 @@ class FormatRowResource(resources.ModelResource):
         clean_model_instances = False
         use_transactions = True
         store_instance = True
+
+    def __init__(self, progress=None, **kwargs):
+        super().__init__(**kwargs)
+        self.progress = progress
+        self.rows_done = 0
 
     def get_diff_class(self):
         return FormatRowDiff
@@ -374,6 +416,11 @@ class FormatRowResource(resources.ModelResource):
     def save_instance(self, instance, is_create, row, **kwargs):
         write_format(instance, instance.wanted)
 
+    def after_import_row(self, row, row_result, **kwargs):
+        self.rows_done += 1
+        if self.progress and self.rows_done % PROGRESS_EVERY_ROWS == 0:
+            self.progress(self.rows_done)
+
     def import_data(self, dataset, **kwargs):
         # One transaction for the file, rolled back when any row is refused:
         # nothing half-written.
@@ -447,7 +494,12 @@ def write_format(variation, wanted):
     )
     variation.save()
     if "isbn" in wanted:
-        isbns.set_isbn(variation, wanted["isbn"])
+        try:
+            isbns.set_isbn(variation, wanted["isbn"])
+        except isbns.IsbnTaken as taken:
+            # Taken by a save at the same instant: the row is refused like
+            # one whose ISBN was taken before (the import rolls back).
+            raise ValidationError({"isbn": taken.messages}) from None
     if wanted.get("file") and not _has_file(variation, wanted["file"]):
         with wanted["file"].open("rb") as handle:
             product_file = ProductFile(product=product, file=File(handle, name=wanted["file"].name))
@@ -482,10 +534,25 @@ class CatalogueXLSX(base_formats.XLSX):
         return write_sheet(dataset, "xlsx")
 
 
-def import_catalogue(dataset, dry_run):
+def import_catalogue(dataset, dry_run, progress=None):
     """django-import-export's Result of importing the rows; written only
-    when not a dry run and no row is refused."""
-    return FormatRowResource().import_data(dataset, dry_run=dry_run)
+    when not a dry run and no row is refused. ``progress(rows_done)`` is
+    called every PROGRESS_EVERY_ROWS rows."""
+    return FormatRowResource(progress=progress).import_data(dataset, dry_run=dry_run)
+
+
+def is_refused(result):
+    return result.has_validation_errors() or result.has_errors()
+
+
+def summary(result):
+    totals = result.totals
+    return _("%(new)s created, %(update)s changed, %(skip)s unchanged, %(refused)s refused") % {
+        "new": totals["new"],
+        "update": totals["update"],
+        "skip": totals["skip"],
+        "refused": totals["invalid"] + totals["error"],
+    }
 
 
 def export_catalogue():

@@ -1,11 +1,21 @@
 """ISBNs of formats: which variation holds an ISBN, and recording one
-(the product admin and the catalogue import both write through here)."""
+(the product admin and the catalogue import both write through here).
+
+clean_isbn checks that no other format holds an ISBN, but two saves at the
+same instant both pass that check; the unique index then decides, and
+set_isbn turns the loser's IntegrityError into IsbnTaken, naming the
+winner, as clean_isbn would have."""
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from shop_ext.core.isbn import normalise_isbn
 from shop_ext.models import VariationIsbn
+
+
+class IsbnTaken(ValidationError):
+    """Another format holds this ISBN; the message names it."""
 
 
 def clean_isbn(value, variation_id=None):
@@ -22,7 +32,7 @@ def clean_isbn(value, variation_id=None):
         .first()
     )
     if holder:
-        raise ValidationError(
+        raise IsbnTaken(
             _("ISBN %(isbn)s is already the ISBN of %(format)s.")
             % {"isbn": holder.hyphenated, "format": holder.variation},
             code="isbn_taken",
@@ -31,9 +41,15 @@ def clean_isbn(value, variation_id=None):
 
 
 def set_isbn(variation, isbn13):
-    """Give the variation this (cleaned) ISBN, or none for ""."""
+    """Give the variation this (cleaned) ISBN, or none for "". IsbnTaken
+    when another save took it since it was cleaned."""
     if isbn13:
-        VariationIsbn.objects.update_or_create(variation=variation, defaults={"isbn": isbn13})
+        try:
+            with transaction.atomic():
+                VariationIsbn.objects.update_or_create(variation=variation, defaults={"isbn": isbn13})
+        except IntegrityError:
+            clean_isbn(isbn13, variation.pk)  # raises IsbnTaken: the winner has committed
+            raise
     else:
         VariationIsbn.objects.filter(variation=variation).delete()
 

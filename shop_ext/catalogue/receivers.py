@@ -43,7 +43,14 @@ from mezzanine.pages.models import Page
 from shop_ext.catalogue import page_cache
 from shop_ext.catalogue.tasks import make_cover_versions
 from shop_ext.core.tasks import enqueue_on_commit
-from shop_ext.models import CoverVersions, DownloadPolicy, ProductFile, ProductSample, VariationIsbn
+from shop_ext.models import (
+    CoverVersions,
+    DownloadPolicy,
+    ProductFile,
+    ProductSample,
+    SaleExclusion,
+    VariationIsbn,
+)
 
 # ------------------------------------------------------------ cached pages
 
@@ -148,6 +155,10 @@ def sale_coverage_changed(sender, instance, action, reverse, pk_set, **kwargs):
         return
     if action not in ("post_add", "post_remove", "post_clear"):
         return
+    if action == "post_add" and sender is Sale.products.through:
+        # A product picked for a sale by hand is no longer taken off it.
+        sales, products = ([instance.pk], pk_set) if not reverse else (pk_set, [instance.pk])
+        SaleExclusion.objects.filter(sale__in=sales, product__in=products).delete()
     if not reverse:
         reapply([instance])
     elif action == "post_clear":

@@ -37,3 +37,6 @@ CHANGE_PAGE = "pages.change_page"
 ADD_PRODUCT = "shop.add_product"
 CHANGE_PRODUCT = "shop.change_product"
 VIEW_PRODUCT = "shop.view_product"
+# Declared on CatalogueImport: an editor sees and confirms their own imports;
+# this lets a lead see and confirm everyone's.
+VIEW_ALL_CATALOGUE_IMPORTS = "shop_ext.view_all_catalogue_imports"

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('shop', '0002_category_sale_set_null'),
-        ('shop_ext', '0021_library'),
+        ('shop_ext', '0022_catalogue_import_sale_exclusion'),
         ('sites', '0002_alter_domain_unique'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -5,10 +5,12 @@ the app label, the tables and the migrations (which name
 
 from shop_ext.models.catalogue import (
     Book,
+    CatalogueImport,
     CoverVersions,
     ProductFile,
     ProductFileVersion,
     ProductSample,
+    SaleExclusion,
     VariationIsbn,
     files_of_its_type,
     product_file_path,
@@ -47,6 +49,7 @@ from shop_ext.models.taxes import (
 
 __all__ = [
     "Book",
+    "CatalogueImport",
     "ClaimedAddress",
     "ContactMessage",
     "CoverVersions",
@@ -71,6 +74,7 @@ __all__ = [
     "ProductFile",
     "ProductFileVersion",
     "ProductSample",
+    "SaleExclusion",
     "ProductTaxClass",
     "RefundTaxLine",
     "StampedCopy",

@@ -5,7 +5,7 @@ import uuid
 from functools import cached_property
 from pathlib import PurePosixPath
 
-from cartridge.shop.models import Product, ProductImage, ProductVariation
+from cartridge.shop.models import Product, ProductImage, ProductVariation, Sale
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -344,3 +344,84 @@ class CoverVersions(models.Model):
 
     def __str__(self):
         return f"{self.image.file} at {self.widths}"
+
+
+def catalogue_import_path(instance, filename):
+    # A fresh folder per upload: the editor's file name is kept, never reused.
+    return f"catalogue-imports/{uuid.uuid4().hex}/{PurePosixPath(filename).name}"
+
+
+class CatalogueImport(models.Model):
+    """One spreadsheet an editor uploaded to import (shop_ext.catalogue.imports):
+    the worker checks it (a dry run), the editor confirms, the worker imports
+    that same stored file. Confirming moves CHECKED to IMPORTING once."""
+
+    class Status(models.IntegerChoices):
+        CHECKING = 1, _("Checking")
+        CHECKED = 2, _("Checked: waiting for confirmation")
+        IMPORTING = 3, _("Importing")
+        IMPORTED = 4, _("Imported")
+        REFUSED = 5, _("Refused: nothing was imported")
+        FAILED = 6, _("Failed: nothing was imported")
+
+    RUNNING = (Status.CHECKING, Status.IMPORTING)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, verbose_name=_("Uploaded by"), editable=False
+    )
+    created_at = models.DateTimeField(_("Uploaded"), auto_now_add=True)
+    file = models.FileField(
+        _("File"),
+        storage=get_private_storage,
+        upload_to=catalogue_import_path,
+        max_length=255,
+        editable=False,
+    )
+    file_format = models.CharField(_("Format"), max_length=4, editable=False)
+    status = models.PositiveSmallIntegerField(_("Status"), choices=Status.choices, default=Status.CHECKING)
+    rows_total = models.PositiveIntegerField(_("Rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("Rows done"), default=0)
+    summary = models.CharField(_("Summary"), max_length=200, blank=True)
+    report = models.TextField(_("Report, row by row"), blank=True)
+
+    class Meta:
+        verbose_name = _("Catalogue import")
+        verbose_name_plural = _("Catalogue imports")
+        permissions = [
+            ("view_all_catalogue_imports", _("Can see and confirm other staff's catalogue imports"))
+        ]
+
+    def __str__(self):
+        return f"{PurePosixPath(self.file.name).name} ({self.get_status_display()})"
+
+    @property
+    def is_running(self):
+        return self.status in self.RUNNING
+
+    @property
+    def report_lines(self):
+        return self.report.splitlines()
+
+
+class SaleExclusion(models.Model):
+    """A product an editor took off a sale ("Take selected products off
+    their sales"): the sale no longer applies to it, even where one of the
+    sale's category pages lists it (shop_ext.patches, Sale.all_products).
+    Putting the product on that sale again removes it."""
+
+    sale = models.ForeignKey(
+        Sale, on_delete=models.CASCADE, related_name="exclusions", verbose_name=_("Sale")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="sale_exclusions", verbose_name=_("Product")
+    )
+
+    class Meta:
+        verbose_name = _("Product taken off a sale")
+        verbose_name_plural = _("Products taken off sales")
+        constraints = [
+            models.UniqueConstraint(fields=("sale", "product"), name="one_exclusion_per_sale_product")
+        ]
+
+    def __str__(self):
+        return f"{self.product} ∉ {self.sale}"

@@ -88,6 +88,15 @@ def test_sale_updates_products_by_all_products_and_clears_by_sale_id():
     assert models.Product.sale_set  # reverse accessor of Sale.products
 
 
+def test_sales_leave_out_products_taken_off_them():
+    # Upstream: all_products is Discount's, used by update_products; ours
+    # (shop_ext.patches) is Sale's own and leaves out SaleExclusion rows.
+    assert "categories" in source(models.Discount.all_products)
+    assert models.Sale.all_products is not models.Discount.all_products
+    assert models.Sale.all_products.__wrapped__ is models.Discount.all_products
+    assert models.Sale.all_products.__code__.co_filename.endswith("shop_ext/patches.py")
+
+
 def test_category_sale_no_longer_cascades():
     from django.db.models import SET_NULL
 

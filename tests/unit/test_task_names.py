@@ -10,7 +10,9 @@ from tests import BASE_DIR
 
 TASK_NAMES = [
     "shop_ext.accounts.tasks.send_password_reset",
+    "shop_ext.catalogue.tasks.check_catalogue_import",
     "shop_ext.catalogue.tasks.make_cover_versions",
+    "shop_ext.catalogue.tasks.run_catalogue_import",
     "shop_ext.contact.tasks.send_contact_message",
     "shop_ext.delivery.tasks.build_order_zip",
     "shop_ext.delivery.tasks.build_stamped_copy",

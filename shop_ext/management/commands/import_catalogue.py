@@ -33,14 +33,13 @@ class Command(BaseCommand):
             dataset = format_rows.read_sheet(data, path.suffix.lower().lstrip("."))
         except format_rows.BadSheet as error:
             raise CommandError(f"{path}: {error} Nothing was imported.") from None
-        result = format_rows.import_catalogue(dataset, dry_run=dry_run)
+        rows = len(dataset)
+        result = format_rows.import_catalogue(
+            dataset, dry_run=dry_run, progress=lambda done: self.stdout.write(f"{done} of {rows} rows read")
+        )
         for line in format_rows.report_lines(result):
             self.stdout.write(line)
-        totals = result.totals
-        summary = (
-            f"{totals['new']} created, {totals['update']} changed, {totals['skip']} unchanged, "
-            f"{totals['invalid'] + totals['error']} refused"
-        )
-        if result.has_validation_errors() or result.has_errors():
+        summary = format_rows.summary(result)
+        if format_rows.is_refused(result):
             raise CommandError(f"{path}: {summary}. Nothing was imported: correct the rows named above.")
         self.stdout.write(f"{path.name}: {summary}{' (dry run: nothing written)' if dry_run else ''}.")

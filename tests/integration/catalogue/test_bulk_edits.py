@@ -84,6 +84,39 @@ def test_products_go_on_a_sale_and_off_it(admin_client, books):
     assert not sale.products.filter(pk=alpha.pk).exists()
 
 
+def test_taking_products_off_a_category_pages_sale_ends_it_for_them_only(admin_client, books):
+    alpha, beta = books
+    fiction = CategoryFactory(title="Fiction")
+    fiction.products.add(alpha, beta)
+    sale = SaleFactory(discount_percent=Decimal("20"))
+    sale.categories.add(fiction)
+    assert variation(alpha, option3="Paperback").on_sale()
+
+    page = preview_then_confirm(admin_client, "take_off_sale", [alpha])
+    assert "10.39" in page  # the price in force, shown before it goes
+    for fmt in ("Paperback", "eBook"):
+        assert not variation(alpha, option3=fmt).on_sale()
+    assert variation(beta, option3="eBook").on_sale()
+    # The page still lists it; the sale still covers the page.
+    assert fiction.products.filter(pk=alpha.pk).exists()
+    assert sale.categories.filter(pk=fiction.pk).exists()
+
+    # Applied again (the sale saved, a new price), it still leaves Alpha out.
+    sale.save()
+    paperback = variation(alpha, option3="Paperback")
+    paperback.unit_price = Decimal("13.99")
+    paperback.save()
+    assert not variation(alpha, option3="Paperback").on_sale()
+    response = admin_client.get(alpha.get_absolute_url())
+    assert response.status_code == 200
+    assert "13.99" in response.content.decode()
+    assert "11.19" not in response.content.decode()
+
+    # Put on the sale again by hand: reduced again.
+    preview_then_confirm(admin_client, "put_on_sale", [alpha], sale=str(sale.pk))
+    assert variation(alpha, option3="Paperback").sale_price == Decimal("11.19")
+
+
 def test_products_are_published_and_unpublished(admin_client, books):
     alpha, beta = books
     preview_then_confirm(admin_client, "unpublish", books)

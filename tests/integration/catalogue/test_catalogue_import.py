@@ -6,6 +6,7 @@ then nothing at all is written."""
 
 import csv
 import io
+import zipfile
 from decimal import Decimal
 
 import openpyxl
@@ -230,3 +231,43 @@ def test_a_file_from_the_import_folder_is_attached_to_its_format(shop, tmp_path,
     assert list(product_file.variations.all()) == [variation(shop, option3="eBook")]
     assert "0 changed, 1 unchanged" in run("import_catalogue", str(path))
     assert ProductFile.objects.count() == 1
+
+
+def workbook_with(tmp_path, extra_members):
+    """A real catalogue workbook, with extra parts written into its zip:
+    {name: (chunk, times)} streams ``chunk`` ``times`` times, so a part can
+    inflate to hundreds of MB while the file stays small."""
+    book = openpyxl.Workbook()
+    book.active.append(["title", "format", "price"])
+    book.active.append(["Bomb", "eBook", "1.00"])
+    path = tmp_path / "bomb.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, (chunk, times) in extra_members.items():
+            with archive.open(name, "w", force_zip64=True) as part:
+                for _ in range(times):
+                    part.write(chunk)
+    return path
+
+
+def test_an_xlsx_that_inflates_past_the_limit_is_refused_before_it_is_read(shop, tmp_path, settings):
+    mib = b"\0" * 1024**2
+    limit_mib = settings.SHOP_IMPORT_MAX_XLSX_UNPACKED_BYTES // 1024**2
+    bomb = workbook_with(tmp_path, {"xl/media/padding.bin": (mib, limit_mib + 1)})
+    assert bomb.stat().st_size < settings.SHOP_IMPORT_MAX_BYTES
+    error = refused("import_catalogue", str(bomb), "--dry-run")
+    assert f"more than the {limit_mib} MB a catalogue may" in error
+    assert not Book.objects.filter(title="Bomb").exists()
+
+
+def test_an_xlsx_with_more_parts_than_a_workbook_needs_is_refused(shop, tmp_path, settings):
+    count = settings.SHOP_IMPORT_MAX_XLSX_MEMBERS
+    many = workbook_with(tmp_path, {f"xl/media/{number}.bin": (b"x", 1) for number in range(count)})
+    error = refused("import_catalogue", str(many), "--dry-run")
+    assert f"more than the {count} a catalogue may have" in error
+
+
+def test_an_xlsx_within_the_limits_imports(shop, tmp_path):
+    workbook = workbook_with(tmp_path, {"xl/media/small.bin": (b"x" * 1024, 4)})
+    assert "1 created" in run("import_catalogue", str(workbook))
+    assert Book.objects.filter(title="Bomb").exists()

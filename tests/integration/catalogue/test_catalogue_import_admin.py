@@ -1,51 +1,110 @@
-"""The product list's Import and Export: the dry run page by row and field,
-then the confirmation that writes; bad files are a message on the form,
-never a 500; only staff allowed to add and change products may import."""
+"""The product list's Import and Export. An upload is kept as a
+CatalogueImport and checked by the worker (Celery runs eagerly in the
+tests, once the request's transaction commits); its page shows the progress,
+then the dry run by row and field; confirming has the worker import that
+same file, once. Bad files are a message, never a 500; only staff allowed
+to add and change products may import, and each sees only their own
+imports unless allowed to see everyone's."""
 
 import re
+import threading
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 
+from shop_ext.catalogue import tasks
 from shop_ext.core import permissions
-from shop_ext.models import Book
+from shop_ext.models import Book, CatalogueImport
 from tests.factories import make_book, staff_with
 
 pytestmark = pytest.mark.django_db
 
 IMPORT = "/admin/shop_ext/book/import/"
 CSV_FORMAT = "0"  # the first of the admin's formats: CSV, then XLSX
+Status = CatalogueImport.Status
+
+
+@pytest.fixture(autouse=True)
+def almanac():
+    """A title in the shop's formats (make_book creates the Format options)."""
+    return make_book(title="The Almanac")
 
 
 def upload(client, data, name="books.csv"):
     return client.post(IMPORT, {"format": CSV_FORMAT, "import_file": SimpleUploadedFile(name, data)})
 
 
-def test_the_dry_run_shows_each_row_then_the_confirmation_writes(admin_client):
-    make_book(title="The Almanac")
-    data = b"title,format,price\nThe Almanac,Paperback,14.00\nFresh Title,eBook,3.99\n"
-    response = upload(admin_client, data)
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "Fresh Title" in html
-    assert not Book.objects.filter(title="Fresh Title").exists()
-    confirm = response.context["confirm_form"]
-    fields = {name: confirm[name].value() for name in confirm.fields}
-    response = admin_client.post("/admin/shop_ext/book/process_import/", fields)
+def checked(client, data, capture, name="books.csv"):
+    """Upload, let the worker check it; the job's page."""
+    with capture(execute=True):
+        response = upload(client, data, name)
     assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    return page
+
+
+def confirm(client, job, **kwargs):
+    return client.post(f"{IMPORT}{job.pk}/confirm/", **kwargs)
+
+
+def text(response):
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def test_the_worker_checks_the_file_then_imports_it_once_confirmed(
+    admin_client, django_capture_on_commit_callbacks
+):
+    data = b"title,format,price\nThe Almanac,Paperback,14.00\nFresh Title,eBook,3.99\n"
+    page = checked(admin_client, data, django_capture_on_commit_callbacks)
+    job = page.context["job"]
+    assert job.status == Status.CHECKED
+    html = text(page)
+    assert "row 2: changed price (12.99 → 14.00)" in html
+    assert "row 3: created" in html
+    assert "Fresh Title" in html
+    assert "1 created, 1 changed, 0 unchanged, 0 refused" in html
+    assert "Confirm import" in html
+    assert not Book.objects.filter(title="Fresh Title").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = confirm(admin_client, job, follow=True)
+    assert "The import has started" in text(response)
+    job.refresh_from_db()
+    assert job.status == Status.IMPORTED
+    assert job.rows_done == job.rows_total == 2
     assert Book.objects.filter(title="Fresh Title").exists()
     assert (
         str(Book.objects.get(title="The Almanac").variations.get(option3="Paperback").unit_price) == "14.00"
     )
+    # The stored upload goes once imported.
+    assert not job.file.storage.exists(job.file.name)
+
+    # Single use: a second confirmation imports nothing more.
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        response = confirm(admin_client, job, follow=True)
+    assert "not waiting for confirmation" in text(response)
+    assert queued == []
 
 
-def test_a_refused_row_is_named_with_its_field_and_cannot_be_confirmed(admin_client):
-    response = upload(admin_client, b'title,format,price\nFresh Title,eBook,"3,99"\n')
-    assert response.status_code == 200
-    html = response.content.decode()
+def test_a_refused_row_is_named_with_its_field_and_cannot_be_confirmed(
+    admin_client, django_capture_on_commit_callbacks
+):
+    page = checked(
+        admin_client, b'title,format,price\nFresh Title,eBook,"3,99"\n', django_capture_on_commit_callbacks
+    )
+    html = text(page)
+    assert "row 2: refused: price:" in html
     assert "decimal point" in html
-    assert response.context.get("confirm_form") is None
+    assert "Confirm import" not in html
+    job = page.context["job"]
+    assert job.status == Status.REFUSED
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        assert confirm(admin_client, job).status_code == 302
+    assert queued == []
     assert not Book.objects.filter(title="Fresh Title").exists()
 
 
@@ -56,19 +115,124 @@ def test_a_refused_row_is_named_with_its_field_and_cannot_be_confirmed(admin_cli
         (b"name,cost\nx,1\n", "missing: title, format, price"),
     ],
 )
-def test_a_bad_file_is_a_message_on_the_form(admin_client, data, message):
-    response = upload(admin_client, data)
-    assert response.status_code == 200
-    assert message in re.sub(
-        r"&#x27;|&quot;|&ldquo;|&rdquo;", "", response.content.decode()
-    ) or message in str(response.context["form"].errors)
+def test_a_bad_file_is_refused_with_its_reason(
+    admin_client, django_capture_on_commit_callbacks, data, message
+):
+    page = checked(admin_client, data, django_capture_on_commit_callbacks)
+    assert page.context["job"].status == Status.REFUSED
+    assert message in re.sub(r"&#x27;|&quot;|&ldquo;|&rdquo;|“|”", "", text(page))
 
 
-def test_a_file_over_the_limit_is_refused_before_it_is_read(admin_client, settings):
+def test_a_file_over_the_limit_is_refused_before_it_is_kept(admin_client, settings):
     settings.SHOP_IMPORT_MAX_BYTES = 50
     response = upload(admin_client, b"title,format,price\n" + b"A title,eBook,1.00\n" * 10)
     assert response.status_code == 200
     assert "can be imported at once" in str(response.context["form"].errors)
+    assert not CatalogueImport.objects.exists()
+
+
+def test_the_page_shows_the_progress_while_the_worker_reads(admin_client):
+    # Not run yet: the worker has not been given the job (no commit).
+    response = upload(admin_client, b"title,format,price\nA title,eBook,1.00\n")
+    job = CatalogueImport.objects.get()
+    page = admin_client.get(response["Location"])
+    html = text(page)
+    assert job.get_status_display() in html
+    assert re.search(r'<meta http-equiv="refresh" content="\d+">', html)
+    assert 'role="status" aria-live="polite"' in html
+    assert '<label for="import-progress">' in html
+    assert '<progress id="import-progress"' in html
+    # What the worker publishes as it goes (tasks.run's progress callback).
+    CatalogueImport.objects.filter(pk=job.pk).update(rows_total=5000)
+    cache.set(tasks.progress_key(job.pk), 1200)
+    html = text(admin_client.get(response["Location"]))
+    assert "Rows read: 1200 of 5000 rows" in html
+    assert 'max="5000" value="1200"' in html
+
+
+def test_only_staff_who_may_add_and_change_products_may_import(django_capture_on_commit_callbacks):
+    editor = staff_with(permissions.VIEW_PRODUCT, permissions.CHANGE_PRODUCT)
+    client = Client()
+    client.force_login(editor)
+    assert client.get(IMPORT).status_code == 403
+    importer = staff_with(permissions.ADD_PRODUCT, permissions.CHANGE_PRODUCT, permissions.VIEW_PRODUCT)
+    client.force_login(importer)
+    assert client.get("/admin/shop/product/import/").status_code == 200
+    # django-import-export's in-request import is not routed.
+    assert client.post("/admin/shop/product/process_import/", {}).status_code == 404
+
+
+def test_other_staffs_imports_are_not_found_unless_allowed_to_see_all(django_capture_on_commit_callbacks):
+    owner, other, lead = (
+        staff_with(
+            permissions.ADD_PRODUCT,
+            permissions.CHANGE_PRODUCT,
+            permissions.VIEW_PRODUCT,
+            *extra,
+            username=name,
+        )
+        for name, extra in (("owner", ()), ("other", ()), ("lead", (permissions.VIEW_ALL_CATALOGUE_IMPORTS,)))
+    )
+    client = Client()
+    client.force_login(owner)
+    page = checked(
+        client, b"title,format,price\nFresh Title,eBook,3.99\n", django_capture_on_commit_callbacks
+    )
+    job = page.context["job"]
+    client.force_login(other)
+    assert client.get(f"{IMPORT}{job.pk}/").status_code == 404
+    assert confirm(client, job).status_code == 404
+    assert client.get(f"{IMPORT}{job.pk + 1000}/").status_code == 404
+    client.force_login(lead)
+    assert client.get(f"{IMPORT}{job.pk}/").status_code == 200
+    assert CatalogueImport.objects.get().status == Status.CHECKED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_confirmations_at_once_import_the_file_once(admin_user):
+    first = Client()
+    first.force_login(admin_user)
+    response = upload(first, b"title,format,price\nFresh Title,eBook,3.99\n")
+    job = CatalogueImport.objects.get()
+    assert job.status == Status.CHECKED, response
+    second = Client()
+    second.force_login(admin_user)
+
+    results = [None, None]
+    concurrent = connection.vendor == "postgresql"  # SQLite: one writer at a time
+    barrier = threading.Barrier(2)
+
+    def run(i, client):
+        try:
+            if concurrent:
+                barrier.wait(timeout=10)
+            results[i] = confirm(client, job, follow=True)
+        except BaseException as exc:  # noqa: BLE001 - the thread's outcome, asserted below
+            results[i] = exc
+        finally:
+            if concurrent:
+                connection.close()
+
+    if concurrent:
+        threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate((first, second))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    else:
+        run(0, first)
+        run(1, second)
+
+    for result in results:
+        assert not isinstance(result, BaseException), result
+        assert result.status_code == 200
+    pages = [text(result) for result in results]
+    assert sum("The import has started" in page for page in pages) == 1
+    assert sum("not waiting for confirmation" in page for page in pages) == 1
+    job.refresh_from_db()
+    assert job.status == Status.IMPORTED
+    assert "row 2: created" in job.report
+    assert Book.objects.filter(title="Fresh Title").count() == 1
 
 
 def test_the_export_is_a_spreadsheet_of_formats(admin_client):
@@ -78,17 +242,6 @@ def test_the_export_is_a_spreadsheet_of_formats(admin_client):
     text = response.content.decode()
     assert text.startswith("sku,title,author")
     assert "'=cmd" in text
-
-
-def test_only_staff_who_may_add_and_change_products_may_import():
-    editor = staff_with(permissions.VIEW_PRODUCT, permissions.CHANGE_PRODUCT)
-    client = Client()
-    client.force_login(editor)
-    assert client.get(IMPORT).status_code == 403
-    assert client.post("/admin/shop/product/process_import/", {}).status_code == 403
-    importer = staff_with(permissions.ADD_PRODUCT, permissions.CHANGE_PRODUCT, permissions.VIEW_PRODUCT)
-    client.force_login(importer)
-    assert client.get("/admin/shop/product/import/").status_code == 200
 
 
 def test_the_product_list_links_import_and_export_beside_its_add_menu(admin_client):

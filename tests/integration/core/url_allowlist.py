@@ -338,13 +338,18 @@ ADMIN = [
     ),
     Route(
         "admin/shop/product/import/",
-        "import_export.admin.ImportMixin.import_action",
-        "catalogue import: upload, dry run by row and field (docs/catalogue-import.md)",
+        "shop_ext.catalogue.admin.CatalogueImportExportMixin.import_action",
+        "catalogue import: upload, kept for the worker to check (docs/catalogue-import.md)",
     ),
     Route(
-        "admin/shop/product/process_import/",
-        "import_export.admin.ImportMixin.process_import",
-        "catalogue import: write the file the dry run showed",
+        "admin/shop/product/import/<int:job_id>/",
+        "shop_ext.catalogue.admin.CatalogueImportExportMixin.import_job_view",
+        "catalogue import: the worker's progress, then its dry run by row and field",
+    ),
+    Route(
+        "admin/shop/product/import/<int:job_id>/confirm/",
+        "shop_ext.catalogue.admin.CatalogueImportExportMixin.confirm_import_view",
+        "catalogue import: have the worker import the checked file, once (POST)",
     ),
     Route(
         "admin/shop/product/export/",
@@ -353,13 +358,18 @@ ADMIN = [
     ),
     Route(
         "admin/shop_ext/book/import/",
-        "import_export.admin.ImportMixin.import_action",
-        "catalogue import: upload, dry run by row and field (docs/catalogue-import.md)",
+        "shop_ext.catalogue.admin.CatalogueImportExportMixin.import_action",
+        "catalogue import: upload, kept for the worker to check (docs/catalogue-import.md)",
     ),
     Route(
-        "admin/shop_ext/book/process_import/",
-        "import_export.admin.ImportMixin.process_import",
-        "catalogue import: write the file the dry run showed",
+        "admin/shop_ext/book/import/<int:job_id>/",
+        "shop_ext.catalogue.admin.CatalogueImportExportMixin.import_job_view",
+        "catalogue import: the worker's progress, then its dry run by row and field",
+    ),
+    Route(
+        "admin/shop_ext/book/import/<int:job_id>/confirm/",
+        "shop_ext.catalogue.admin.CatalogueImportExportMixin.confirm_import_view",
+        "catalogue import: have the worker import the checked file, once (POST)",
     ),
     Route(
         "admin/shop_ext/book/export/",
