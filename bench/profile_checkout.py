@@ -41,10 +41,10 @@ def _steps(info):
     ]
 
 
-def run(info, session, checkouts, profile_step=None, top=30):
+def run(info, session, checkouts, profile_step=None, top=30, sql_step=None):
     """bench.task helper: ``checkouts`` checkouts as the shopper of
-    ``session``; per step its queries and median ms, and the cProfile of
-    ``profile_step`` (as text)."""
+    ``session``; per step its queries and median ms, the cProfile of
+    ``profile_step`` (as text) and the SQL of ``sql_step``'s last run."""
     from django.db import connection
     from django.test import Client
 
@@ -55,6 +55,7 @@ def run(info, session, checkouts, profile_step=None, top=30):
     times = {name: [] for name, *_ in steps}
     profile = cProfile.Profile()
     counted = []
+    sql = []
 
     def count(execute, sql, params, many, context):
         counted.append(sql)
@@ -76,12 +77,14 @@ def run(info, session, checkouts, profile_step=None, top=30):
                 raise RuntimeError(f"{name}: {response.status_code}\n{response.content[:800]!r}")
             if n:
                 queries[name] = len(counted)
+                if name == sql_step:
+                    sql[:] = counted
                 times[name].append(elapsed)
     out = io.StringIO()
     if profile_step:
         pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(top)
     steps = {name: {"queries": queries[name], "ms": median(times[name])} for name in queries}
-    return {"steps": steps, "profile": out.getvalue()}
+    return {"steps": steps, "profile": out.getvalue(), "sql": sql}
 
 
 def main():
@@ -98,6 +101,7 @@ def main():
     p.add_argument(
         "--profile", metavar="STEP", help="print the cProfile of this step (its name in the table)"
     )
+    p.add_argument("--sql", metavar="STEP", help="print the SQL of this step (its name in the table)")
     args = p.parse_args()
     with Deployment("profile_checkout", args) as d:
         info = d.task("bench.checkout_data:setup", clients=CLIENTS, sides=["ours", "stock"])
@@ -113,10 +117,14 @@ def main():
                 session=info["sessions"][side][0],
                 checkouts=MODES[args.mode],
                 profile_step=args.profile,
+                sql_step=args.sql,
             )
     for side, result in results.items():
         if result["profile"]:
             print(f"{side}, {args.profile}:\n{result['profile']}")
+        if result["sql"]:
+            print(f"{side}, {args.sql}: {len(result['sql'])} queries")
+            print("\n".join(f"  {sql}" for sql in result["sql"]))
     ours, stock = results["ours"]["steps"], results["stock"]["steps"]
     rows = [
         [step, ours[step]["queries"], stock[step]["queries"], ours[step]["ms"], stock[step]["ms"]]

@@ -131,7 +131,8 @@ def _queued_order_email():
 
     @functools.wraps(upstream)
     def send_order_email(request, order):
-        if awaits_hosted_payment(order):
+        # An order the gateway paid as it was placed (a transaction id) awaits nothing: no query.
+        if not order.transaction_id and awaits_hosted_payment(order):
             return  # sent with the download links once the payment arrives (payments.settle)
         queue_order_email(order, OrderEmail.RECEIPT)
 

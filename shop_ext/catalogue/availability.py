@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from cartridge.shop.models import Cart, CartItem, ProductVariation
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.db.models import F, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -68,17 +68,39 @@ def unavailable_reason(variation, quantity=1, in_cart=False, has_files=None):
     return ngettext("Only %(count)s left in stock.", "Only %(count)s left in stock.", left) % {"count": left}
 
 
-def delivering_ids(variations):
+def files_of_products(product_ids):
+    """The files of these products in one query, ordered by name, each with
+    ``variation_ids``: the variations it names (besides ``for_all_variations``)."""
+    files = {}
+    rows = (
+        ProductFile.objects.filter(product_id__in=product_ids)
+        .annotate(variation_id=F("variations"))
+        .order_by("original_filename", "id")
+    )
+    for row in rows:  # one row per file and variation it names (LEFT JOIN)
+        kept = files.setdefault(row.id, row)
+        kept.variation_ids = getattr(kept, "variation_ids", set())
+        if row.variation_id is not None:
+            kept.variation_ids.add(row.variation_id)
+    return list(files.values())
+
+
+def delivers(product_file, variation):
+    """ProductFile.objects.for_variation's rule, for a file of
+    files_of_products at hand."""
+    return product_file.product_id == variation.product_id and (
+        product_file.for_all_variations or variation.id in product_file.variation_ids
+    )
+
+
+def delivering_ids(variations, files=None):
     """Ids of the variations (among ``variations``) that deliver at least one
-    file, in one query: the batch form of ``files_for(v).exists()``."""
+    file: the batch form of ``files_for(v).exists()``, in one query, or none
+    when the caller has their products' ``files`` (files_of_products)."""
     variations = list(variations)
-    rows = ProductFile.objects.filter(
-        Q(for_all_variations=True, product_id__in={v.product_id for v in variations})
-        | Q(variations__in=[v.id for v in variations])
-    ).values_list("product_id", "for_all_variations", "variations")
-    product_wide = {product_id for product_id, for_all, _v in rows if for_all}
-    named = {variation_id for _p, _f, variation_id in rows}
-    return {v.id for v in variations if v.id in named or v.product_id in product_wide}
+    if files is None:
+        files = files_of_products({v.product_id for v in variations})
+    return {v.id for v in variations if any(delivers(f, v) for f in files)}
 
 
 def line_kinds(variations, delivering=None):
@@ -180,22 +202,38 @@ class DigitalSummary:
 def digital_summaries(product_ids):
     """Summaries for many products in two queries, whatever their number."""
     fmt = format_field()
-    labels = {}
-    rows = ProductVariation.objects.filter(
+    labels = ProductVariation.objects.filter(
         product_id__in=product_ids, **{f"{fmt}__in": settings.SHOP_DIGITAL_FORMATS}
     ).values_list("product_id", fmt)
-    for product_id, label in rows:
-        labels.setdefault(product_id, label)
-    files = defaultdict(list)
-    for f in ProductFile.objects.filter(product_id__in=product_ids).only(
+    files = ProductFile.objects.filter(product_id__in=product_ids).only(
         "product_id", "original_filename", "size"
-    ):
-        files[f.product_id].append(f)
+    )
+    return _summaries(labels, files)
+
+
+def digital_summary(variations, files):
+    """The summary of one product whose variations and files
+    (files_of_products) are at hand: no query. None without files."""
+    fmt = format_field()
+    labels = [(v.product_id, getattr(v, fmt)) for v in variations if is_digital_only(v)]
+    summaries = _summaries(labels, files)
+    return next(iter(summaries.values()), None)
+
+
+def _summaries(labels, files):
+    """``labels``: (product id, digital format) pairs, the first of each
+    product names it; ``files``: the products' files."""
+    first_labels = {}
+    for product_id, label in labels:
+        first_labels.setdefault(product_id, label)
+    by_product = defaultdict(list)
+    for f in files:
+        by_product[f.product_id].append(f)
     summaries = {}
-    for product_id, product_files in files.items():
+    for product_id, product_files in by_product.items():
         extensions = sorted({f.extension for f in product_files if f.extension})
         summaries[product_id] = DigitalSummary(
-            label=labels.get(product_id, _("Download")),
+            label=first_labels.get(product_id, _("Download")),
             extensions=extensions,
             size=sum(f.size for f in product_files),
         )

@@ -47,8 +47,27 @@ class CodeRefused(Exception):
 def valid_code(code, cart):
     """The discount code ``code`` names, in any case, if it applies to this
     cart now; else CodeRefused saying why. Cartridge's get_valid() is
-    case-sensitive and answers every refusal with "invalid"."""
+    case-sensitive and answers every refusal with "invalid".
+
+    One checkout request asks in its guard and in each order form it
+    builds: the answer is kept on the cart object (one per request) for the
+    same code and lines."""
     code = code.strip()
+    # An unsaved cart has no lines (iterating it would save it).
+    lines = tuple((item.sku, item.quantity, item.unit_price) for item in cart) if cart.pk else ()
+    key = (code, lines)
+    answers = cart.__dict__.setdefault("_discount_answers", {})
+    if key not in answers:
+        try:
+            answers[key] = _check_code(code, cart)
+        except CodeRefused as refusal:
+            answers[key] = refusal
+    if isinstance(answers[key], CodeRefused):
+        raise CodeRefused(str(answers[key]))
+    return answers[key]
+
+
+def _check_code(code, cart):
     matches = DiscountCode.objects.filter(code__iexact=code, active=True)
     # An exact match first, should two codes differ only in case.
     discount = sorted(matches, key=lambda d: d.code != code)[:1]

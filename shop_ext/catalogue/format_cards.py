@@ -18,8 +18,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from shop_ext.catalogue.availability import format_field
-from shop_ext.models import ProductFile, VariationIsbn
+from shop_ext.catalogue.availability import delivers, format_field
+from shop_ext.models import VariationIsbn
 
 FORMAT_PARAMETER = "format"
 # A printed format with this many copies or fewer says how many are left.
@@ -92,36 +92,28 @@ def sells_by_format(variations):
     )
 
 
-def format_cards(product, variations, kinds, reasons, requested=None, posted=None):
+def format_cards(variations, kinds, reasons, files, requested=None, posted=None):
     """One card per format of ``variations`` (a product's, default first),
     or [] when the product is not sold by format. ``kinds`` and ``reasons``
-    are the product view's (availability.line_kinds, unavailable_reasons);
+    are the product view's (availability.line_kinds, unavailable_reasons),
+    ``files`` the product's (availability.files_of_products);
     ``requested``: the ``?format=`` slug; ``posted``: the format value of a
     form sent back with an error, which stays chosen."""
     variations = list(variations)
     if not sells_by_format(variations):
         return []
     fmt = format_field()
-    product_files = list(
-        ProductFile.objects.filter(product_id=product.id)
-        .prefetch_related("variations")
-        .order_by("original_filename", "id")
-    )
     isbns = {record.variation_id: record for record in VariationIsbn.objects.filter(variation__in=variations)}
     cards = []
     for variation in variations:
-        files = [
-            f
-            for f in product_files
-            if f.for_all_variations or any(v.id == variation.id for v in f.variations.all())
-        ]
+        delivered = [f for f in files if delivers(f, variation)]
         cards.append(
             FormatCard(
                 value=getattr(variation, fmt),
                 variation=variation,
                 kind=kinds.get(variation.sku, "ship"),
                 unavailable=reasons.get(variation.sku),
-                files=sorted(files, key=lambda f: f.extension),
+                files=sorted(delivered, key=lambda f: f.extension),
                 isbn=isbns.get(variation.id),
             )
         )

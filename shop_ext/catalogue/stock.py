@@ -129,7 +129,9 @@ def take_stock(cart, site_id=None):
     taken (for give_back_stock); raises OutOfStock if a line falls short."""
     site_id = site_id or current_site_id()
     lines = _lines(cart, site_id)
-    with transaction.atomic():
+    # Its callers' transactions end with OutOfStock (no savepoint needed to
+    # go on after it): the whole block rolls back, giving back the lines taken so far.
+    with transaction.atomic(savepoint=False):
         for variation_id, quantity, description in lines:
             if not decrement(variation_id, quantity):
                 problem = LineProblem(
@@ -140,7 +142,6 @@ def take_stock(cart, site_id=None):
                         "Please remove it from your cart or lower the quantity."
                     ),
                 )
-                # Rolling back the atomic block gives back the lines taken so far.
                 raise OutOfStock([problem])
     return [(variation_id, quantity) for variation_id, quantity, _d in lines]
 

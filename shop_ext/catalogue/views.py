@@ -15,19 +15,21 @@ def product(request, slug):
     if isinstance(response, TemplateResponse):
         context = response.context_data
         variations = list(context["variations"])
-        delivering = availability.delivering_ids(variations)
+        product = context["product"]
+        # Read once for the availability, the badge and the format cards.
+        files = availability.files_of_products([product.id])
+        delivering = availability.delivering_ids(variations, files)
         reasons = availability.unavailable_reasons(variations, delivering)
         context["unavailable_skus"] = {sku: reason for sku, reason in reasons.items() if reason}
         context["kinds"] = availability.line_kinds(variations, delivering)
-        product = context["product"]
-        context["digital_summary"] = availability.digital_summaries([product.id]).get(product.id)
+        context["digital_summary"] = availability.digital_summary(variations, files)
         form = context["add_product_form"]
         fmt = availability.format_field()
         cards = format_cards.format_cards(
-            product,
             variations,
             context["kinds"],
             reasons,
+            files,
             requested=request.GET.get(format_cards.FORMAT_PARAMETER),
             posted=form.data.get(fmt) if form.is_bound else None,
         )

@@ -28,9 +28,10 @@ def limits_for(variations):
     return (min(attempts) if attempts else None), (min(days) if days else None)
 
 
-def grant_files(order, variations):
-    """Record the order's limits and a grant per line and file; ``variations``
-    maps the lines' SKUs to the catalogue's variations."""
+def grant_files(order, lines, variations):
+    """Record the order's limits and a grant per line and file; ``lines``:
+    the order's items, ``variations`` maps their SKUs to the catalogue's
+    variations. The files of every line are read in one query."""
     now = timezone.now()
     max_attempts, expiry_days = limits_for(variations.values())
     delivery = OrderDelivery.objects.create(
@@ -39,8 +40,9 @@ def grant_files(order, variations):
         expires_at=now + timedelta(days=expiry_days) if expiry_days else None,
         max_attempts=max_attempts,
     )
+    files = availability.files_of_products({v.product_id for v in variations.values()})
     grants = []
-    for item in order.items.all():
+    for item in lines:
         variation = variations.get(item.sku)
         if variation is None:
             delivery.unmatched_skus.append(item.sku)
@@ -48,7 +50,8 @@ def grant_files(order, variations):
             continue
         grants += [
             DownloadGrant(order=order, order_item=item, file=f, version_id=f.current_version_id)
-            for f in availability.files_for(variation)
+            for f in files
+            if availability.delivers(f, variation)
         ]
     DownloadGrant.objects.bulk_create(grants, ignore_conflicts=True)
     if delivery.unmatched_skus:

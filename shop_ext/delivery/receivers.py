@@ -19,13 +19,13 @@ from shop_ext.orders.tasks import queue_order_email
 
 
 @receiver(order_paid)
-def grant_paid_files(sender, order, variations, announce, **kwargs):
+def grant_paid_files(sender, order, lines, variations, announce, **kwargs):
     """On an order's first payment, its limits and a grant per line and
     file, and the "your files are ready" email if asked for. An order paid
     again (after a refund or cancellation) keeps the grants it has."""
     if OrderDelivery.objects.filter(order=order).exists():
         return
-    grant_files(order, variations)
+    grant_files(order, lines, variations)
     if announce == OrderEmail.FILES and order.download_grants.exists():
         queue_order_email(order, OrderEmail.FILES)
 

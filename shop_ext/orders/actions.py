@@ -47,7 +47,8 @@ def mark_order_paid(order, announce=OrderEmail.FILES):
         if locked.status in PAID_STATUSES:
             order.status = locked.status
             return False
-        skus = list(locked.items.values_list("sku", flat=True))
+        lines = list(locked.items.all())
+        skus = [line.sku for line in lines]
         variations = availability.variations_for_skus(skus, site_id=locked.site_id)
         ships = any(not availability.is_digital_only(v) for v in variations.values())
         # A line no variation matches any more: staff must see what it was.
@@ -55,7 +56,7 @@ def mark_order_paid(order, announce=OrderEmail.FILES):
         locked.status = OrderStatus.PAID if ships or unmatched else OrderStatus.COMPLETE
         locked.save(update_fields=["status"])
         assign_invoice_number(locked)
-        order_paid.send(sender=Order, order=locked, variations=variations, announce=announce)
+        order_paid.send(sender=Order, order=locked, lines=lines, variations=variations, announce=announce)
         if announce == OrderEmail.RECEIPT:
             queue_order_email(locked, OrderEmail.RECEIPT)
     order.status = locked.status

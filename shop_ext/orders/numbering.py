@@ -13,14 +13,19 @@ def assign_invoice_number(order):
     marks the order paid, with the counter's row locked until it commits:
     a payment rolled back gives its number back, and two orders paid at
     once wait for each other, so there is never a gap nor a repeat."""
-    with transaction.atomic():
+    # Always inside mark_order_paid's transaction (a savepoint of its own
+    # would only add two statements); an error here undoes the payment.
+    with transaction.atomic(savepoint=False):
         existing = InvoiceNumber.objects.filter(order=order).first()
         if existing is not None:
             return existing
-        # The one row is made on first use; get_or_create survives two
-        # first uses at once (the loser reads the winner's row).
-        InvoiceCounter.objects.get_or_create(pk=1)
-        counter = InvoiceCounter.objects.select_for_update().get(pk=1)
+        locked = InvoiceCounter.objects.select_for_update().filter(pk=1)
+        counter = locked.first()
+        if counter is None:
+            # The one row is made on first use; get_or_create survives two
+            # first uses at once (the loser reads the winner's row).
+            InvoiceCounter.objects.get_or_create(pk=1)
+            counter = locked.get()
         counter.last += 1
         counter.save(update_fields=["last"])
         return InvoiceNumber.objects.create(order=order, number=counter.last)

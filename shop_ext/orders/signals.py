@@ -4,11 +4,12 @@ that orders never import them (tests/unit/test_layering.py)."""
 from django.dispatch import Signal
 
 # An order has just become paid (shop_ext.orders.actions.mark_order_paid),
-# with ``order`` (locked, its new status saved), ``variations`` (the
-# catalogue's variation for each line's SKU; a SKU that matches none is
-# absent) and ``announce`` (the email mark_order_paid was asked to tell the
-# buyer with: OrderEmail.FILES, "your files are ready", is for whoever
-# delivers the files to send).
+# with ``order`` (locked, its new status saved), ``lines`` (its OrderItems,
+# read once for every receiver), ``variations`` (the catalogue's variation
+# for each line's SKU; a SKU that matches none is absent) and ``announce``
+# (the email mark_order_paid was asked to tell the buyer with:
+# OrderEmail.FILES, "your files are ready", is for whoever delivers the
+# files to send).
 #
 # Sent inside mark_order_paid's transaction, with the order's row lock held,
 # and never robustly: the grants are part of the one business fact "this

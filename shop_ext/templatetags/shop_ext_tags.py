@@ -244,7 +244,7 @@ def download_note(order):
     variations = availability.variations_for_skus(
         order.items.values_list("sku", flat=True), site_id=order.site_id
     )
-    if any(availability.files_for(v).exists() for v in variations.values()):
+    if availability.delivering_ids(variations.values()):
         return _("Your files will be ready once payment arrives: we will email you their links.")
     return ""
 
