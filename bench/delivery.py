@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import requests  # noqa: E402
 
-from bench.load import MB, Load, run_wrk  # noqa: E402
-from bench.stack import Deployment, median, parser, read_access_log, table, write_results  # noqa: E402
+from bench.load import MB, Load, download_results, run_wrk  # noqa: E402
+from bench.stack import Deployment, parser, read_access_log, table, write_results  # noqa: E402
 
 MODES = {
     "quick": {"rounds": 1, "seconds": 1},
@@ -142,47 +142,20 @@ def main():
                     f"static {static.mb_per_s:.0f} MB/s",
                     flush=True,
                 )
-    rows, data = [], []
-    for label in SIZES:
-        for clients in CLIENTS:
-            accel, static = loads[(label, clients, "accel")], loads[(label, clients, "static")]
-            app = median(app_us[(label, clients, "accel")])
-            row = {
-                "size": label,
-                "clients": clients,
-                "static_mb_per_s": static.mb_per_s,
-                "accel_mb_per_s": accel.mb_per_s,
-                "ratio": accel.mb_per_s / static.mb_per_s,
-                "static_p50_ms": static.percentile_ms(50),
-                "accel_p50_ms": accel.percentile_ms(50),
-                "static_p99_ms": static.percentile_ms(99),
-                "accel_p99_ms": accel.percentile_ms(99),
-                "accel_app_p50_ms": app / 1000 if app is not None else None,
-            }
-            data.append({**row, "accel_downloads": accel.requests, "static_requests": static.requests})
-            rows.append(list(row.values()))
-    goals = [
-        {
-            "goal": f"X-Accel-Redirect throughput >= {least} x nginx static at {label}",
-            "met": all(r["ratio"] >= least for r in data if r["size"] == label),
-            "observed": ", ".join(
-                f"{r['clients']} clients {r['ratio']:.2f}" for r in data if r["size"] == label
-            ),
-        }
-        for label, least in GOALS.items()
+    measured = [
+        (
+            label,
+            clients,
+            loads[(label, clients, "accel")],
+            loads[(label, clients, "static")],
+            app_us[(label, clients, "accel")],
+        )
+        for label in SIZES
+        for clients in CLIENTS
     ]
-    headers = [
-        "size",
-        "clients",
-        "static MB/s",
-        "accel MB/s",
-        "ratio accel/static",
-        "static p50 ms",
-        "accel p50 ms",
-        "static p99 ms",
-        "accel p99 ms",
-        "accel app p50 ms",
-    ]
+    headers, rows, data, goals = download_results(
+        "static", measured, GOALS, "X-Accel-Redirect throughput >= {least} x nginx static at {size}"
+    )
     write_results(
         "delivery",
         args,
