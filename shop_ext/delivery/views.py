@@ -254,7 +254,7 @@ def _deliver(request, who, download, resumes):
     counted_download = count_download(request, who, download, resumes, as_staff)
     if counted_download is None:
         return _refuse(request, who, order, grant, DownloadAttempt.DENIED, OUT_OF_ATTEMPTS, 403)
-    attempt, counted = counted_download
+    attempt_id, counted = counted_download
     response = _file_response(request, stored_name, download)
     if as_staff:
         log.info(
@@ -262,12 +262,12 @@ def _deliver(request, who, download, resumes):
             order.pk,
             request.user.get_username(),
             grant.file.file.name if grant else "the order's zip",
-            attempt.pk,
+            attempt_id,
         )
     if response.has_header("X-Accel-Redirect"):
         # The body comes from nginx, which sets its own length; ours is empty.
         del response["Content-Length"]
-        _let_nginx_report_failure(response, attempt, counted)
+        _let_nginx_report_failure(response, attempt_id, counted)
     return response
 
 
@@ -309,10 +309,11 @@ def _refuse_missing_files(request, who, download):
     return _refuse(request, who, download.order, download.grant, DownloadAttempt.FAILED, reason, 404)
 
 
-def _let_nginx_report_failure(response, attempt, counted):
+def _let_nginx_report_failure(response, attempt_id, counted):
     """Hand nginx what it needs to tell ``download_failed`` that it could
-    not send the file. Clients never see X-Accel-* headers."""
-    token = failure_token(attempt, counted)
+    not send the file of download log entry ``attempt_id``. Clients never
+    see X-Accel-* headers."""
+    token = failure_token(attempt_id, counted)
     # nginx ignores the query string when it maps the URI to the file, and
     # keeps it for its error_page; the token is URL-safe as it is.
     response["X-Accel-Redirect"] += f"?attempt={token}"
