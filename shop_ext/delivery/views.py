@@ -54,7 +54,7 @@ from shop_ext.delivery.attempts import (
 )
 from shop_ext.delivery.grants import SERVED_VERSION_RELATED, served_version
 from shop_ext.delivery.private_links import holder_for_token, holder_of_joined_link, page_url
-from shop_ext.delivery.sending import file_response, storage_failures_answered
+from shop_ext.delivery.sending import file_response, nginx_fetches_from_s3, storage_failures_answered
 from shop_ext.delivery.tasks import build_order_zip, stamped_copy
 from shop_ext.delivery.zips import files_in_zip, for_zip, order_zip, zip_name, zip_size
 from shop_ext.models import (
@@ -294,7 +294,10 @@ def _file_response(request, stored_name, download):
 
 def _refuse_missing_files(request, who, download):
     """A refusal page when a file to send is missing from private storage
-    (staff are told in the log), else None."""
+    (staff are told in the log), else None. A single file that nginx
+    fetches from S3 is not asked for: nginx reports it if it is missing."""
+    if download.grant is not None and nginx_fetches_from_s3():
+        return None
     missing = [f for f in download.files if not f.file.storage.exists(f.file.name)]
     if not missing:
         return None
