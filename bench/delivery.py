@@ -20,7 +20,9 @@ alternating the sides run by run:
 Per size and client count: throughput (bytes received per second of the
 runs), its ratio accel / static, p50 and p99 latency at the client (a
 request ends when the last byte has arrived), and gunicorn's own median time
-for the accel requests (access log %(D)s).
+for the accel requests (access log %(D)s). Before the load, the process
+CPU of one counted download in-process (delivery_data.cpu_per_download):
+the steadier figure on a shared machine.
 
 Goals: ratio >= 0.9 at 10 MB and above, >= 0.5 at 1 MB.
 """
@@ -45,6 +47,12 @@ MODES = {
 SIZES = {"1MB": MB, "10MB": 10 * MB, "100MB": 100 * MB}
 # The least ratio accel / static each size must reach.
 GOALS = {"1MB": 0.5, "10MB": 0.9, "100MB": 0.9}
+# The in-process measure of one counted download's CPU (delivery_data.cpu_per_download).
+CPU_RUNS = {
+    "quick": {"downloads": 20, "rounds": 1},
+    "default": {"downloads": 300, "rounds": 5},
+    "full": {"downloads": 300, "rounds": 10},
+}
 CLIENTS = (16, 64)
 SIDES = ("accel", "static")
 WARM_UP_SECONDS = 1
@@ -115,6 +123,11 @@ def main():
         # No attempt limit: every download is counted, none refused
         # (bench/download_limit.py measures the limit).
         d.sql("UPDATE shop_ext_orderdelivery SET max_attempts = NULL WHERE order_id = %s", info["order"])
+        cpu = d.task("bench.delivery_data:cpu_per_download", session=info["session"], **CPU_RUNS[args.mode])
+        print(
+            f"in-process CPU per counted download: {cpu['cpu_ms']:.2f} ms, {cpu['queries']} queries",
+            flush=True,
+        )
         gunicorn = d.start_gunicorn()
         nginx = d.start_nginx(gunicorn)
         for label, size in SIZES.items():
@@ -159,8 +172,14 @@ def main():
     write_results(
         "delivery",
         args,
-        {"Delivery under concurrency: X-Accel-Redirect vs nginx static (wrk)": table(headers, rows)},
-        data,
+        {
+            "Delivery under concurrency: X-Accel-Redirect vs nginx static (wrk)": table(headers, rows),
+            "One counted download in-process (test client, no nginx)": table(
+                ["CPU ms, median of rounds", "CPU ms per round", "queries"],
+                [[cpu["cpu_ms"], ", ".join(f"{ms:.2f}" for ms in cpu["rounds_cpu_ms"]), cpu["queries"]]],
+            ),
+        },
+        {"rows": data, "in_process": cpu},
         goals,
         memory=d.memory,
     )
