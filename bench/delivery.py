@@ -20,7 +20,9 @@ alternating the sides run by run:
 Per size and client count: throughput (bytes received per second of the
 runs), its ratio accel / static, p50 and p99 latency at the client (a
 request ends when the last byte has arrived), and gunicorn's own median time
-for the accel requests (access log %(D)s).
+for the accel requests (access log %(D)s). Before the load, the process
+CPU of one counted download in-process (delivery_data.cpu_per_download):
+the steadier figure on a shared machine.
 
 Goals: ratio >= 0.9 at 10 MB and above, >= 0.5 at 1 MB.
 """
@@ -34,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import requests  # noqa: E402
 
-from bench.load import MB, Load, run_wrk  # noqa: E402
-from bench.stack import Deployment, median, parser, read_access_log, table, write_results  # noqa: E402
+from bench.load import MB, Load, download_results, run_wrk  # noqa: E402
+from bench.stack import Deployment, parser, read_access_log, table, write_results  # noqa: E402
 
 MODES = {
     "quick": {"rounds": 1, "seconds": 1},
@@ -45,6 +47,12 @@ MODES = {
 SIZES = {"1MB": MB, "10MB": 10 * MB, "100MB": 100 * MB}
 # The least ratio accel / static each size must reach.
 GOALS = {"1MB": 0.5, "10MB": 0.9, "100MB": 0.9}
+# The in-process measure of one counted download's CPU (delivery_data.cpu_per_download).
+CPU_RUNS = {
+    "quick": {"downloads": 20, "rounds": 1},
+    "default": {"downloads": 300, "rounds": 5},
+    "full": {"downloads": 300, "rounds": 10},
+}
 CLIENTS = (16, 64)
 SIDES = ("accel", "static")
 WARM_UP_SECONDS = 1
@@ -115,6 +123,11 @@ def main():
         # No attempt limit: every download is counted, none refused
         # (bench/download_limit.py measures the limit).
         d.sql("UPDATE shop_ext_orderdelivery SET max_attempts = NULL WHERE order_id = %s", info["order"])
+        cpu = d.task("bench.delivery_data:cpu_per_download", session=info["session"], **CPU_RUNS[args.mode])
+        print(
+            f"in-process CPU per counted download: {cpu['cpu_ms']:.2f} ms, {cpu['queries']} queries",
+            flush=True,
+        )
         gunicorn = d.start_gunicorn()
         nginx = d.start_nginx(gunicorn)
         for label, size in SIZES.items():
@@ -142,52 +155,31 @@ def main():
                     f"static {static.mb_per_s:.0f} MB/s",
                     flush=True,
                 )
-    rows, data = [], []
-    for label in SIZES:
-        for clients in CLIENTS:
-            accel, static = loads[(label, clients, "accel")], loads[(label, clients, "static")]
-            app = median(app_us[(label, clients, "accel")])
-            row = {
-                "size": label,
-                "clients": clients,
-                "static_mb_per_s": static.mb_per_s,
-                "accel_mb_per_s": accel.mb_per_s,
-                "ratio": accel.mb_per_s / static.mb_per_s,
-                "static_p50_ms": static.percentile_ms(50),
-                "accel_p50_ms": accel.percentile_ms(50),
-                "static_p99_ms": static.percentile_ms(99),
-                "accel_p99_ms": accel.percentile_ms(99),
-                "accel_app_p50_ms": app / 1000 if app is not None else None,
-            }
-            data.append({**row, "accel_downloads": accel.requests, "static_requests": static.requests})
-            rows.append(list(row.values()))
-    goals = [
-        {
-            "goal": f"X-Accel-Redirect throughput >= {least} x nginx static at {label}",
-            "met": all(r["ratio"] >= least for r in data if r["size"] == label),
-            "observed": ", ".join(
-                f"{r['clients']} clients {r['ratio']:.2f}" for r in data if r["size"] == label
-            ),
-        }
-        for label, least in GOALS.items()
+    measured = [
+        (
+            label,
+            clients,
+            loads[(label, clients, "accel")],
+            loads[(label, clients, "static")],
+            app_us[(label, clients, "accel")],
+        )
+        for label in SIZES
+        for clients in CLIENTS
     ]
-    headers = [
-        "size",
-        "clients",
-        "static MB/s",
-        "accel MB/s",
-        "ratio accel/static",
-        "static p50 ms",
-        "accel p50 ms",
-        "static p99 ms",
-        "accel p99 ms",
-        "accel app p50 ms",
-    ]
+    headers, rows, data, goals = download_results(
+        "static", measured, GOALS, "X-Accel-Redirect throughput >= {least} x nginx static at {size}"
+    )
     write_results(
         "delivery",
         args,
-        {"Delivery under concurrency: X-Accel-Redirect vs nginx static (wrk)": table(headers, rows)},
-        data,
+        {
+            "Delivery under concurrency: X-Accel-Redirect vs nginx static (wrk)": table(headers, rows),
+            "One counted download in-process (test client, no nginx)": table(
+                ["CPU ms, median of rounds", "CPU ms per round", "queries"],
+                [[cpu["cpu_ms"], ", ".join(f"{ms:.2f}" for ms in cpu["rounds_cpu_ms"]), cpu["queries"]]],
+            ),
+        },
+        {"rows": data, "in_process": cpu},
         goals,
         memory=d.memory,
     )

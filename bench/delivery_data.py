@@ -49,3 +49,46 @@ def paid_order(files):
         for g in DownloadGrant.objects.filter(order=order).select_related("file")
     }
     return {"order": order.pk, "grants": grants, "session": session_for(user)}
+
+
+def cpu_per_download(session, downloads, rounds):
+    """bench.task helper: the process CPU of one counted download, in this
+    process (the deployment's settings and PostgreSQL, Django's test
+    client, no nginx): ``rounds`` rounds of ``downloads`` whole-file
+    downloads through the order history's first link. Less noisy on a
+    shared machine than the load benchmark, whose clients, nginx and
+    database share the CPUs. Returns the median of the rounds' CPU ms per
+    download, each round's, and the queries of one download."""
+    import re
+    import time
+    from statistics import median
+
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies["sessionid"] = session
+    history = client.get("/account/orders/", secure=True)
+    link = re.search(r'href="(/account/orders/\d+/files/\d+/\?key=[^"]+)"', history.content.decode())[1]
+    link = link.replace("&amp;", "&")
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    def download():
+        response = client.get(link, secure=True)
+        if response.status_code != 200 or not response.has_header("X-Accel-Redirect"):
+            raise RuntimeError(f"{link}: {response.status_code}\n{response.content[:800]!r}")
+
+    download()  # warms up: not measured
+    with connection.execute_wrapper(count):
+        download()
+    per_round = []
+    for _ in range(rounds):
+        start = time.process_time()
+        for _ in range(downloads):
+            download()
+        per_round.append((time.process_time() - start) * 1000 / downloads)
+    return {"cpu_ms": median(per_round), "rounds_cpu_ms": per_round, "queries": len(queries)}

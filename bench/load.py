@@ -11,6 +11,7 @@ rounds.
 import json
 import os
 import shutil
+import statistics
 import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
@@ -86,3 +87,52 @@ def run_wrk(url, clients, seconds, headers=(), timeout_s=120):
         report["bytes"],
         Counter(dict(report["latency_us"])),
     )
+
+
+def download_results(baseline, measured, goals, goal_text):
+    """The result rows of a download benchmark: the app's downloads ("accel")
+    against nginx alone (``baseline``: "static", "proxy"). ``measured``:
+    (size label, clients, accel Load, baseline Load, gunicorn's times of the
+    accel requests in us) per row; ``goals``: the least ratio per size
+    label, ``goal_text`` the goal's words with {least} and {size}. Returns
+    (headers, table rows, data rows for the JSON, goals)."""
+    rows, data = [], []
+    for size, clients, accel, base, app_us in measured:
+        row = {
+            "size": size,
+            "clients": clients,
+            f"{baseline}_mb_per_s": base.mb_per_s,
+            "accel_mb_per_s": accel.mb_per_s,
+            "ratio": accel.mb_per_s / base.mb_per_s,
+            f"{baseline}_p50_ms": base.percentile_ms(50),
+            "accel_p50_ms": accel.percentile_ms(50),
+            f"{baseline}_p99_ms": base.percentile_ms(99),
+            "accel_p99_ms": accel.percentile_ms(99),
+            "accel_app_p50_ms": statistics.median(app_us) / 1000 if app_us else None,
+        }
+        data.append({**row, "accel_downloads": accel.requests, f"{baseline}_requests": base.requests})
+        rows.append(list(row.values()))
+    headers = [
+        "size",
+        "clients",
+        f"{baseline} MB/s",
+        "accel MB/s",
+        f"ratio accel/{baseline}",
+        f"{baseline} p50 ms",
+        "accel p50 ms",
+        f"{baseline} p99 ms",
+        "accel p99 ms",
+        "accel app p50 ms",
+    ]
+    met = [
+        {
+            "goal": goal_text.format(least=least, size=size),
+            "met": all(r["ratio"] >= least for r in data if r["size"] == size),
+            "observed": ", ".join(
+                f"{r['clients']} clients {r['ratio']:.2f}" for r in data if r["size"] == size
+            ),
+        }
+        for size, least in goals.items()
+        if any(r["size"] == size for r in data)
+    ]
+    return headers, rows, data, met

@@ -36,8 +36,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.delivery import measure, order_history_links  # noqa: E402
-from bench.load import MB, Load  # noqa: E402
-from bench.stack import Deployment, median, parser, read_access_log, table, write_results  # noqa: E402
+from bench.load import MB, Load, download_results  # noqa: E402
+from bench.stack import Deployment, parser, read_access_log, table, write_results  # noqa: E402
 from deploy.local_stack import NGINX_SITE  # noqa: E402
 from tests.s3_server import ACCESS_KEY, REGION, SECRET_KEY, new_bucket, s3_client, s3_server  # noqa: E402
 
@@ -140,44 +140,13 @@ def main():
                 print(
                     f"{label}: accel {accel.mb_per_s:.0f} MB/s, proxy {proxy.mb_per_s:.0f} MB/s", flush=True
                 )
-    rows, data = [], []
-    for label in mode["sizes"]:
-        accel, proxy = loads[(label, "s3-accel")], loads[(label, "s3-proxy")]
-        app = median(app_us[(label, "s3-accel")])
-        row = {
-            "size": label,
-            "clients": CLIENTS,
-            "proxy_mb_per_s": proxy.mb_per_s,
-            "accel_mb_per_s": accel.mb_per_s,
-            "ratio": accel.mb_per_s / proxy.mb_per_s,
-            "proxy_p50_ms": proxy.percentile_ms(50),
-            "accel_p50_ms": accel.percentile_ms(50),
-            "proxy_p99_ms": proxy.percentile_ms(99),
-            "accel_p99_ms": accel.percentile_ms(99),
-            "accel_app_p50_ms": app / 1000 if app is not None else None,
-        }
-        data.append({**row, "accel_downloads": accel.requests, "proxy_requests": proxy.requests})
-        rows.append(list(row.values()))
-    goals = [
-        {
-            "goal": f"S3 through the app and nginx >= {GOALS[r['size']]} x nginx proxying S3 at {r['size']}",
-            "met": r["ratio"] >= GOALS[r["size"]],
-            "observed": f"{r['ratio']:.2f}",
-        }
-        for r in data
+    measured = [
+        (label, CLIENTS, loads[(label, "s3-accel")], loads[(label, "s3-proxy")], app_us[(label, "s3-accel")])
+        for label in mode["sizes"]
     ]
-    headers = [
-        "size",
-        "clients",
-        "proxy MB/s",
-        "accel MB/s",
-        "ratio accel/proxy",
-        "proxy p50 ms",
-        "accel p50 ms",
-        "proxy p99 ms",
-        "accel p99 ms",
-        "accel app p50 ms",
-    ]
+    headers, rows, data, goals = download_results(
+        "proxy", measured, GOALS, "S3 through the app and nginx >= {least} x nginx proxying S3 at {size}"
+    )
     write_results(
         "s3_delivery",
         args,

@@ -13,8 +13,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -84,16 +84,6 @@ def record_denied(request, who, order, grant, reason, version=None):
         log.warning("Refused downloads by %s: no more log rows this hour", asker)
 
 
-def use_attempt(delivery):
-    """Count one attempt, atomically: a conditional UPDATE, so concurrent
-    requests can never use more attempts than the order has."""
-    has_attempts_left = Q(max_attempts__isnull=True) | Q(attempts_used__lt=F("max_attempts"))
-    updated = OrderDelivery.objects.filter(has_attempts_left, pk=delivery.pk).update(
-        attempts_used=F("attempts_used") + 1
-    )
-    return updated == 1
-
-
 def _asked_range(request):
     """The (first, suffix length) of the one byte range ``request`` asks
     for, as digit strings (one may be empty); None for no range, several,
@@ -147,40 +137,97 @@ def resumed(request, size, candidate_id):
     return candidate_id if start > 0 else None
 
 
-def use_resume(attempt_id):
-    """Take one of download ``attempt_id``'s free resumes, atomically (a
-    conditional UPDATE): concurrent resumes never take more than it has."""
-    return bool(
-        DownloadAttempt.objects.filter(
-            pk=attempt_id, resumes_used__lt=settings.SHOP_DOWNLOAD_MAX_RESUMES
-        ).update(resumes_used=F("resumes_used") + 1)
+# Counting a download and logging it: the three writes of count_download.
+# Each is conditional, so concurrent requests never take more free resumes
+# than a download has, nor more attempts than the order has. (S608: the
+# texts are made of these constants and table names; every value is a
+# bound parameter.)
+_TAKE_RESUME = f"""
+    UPDATE {DownloadAttempt._meta.db_table} SET resumes_used = resumes_used + 1
+    WHERE id = %(resumes)s AND resumes_used < %(max_resumes)s"""  # noqa: S608
+_USE_ATTEMPT = f"""
+    UPDATE {OrderDelivery._meta.db_table} SET attempts_used = attempts_used + 1
+    WHERE order_id = %(order)s AND %(counts)s AND (max_attempts IS NULL OR attempts_used < max_attempts)"""  # noqa: S608
+_LOG_COLUMNS = (
+    "order_id, grant_id, version_id, user_id, ip_address, user_agent, created_at, outcome, reason,"
+    " resumed_from_id, resumes_used"
+)
+_LOG_VALUES = (
+    "%(order)s, %(grant)s, %(version)s, %(user)s, %(ip)s, %(agent)s, %(now)s, {outcome}, %(reason)s,"
+    " {resumed_from}, 0"
+)
+_LOG = f"INSERT INTO {DownloadAttempt._meta.db_table} ({_LOG_COLUMNS})"
+# PostgreSQL: the three in one statement, so one round trip and no
+# transaction to open and commit. Its parts all see one snapshot, so the
+# attempt is used only when the resume was not taken (NOT EXISTS resume).
+_COUNT_AND_LOG = f"""
+    WITH resume AS ({_TAKE_RESUME} RETURNING id),
+    counted AS ({_USE_ATTEMPT} AND NOT EXISTS (SELECT 1 FROM resume) RETURNING 1)
+    {_LOG}
+    SELECT {
+    _LOG_VALUES.format(
+        outcome="CASE WHEN EXISTS (SELECT 1 FROM resume) THEN %(resumed)s ELSE %(served)s END",
+        resumed_from="(SELECT id FROM resume)",
     )
+}
+    WHERE NOT %(counts)s OR EXISTS (SELECT 1 FROM resume) OR EXISTS (SELECT 1 FROM counted)
+    RETURNING id, outcome"""  # noqa: S608
 
 
 def count_download(request, who, download, resumes, as_staff):
     """Count ``download`` (an attempt, or a free resume of the download
-    ``resumes`` names) and log it, both or neither. Returns the log row and
-    whether it used an attempt; None when the order's attempts ran out
-    meanwhile (nothing counted, nothing logged)."""
-    with transaction.atomic():
-        if resumes is not None and not use_resume(resumes):
-            resumes = None  # its free resumes went to concurrent requests: a new download
-        counted = not (as_staff or resumes)
-        if counted and not use_attempt(download.order.delivery):
+    ``resumes`` names) and log it, both or neither. Returns the log row's
+    id and whether it used an attempt; None when the order's attempts ran
+    out meanwhile (nothing counted, nothing logged).
+
+    Raw SQL, not the ORM: building the model and the queries cost more CPU
+    than the rest of a download's app work (docs/benchmarks.md, run 10)."""
+    params = {
+        "order": download.order.pk,
+        "grant": download.grant.pk if download.grant else None,
+        "version": download.version.pk if download.version else None,
+        "user": log_user_id(request, who),
+        "ip": connection.ops.adapt_ipaddressfield_value(client_ip(request)),
+        # No NUL: PostgreSQL text cannot hold one (a 500 for a hostile header).
+        "agent": request.META.get("HTTP_USER_AGENT", "").replace("\x00", "")[:300],
+        "now": connection.ops.adapt_datetimefield_value(timezone.now()),
+        "reason": STAFF_DOWNLOAD if as_staff else "",
+        "resumes": resumes,
+        "max_resumes": settings.SHOP_DOWNLOAD_MAX_RESUMES,
+        "counts": not as_staff,
+        "served": DownloadAttempt.SERVED,
+        "resumed": DownloadAttempt.RESUMED,
+    }
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_COUNT_AND_LOG, params)
+            row = cursor.fetchone()
+        return None if row is None else (row[0], row[1] == DownloadAttempt.SERVED and not as_staff)
+    return _count_and_log_in_steps(params)
+
+
+def _count_and_log_in_steps(params):
+    """count_download's writes one by one in a transaction (SQLite has no
+    UPDATE inside WITH)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        resumed = params["resumes"] is not None and cursor.execute(_TAKE_RESUME, params).rowcount == 1
+        counted = params["counts"] and not resumed
+        if counted and cursor.execute(_USE_ATTEMPT, params).rowcount != 1:
             return None
-        outcome = DownloadAttempt.RESUMED if resumes else DownloadAttempt.SERVED
-        reason = STAFF_DOWNLOAD if as_staff else ""
-        attempt = record(
-            request, who, download.order, download.grant, outcome, reason, download.version, resumes
+        outcome = DownloadAttempt.RESUMED if resumed else DownloadAttempt.SERVED
+        values = _LOG_VALUES.format(outcome="%(outcome)s", resumed_from="%(resumed_from)s")
+        cursor.execute(
+            f"{_LOG} VALUES ({values}) RETURNING id",
+            {**params, "outcome": outcome, "resumed_from": params["resumes"] if resumed else None},
         )
-    return attempt, counted
+        return cursor.fetchone()[0], counted
 
 
-def failure_token(attempt, counted):
+def failure_token(attempt_id, counted):
     """What nginx hands back to download_failed when it cannot send the
-    file of ``attempt``: signed, so only a download this app served is
-    given back."""
-    return signing.dumps({"attempt": attempt.pk, "counted": counted}, salt=FAILED_DELIVERY_SALT)
+    file of download log entry ``attempt_id``: signed, so only a download
+    this app served is given back."""
+    return signing.dumps({"attempt": attempt_id, "counted": counted}, salt=FAILED_DELIVERY_SALT)
 
 
 def give_back_failed(token):

@@ -96,7 +96,7 @@ def queue_sending(request, grant_id):
     counted = count_download(request, user, download, resumes=None, as_staff=False)
     if counted is None:
         return str(OUT_OF_ATTEMPTS)
-    sending = EReaderSending.objects.create(grant=grant, email=address.email, attempt=counted[0])
+    sending = EReaderSending.objects.create(grant=grant, email=address.email, attempt_id=counted[0])
     enqueue_on_commit(send_to_ereader, sending.pk)
     return _(
         "We are sending %(name)s to %(email)s. If it does not arrive, allow %(sender)s as a sender "

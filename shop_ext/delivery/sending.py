@@ -32,6 +32,15 @@ S3_ACCEL_URL = "/protected-s3/"
 SOURCE_FOR_NGINX = "X-Download-Source"
 
 
+def nginx_fetches_from_s3():
+    """Whether nginx fetches a paid file from the bucket itself (S3 with
+    SHOP_DELIVERY=nginx). Its fetch is then the existence check: a missing
+    object is a 404 that nginx reports (download_failed), and the attempt
+    is given back; a HEAD from the app first would only add a round trip to
+    S3 to every download (docs/reliability.md)."""
+    return isinstance(private_storage, PrivateS3Storage) and settings.SHOP_DELIVERY == "nginx"
+
+
 def file_response(request, stored_name, content_type, disposition):
     """Have the file ``stored_name`` of private storage sent as
     ``content_type``, saved as ``disposition`` says."""

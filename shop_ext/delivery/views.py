@@ -54,7 +54,7 @@ from shop_ext.delivery.attempts import (
 )
 from shop_ext.delivery.grants import SERVED_VERSION_RELATED, served_version
 from shop_ext.delivery.private_links import holder_for_token, holder_of_joined_link, page_url
-from shop_ext.delivery.sending import file_response, storage_failures_answered
+from shop_ext.delivery.sending import file_response, nginx_fetches_from_s3, storage_failures_answered
 from shop_ext.delivery.tasks import build_order_zip, stamped_copy
 from shop_ext.delivery.zips import files_in_zip, for_zip, order_zip, zip_name, zip_size
 from shop_ext.models import (
@@ -254,7 +254,7 @@ def _deliver(request, who, download, resumes):
     counted_download = count_download(request, who, download, resumes, as_staff)
     if counted_download is None:
         return _refuse(request, who, order, grant, DownloadAttempt.DENIED, OUT_OF_ATTEMPTS, 403)
-    attempt, counted = counted_download
+    attempt_id, counted = counted_download
     response = _file_response(request, stored_name, download)
     if as_staff:
         log.info(
@@ -262,12 +262,12 @@ def _deliver(request, who, download, resumes):
             order.pk,
             request.user.get_username(),
             grant.file.file.name if grant else "the order's zip",
-            attempt.pk,
+            attempt_id,
         )
     if response.has_header("X-Accel-Redirect"):
         # The body comes from nginx, which sets its own length; ours is empty.
         del response["Content-Length"]
-        _let_nginx_report_failure(response, attempt, counted)
+        _let_nginx_report_failure(response, attempt_id, counted)
     return response
 
 
@@ -294,7 +294,10 @@ def _file_response(request, stored_name, download):
 
 def _refuse_missing_files(request, who, download):
     """A refusal page when a file to send is missing from private storage
-    (staff are told in the log), else None."""
+    (staff are told in the log), else None. A single file that nginx
+    fetches from S3 is not asked for: nginx reports it if it is missing."""
+    if download.grant is not None and nginx_fetches_from_s3():
+        return None
     missing = [f for f in download.files if not f.file.storage.exists(f.file.name)]
     if not missing:
         return None
@@ -309,10 +312,11 @@ def _refuse_missing_files(request, who, download):
     return _refuse(request, who, download.order, download.grant, DownloadAttempt.FAILED, reason, 404)
 
 
-def _let_nginx_report_failure(response, attempt, counted):
+def _let_nginx_report_failure(response, attempt_id, counted):
     """Hand nginx what it needs to tell ``download_failed`` that it could
-    not send the file. Clients never see X-Accel-* headers."""
-    token = failure_token(attempt, counted)
+    not send the file of download log entry ``attempt_id``. Clients never
+    see X-Accel-* headers."""
+    token = failure_token(attempt_id, counted)
     # nginx ignores the query string when it maps the URI to the file, and
     # keeps it for its error_page; the token is URL-safe as it is.
     response["X-Accel-Redirect"] += f"?attempt={token}"

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from shop_ext.core.storage import PrivateS3Storage
 from shop_ext.delivery.sending import S3_ACCEL_URL, SOURCE_FOR_NGINX
 from shop_ext.models import DownloadAttempt
 from tests.factories import EPUB
@@ -109,6 +110,9 @@ def broken_storage(settings, **options):
 
 # A missing bucket holds no file: the "temporarily unavailable" page, as for
 # a lost file; an endpoint that does not answer: the "could not send" page.
+# The app asks the bucket for a zip, and for a file it sends the buyer to
+# (redirect); a file nginx fetches is nginx's to report (below, and
+# tests/functional/stack/test_s3_stack.py).
 @pytest.mark.parametrize(
     ("problem", "status", "page", "log"),
     [
@@ -122,10 +126,15 @@ def broken_storage(settings, **options):
     ],
     ids=["missing bucket", "unreachable endpoint"],
 )
-@pytest.mark.parametrize("url", [file_url, lambda order, grant: zip_url(order)], ids=["file", "zip"])
+@pytest.mark.parametrize(
+    ("url", "delivery"),
+    [(file_url, "redirect"), (lambda order, grant: zip_url(order), "nginx")],
+    ids=["file", "zip"],
+)
 def test_storage_that_cannot_answer_gets_the_buyer_a_clean_page_and_no_attempt_used(
-    client, s3_order, settings, caplog, problem, status, page, log, url
+    client, s3_order, settings, caplog, problem, status, page, log, url, delivery
 ):
+    settings.SHOP_DELIVERY = delivery
     broken_storage(settings, **problem)
     response = client.get(url(s3_order, epub_grant(s3_order)))
     assert response.status_code == status
@@ -134,11 +143,16 @@ def test_storage_that_cannot_answer_gets_the_buyer_a_clean_page_and_no_attempt_u
     assert log in caplog.text
 
 
-@pytest.mark.parametrize("url", [file_url, lambda order, grant: zip_url(order)], ids=["file", "zip"])
+@pytest.mark.parametrize(
+    ("url", "delivery"),
+    [(file_url, "redirect"), (lambda order, grant: zip_url(order), "nginx")],
+    ids=["file", "zip"],
+)
 def test_wrong_credentials_get_the_buyer_a_clean_page_and_no_attempt_used(
-    client, s3_order, settings, caplog, s3_endpoint_checking_keys, url
+    client, s3_order, settings, caplog, s3_endpoint_checking_keys, url, delivery
 ):
     """A key S3 refuses (a server that checks keys: tests/s3_server.py)."""
+    settings.SHOP_DELIVERY = delivery
     working = settings.STORAGES
     broken_storage(settings, endpoint_url=s3_endpoint_checking_keys)
     response = client.get(url(s3_order, epub_grant(s3_order)))
@@ -149,11 +163,14 @@ def test_wrong_credentials_get_the_buyer_a_clean_page_and_no_attempt_used(
     assert "private storage did not answer a download (ClientError" in caplog.text
     # Once the key is corrected, the download the buyer kept an attempt for works.
     settings.STORAGES = working
-    assert client.get(url(s3_order, epub_grant(s3_order))).status_code == 200
+    assert client.get(url(s3_order, epub_grant(s3_order))).status_code in (200, 302)  # nginx's / redirect
     assert attempts_used(s3_order) == 1
 
 
-def test_an_object_deleted_behind_the_shops_back_uses_no_attempt(client, s3_order, s3_private_storage):
+def test_an_object_deleted_behind_the_shops_back_uses_no_attempt(
+    client, s3_order, s3_private_storage, settings
+):
+    settings.SHOP_DELIVERY = "redirect"
     grant = epub_grant(s3_order)
     s3_private_storage.delete(grant.file.file.name)
     response = client.get(file_url(s3_order, grant))
@@ -161,3 +178,27 @@ def test_an_object_deleted_behind_the_shops_back_uses_no_attempt(client, s3_orde
     assert "temporarily unavailable" in response.content.decode()
     assert "no attempt was used" in response.content.decode()
     assert attempts_used(s3_order) == 0
+
+
+def test_nginx_fetching_from_s3_is_the_only_existence_check_and_reports_a_missing_object(
+    client, s3_order, s3_private_storage, monkeypatch
+):
+    """With SHOP_DELIVERY=nginx the app asks the bucket nothing before it
+    hands over a file (no HEAD per download): the attempt is counted, and
+    nginx's report of S3's 404 gives it back."""
+    grant = epub_grant(s3_order)
+    s3_private_storage.delete(grant.file.file.name)
+    asked = []
+    monkeypatch.setattr(PrivateS3Storage, "exists", lambda storage, name: asked.append(name))
+    response = client.get(file_url(s3_order, grant))
+    assert response.status_code == 200
+    assert asked == []
+    assert attempts_used(s3_order) == 1
+    # What nginx gets (S3 answers 403 for a missing key to whom may not list the bucket): both reported.
+    assert requests.get(response[SOURCE_FOR_NGINX], timeout=10).status_code in (403, 404)
+    token = response["X-Accel-Redirect"].partition("?attempt=")[2]
+    report = client.post("/account/orders/download-failed/", data=token, content_type="text/plain")
+    assert report.status_code == 503
+    assert "No download attempt was used" in report.content.decode()
+    assert attempts_used(s3_order) == 0
+    assert DownloadAttempt.objects.get().outcome == DownloadAttempt.FAILED

@@ -1,9 +1,9 @@
 """The download path's database work (issue 33). Through the links the
 buyer's order history shows (signed for their browser) and through an
 order's private link, a counted download, a free resume, a zip and a
-refusal each cost at most three queries: the grant (with its order,
-delivery, file, who asks and the download it may resume), the count and
-the log row; no session, user, cart, site, page or settings lookup.
+refusal each cost at most two queries on PostgreSQL (three on SQLite):
+the grant (with its order, delivery, file, who asks and the download it
+may resume), and the count with the log row; no session, user, cart, site, page or settings lookup.
 However many orders, files and log entries exist."""
 
 import pytest
@@ -19,7 +19,9 @@ from tests.shopper import add_to_cart, download_links, private_link
 
 pytestmark = pytest.mark.django_db
 
-MAX_QUERIES = 3
+# The grant's query, then the count and its log row: on PostgreSQL one
+# statement, on SQLite (no UPDATE inside WITH) the UPDATE and the INSERT.
+MAX_QUERIES = 2 if connection.vendor == "postgresql" else 3
 # What a link without a key (an email's, for a signed-in buyer) adds: the
 # session and the user.
 MAX_QUERIES_BY_SESSION = MAX_QUERIES + 2
@@ -47,7 +49,7 @@ def shopper(client, buyer, book, paid_order):
     return client
 
 
-def test_a_counted_download_costs_three_queries_at_two_sizes(shopper, book, paid_order, buy):
+def test_a_counted_download_costs_max_queries_at_two_sizes(shopper, book, paid_order, buy):
     file_link = download_links(shopper, paid_order.pk)[0]
     cart_touched = Cart.objects.get().last_updated
     small = queries_of(shopper, file_link)
@@ -72,7 +74,7 @@ def test_a_counted_download_costs_three_queries_at_two_sizes(shopper, book, paid
     assert served.user.username == "dana"  # the log knows the buyer without reading the user
 
 
-def test_a_free_resume_costs_three_queries(shopper, paid_order):
+def test_a_free_resume_costs_max_queries(shopper, paid_order):
     file_link = download_links(shopper, paid_order.pk)[0]
     shopper.get(file_link)
     used = OrderDelivery.objects.get(order=paid_order).attempts_used
@@ -84,7 +86,7 @@ def test_a_free_resume_costs_three_queries(shopper, paid_order):
     assert DownloadAttempt.objects.filter(outcome=DownloadAttempt.RESUMED).count() == 1
 
 
-def test_a_zip_download_costs_three_queries(shopper, paid_order):
+def test_a_zip_download_costs_max_queries(shopper, paid_order):
     zip_link = download_links(shopper, paid_order.pk)[-1]
     assert "all.zip" in zip_link
     shopper.get(zip_link)  # the first builds it (the worker's job in production)
@@ -95,7 +97,7 @@ def test_a_zip_download_costs_three_queries(shopper, paid_order):
     assert DownloadAttempt.objects.filter(outcome=DownloadAttempt.RESUMED, grant=None).count() == 1
 
 
-def test_a_refusal_costs_at_most_three_queries(shopper, paid_order):
+def test_a_refusal_costs_at_most_max_queries(shopper, paid_order):
     file_link = download_links(shopper, paid_order.pk)[0]
     OrderDelivery.objects.filter(order=paid_order).update(max_attempts=1, attempts_used=1)
     refusal = queries_of(shopper, file_link, status=403)
@@ -103,7 +105,7 @@ def test_a_refusal_costs_at_most_three_queries(shopper, paid_order):
     assert DownloadAttempt.objects.filter(outcome=DownloadAttempt.DENIED).count() == 1
 
 
-def test_private_link_downloads_cost_three_queries(paid_order):
+def test_private_link_downloads_cost_max_queries(paid_order):
     link = private_link(mail.outbox[-1].body, paid_order.pk)
     grant = paid_order.download_grants.order_by("pk").first()
     OrderDelivery.objects.filter(order=paid_order).update(max_attempts=None)
