@@ -49,6 +49,23 @@ def paid_order_of(django_capture_on_commit_callbacks):
     return place
 
 
+@pytest.fixture
+def buy(client, buyer, django_capture_on_commit_callbacks):
+    """The signed-in buyer buys ``fmt`` of ``product``; the order is paid."""
+
+    def bought(product, fmt="eBook"):
+        client.force_login(buyer)
+        add_to_cart(client, product, option3=fmt)
+        checkout(client, billing_detail_email=buyer.email)
+        order = Order.objects.filter(user_id=buyer.id).latest("id")
+        with django_capture_on_commit_callbacks(execute=True):
+            mark_order_paid(order)
+        order.refresh_from_db()
+        return order
+
+    return bought
+
+
 def replace_file(product_file, content, name="almanac.epub", note=""):
     """Upload a new version of ``product_file`` (as the admin's inline does)."""
     product_file.file = ContentFile(content, name=name)

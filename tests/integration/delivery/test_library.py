@@ -3,37 +3,18 @@ and formats, the same download rule and counting as the order pages, and a
 constant number of queries whatever the number of books."""
 
 import pytest
-from cartridge.shop.models import Order
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from shop_ext.models import DownloadAttempt, OrderDelivery
 from shop_ext.orders import OrderStatus
-from shop_ext.orders.actions import mark_order_paid, set_order_status
+from shop_ext.orders.actions import set_order_status
 from tests.factories import book_with_files
-from tests.shopper import add_to_cart, checkout
 
 pytestmark = pytest.mark.django_db
 
 LIBRARY = "/account/library/"
-
-
-@pytest.fixture
-def buy(client, buyer, django_capture_on_commit_callbacks):
-    """The signed-in buyer buys ``fmt`` of ``product``; the order is paid."""
-
-    def bought(product, fmt="eBook"):
-        client.force_login(buyer)
-        add_to_cart(client, product, option3=fmt)
-        checkout(client, billing_detail_email=buyer.email)
-        order = Order.objects.filter(user_id=buyer.id).latest("id")
-        with django_capture_on_commit_callbacks(execute=True):
-            mark_order_paid(order)
-        order.refresh_from_db()
-        return order
-
-    return bought
 
 
 def books_on(response):

@@ -8,35 +8,18 @@ import re
 
 import feedparser
 import pytest
-from cartridge.shop.models import Order
 from django.test import Client
 from lxml import etree
 
 from shop_ext.core.logging import hide_private_links
 from shop_ext.models import DownloadAttempt, LibraryFeed, OrderDelivery
-from shop_ext.orders.actions import mark_order_paid
 from tests.factories import UserFactory, book_with_files
-from tests.shopper import add_to_cart, checkout
 
 pytestmark = pytest.mark.django_db
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ACQUISITION = "http://opds-spec.org/acquisition"
 FEED_TYPE = "application/atom+xml;profile=opds-catalog;kind=acquisition"
-
-
-@pytest.fixture
-def buy(client, buyer, django_capture_on_commit_callbacks):
-    def bought(product, fmt="eBook"):
-        client.force_login(buyer)
-        add_to_cart(client, product, option3=fmt)
-        checkout(client, billing_detail_email=buyer.email)
-        order = Order.objects.filter(user_id=buyer.id).latest("id")
-        with django_capture_on_commit_callbacks(execute=True):
-            mark_order_paid(order)
-        return order
-
-    return bought
 
 
 def make_feed(client):
