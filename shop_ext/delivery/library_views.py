@@ -22,7 +22,6 @@ from shop_ext.delivery.private_links import holder_of, no_referrer
 from shop_ext.delivery.sending import storage_failures_answered
 from shop_ext.delivery.views import FeedAsking, serve_grant
 
-
 # The session key that carries a new feed's address to the one page that
 # shows it (Post/Redirect/Get: a refresh neither shows it again nor makes
 # another).
