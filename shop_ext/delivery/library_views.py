@@ -63,6 +63,7 @@ def feed_token(request):
     page this redirects to; or revoke it."""
     if request.POST.get("action") == "revoke":
         library_feed.revoke(request.user)
+        request.session.pop(NEW_FEED_URL, None)  # an address made but not yet shown is dead too
         messages.info(request, _("Your library feed is switched off: its address no longer works."))
     else:
         token = library_feed.new_token(request.user)

@@ -141,6 +141,10 @@ def test_the_new_address_is_shown_once_and_a_refresh_makes_no_other(client, book
     assert "Your feed is on." in refreshed.content.decode()
     assert LibraryFeed.objects.get().token_sha256 == stored
     assert client.get(feed_path).status_code == 200
+    # An address made and switched off before the page showed it is never shown.
+    client.post("/account/library/feed-token/", {"action": "new"})
+    client.post("/account/library/feed-token/", {"action": "revoke"})
+    assert shown_feed_url(client.get("/account/library/")) is None
     # The page that shows an address sends no Referer from it.
     shown = client.post("/account/library/feed-token/", {"action": "new"}, follow=True)
     assert shown["Referrer-Policy"] == "no-referrer"
