@@ -559,13 +559,12 @@ SHOP_LIBRARY_PAGE_SIZE = env_int("SHOP_LIBRARY_PAGE_SIZE", 100)
 # Wrong library feed tokens one client address may try in an hour; past
 # that, every feed request from it is refused (429) until the hour ends.
 SHOP_LIBRARY_FEED_MISSES_PER_HOUR = env_int("SHOP_LIBRARY_FEED_MISSES_PER_HOUR", 20)
-# Send to e-reader (shop_ext/delivery/ereader.py): the largest attachment
-# each service takes by email, by the domain of the e-reader's address,
-# in MB; other domains get SHOP_EREADER_DEFAULT_MAX_MB. Amazon's "Send to
-# Kindle by email" takes 50 MB; Kobo and PocketBook say nothing firm, and
-# most mail servers refuse mail over about 25 MB.
+# Send to e-reader (shop_ext/delivery/ereader.py): the e-reader services
+# that take books by email, by the domain of their addresses, each with the
+# largest attachment it takes in MB. An address at any other domain is
+# refused when saved (docs/library.md, "Send to e-reader", says why and
+# where each figure comes from).
 SHOP_EREADER_MAX_MB = {"kindle.com": 50, "free.kindle.com": 50, "pbsync.com": 25}
-SHOP_EREADER_DEFAULT_MAX_MB = env_int("SHOP_EREADER_DEFAULT_MAX_MB", 20)
 # The address the e-reader mail comes from, which the buyer must allow
 # (Amazon: "Approved Personal Document E-mail List").
 SHOP_EREADER_FROM_EMAIL = env_str("SHOP_EREADER_FROM_EMAIL", DEFAULT_FROM_EMAIL)

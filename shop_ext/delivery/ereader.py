@@ -1,14 +1,17 @@
 """Send to e-reader: the buyer saves their e-reader's email address (a
-Kindle's @kindle.com, a PocketBook's @pbsync.com, any other reader's), and
+Kindle's @kindle.com, a PocketBook's @pbsync.com), and
 "Send to my e-reader" has a worker mail the book's EPUB or PDF to it as an
 attachment. Sending is a download: the one rule decides (access), it uses
 one attempt and is logged (attempts.count_download), a stamped book sends
 the buyer's copy; a mail server that refuses the mail gives the attempt
 back, and the buyer sees why on the library page.
 
-The services' size limits by email are a setting (SHOP_EREADER_MAX_MB):
-Amazon takes 50 MB per Kindle document; a bigger file is refused before
-any attempt is used."""
+The e-reader services that take books by email, and the largest file
+each takes, are a setting (SHOP_EREADER_MAX_MB; docs/library.md gives the
+sources). An address at another domain is refused when saved, and when
+sending (it may have been saved before its domain left the setting): a
+book mailed there would reach no reader. A file over its service's limit
+is refused before any attempt is used."""
 
 from django import forms
 from django.conf import settings
@@ -30,12 +33,38 @@ from shop_ext.models import EReader, EReaderSending, StampedCopy
 SENDABLE_TYPES = ("application/epub+zip", "application/pdf")
 
 
+def limit_mb(email):
+    """The largest file (MB) the e-reader service of address ``email``
+    takes by email; None if its domain is no such service."""
+    return settings.SHOP_EREADER_MAX_MB.get(email.rpartition("@")[2].lower())
+
+
+def limits_mb():
+    """Each service's limit, for the page: (domain, MB) pairs."""
+    return sorted(settings.SHOP_EREADER_MAX_MB.items())
+
+
+def not_a_service():
+    """What a buyer is told of an address at a domain no e-reader service mails from."""
+    domains = ", ".join(f"@{domain}" for domain, _mb in limits_mb())
+    return _(
+        "We can only mail books to an e-reader service's address (%(domains)s); "
+        "other addresses reach no e-reader."
+    ) % {"domains": domains}
+
+
 class EReaderForm(forms.ModelForm):
     class Meta:
         model = EReader
         fields = ["email"]
         labels = {"email": gettext_lazy("Your e-reader's email address")}
         help_texts = {"email": gettext_lazy("For example name@kindle.com or name@pbsync.com.")}
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if limit_mb(email) is None:
+            raise forms.ValidationError(not_a_service(), code="not_an_ereader_service")
+        return email
 
 
 def address_of(user):
@@ -44,16 +73,6 @@ def address_of(user):
 
 def sender_address():
     return settings.SHOP_EREADER_FROM_EMAIL
-
-
-def limit_mb(email):
-    domain = email.rpartition("@")[2].lower()
-    return settings.SHOP_EREADER_MAX_MB.get(domain, settings.SHOP_EREADER_DEFAULT_MAX_MB)
-
-
-def limits_mb():
-    """Each known service's limit, for the page: (domain, MB), and the default."""
-    return sorted(settings.SHOP_EREADER_MAX_MB.items()), settings.SHOP_EREADER_DEFAULT_MAX_MB
 
 
 def recent_sendings(user):
@@ -76,6 +95,9 @@ def queue_sending(request, grant_id):
     address = address_of(user)
     if address is None:
         return _("Save your e-reader's address first.")
+    limit = limit_mb(address.email)
+    if limit is None:
+        return not_a_service()
     version = served_version(grant)
     if version.content_type not in SENDABLE_TYPES:
         return _("Only EPUB and PDF files can be sent to an e-reader.")
@@ -88,7 +110,6 @@ def queue_sending(request, grant_id):
         if copy.status != StampedCopy.READY:
             return _("Your copy with your name in it is being made. Please send it again in a minute.")
         download.stamped = copy
-    limit = limit_mb(address.email)
     if download.size() > limit * 2**20:
         return _("This file is larger than the %(mb)s MB your e-reader's service takes by email.") % {
             "mb": limit

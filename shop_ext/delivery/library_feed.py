@@ -4,8 +4,9 @@ Aldiko, Moon+ Reader).
 
 The apps cannot sign in, so the feed is reached with the buyer's feed
 token: in its address, or as the password of HTTP Basic (any user name).
-A token is 256 random bits, shown to the buyer once when made; only its
-SHA-256 is stored (LibraryFeed), so a copy of the table opens no feed. A
+A token is 256 random bits, shown to the buyer once when made (on the
+library page the POST redirects to); only its SHA-256 is stored
+(LibraryFeed), so a copy of the table opens no feed. A
 new token ends the old one, revoking deletes it. A wrong or revoked token
 is a 404 that tells nothing, and every client address has
 SHOP_LIBRARY_FEED_MISSES_PER_HOUR wrong tokens before it is refused
@@ -43,7 +44,7 @@ def _sha256(token):
 
 
 def new_token(user):
-    """A new feed token for ``user`` (its old one ends); shown once, never stored."""
+    """A new feed token for ``user`` (its old one ends); only its hash is kept."""
     token = secrets.token_urlsafe(32)
     LibraryFeed.objects.update_or_create(user=user, defaults={"token_sha256": _sha256(token)})
     return token

@@ -22,6 +22,11 @@ from shop_ext.delivery.private_links import holder_of, no_referrer
 from shop_ext.delivery.sending import storage_failures_answered
 from shop_ext.delivery.views import FeedAsking, serve_grant
 
+# The session key that carries a new feed's address to the one page that
+# shows it (Post/Redirect/Get: a refresh neither shows it again nor makes
+# another).
+NEW_FEED_URL = "shop_ext:library-new-feed-url"
+
 
 def _library_context(request, feed_url=None, ereader_form=None):
     page = library_page(
@@ -43,24 +48,27 @@ def _library_context(request, feed_url=None, ereader_form=None):
 @never_cache
 @login_required
 def library(request):
-    return TemplateResponse(request, "shop_ext/library.html", _library_context(request))
+    feed_url = request.session.pop(NEW_FEED_URL, None)
+    response = TemplateResponse(request, "shop_ext/library.html", _library_context(request, feed_url))
+    if feed_url is not None:
+        response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @never_cache
 @login_required
 @require_POST
 def feed_token(request):
-    """Make a new feed token (the old one ends), shown once on the page
-    this answers; or revoke it."""
+    """Make a new feed token (the old one ends), shown once on the library
+    page this redirects to; or revoke it."""
     if request.POST.get("action") == "revoke":
         library_feed.revoke(request.user)
+        request.session.pop(NEW_FEED_URL, None)  # an address made but not yet shown is dead too
         messages.info(request, _("Your library feed is switched off: its address no longer works."))
-        return HttpResponseRedirect(reverse("library:library"))
-    token = library_feed.new_token(request.user)
-    feed_url = absolute_url(reverse("library:feed", args=[token]))
-    response = TemplateResponse(request, "shop_ext/library.html", _library_context(request, feed_url))
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    else:
+        token = library_feed.new_token(request.user)
+        request.session[NEW_FEED_URL] = absolute_url(reverse("library:feed", args=[token]))
+    return HttpResponseRedirect(reverse("library:library") + "#feed")
 
 
 def _feed_buyer(request, token):

@@ -340,7 +340,7 @@ class LibraryFeed(models.Model):
 
 class EReader(models.Model):
     """Where a buyer's "Send to my e-reader" mails a book (a Kindle's
-    @kindle.com address, a Kobo's or PocketBook's)."""
+    @kindle.com address, a PocketBook's @pbsync.com: SHOP_EREADER_MAX_MB)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, related_name="ereader", on_delete=models.CASCADE, verbose_name=_("Buyer")

@@ -1,6 +1,7 @@
 """A reader's library in Debian's Chromium: the buyer finds their book in
 /account/library/, makes a feed address for their reading app and copies
-it (the feed then lists the book), and anyone downloads the book's free
+it (the feed then lists the book; a reload neither shows nor remakes it),
+and anyone downloads the book's free
 sample from its product page."""
 
 import re
@@ -39,6 +40,11 @@ def test_reader_finds_their_library_copies_the_feed_and_gets_a_sample(
     assert re.search(r"/account/library/opds/[A-Za-z0-9_-]{43}/$", feed_url)
     check_a11y(reader)
     shoot(reader, "library")
+    # A reload (the browser would re-send a POST; this page came by a redirect)
+    # shows the address no more and leaves it working.
+    reader.reload()
+    expect(reader.get_by_text("Your feed is on.")).to_be_visible()
+    expect(reader.get_by_label(re.compile("Your feed's address"))).to_have_count(0)
 
     # The app that was given the address reads the feed: no session needed.
     app = new_page()

@@ -47,6 +47,31 @@ def test_bad_address_is_refused_with_a_message(client, buyer):
     assert not EReader.objects.exists()
 
 
+def test_an_address_no_ereader_service_reads_is_refused(client, buyer):
+    """Only the services in SHOP_EREADER_MAX_MB take books by email (Kobo
+    has no such address): any other domain is refused, saying which do."""
+    client.force_login(buyer)
+    for address in ("dana@example.com", "dana@kobo.com", "dana@kindle.com.example.net"):
+        response = client.post("/account/library/ereader/", {"email": address})
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "We can only mail books to an e-reader service&#x27;s address" in page
+        assert "@kindle.com, @pbsync.com" in page
+    assert not EReader.objects.exists()
+    assert client.post("/account/library/ereader/", {"email": "Dana@PBSync.com"}).status_code == 302
+
+
+def test_an_address_saved_before_its_service_left_the_list_sends_nothing(
+    client, paid_order, settings, django_capture_on_commit_callbacks
+):
+    client.post("/account/library/ereader/", {"email": "dana@pbsync.com"})
+    settings.SHOP_EREADER_MAX_MB = {"kindle.com": 50}
+    page = send(client, epub_grant(paid_order), django_capture_on_commit_callbacks)
+    assert "We can only mail books to an e-reader service&#x27;s address (@kindle.com)" in page
+    assert OrderDelivery.objects.get(order=paid_order).attempts_used == 0
+    assert not EReaderSending.objects.exists()
+
+
 def test_book_reaches_the_smtp_sink_as_an_attachment(
     client, paid_order, smtp_sink, real_smtp, django_capture_on_commit_callbacks, settings
 ):

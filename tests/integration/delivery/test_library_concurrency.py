@@ -1,13 +1,20 @@
-"""The library feed's limits under concurrent requests (truly parallel on
-PostgreSQL): its downloads use no more attempts than the order has, and
-wrong-token guesses never get past the per-client limit."""
+"""The library's limits under concurrent requests (truly parallel on
+PostgreSQL): feed downloads and e-reader sendings use no more attempts than
+the order has, and wrong-token guesses never get past the per-client limit."""
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from shop_ext.delivery import library_feed
-from shop_ext.models import DownloadAttempt, DownloadGrant, OrderDelivery, ProductSample
+from shop_ext.models import (
+    DownloadAttempt,
+    DownloadGrant,
+    EReader,
+    EReaderSending,
+    OrderDelivery,
+    ProductSample,
+)
 from shop_ext.orders.actions import mark_order_paid
 from tests.client import Client
 from tests.factories import book_with_files
@@ -28,6 +35,31 @@ def test_twenty_concurrent_feed_downloads_with_three_attempts_left_serve_three(b
     assert sorted(statuses) == [200] * 3 + [403] * 17
     assert OrderDelivery.objects.get(order=order).attempts_used == 5
     assert DownloadAttempt.objects.filter(order=order, outcome="served").count() == 3
+
+
+def test_two_sendings_to_the_ereader_at_once_with_one_attempt_left_send_once(
+    buyer, place_order, smtp_sink, settings
+):
+    order = place_order(book_with_files(), "eBook")
+    mark_order_paid(order)
+    OrderDelivery.objects.filter(order=order).update(max_attempts=1, attempts_used=0)
+    grant = DownloadGrant.objects.get(order=order, file__original_filename="almanac.epub")
+    EReader.objects.create(user=buyer, email="dana@kindle.com")
+    handler, port = smtp_sink
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    url = reverse("library:send_to_ereader", args=[grant.pk])
+
+    def send(i):
+        client = Client()
+        client.force_login(buyer)
+        return client.post(url).status_code
+
+    assert run_together(2, send) == [302, 302]
+    assert [envelope.rcpt_tos for envelope in handler.messages] == [["dana@kindle.com"]]
+    assert OrderDelivery.objects.get(order=order).attempts_used == 1
+    assert EReaderSending.objects.get().status == EReaderSending.SENT
+    assert DownloadAttempt.objects.filter(order=order, outcome="served").count() == 1
 
 
 def test_concurrent_wrong_tokens_stop_at_the_limit(settings, db):

@@ -22,12 +22,18 @@ ACQUISITION = "http://opds-spec.org/acquisition"
 FEED_TYPE = "application/atom+xml;profile=opds-catalog;kind=acquisition"
 
 
+def shown_feed_url(response):
+    """The feed address the library page shows, or None."""
+    found = re.search(r'id="feed-url"[^>]*value="([^"]+)"', response.content.decode())
+    return found and found.group(1)
+
+
 def make_feed(client):
-    """POST "make a feed address" on the library page; the feed's path."""
-    response = client.post("/account/library/feed-token/", {"action": "new"})
-    assert response.status_code == 200
-    url = re.search(r'id="feed-url"[^>]*value="([^"]+)"', response.content.decode()).group(1)
-    return url.removeprefix("https://shop.example.com")
+    """POST "make a feed address" on the library page and follow its
+    redirect; the feed's path."""
+    response = client.post("/account/library/feed-token/", {"action": "new"}, follow=True)
+    assert response.redirect_chain == [("/account/library/#feed", 302)]
+    return shown_feed_url(response).removeprefix("https://shop.example.com")
 
 
 def parse(response):
@@ -109,7 +115,8 @@ def test_rotation_ends_the_old_token_and_revoking_ends_the_feed(client, book, bu
     assert old != new
     assert client.get(old).status_code == 404
     assert client.get(new).status_code == 200
-    assert client.post("/account/library/feed-token/", {"action": "revoke"}).status_code == 302
+    revoking = client.post("/account/library/feed-token/", {"action": "revoke"})
+    assert (revoking.status_code, revoking["Location"]) == (302, "/account/library/#feed")
     assert not LibraryFeed.objects.exists()
     client.logout()
     revoked, never = client.get(new), client.get(f"/account/library/opds/{'b' * 43}/")
@@ -119,6 +126,28 @@ def test_rotation_ends_the_old_token_and_revoking_ends_the_feed(client, book, bu
     assert without_csrf(revoked.content.replace(token, b"T")) == without_csrf(
         never.content.replace(b"b" * 43, b"T")
     )
+
+
+def test_the_new_address_is_shown_once_and_a_refresh_makes_no_other(client, book, buy):
+    """Post/Redirect/Get: the address is on the page the POST redirects to,
+    once; reloading that page neither shows it again nor rotates it."""
+    buy(book)
+    feed_path = make_feed(client)
+    stored = LibraryFeed.objects.get().token_sha256
+    refreshed = client.get("/account/library/")
+    assert refreshed.status_code == 200
+    assert shown_feed_url(refreshed) is None
+    assert feed_path.strip("/").rpartition("/")[2] not in refreshed.content.decode()
+    assert "Your feed is on." in refreshed.content.decode()
+    assert LibraryFeed.objects.get().token_sha256 == stored
+    assert client.get(feed_path).status_code == 200
+    # An address made and switched off before the page showed it is never shown.
+    client.post("/account/library/feed-token/", {"action": "new"})
+    client.post("/account/library/feed-token/", {"action": "revoke"})
+    assert shown_feed_url(client.get("/account/library/")) is None
+    # The page that shows an address sends no Referer from it.
+    shown = client.post("/account/library/feed-token/", {"action": "new"}, follow=True)
+    assert shown["Referrer-Policy"] == "no-referrer"
 
 
 def test_token_is_stored_hashed(client, book, buy):
