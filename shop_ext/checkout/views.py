@@ -2,6 +2,7 @@ from cartridge.shop import checkout as checkout_steps
 from cartridge.shop import views as cartridge_views
 from cartridge.shop.utils import recalculate_cart
 from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -71,7 +72,7 @@ def checkout(request):
         with transaction.atomic():
             response = cartridge_views.checkout_steps(request, form_class=CheckoutForm)
             if not _one_page_details_taken(request, response):
-                return response
+                return _refused_as_bad_request(request, response)
             if request.POST.get(VAT_NUMBER_FIELD, "").strip():
                 # A business buyer's VAT number may take the VAT off (reverse
                 # charge): Cartridge's confirmation shows the total first.
@@ -82,12 +83,25 @@ def checkout(request):
             # last step (checked again by the guard, paid, placed) at once.
             request.POST = request.POST.copy()
             request.POST["step"] = str(checkout_steps.CHECKOUT_STEP_LAST)
-            return guard_checkout(request, CheckoutForm) or cartridge_views.checkout_steps(
-                request, form_class=CheckoutForm
+            return guard_checkout(request, CheckoutForm) or _refused_as_bad_request(
+                request, cartridge_views.checkout_steps(request, form_class=CheckoutForm)
             )
     except Exception as failure:
         unfinished.record_if_payment_taken(request, failure)
         raise
+
+
+def _refused_as_bad_request(request, response):
+    """A checkout step shown again because a field was refused (a missing
+    email, an unknown country, a code that does not apply) answers 400, as
+    bad input does everywhere else; Cartridge renders it with 200. A step
+    refused as a whole (stock gone, a payment declined or unavailable) is not
+    the shopper's input and keeps Cartridge's 200 with its message."""
+    if request.method == "POST" and isinstance(response, TemplateResponse):
+        form = response.context_data.get("form")
+        if form is not None and form.is_bound and set(form.errors) - {NON_FIELD_ERRORS}:
+            response.status_code = 400
+    return response
 
 
 def _one_page_details_taken(request, response):

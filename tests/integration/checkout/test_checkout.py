@@ -98,7 +98,7 @@ def test_step_one_with_missing_details_stays_on_step_one(client, tote):
 
     response = checkout_step(client, 1, details)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["step"] == 1
     assert "billing_detail_email" in response.context["form"].errors
     assert Order.objects.count() == 0

@@ -50,7 +50,7 @@ def test_an_unknown_country_is_a_clear_error(client, book, posted):
 
     response = checkout_step(client, 1, checkout_details(shipping=False, billing_detail_country=posted))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["step"] == 1
     assert "please choose yours from the list" in response.context["form"].errors["billing_detail_country"][0]
     assert not Order.objects.exists()

@@ -215,7 +215,7 @@ def test_bad_vat_numbers_are_a_clear_form_error_and_no_order(client, book, vies,
 
     response = checkout_step(client, 1, details)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.context["form"].errors["billing_detail_vat_number"][0]
     assert vies.requests == []
     checkout_step(client, 2, details)
