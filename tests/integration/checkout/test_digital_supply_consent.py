@@ -47,6 +47,7 @@ def test_without_consent_no_order_is_placed_and_the_error_is_beside_the_box(clie
 
     response = checkout_step(client, 1, without_consent(DOWNLOAD_ONLY_DETAILS))
 
+    assert response.status_code == 400
     assert not Order.objects.exists()
     html = response.content.decode()
     assert f"{FIELD}_error" in html
