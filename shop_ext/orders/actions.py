@@ -85,6 +85,9 @@ def set_order_status(order, status, announce=OrderEmail.FILES):
     with transaction.atomic():
         before = lock_order(order.pk)
         order.status = before.status
+        # The code's row before the invoice counter (in mark_order_paid): a
+        # checkout locks them in that order, and the other order could deadlock with it.
+        _discount_use_follows_cancellation(before, status)
         if status in PAID_STATUSES and order.status not in PAID_STATUSES:
             mark_order_paid(order, announce=announce)
             if status == OrderStatus.PAID:
@@ -92,11 +95,10 @@ def set_order_status(order, status, announce=OrderEmail.FILES):
         if order.status != status:
             Order.objects.filter(pk=order.pk).update(status=status)
             order.status = status
-        _discount_use_follows_cancellation(before, order.status)
 
 
 def _discount_use_follows_cancellation(before, status):
-    """``before``: the order as it was; ``status``: its status now."""
+    """``before``: the order as it was; ``status``: the status it is moved to."""
     code = before.discount_code
     cancelled, was_cancelled = status == OrderStatus.CANCELLED, before.status == OrderStatus.CANCELLED
     if not code or cancelled == was_cancelled:
