@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from shop_ext.catalogue import covers, format_rows
-from shop_ext.core.tasks import RETRY_TEMPORARY
+from shop_ext.core.tasks import RETRY_TEMPORARY, TEMPORARY_ERRORS
 from shop_ext.models import CatalogueImport
 
 logger = logging.getLogger(__name__)
@@ -40,12 +40,12 @@ def progress_key(job_id):
     return f"shop_ext:catalogue_import:{settings.SITE_ID}:{job_id}:rows_done"
 
 
-@shared_task(name="shop_ext.catalogue.tasks.check_catalogue_import")
+@shared_task(name="shop_ext.catalogue.tasks.check_catalogue_import", **RETRY_TEMPORARY)
 def check_catalogue_import(job_id):
     run(job_id, dry_run=True)
 
 
-@shared_task(name="shop_ext.catalogue.tasks.run_catalogue_import")
+@shared_task(name="shop_ext.catalogue.tasks.run_catalogue_import", **RETRY_TEMPORARY)
 def run_catalogue_import(job_id):
     run(job_id, dry_run=False)
 
@@ -60,6 +60,9 @@ def run(job_id, dry_run):
         return
     try:
         lines, summary, status = _read_and_import(job, dry_run)
+    except TEMPORARY_ERRORS:
+        # Rolled back and still in its running status: the retry does it again.
+        raise
     except Exception:
         logger.exception("Catalogue import %s failed", job_id)
         lines, summary, status = [], "", Status.FAILED

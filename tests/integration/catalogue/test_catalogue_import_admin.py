@@ -249,3 +249,32 @@ def test_the_product_list_links_import_and_export_beside_its_add_menu(admin_clie
     assert "href='/admin/shop/product/import/'" in html
     assert 'href="/admin/shop/product/export/' in html
     assert "/admin/shop_ext/book/add/" in html
+
+
+def test_an_import_cut_by_the_database_is_done_by_the_retry(
+    admin_client, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A temporary error (a connection cut) rolls the import back and leaves
+    the job importing, so the task's retry imports the file: not "Failed"."""
+    from django.db import OperationalError
+
+    page = checked(
+        admin_client, b"title,format,price\nFresh Title,eBook,3.99\n", django_capture_on_commit_callbacks
+    )
+    job = page.context["job"]
+    real = tasks.format_rows.import_catalogue
+    calls = []
+
+    def cut_once(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.format_rows, "import_catalogue", cut_once)
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(admin_client, job)
+
+    assert len(calls) == 2
+    assert CatalogueImport.objects.get().status == Status.IMPORTED
+    assert Book.objects.filter(title="Fresh Title").count() == 1
