@@ -187,7 +187,10 @@ def paid_lines(buyer, client, stripe_api, send_event, pay_by_card):
             add_to_cart(client, product, 1, option3=fmt)
         order, payment = pay_by_card(last, last_format, discount_code=code)
         send_event("checkout.session.completed", stripe_api.complete(payment.session_id))
-        return order, list(order.items.order_by("pk"))
+        # Cartridge copies the cart into the order in the database's row
+        # order, which PostgreSQL does not promise: match the lines by SKU.
+        skus = [product.variations.get(option3=fmt).sku for product, fmt in lines]
+        return order, sorted(order.items.all(), key=lambda item: skus.index(item.sku))
 
     return pay
 
