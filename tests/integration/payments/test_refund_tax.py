@@ -88,7 +88,7 @@ def test_a_shipped_line_returns_its_shipping_and_the_shippings_tax(mixed_order, 
 
 
 def test_refunding_every_line_returns_the_orders_tax_to_the_cent(mixed_order):
-    ebook, paperback = mixed_order.items.order_by("pk")
+    ebook, paperback = line_of(mixed_order, "eBook"), line_of(mixed_order, "Paperback")
 
     refund_lines(mixed_order, [ebook])
     last = refund_lines(mixed_order, [paperback])
