@@ -15,10 +15,15 @@ alternating the sides run by run:
           request is a whole-file download (no Range), so each one is
           counted; the order has no attempt limit (max_attempts NULL), so
           none is refused.
+  floor   the physical limit of any app-served download here: the same
+          gunicorn (config and worker count) behind the same nginx, serving
+          bench/floor_app.py, a bare WSGI callable (no Django) that answers
+          every request with an X-Accel-Redirect to the same file.
   static  nginx sending the file from /static/: no app at all.
 
 Per size and client count: throughput (bytes received per second of the
-runs), its ratio accel / static, p50 and p99 latency at the client (a
+runs), its ratios accel / static, accel / floor (what is ours) and
+floor / static (what a gunicorn worker and the proxy hop cost), p50 and p99 latency at the client (a
 request ends when the last byte has arrived), and gunicorn's own median time
 for the accel requests (access log %(D)s). Before the load, the process
 CPU of one counted download in-process (delivery_data.cpu_per_download):
@@ -38,6 +43,7 @@ import requests  # noqa: E402
 
 from bench.load import MB, Load, download_results, run_wrk  # noqa: E402
 from bench.stack import Deployment, parser, read_access_log, table, write_results  # noqa: E402
+from deploy.local_stack import free_port  # noqa: E402
 
 MODES = {
     "quick": {"rounds": 1, "seconds": 1},
@@ -54,7 +60,7 @@ CPU_RUNS = {
     "full": {"downloads": 300, "rounds": 10},
 }
 CLIENTS = (16, 64)
-SIDES = ("accel", "static")
+SIDES = ("accel", "floor", "static")
 WARM_UP_SECONDS = 1
 # Warm-up runs repeat, each twice as long as the one before, until this many
 # responses have completed: on a loaded machine a 1 s run can end before any
@@ -130,11 +136,14 @@ def main():
         )
         gunicorn = d.start_gunicorn()
         nginx = d.start_nginx(gunicorn)
+        floor = d.start_gunicorn(name="floor", app="bench.floor_app")
+        floor_nginx = d.start_nginx(floor, name="nginx-floor", port=free_port())
         for label, size in SIZES.items():
             name = f"file-{label}.bin"
             links = order_history_links(nginx.url, info["session"])
             urls = {
                 "accel": f"{nginx.url}{links[info['grants'][name]]}",
+                "floor": f"{floor_nginx.url}/floor/bench/{name}",
                 "static": f"{nginx.url}/static/bench/{name}",
             }
             for side in SIDES:  # warm-up: workers, connections, page cache
@@ -149,10 +158,10 @@ def main():
                         app_us.setdefault(key, []).extend(
                             us for *_, status, us in read_access_log(gunicorn)[logged:] if status == 200
                         )
-                accel, static = loads[(label, clients, "accel")], loads[(label, clients, "static")]
+                accel, floor_load, static = (loads[(label, clients, side)] for side in SIDES)
                 print(
                     f"{label} x {clients}: accel {accel.mb_per_s:.0f} MB/s, "
-                    f"static {static.mb_per_s:.0f} MB/s",
+                    f"floor {floor_load.mb_per_s:.0f} MB/s, static {static.mb_per_s:.0f} MB/s",
                     flush=True,
                 )
     measured = [
@@ -169,17 +178,44 @@ def main():
     headers, rows, data, goals = download_results(
         "static", measured, GOALS, "X-Accel-Redirect throughput >= {least} x nginx static at {size}"
     )
+    floor_rows = []
+    for label in SIZES:
+        for clients in CLIENTS:
+            accel, floor_load, static = (loads[(label, clients, side)] for side in SIDES)
+            floor_rows.append(
+                {
+                    "size": label,
+                    "clients": clients,
+                    "floor_mb_per_s": floor_load.mb_per_s,
+                    "accel_per_floor": accel.mb_per_s / floor_load.mb_per_s,
+                    "floor_per_static": floor_load.mb_per_s / static.mb_per_s,
+                    "floor_p50_ms": floor_load.percentile_ms(50),
+                    "floor_p99_ms": floor_load.percentile_ms(99),
+                }
+            )
     write_results(
         "delivery",
         args,
         {
             "Delivery under concurrency: X-Accel-Redirect vs nginx static (wrk)": table(headers, rows),
+            "The floor: a bare WSGI app's X-Accel-Redirect through the same gunicorn and nginx": table(
+                [
+                    "size",
+                    "clients",
+                    "floor MB/s",
+                    "ratio accel/floor",
+                    "ratio floor/static",
+                    "floor p50 ms",
+                    "floor p99 ms",
+                ],
+                [list(row.values()) for row in floor_rows],
+            ),
             "One counted download in-process (test client, no nginx)": table(
                 ["CPU ms, median of rounds", "CPU ms per round", "queries"],
                 [[cpu["cpu_ms"], ", ".join(f"{ms:.2f}" for ms in cpu["rounds_cpu_ms"]), cpu["queries"]]],
             ),
         },
-        {"rows": data, "in_process": cpu},
+        {"rows": data, "floor": floor_rows, "in_process": cpu},
         goals,
         memory=d.memory,
     )

@@ -131,13 +131,16 @@ class Deployment(LocalStack):
             [PYTHON, "-m", "bench.task", function, json.dumps(kwargs)], env or self.environ(settings)
         )
 
-    def start_gunicorn(self, settings=OURS, workers=DEPLOY_WORKERS, name=None, **extra_env):
+    def start_gunicorn(
+        self, settings=OURS, workers=DEPLOY_WORKERS, name=None, app="project.wsgi", **extra_env
+    ):
         name = name or settings.rsplit(".", 1)[-1].removeprefix("settings_")  # ours, stock
         server = super().start_gunicorn(
             settings,
             workers,
             name=f"gunicorn-{name}",
             access_log_format=ACCESS_LOG_FORMAT,
+            app=app,
             GUNICORN_LOGLEVEL="warning",
             **extra_env,
         )

@@ -495,9 +495,17 @@ class LocalStack:
             cur = conn.execute(query, params)
             return cur.fetchall() if cur.description else cur.rowcount
 
-    def start_gunicorn(self, settings=None, workers=1, name="gunicorn", access_log_format=None, **extra_env):
-        """gunicorn with deploy/gunicorn.conf.py on a free port; logs in
-        <tmp>/<name>.log and <tmp>/<name>-access.log."""
+    def start_gunicorn(
+        self,
+        settings=None,
+        workers=1,
+        name="gunicorn",
+        access_log_format=None,
+        app="project.wsgi",
+        **extra_env,
+    ):
+        """gunicorn with deploy/gunicorn.conf.py on a free port, serving the
+        WSGI module ``app``; logs in <tmp>/<name>.log and <tmp>/<name>-access.log."""
         port = free_port()
         log = self.tmp / f"{name}.log"
         access_log = self.tmp / f"{name}-access.log"
@@ -513,7 +521,7 @@ class LocalStack:
         if access_log_format:
             args += ["--access-logformat", access_log_format]
         process = subprocess.Popen(
-            [*args, "project.wsgi"],
+            [*args, app],
             cwd=BASE_DIR,
             env=env,
             stdout=open(log, "wb"),

@@ -266,6 +266,9 @@ MIDDLEWARE = [
     # Without the database: a 503 page made without it (shop_ext/core/outage.py).
     "shop_ext.core.outage.DatabaseOutageMiddleware",
     "shop_ext.core.middleware.RejectNulMiddleware",
+    # A signed download's plain case, before the session, user, cart and
+    # page middleware it does not need (shop_ext/delivery/middleware.py).
+    "shop_ext.delivery.middleware.SignedDownloadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

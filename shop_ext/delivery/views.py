@@ -29,6 +29,7 @@ from django.http import Http404
 from django.http.request import RawPostDataException
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -36,8 +37,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from shop_ext.core.cache import CACHE_DOWN
+from shop_ext.core.compiled_query import CompiledQuery
 from shop_ext.core.middleware import without_page
-from shop_ext.core.storage import private_storage
+from shop_ext.core.storage import STORAGE_UNAVAILABLE, private_storage
 from shop_ext.core.tasks import enqueue
 from shop_ext.delivery import signed_links, stamping
 from shop_ext.delivery.access import LinkHolder, checks_as_staff, grant_decision, order_decision, owns
@@ -74,6 +76,9 @@ DISPOSITION_FOR_NGINX = "X-Download-Disposition"
 # may wait for a worker before the request builds it itself.
 ZIP_CHECK_SECONDS = 3
 ZIP_WAIT_SECONDS = 60
+# Where serve_signed_plainly leaves the grant it read for download_file
+# when it passes the request on: ((order id, grant id), the grant or None).
+GRANT_READ = "shop_ext_grant_read"
 # How often the "preparing your copy" (a stamped copy) page looks again.
 COPY_CHECK_SECONDS = 3
 
@@ -251,11 +256,10 @@ def _deliver(request, who, download, resumes):
         # size) sends no file: it uses no attempt and is not logged.
         return _file_response(request, stored_name, download)
     as_staff = checks_as_staff(who, order)
-    counted_download = count_download(request, who, download, resumes, as_staff)
-    if counted_download is None:
+    sent = _send_counted(request, who, download, stored_name, resumes, as_staff)
+    if sent is None:
         return _refuse(request, who, order, grant, DownloadAttempt.DENIED, OUT_OF_ATTEMPTS, 403)
-    attempt_id, counted = counted_download
-    response = _file_response(request, stored_name, download)
+    response, attempt_id = sent
     if as_staff:
         log.info(
             "Order #%s: staff user %s downloaded %s of another buyer (download log entry %s)",
@@ -264,11 +268,24 @@ def _deliver(request, who, download, resumes):
             grant.file.file.name if grant else "the order's zip",
             attempt_id,
         )
+    return response
+
+
+def _send_counted(request, who, download, stored_name, resumes, as_staff):
+    """Count ``download`` (the last thing that can fail: storage is asked
+    first, so a storage error uses no attempt) and the response that has it
+    sent, with its download log entry's id; None when the order's attempts
+    ran out meanwhile (nothing counted)."""
+    response = _file_response(request, stored_name, download)
+    counted_download = count_download(request, who, download, resumes, as_staff)
+    if counted_download is None:
+        return None
+    attempt_id, counted = counted_download
     if response.has_header("X-Accel-Redirect"):
         # The body comes from nginx, which sets its own length; ours is empty.
         del response["Content-Length"]
         _let_nginx_report_failure(response, attempt_id, counted)
-    return response
+    return response, attempt_id
 
 
 def attachment_disposition(filename):
@@ -292,13 +309,19 @@ def _file_response(request, stored_name, download):
     return response
 
 
+def _missing_files(download):
+    """The files of ``download`` missing from private storage. A single file
+    that nginx fetches from S3 is not asked for: nginx reports it if it is
+    missing."""
+    if download.grant is not None and nginx_fetches_from_s3():
+        return []
+    return [f for f in download.files if not f.file.storage.exists(f.file.name)]
+
+
 def _refuse_missing_files(request, who, download):
     """A refusal page when a file to send is missing from private storage
-    (staff are told in the log), else None. A single file that nginx
-    fetches from S3 is not asked for: nginx reports it if it is missing."""
-    if download.grant is not None and nginx_fetches_from_s3():
-        return None
-    missing = [f for f in download.files if not f.file.storage.exists(f.file.name)]
+    (staff are told in the log), else None."""
+    missing = _missing_files(download)
     if not missing:
         return None
     log.error(
@@ -364,14 +387,11 @@ def serve_grant(request, asking, order_id, grant_id):
     (an Asking) says asks: every download of one file goes through here."""
     if asking.must_sign_in():
         return redirect_to_login(request.get_full_path())
-    # The hot path: one query reads the grant with its order, delivery,
-    # file, version and name, who asks and the download it may resume.
-    grants = DownloadGrant.objects.filter(pk=grant_id, order_id=order_id)
-    grants = grants.select_related("order__delivery", *SERVED_VERSION_RELATED)
-    try:  # get(): no ORDER BY to compile for the one row
-        grant = asking.query(grants.annotate(files_of_its_type=files_of_its_type("file"))).get()
-    except DownloadGrant.DoesNotExist:
-        grant = None
+    read = getattr(request, GRANT_READ, None)
+    if read is not None and read[0] == (order_id, grant_id):
+        grant = read[1]  # serve_signed_plainly's read, still this request's
+    else:
+        grant = _grant_asked(asking, order_id, grant_id)
     who = asking.who(order_id, grant)
     if who is None:
         return redirect_to_login(request.get_full_path())
@@ -387,6 +407,68 @@ def serve_grant(request, asking, order_id, grant_id):
         if waiting is not None:
             return waiting
     return _deliver(request, who, download, asking.resumes(download, grant))
+
+
+def _grant_asked(asking, order_id, grant_id):
+    """The hot path's one query: the grant with its order, delivery, file,
+    version and name, who asks and the download it may resume; None when
+    the order has no such grant."""
+    try:  # get(): no ORDER BY to compile for the one row
+        return asking.query(_grant_query(order_id, grant_id)).get()
+    except DownloadGrant.DoesNotExist:
+        return None
+
+
+def _grant_query(order_id, grant_id):
+    grants = DownloadGrant.objects.filter(pk=grant_id, order_id=order_id)
+    grants = grants.select_related("order__delivery", *SERVED_VERSION_RELATED)
+    return grants.annotate(files_of_its_type=files_of_its_type("file"))
+
+
+def _signed_grant_query(order_id, grant_id):
+    """_grant_asked's query for a signed link's plain case (no resume to look for)."""
+    return _grant_query(order_id, grant_id).annotate(buyer_password=signed_links.buyer_password())
+
+
+# Compiled once per process: building and compiling it cost about half of
+# a download's CPU (docs/benchmarks.md, run 11).
+_signed_grant = CompiledQuery(_signed_grant_query)
+
+
+def serve_signed_plainly(request, order_id, grant_id):
+    """A whole-file GET through a link signed for this browser, answered
+    before the session, user, cart and page middleware
+    (shop_ext.delivery.middleware): the one query, the key's check, the
+    access rules, the count and log, the X-Accel-Redirect. Only the plain
+    case: None, with nothing written, when the request needs more (no
+    such grant, a key that does not hold, a refusal, a stamped copy, a
+    possible resume, a HEAD, a missing file, a storage error, the
+    attempts gone meanwhile); download_file then answers it as before."""
+    asking = Asking(request, None)
+    if request.method != "GET" or not asking.signed or may_resume(request):
+        return None
+    try:
+        grant = _signed_grant.first(order_id, grant_id)
+        setattr(request, GRANT_READ, ((order_id, grant_id), grant))
+        if grant is None:
+            return None
+        who = signed_links.buyer_asking(request, grant.order, grant.buyer_password)
+        if who is None:
+            return None
+        download = Download(grant.order, grant, [served_version(grant)])
+        if stamping.applies(grant.file.product, download.version) or not download.decision(who):
+            return None
+        if _missing_files(download):
+            return None
+        sent = _send_counted(request, who, download, download.stored_name, None, as_staff=False)
+    except STORAGE_UNAVAILABLE:  # raised before the count: download_file answers and tells staff
+        return None
+    if sent is None:
+        delattr(request, GRANT_READ)  # the attempts ran out after the read: read again
+        return None
+    response = sent[0]
+    add_never_cache_headers(response)  # as download_file's never_cache does
+    return response
 
 
 def _with_stamped_copy(request, who, download):

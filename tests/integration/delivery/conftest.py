@@ -1,6 +1,7 @@
 import pytest
 from cartridge.shop.models import Order
 from django.core.files.base import ContentFile
+from django_sendfile.utils import _get_sendfile
 
 from shop_demo.media import epub_bytes, pdf_bytes
 from shop_ext.models import DownloadPolicy
@@ -10,6 +11,16 @@ from tests.smtp import smtp_server
 
 BOOK_PDF = pdf_bytes("Salt Roads", "Mara Quill", "The road ran along the salt flats.", pages=5)
 BOOK_EPUB = epub_bytes("Salt Roads", "Mara Quill", "The road ran along the salt flats.")
+
+
+@pytest.fixture
+def nginx_backend(settings):
+    """Downloads answered as in production: X-Accel-Redirect for nginx."""
+    settings.SENDFILE_BACKEND = "django_sendfile.backends.nginx"
+    settings.SENDFILE_URL = "/protected"
+    _get_sendfile.cache_clear()
+    yield
+    _get_sendfile.cache_clear()
 
 
 @pytest.fixture

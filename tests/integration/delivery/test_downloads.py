@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_sendfile.utils import _get_sendfile
 
 from shop_ext.models import DownloadAttempt, OrderDelivery
 from shop_ext.orders import OrderStatus
@@ -353,15 +352,6 @@ def test_zip_holds_the_order_files_and_is_rebuilt_when_one_changes(client, paid_
     assert archive.read(EPUB_NAME) == b"PK\x03\x04 second edition"
     assert len(list(zips.glob("*.zip"))) == 1
     assert list(zips.glob("*.zip")) != first
-
-
-@pytest.fixture
-def nginx_backend(settings):
-    settings.SENDFILE_BACKEND = "django_sendfile.backends.nginx"
-    settings.SENDFILE_URL = "/protected"
-    _get_sendfile.cache_clear()
-    yield
-    _get_sendfile.cache_clear()
 
 
 def test_nginx_backend_answers_with_x_accel_redirect_and_no_body(client, paid_order, nginx_backend):
