@@ -326,9 +326,7 @@ class CatalogueImportExportMixin(ImportExportMixin):
             super().add_data_read_fail_error_to_form(form, e)
 
     def has_import_permission(self, request):
-        return request.user.has_perm(permissions.ADD_PRODUCT) and request.user.has_perm(
-            permissions.CHANGE_PRODUCT
-        )
+        return request.user.has_perms(permissions.IMPORT_CATALOGUE)
 
     def has_export_permission(self, request):
         return request.user.has_perm(permissions.VIEW_PRODUCT)

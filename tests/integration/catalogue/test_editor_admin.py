@@ -118,6 +118,19 @@ def test_the_dashboard_shows_what_an_editor_uses_first_and_folds_the_rest(admin_
         assert f">{name}</a>" in settings
 
 
+def test_staff_without_product_permissions_get_no_import_link_and_are_refused(client):
+    client.force_login(staff_with(permissions.VIEW_ORDER, permissions.CHANGE_ORDER))
+    html = client.get("/admin/").content.decode()
+    assert "Orders" in html  # the dashboard and the side menu are there
+    assert "Import and export books" not in html
+    assert "/admin/shop/product/import/" not in html
+    assert client.get("/admin/shop/product/import/").status_code == 403
+
+    client.force_login(staff_with(*permissions.IMPORT_CATALOGUE))
+    html = client.get("/admin/").content.decode()
+    assert html.count('href="/admin/shop/product/import/"') == 2  # dashboard and side menu
+
+
 @pytest.mark.parametrize("url", ["/admin/shop/category/add/", "/admin/pages/richtextpage/add/"])
 def test_new_pages_start_as_drafts_in_no_menu(admin_client, url):
     form = admin_client.get(url).context["adminform"].form
