@@ -238,6 +238,22 @@ class CatalogueImportForm(ImportForm):
         return upload
 
 
+def import_progress(job):
+    """What the job page says of a job's progress, and its script updates."""
+    done = imports.rows_done(job)
+    status = job.get_status_display()
+    return {
+        "running": job.is_running,
+        "status": f"{status}: {job.summary}" if job.summary else status,
+        "done": done,
+        "total": job.rows_total,
+        "rows": ngettext(
+            "Rows read: %(done)s of %(total)s row", "Rows read: %(done)s of %(total)s rows", job.rows_total
+        )
+        % {"done": done, "total": job.rows_total},
+    }
+
+
 class CatalogueImportExportMixin(ImportExportMixin):
     """The product list's Import and Export: one row per format
     (shop_ext.catalogue.format_rows). An upload becomes a CatalogueImport
@@ -260,6 +276,11 @@ class CatalogueImportExportMixin(ImportExportMixin):
                 "import/<int:job_id>/",
                 self.admin_site.admin_view(self.import_job_view),
                 name="{}_{}_import_job".format(*info),
+            ),
+            path(
+                "import/<int:job_id>/status/",
+                self.admin_site.admin_view(self.import_status_view),
+                name="{}_{}_import_status".format(*info),
             ),
             path(
                 "import/<int:job_id>/confirm/",
@@ -300,11 +321,17 @@ class CatalogueImportExportMixin(ImportExportMixin):
             "title": _("Import: %(file)s") % {"file": job.file.name.rpartition("/")[2] or job.pk},
             "opts": self.model._meta,
             "job": job,
-            "done": imports.rows_done(job),
+            "progress": import_progress(job),
             "Status": CatalogueImport.Status,
             "refresh_seconds": self.import_refresh_seconds,
         }
         return TemplateResponse(request, self.import_job_template, context)
+
+    def import_status_view(self, request, job_id):
+        """How far the job has got, for the job page's script
+        (theme/js/import_progress.js), which polls it instead of reloading
+        the page (a reload makes a screen reader read the page again)."""
+        return JsonResponse(import_progress(self._visible_job(request, job_id)))
 
     @method_decorator(require_POST)
     def confirm_import_view(self, request, job_id):
