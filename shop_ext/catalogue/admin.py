@@ -30,7 +30,7 @@ from mezzanine.core.templatetags.mezzanine_tags import thumbnail
 from shop_ext.catalogue import bulk_edits, format_rows, imports, isbns, listings
 from shop_ext.core import permissions
 from shop_ext.core.admin_inlines import LabelledRowsFormSet, LabelledTabularInline
-from shop_ext.core.admin_pages import DraftFirstPageAdmin, OwnListAdmin
+from shop_ext.core.admin_pages import DraftFirstPageAdmin, OwnListAdmin, SavedPageInTreeAdmin
 from shop_ext.models import (
     Book,
     CatalogueImport,
@@ -685,7 +685,7 @@ class ListedCountForm(forms.Form):
     combined = forms.BooleanField(required=False)
 
 
-class CategoryAdmin(OwnListAdmin, DraftFirstPageAdmin, cartridge_admin.CategoryAdmin):
+class CategoryAdmin(OwnListAdmin, SavedPageInTreeAdmin, DraftFirstPageAdmin, cartridge_admin.CategoryAdmin):
     """Cartridge's category page, saying in plain words what "combined"
     does and how many products the page lists, counted again as the editor
     changes its filters (theme/js/category_count.js), before saving. Its
