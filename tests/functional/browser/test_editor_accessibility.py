@@ -63,7 +63,8 @@ def test_catalogue_import_and_bulk_edit_pages_pass_axe(live_server, demo, page, 
 
 
 # What the editor pages still have comes from upstream code we cannot
-# override from a template (docs/accessibility.md, "Admin"), pinned by rule
+# override from a template (docs/accessibility.md, "Admin"; the issues to
+# file are drafted there, not yet filed), pinned by rule
 # and element so that any other violation, or one of these elsewhere, fails.
 UPSTREAM = (
     # Django's SelectFilter2.js (filter_horizontal) puts aria-label on a bare <span>.
@@ -75,7 +76,7 @@ UPSTREAM = (
     # inside the focusable toolbar items that hold them.
     ("button-name", r"^#mceu_\d+(-open$| > (button|\.mce-open)\b)"),
     ("nested-interactive", r"^#mceu_\d+$"),
-    # grappelli-safe's "Chosen" action menu: its scrolling list is not focusable.
+    # Mezzanine's "Chosen" action menu (navigation.js): its scrolling list is not focusable.
     ("scrollable-region-focusable", r"^\.chzn-results$"),
 )
 
