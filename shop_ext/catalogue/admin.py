@@ -60,9 +60,10 @@ class ProductFileInline(LabelledTabularInline):
     extra = 0
     # Not Django's ClearableFileInput: it links to the stored file's URL, and
     # private files have none (the page would be a 500). "Stored file" shows
-    # what is there; a new upload replaces it.
+    # what is there, beside the upload box (which says "No file chosen"
+    # whatever is stored); a new upload replaces it.
     formfield_overrides = {models.FileField: {"widget": forms.FileInput}}
-    fields = ("file", "version_note", "title", "for_all_variations", "variations", "details")
+    fields = ("file", "details", "version_note", "title", "for_all_variations", "variations")
     readonly_fields = ("details",)
     filter_horizontal = ()
 
