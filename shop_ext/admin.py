@@ -11,7 +11,7 @@ from mezzanine.pages.models import RichTextPage
 
 from shop_ext.catalogue import admin as catalogue_admin  # noqa: F401
 from shop_ext.contact import admin as contact_admin  # noqa: F401
-from shop_ext.core.admin_pages import DraftFirstPageAdmin
+from shop_ext.core.admin_pages import DraftFirstPageAdmin, SavedPageInTreeAdmin
 from shop_ext.delivery import admin as delivery_admin
 from shop_ext.orders import admin as orders_admin
 from shop_ext.payments import admin as payments_admin
@@ -58,7 +58,7 @@ admin.site.unregister(Order)
 admin.site.register(Order, OrderAdmin)
 
 
-class RichTextPageAdmin(DraftFirstPageAdmin, PageAdmin):
+class RichTextPageAdmin(SavedPageInTreeAdmin, DraftFirstPageAdmin, PageAdmin):
     """Mezzanine's content pages, new ones as drafts out of the menus."""
 
 

@@ -30,7 +30,7 @@ from mezzanine.core.templatetags.mezzanine_tags import thumbnail
 from shop_ext.catalogue import bulk_edits, format_rows, imports, isbns, listings
 from shop_ext.core import permissions
 from shop_ext.core.admin_inlines import LabelledRowsFormSet, LabelledTabularInline
-from shop_ext.core.admin_pages import DraftFirstPageAdmin, OwnListAdmin
+from shop_ext.core.admin_pages import DraftFirstPageAdmin, OwnListAdmin, SavedPageInTreeAdmin
 from shop_ext.models import (
     Book,
     CatalogueImport,
@@ -60,9 +60,10 @@ class ProductFileInline(LabelledTabularInline):
     extra = 0
     # Not Django's ClearableFileInput: it links to the stored file's URL, and
     # private files have none (the page would be a 500). "Stored file" shows
-    # what is there; a new upload replaces it.
+    # what is there, beside the upload box (which says "No file chosen"
+    # whatever is stored); a new upload replaces it.
     formfield_overrides = {models.FileField: {"widget": forms.FileInput}}
-    fields = ("file", "version_note", "title", "for_all_variations", "variations", "details")
+    fields = ("file", "details", "version_note", "title", "for_all_variations", "variations")
     readonly_fields = ("details",)
     filter_horizontal = ()
 
@@ -238,6 +239,22 @@ class CatalogueImportForm(ImportForm):
         return upload
 
 
+def import_progress(job):
+    """What the job page says of a job's progress, and its script updates."""
+    done = imports.rows_done(job)
+    status = job.get_status_display()
+    return {
+        "running": job.is_running,
+        "status": f"{status}: {job.summary}" if job.summary else status,
+        "done": done,
+        "total": job.rows_total,
+        "rows": ngettext(
+            "Rows read: %(done)s of %(total)s row", "Rows read: %(done)s of %(total)s rows", job.rows_total
+        )
+        % {"done": done, "total": job.rows_total},
+    }
+
+
 class CatalogueImportExportMixin(ImportExportMixin):
     """The product list's Import and Export: one row per format
     (shop_ext.catalogue.format_rows). An upload becomes a CatalogueImport
@@ -260,6 +277,11 @@ class CatalogueImportExportMixin(ImportExportMixin):
                 "import/<int:job_id>/",
                 self.admin_site.admin_view(self.import_job_view),
                 name="{}_{}_import_job".format(*info),
+            ),
+            path(
+                "import/<int:job_id>/status/",
+                self.admin_site.admin_view(self.import_status_view),
+                name="{}_{}_import_status".format(*info),
             ),
             path(
                 "import/<int:job_id>/confirm/",
@@ -300,11 +322,17 @@ class CatalogueImportExportMixin(ImportExportMixin):
             "title": _("Import: %(file)s") % {"file": job.file.name.rpartition("/")[2] or job.pk},
             "opts": self.model._meta,
             "job": job,
-            "done": imports.rows_done(job),
+            "progress": import_progress(job),
             "Status": CatalogueImport.Status,
             "refresh_seconds": self.import_refresh_seconds,
         }
         return TemplateResponse(request, self.import_job_template, context)
+
+    def import_status_view(self, request, job_id):
+        """How far the job has got, for the job page's script
+        (theme/js/import_progress.js), which polls it instead of reloading
+        the page (a reload makes a screen reader read the page again)."""
+        return JsonResponse(import_progress(self._visible_job(request, job_id)))
 
     @method_decorator(require_POST)
     def confirm_import_view(self, request, job_id):
@@ -326,9 +354,7 @@ class CatalogueImportExportMixin(ImportExportMixin):
             super().add_data_read_fail_error_to_form(form, e)
 
     def has_import_permission(self, request):
-        return request.user.has_perm(permissions.ADD_PRODUCT) and request.user.has_perm(
-            permissions.CHANGE_PRODUCT
-        )
+        return request.user.has_perms(permissions.IMPORT_CATALOGUE)
 
     def has_export_permission(self, request):
         return request.user.has_perm(permissions.VIEW_PRODUCT)
@@ -660,7 +686,7 @@ class ListedCountForm(forms.Form):
     combined = forms.BooleanField(required=False)
 
 
-class CategoryAdmin(OwnListAdmin, DraftFirstPageAdmin, cartridge_admin.CategoryAdmin):
+class CategoryAdmin(OwnListAdmin, SavedPageInTreeAdmin, DraftFirstPageAdmin, cartridge_admin.CategoryAdmin):
     """Cartridge's category page, saying in plain words what "combined"
     does and how many products the page lists, counted again as the editor
     changes its filters (theme/js/category_count.js), before saving. Its

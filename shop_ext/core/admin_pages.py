@@ -1,9 +1,11 @@
 """Pages in the admin. New pages start as drafts in no menu: an editor adding
 a page is not yet publishing it (Mezzanine's default is published, in every
-menu)."""
+menu). After a save, the page tree shows the saved page."""
 
+from django import forms
 from django.contrib import admin
 from mezzanine.core.models import CONTENT_STATUS_DRAFT
+from mezzanine.pages.models import Page
 
 
 class DraftFirstPageAdmin:
@@ -27,3 +29,36 @@ class OwnListAdmin:
 
     def changelist_view(self, request, extra_context=None):
         return admin.ModelAdmin.changelist_view(self, request, extra_context)
+
+
+class SavedPageInTreeAdmin:
+    """Mixed into a page admin: saving the page opens, in the page tree, the
+    branches that lead to it. Mezzanine's page_tree.js keeps the branches an
+    editor opened in the cookie "mezzanine-admin-tree"; a page edited from a
+    link or a search was on no open branch, and the tree came back closed
+    over it. The form carries the ids of the page's ancestors and
+    theme/js/page_tree_saved.js adds them to the cookie when it is sent."""
+
+    @property
+    def media(self):
+        return super().media + forms.Media(js=["theme/js/page_tree_saved.js"])
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is None:
+            parent_id = request.GET.get("parent", "")
+            parent = Page.objects.filter(pk=parent_id).first() if parent_id.isdigit() else None
+        else:
+            page = Page.objects.filter(pk=object_id).select_related("parent").first()
+            parent = page.parent if page else None
+        extra_context = {**(extra_context or {}), "page_tree_branches": branch_ids(parent)}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+def branch_ids(page):
+    """The ids of ``page`` and of the pages above it: the branches to open
+    for a page under it to show."""
+    ids = []
+    while page is not None:
+        ids.append(page.pk)
+        page = page.parent
+    return ids

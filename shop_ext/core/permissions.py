@@ -40,3 +40,6 @@ VIEW_PRODUCT = "shop.view_product"
 # Declared on CatalogueImport: an editor sees and confirms their own imports;
 # this lets a lead see and confirm everyone's.
 VIEW_ALL_CATALOGUE_IMPORTS = "shop_ext.view_all_catalogue_imports"
+# The catalogue import adds and changes products: both are needed for its pages
+# and for the menu's link to them (shop_ext.core.admin_menu).
+IMPORT_CATALOGUE = (ADD_PRODUCT, CHANGE_PRODUCT)

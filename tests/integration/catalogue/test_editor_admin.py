@@ -10,6 +10,7 @@ import pytest
 from mezzanine.core.models import CONTENT_STATUS_DRAFT
 
 from shop_ext.core import permissions
+from tests.admin_forms import admin_form_data
 from tests.factories import ProductOptionFactory, format_option, make_book, staff_with, variation
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,21 @@ def test_the_product_lists_show_price_and_stock_but_no_status_drop_down(admin_cl
     assert "Paperback: 12.99 · 4" in html
     assert "eBook: 6.99 · not counted" in html
     assert not re.search(r'<select[^>]*name="form-0-status"', html)
+
+
+def test_a_bad_price_on_the_book_form_is_told_beside_it_and_in_the_summary(admin_client):
+    book = make_book(title="Counted", stock={"Paperback": 4, "eBook": None})
+    url = f"/admin/shop_ext/book/{book.pk}/change/"
+    data = admin_form_data(admin_client.get(url))
+    data["variations-0-unit_price"] = "12,99"
+    html = admin_client.post(url, data).content.decode()
+    summary = html.split('id="error-summary"')[1].split("</div>")[0]
+    assert 'href="#id_variations-0-unit_price"' in summary
+    assert "Enter a number." in summary
+    field = html.index('name="variations-0-unit_price"')
+    cell = html[html.rindex("<td", 0, field) : html.index("</td>", field)]
+    assert "Enter a number." in cell
+    assert variation(book, option3="Paperback").unit_price == Decimal("12.99")
 
 
 def list_row(product, **changes):
@@ -116,6 +132,19 @@ def test_the_dashboard_shows_what_an_editor_uses_first_and_folds_the_rest(admin_
     settings = html[html.index('id="editor-settings"') :]
     for name in ("Product options", "Users", "Sites", "Download log"):
         assert f">{name}</a>" in settings
+
+
+def test_staff_without_product_permissions_get_no_import_link_and_are_refused(client):
+    client.force_login(staff_with(permissions.VIEW_ORDER, permissions.CHANGE_ORDER))
+    html = client.get("/admin/").content.decode()
+    assert "Orders" in html  # the dashboard and the side menu are there
+    assert "Import and export books" not in html
+    assert "/admin/shop/product/import/" not in html
+    assert client.get("/admin/shop/product/import/").status_code == 403
+
+    client.force_login(staff_with(*permissions.IMPORT_CATALOGUE))
+    html = client.get("/admin/").content.decode()
+    assert html.count('href="/admin/shop/product/import/"') == 2  # dashboard and side menu
 
 
 @pytest.mark.parametrize("url", ["/admin/shop/category/add/", "/admin/pages/richtextpage/add/"])

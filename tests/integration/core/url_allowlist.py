@@ -347,6 +347,11 @@ ADMIN = [
         "catalogue import: the worker's progress, then its dry run by row and field",
     ),
     Route(
+        "admin/shop/product/import/<int:job_id>/status/",
+        "shop_ext.catalogue.admin.CatalogueImportExportMixin.import_status_view",
+        "catalogue import: the job's progress as JSON, polled by its page (404 for others' jobs)",
+    ),
+    Route(
         "admin/shop/product/import/<int:job_id>/confirm/",
         "shop_ext.catalogue.admin.CatalogueImportExportMixin.confirm_import_view",
         "catalogue import: have the worker import the checked file, once (POST)",
@@ -365,6 +370,11 @@ ADMIN = [
         "admin/shop_ext/book/import/<int:job_id>/",
         "shop_ext.catalogue.admin.CatalogueImportExportMixin.import_job_view",
         "catalogue import: the worker's progress, then its dry run by row and field",
+    ),
+    Route(
+        "admin/shop_ext/book/import/<int:job_id>/status/",
+        "shop_ext.catalogue.admin.CatalogueImportExportMixin.import_status_view",
+        "catalogue import: the job's progress as JSON, polled by its page (404 for others' jobs)",
     ),
     Route(
         "admin/shop_ext/book/import/<int:job_id>/confirm/",
