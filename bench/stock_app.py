@@ -23,6 +23,7 @@ class StockCartridgeConfig(AppConfig):
     def ready(self):
         from cartridge.shop import checkout
         from cartridge.shop import page_processors as cartridge_processors
+        from cartridge.shop.managers import ProductActionManager
         from cartridge.shop.models import Order, ProductVariation
         from mezzanine.pages import page_processors
 
@@ -33,8 +34,11 @@ class StockCartridgeConfig(AppConfig):
         if not any(e[0] is cartridge_processors.category_processor for e in registered):
             registered.insert(0, (cartridge_processors.category_processor, True))
         # Checkout: Cartridge's payment handler (settings_stock), complete(),
-        # update_stock() and receipt sending.
+        # update_stock(), purchase counts and receipt sending.
         Order.complete = getattr(Order.complete, "__wrapped__", Order.complete)
+        ProductActionManager.purchased = getattr(
+            ProductActionManager.purchased, "__wrapped__", ProductActionManager.purchased
+        )
         ProductVariation.update_stock = _stock_update_stock
         checkout.send_order_email = getattr(
             checkout.send_order_email, "__wrapped__", checkout.send_order_email

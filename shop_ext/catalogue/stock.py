@@ -110,9 +110,11 @@ def increment(variation_id, quantity):
         _sync_product(variation_id, row["product_id"])
 
 
-def _lines(cart, site_id):
+def lines_to_take(cart, site_id):
     """(variation_id, quantity, description) for tracked lines, in id order so
-    concurrent checkouts lock rows in the same order (no deadlock)."""
+    concurrent checkouts lock rows in the same order (no deadlock): what
+    take_lines takes. The checkout reads them while it has the cart and takes
+    them once its order is written (shop_ext.core.contended)."""
     items = list(cart)
     variations = availability.cart_variations(cart, site_id)
     quantities = {}
@@ -127,8 +129,11 @@ def _lines(cart, site_id):
 def take_stock(cart, site_id=None):
     """Take the stock of every cart line, all or nothing. Returns what was
     taken (for give_back_stock); raises OutOfStock if a line falls short."""
-    site_id = site_id or current_site_id()
-    lines = _lines(cart, site_id)
+    return take_lines(lines_to_take(cart, site_id or current_site_id()))
+
+
+def take_lines(lines):
+    """take_stock's work on lines_to_take's answer."""
     # Its callers' transactions end with OutOfStock (no savepoint needed to
     # go on after it): the whole block rolls back, giving back the lines taken so far.
     with transaction.atomic(savepoint=False):
@@ -149,7 +154,7 @@ def take_stock(cart, site_id=None):
 def lines_of(items, site_id):
     """What take_stock took for these lines (a cart, or an order's items):
     for giving it back when the order's payment fails later."""
-    return [(variation_id, quantity) for variation_id, quantity, _d in _lines(items, site_id)]
+    return [(variation_id, quantity) for variation_id, quantity, _d in lines_to_take(items, site_id)]
 
 
 def give_back_stock(taken):

@@ -1,5 +1,8 @@
+import copy
+
 from cartridge.shop import checkout as checkout_steps
 from cartridge.shop import views as cartridge_views
+from cartridge.shop.models import Cart
 from cartridge.shop.utils import recalculate_cart
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -10,9 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from shop_ext.checkout import unfinished
+from shop_ext.catalogue import discounts, stock
+from shop_ext.checkout import handlers, unfinished
 from shop_ext.checkout.forms import CheckoutForm, RateLimitedDiscountForm, SafeCartItemFormSet
 from shop_ext.checkout.guard import drop_discount, guard_checkout
+from shop_ext.core import contended
 from shop_ext.delivery.order_pages import buyer_order
 from shop_ext.delivery.private_links import holder_of, page_url
 from shop_ext.payments.gateways import PAYMENT_REDIRECT_SESSION_KEY
@@ -68,27 +73,59 @@ def checkout(request):
     # anywhere in it (a database connection cut) leaves no half-placed order
     # and, with a 5xx, the session and cart as they were. Emails are queued
     # once it commits. A payment the gateway took is recorded after the rollback.
+    # The rows other checkouts write too (stock, the code's uses, purchase
+    # counts, the invoice counter) are written last (shop_ext.core.contended).
+    session_before = copy.deepcopy(dict(request.session))
     try:
         with transaction.atomic():
-            response = cartridge_views.checkout_steps(request, form_class=CheckoutForm)
-            if not _one_page_details_taken(request, response):
-                return _refused_as_bad_request(request, response)
-            if request.POST.get(VAT_NUMBER_FIELD, "").strip():
-                # A business buyer's VAT number may take the VAT off (reverse
-                # charge): Cartridge's confirmation shows the total first.
-                response.context_data["form"].one_page = False
-                return response
-            # A cart with nothing to ship has nothing to confirm on a page of
-            # its own: the details just taken go on through Cartridge's
-            # last step (checked again by the guard, paid, placed) at once.
-            request.POST = request.POST.copy()
-            request.POST["step"] = str(checkout_steps.CHECKOUT_STEP_LAST)
-            return guard_checkout(request, CheckoutForm) or _refused_as_bad_request(
-                request, cartridge_views.checkout_steps(request, form_class=CheckoutForm)
-            )
+            try:
+                with contended.last():
+                    return _checkout_steps(request)
+            except (stock.OutOfStock, discounts.CodeUsedUp) as refused:
+                raise handlers.refused_at_the_end(request, refused) from refused
+    except handlers.RefusedAtTheEnd as refused:
+        return _refused_at_the_end(request, session_before, refused)
     except Exception as failure:
         unfinished.record_if_payment_taken(request, failure)
         raise
+
+
+def _checkout_steps(request):
+    response = cartridge_views.checkout_steps(request, form_class=CheckoutForm)
+    if not _one_page_details_taken(request, response):
+        return _refused_as_bad_request(request, response)
+    if request.POST.get(VAT_NUMBER_FIELD, "").strip():
+        # A business buyer's VAT number may take the VAT off (reverse
+        # charge): Cartridge's confirmation shows the total first.
+        response.context_data["form"].one_page = False
+        return response
+    # A cart with nothing to ship has nothing to confirm on a page of
+    # its own: the details just taken go on through Cartridge's
+    # last step (checked again by the guard, paid, placed) at once.
+    request.POST = request.POST.copy()
+    request.POST["step"] = str(checkout_steps.CHECKOUT_STEP_LAST)
+    return guard_checkout(request, CheckoutForm) or _refused_as_bad_request(
+        request, cartridge_views.checkout_steps(request, form_class=CheckoutForm)
+    )
+
+
+def _refused_at_the_end(request, session_before, refused):
+    """The stock or the code's use ran out while the order was being written:
+    nothing of it is left (rolled back), the payment is recorded for a
+    refund, the session and cart are as they were (without a used-up code),
+    and the last step answers as for any refused payment, with the message
+    (payment_handler raises it)."""
+    unfinished.record_if_payment_taken(request, refused)
+    request.session.clear()
+    request.session.update(session_before)
+    request.cart = Cart.objects.from_request(request)
+    if refused.code_used:
+        drop_discount(request)
+    setattr(request, handlers.REFUSED_AT_THE_END, str(refused))
+    with transaction.atomic():
+        return _refused_as_bad_request(
+            request, cartridge_views.checkout_steps(request, form_class=CheckoutForm)
+        )
 
 
 def _refused_as_bad_request(request, response):

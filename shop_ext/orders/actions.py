@@ -1,5 +1,6 @@
 """The order-paid routine and the moves between order statuses."""
 
+import functools
 import logging
 
 from cartridge.shop.models import Order
@@ -7,6 +8,7 @@ from django.db import transaction
 from django.db.models import F
 
 from shop_ext.catalogue import availability, discounts
+from shop_ext.core import contended
 from shop_ext.models import OrderEmail
 from shop_ext.orders import PAID_STATUSES, OrderStatus
 from shop_ext.orders.numbering import assign_invoice_number
@@ -29,9 +31,11 @@ def mark_order_paid(order, announce=OrderEmail.FILES):
     """The only way an order becomes paid. Safe to call again or from two
     workers at once: one set of grants, one email.
 
-    Gives it its invoice number (shop_ext.orders.numbering) and announces
-    it with the order_paid signal (shop_ext.orders.signals), in this
-    transaction: the delivery feature grants the files in its receiver.
+    Announces it with the order_paid signal (shop_ext.orders.signals), in
+    this transaction: the delivery feature grants the files in its receiver;
+    then gives it its invoice number (shop_ext.orders.numbering), at the end
+    of the checkout's transaction when it is paid at checkout
+    (shop_ext.core.contended).
 
     ``announce``: the one email that tells the buyer. FILES, "your files are
     ready" (sent by the delivery feature on the order's first payment, when
@@ -55,10 +59,11 @@ def mark_order_paid(order, announce=OrderEmail.FILES):
         unmatched = any(sku not in variations for sku in skus)
         locked.status = OrderStatus.PAID if ships or unmatched else OrderStatus.COMPLETE
         locked.save(update_fields=["status"])
-        assign_invoice_number(locked)
         order_paid.send(sender=Order, order=locked, lines=lines, variations=variations, announce=announce)
         if announce == OrderEmail.RECEIPT:
             queue_order_email(locked, OrderEmail.RECEIPT)
+        # The counter is every payment's one row: locked last, until the commit.
+        contended.write(contended.INVOICE_COUNTER, 0, functools.partial(assign_invoice_number, locked))
     order.status = locked.status
     log.info("Order #%s marked paid (status %s)", order.pk, locked.status)
     return True

@@ -7,6 +7,6 @@ from django.dispatch import Signal
 # use ran out while the gateway was busy), and the gateway took no money for
 # it: whatever the gateway opened for the order (a hosted payment page) must
 # be undone. Sent with ``request`` and ``order`` (sender: the order's class)
-# by shop_ext.checkout.handlers.undo_payment, inside the checkout's
+# by shop_ext.checkout.handlers.refused_at_the_end, inside the checkout's
 # transaction; received by shop_ext.payments.receivers.
 payment_abandoned = Signal()

@@ -70,6 +70,22 @@ def test_order_complete_decrements_stock_through_update_stock():
     assert "discount_code" in models.Order.session_fields
 
 
+def test_order_complete_counts_purchases_through_the_products_actions_manager():
+    """patches._purchase_counts_last replaces ProductActionManager.purchased
+    (a related manager: ``self.instance`` is the product) and writes the
+    day's row Cartridge would: ``timestamp`` the date's ordinal."""
+    from cartridge.shop import managers
+
+    assert "variation.product.actions.purchased()" in source(models.Order.complete.__wrapped__)
+    assert getattr(managers.ProductActionManager.purchased, "_shop_ext_wrapped", False)
+    upstream = source(managers.ProductActionManager._action_for_field)
+    assert "timestamp = datetime.today().toordinal()" in upstream
+    assert 'self._action_for_field("total_purchase")' in source(
+        managers.ProductActionManager.purchased.__wrapped__
+    )
+    assert models.ProductAction._meta.unique_together == (("product", "timestamp"),)
+
+
 def test_update_stock_is_ours():
     assert models.ProductVariation.update_stock.__module__ == "shop_ext.patches"
 
