@@ -11,9 +11,13 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+import tablib
 from cartridge.shop.models import Product, ProductVariation
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from shop_ext.catalogue import format_rows
 from shop_ext.models import Book, ProductFile, VariationIsbn
 from tests.factories import CategoryFactory, format_option, make_book, variation
 
@@ -271,3 +275,40 @@ def test_an_xlsx_within_the_limits_imports(shop, tmp_path):
     workbook = workbook_with(tmp_path, {"xl/media/small.bin": (b"x" * 1024, 4)})
     assert "1 created" in run("import_catalogue", str(workbook))
     assert Book.objects.filter(title="Bomb").exists()
+
+
+def new_rows(count):
+    """``count`` rows of new titles, each with a category page and an ISBN,
+    and one changing a format the shop has."""
+    rows = [
+        "sku,title,categories,format,isbn,price,stock",
+        "SKU-ALMANAC,The Almanac,Fiction,Paperback,,13.50,4",
+    ]
+    for number in range(count):
+        body = f"9781{number:08d}"
+        check = (10 - sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body)) % 10) % 10
+        rows.append(f"NEW-{number},New title {number},Fiction; Sea,Paperback,{body}{check},9.99,2")
+    return tablib.Dataset().load("\n".join(rows), format="csv")
+
+
+def test_the_dry_runs_queries_do_not_grow_with_its_rows(shop):
+    """What the rows find in the shop is read per chunk of rows
+    (format_rows.LOOKUP_CHUNK_ROWS), not per row."""
+    ProductVariation.objects.filter(product=shop, option3="Paperback").update(sku="SKU-ALMANAC")
+    counts = []
+    for count in (50, 200):
+        with CaptureQueriesContext(connection) as queries:
+            result = format_rows.import_catalogue(new_rows(count), dry_run=True)
+        assert format_rows.summary(result) == f"{count} created, 1 changed, 0 unchanged, 0 refused"
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert not Product.objects.filter(title__startswith="New title").exists()
+
+
+def test_a_format_a_row_above_gives_its_title_is_refused_in_the_dry_run_too(shop, tmp_path):
+    path = write(tmp_path, "sku,title,format,price\nA-1,Twice,Paperback,9.99\nA-2,Twice,Paperback,8.99\n")
+    report = run_report(path)
+    assert "row 2: created" in report
+    assert "row 3: refused: sku: Twice already has the format Paperback, with the SKU A-1." in report
+    assert "1 created, 0 changed, 0 unchanged, 1 refused" in refused("import_catalogue", str(path))
+    assert not Product.objects.filter(title="Twice").exists()
