@@ -499,6 +499,9 @@ SHOP_IMPORT_MAX_XLSX_MEMBERS = env_int("SHOP_IMPORT_MAX_XLSX_MEMBERS", 500)
 # for this long is shown as stopped (its worker died, or its retries ran
 # out), with a button to run it again.
 SHOP_CATALOGUE_IMPORT_STALE_MINUTES = env_int("SHOP_CATALOGUE_IMPORT_STALE_MINUTES", 10)
+# purge_catalogue_imports deletes finished imports (and their stored files)
+# uploaded longer ago than this.
+SHOP_CATALOGUE_IMPORTS_KEEP_DAYS = env_int("SHOP_CATALOGUE_IMPORTS_KEEP_DAYS", 90)
 
 # ------------------------------------------------------------------ taxes
 # Charge VAT and sales tax where the buyer is, and record the evidence of
