@@ -27,7 +27,7 @@ from import_export import fields, resources
 from import_export.formats import base_formats
 from mezzanine.core.models import CONTENT_STATUS_DRAFT
 
-from shop_ext.catalogue import isbns
+from shop_ext.catalogue import isbns, receivers
 from shop_ext.core import archives
 from shop_ext.core.isbn import normalise_isbn
 from shop_ext.models import Book, ProductFile, VariationIsbn
@@ -523,6 +523,14 @@ class FormatRowResource(resources.ModelResource):
         # nothing half-written.
         kwargs["rollback_on_validation_errors"] = True
         return super().import_data(dataset, dry_run=False, **kwargs)
+
+    def import_data_inner(self, dataset, dry_run, *args, **kwargs):
+        if dry_run:
+            return super().import_data_inner(dataset, dry_run, *args, **kwargs)
+        # Inside the file's transaction: the sales its rows bring in are
+        # re-applied once, not once per row.
+        with receivers.sales_reapplied_once():
+            return super().import_data_inner(dataset, dry_run, *args, **kwargs)
 
 
 PRODUCT_FIELDS = {"title": "title", "description": "content"}

@@ -22,6 +22,9 @@ variations and checks them whenever a price is read (``Priced.on_sale``),
 and category filters check them in the query.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from cartridge.shop.models import (
     CartItem,
     Category,
@@ -126,6 +129,25 @@ def cart_line_changed(sender, instance, raw=False, **kwargs):
 SALE_FIELDS = {Sale.categories.through: "sale_related", Sale.products.through: "sale_set"}
 
 
+# The sales to re-apply once at the end of a catalogue import
+# (sales_reapplied_once), else None: re-applying a sale rewrites every
+# product it covers, and an import's rows would do it once each.
+_deferred_sales = ContextVar("shop_ext_deferred_sales", default=None)
+
+
+@contextmanager
+def sales_reapplied_once():
+    """Within this block the sales that saves bring in are collected, and
+    re-applied once as it ends without an error."""
+    collected = set()
+    token = _deferred_sales.set(collected)
+    try:
+        yield
+    finally:
+        _deferred_sales.reset(token)
+    reapply(collected)
+
+
 def reapply(sales):
     """Re-apply each sale now and once more after the transaction commits:
     the admin saves a product's variations (with the sale fields it showed)
@@ -133,6 +155,10 @@ def reapply(sales):
     ids = {s.pk if isinstance(s, Sale) else s for s in sales}
     ids.discard(None)
     if not ids:
+        return
+    deferred = _deferred_sales.get()
+    if deferred is not None:
+        deferred.update(ids)
         return
 
     def run():

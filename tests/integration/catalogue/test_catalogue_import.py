@@ -8,18 +8,19 @@ import csv
 import io
 import zipfile
 from decimal import Decimal
+from unittest.mock import patch
 
 import openpyxl
 import pytest
 import tablib
-from cartridge.shop.models import Product, ProductVariation
+from cartridge.shop.models import Product, ProductVariation, Sale
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from shop_ext.catalogue import format_rows
 from shop_ext.models import Book, ProductFile, VariationIsbn
-from tests.factories import CategoryFactory, format_option, make_book, variation
+from tests.factories import CategoryFactory, SaleFactory, format_option, make_book, variation
 
 pytestmark = pytest.mark.django_db
 
@@ -312,3 +313,21 @@ def test_a_format_a_row_above_gives_its_title_is_refused_in_the_dry_run_too(shop
     assert "row 3: refused: sku: Twice already has the format Paperback, with the SKU A-1." in report
     assert "1 created, 0 changed, 0 unchanged, 1 refused" in refused("import_catalogue", str(path))
     assert not Product.objects.filter(title="Twice").exists()
+
+
+def test_imported_formats_on_a_sales_category_page_get_the_sale_once_the_import_ends(shop, tmp_path):
+    """The sales an import's rows bring in are applied once, at its end."""
+    SaleFactory(categories=[CategoryFactory(title="Bargains")], discount_percent=Decimal("20"))
+    path = write(
+        tmp_path,
+        "title,categories,format,price\nCheap One,Bargains,Paperback,10.00\nCheap Two,Bargains,eBook,5.00\n",
+    )
+    with patch.object(Sale, "update_products", autospec=True, side_effect=Sale.update_products) as applied:
+        run("import_catalogue", str(path))
+    # Once for the file, not once per row (its re-run on commit waits for a
+    # commit this test never makes).
+    assert applied.call_count == 1
+    prices = ProductVariation.objects.filter(product__title__startswith="Cheap").values_list(
+        "sale_price", flat=True
+    )
+    assert sorted(prices) == [Decimal("4.00"), Decimal("8.00")]
