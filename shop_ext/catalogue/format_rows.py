@@ -27,7 +27,7 @@ from import_export import fields, resources
 from import_export.formats import base_formats
 from mezzanine.core.models import CONTENT_STATUS_DRAFT
 
-from shop_ext.catalogue import isbns, receivers
+from shop_ext.catalogue import isbns, sale_prices
 from shop_ext.core import archives
 from shop_ext.core.isbn import normalise_isbn
 from shop_ext.models import Book, ProductFile, VariationIsbn
@@ -529,7 +529,7 @@ class FormatRowResource(resources.ModelResource):
             return super().import_data_inner(dataset, dry_run, *args, **kwargs)
         # Inside the file's transaction: the sales its rows bring in are
         # re-applied once, not once per row.
-        with receivers.sales_reapplied_once():
+        with sale_prices.sales_reapplied_once():
             return super().import_data_inner(dataset, dry_run, *args, **kwargs)
 
 
