@@ -498,6 +498,13 @@ SHOP_IMPORT_MAX_ROWS = env_int("SHOP_IMPORT_MAX_ROWS", 10_000)
 # few tens of MB of XML), or when it has more parts than a workbook needs.
 SHOP_IMPORT_MAX_XLSX_UNPACKED_BYTES = env_int("SHOP_IMPORT_MAX_XLSX_UNPACKED_BYTES", 200 * 1024**2)
 SHOP_IMPORT_MAX_XLSX_MEMBERS = env_int("SHOP_IMPORT_MAX_XLSX_MEMBERS", 500)
+# A checking or importing job whose worker has not said how far it has got
+# for this long is shown as stopped (its worker died, or its retries ran
+# out), with a button to run it again.
+SHOP_CATALOGUE_IMPORT_STALE_MINUTES = env_int("SHOP_CATALOGUE_IMPORT_STALE_MINUTES", 10)
+# purge_catalogue_imports deletes finished imports (and their stored files)
+# uploaded longer ago than this.
+SHOP_CATALOGUE_IMPORTS_KEEP_DAYS = env_int("SHOP_CATALOGUE_IMPORTS_KEEP_DAYS", 90)
 
 # ------------------------------------------------------------------ taxes
 # Charge VAT and sales tax where the buyer is, and record the evidence of

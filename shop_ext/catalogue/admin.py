@@ -288,6 +288,11 @@ class CatalogueImportExportMixin(ImportExportMixin):
                 self.admin_site.admin_view(self.confirm_import_view),
                 name="{}_{}_confirm_import".format(*info),
             ),
+            path(
+                "import/<int:job_id>/restart/",
+                self.admin_site.admin_view(self.restart_import_view),
+                name="{}_{}_restart_import".format(*info),
+            ),
         ]
         return jobs + upstream
 
@@ -343,6 +348,19 @@ class CatalogueImportExportMixin(ImportExportMixin):
             self.message_user(
                 request,
                 _("This file is not waiting for confirmation (it was confirmed already, or refused)."),
+                messages.WARNING,
+            )
+        return redirect(self._job_url(job))
+
+    @method_decorator(require_POST)
+    def restart_import_view(self, request, job_id):
+        job = self._visible_job(request, job_id)
+        if imports.restart(job):
+            self.message_user(request, _("The import runs again; this page shows how far it has got."))
+        else:
+            self.message_user(
+                request,
+                _("This import has not stopped (it is running, or it has finished): it was not run again."),
                 messages.WARNING,
             )
         return redirect(self._job_url(job))

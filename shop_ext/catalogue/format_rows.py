@@ -27,9 +27,10 @@ from import_export import fields, resources
 from import_export.formats import base_formats
 from mezzanine.core.models import CONTENT_STATUS_DRAFT
 
-from shop_ext.catalogue import isbns
+from shop_ext.catalogue import isbns, sale_prices
 from shop_ext.core import archives
-from shop_ext.models import Book, ProductFile
+from shop_ext.core.isbn import normalise_isbn
+from shop_ext.models import Book, ProductFile, VariationIsbn
 
 COLUMNS = (
     "sku",
@@ -54,6 +55,9 @@ FORMATS = ("csv", "xlsx")
 # How often an import says how far it has got (the admin's progress bar,
 # the command's output): often enough to move, rarely enough to cost nothing.
 PROGRESS_EVERY_ROWS = 200
+# What the rows find in the shop is read for this many rows per query, before
+# the first row is checked: a dry run's queries grow with the chunks, not the rows.
+LOOKUP_CHUNK_ROWS = 500
 
 
 class BadSheet(ValueError):
@@ -208,13 +212,8 @@ def _stock(text):
     return int(text)
 
 
-def _categories(text):
-    titles = [title.strip() for title in text.split(CATEGORY_SEPARATOR) if title.strip()]
-    found = {category.title: category for category in Category.objects.filter(title__in=titles)}
-    unknown = [title for title in titles if title not in found]
-    if unknown:
-        raise ValidationError(_("No category page called %(titles)s.") % {"titles": ", ".join(unknown)})
-    return [found[title] for title in titles]
+def _category_titles(text):
+    return [title.strip() for title in text.split(CATEGORY_SEPARATOR) if title.strip()]
 
 
 def _import_file(text):
@@ -232,26 +231,110 @@ def _import_file(text):
     return path
 
 
-class FormatRowDiff(resources.Diff):
-    """The admin preview's before and after of a row, as the export writes
-    them, read again from the database (where a dry run's rows stand until
-    it rolls back)."""
-
-    def __init__(self, resource, instance, new):
-        self.left = _row_values(resource, instance)
-        self.right = []
-        self.new = new
-
-    def compare_with(self, resource, instance):
-        self.right = _row_values(resource, instance)
+def _chunks(values):
+    values = list(values)
+    for start in range(0, len(values), LOOKUP_CHUNK_ROWS):
+        yield values[start : start + LOOKUP_CHUNK_ROWS]
 
 
-def _row_values(resource, instance):
-    if instance is None:
-        return [""] * len(resource.get_import_fields())
-    if instance.pk:
-        instance = resource.get_queryset().get(pk=instance.pk)
-    return [resource.export_field(field, instance) for field in resource.get_import_fields()]
+def _isbn13_or_none(text):
+    try:
+        return normalise_isbn(text)
+    except ValidationError:
+        return None
+
+
+class CatalogueLookups:
+    """What one file's rows find in the shop (formats, category pages,
+    formats by SKU and by title and format, ISBN holders), read for a chunk
+    of rows per query before the first row is checked; and what the rows
+    above a row have taken. A dry run writes nothing, so a title's format
+    or an ISBN taken a few rows up is found here, as the import finds it in
+    the database."""
+
+    def __init__(self, queryset, dataset):
+        rows = dataset.dict
+        self.formats = list(
+            ProductOption.objects.filter(type=settings.SHOP_FORMAT_OPTION_TYPE).values_list("name", flat=True)
+        )
+        self.categories = {}
+        wanted_titles = {title for row in rows for title in _category_titles(row.get("categories", ""))}
+        for titles in _chunks(wanted_titles):
+            self.categories.update({page.title: page for page in Category.objects.filter(title__in=titles)})
+        loaded = {}
+        self.by_sku = {}
+        for skus in _chunks({row["sku"] for row in rows if row.get("sku")}):
+            for variation in queryset.filter(sku__in=skus):
+                self.by_sku[variation.sku] = loaded.setdefault(variation.pk, variation)
+        self.by_title_format = {}
+        for titles in _chunks({row.get("title", "") for row in rows}):
+            for variation in queryset.filter(product__title__in=titles):
+                key = (variation.product.title, variation.option3)
+                self.by_title_format.setdefault(key, loaded.setdefault(variation.pk, variation))
+        self.isbn_holders = {}
+        wanted_isbns = {_isbn13_or_none(row["isbn"]) for row in rows if row.get("isbn")} - {None}
+        for chunk in _chunks(wanted_isbns):
+            holders = VariationIsbn.objects.filter(isbn__in=chunk).select_related("variation__product")
+            self.isbn_holders.update({holder.isbn: holder for holder in holders})
+        # ISBN-13 -> (the format a row above gave it, what names that row)
+        self.isbn_claims = {}
+        # Formats a row above gave another ISBN (or none): theirs is free.
+        self.isbns_given_up = set()
+
+    def instance(self, row):
+        if row.get("sku"):
+            return self.by_sku.get(row["sku"])
+        return self.by_title_format.get((row.get("title", ""), row.get("format", "")))
+
+    def twin(self, instance, title, format_name):
+        """The format ``title`` has already in ``format_name``, other than ``instance``."""
+        found = self.by_title_format.get((title, format_name))
+        return found if found is not None and found is not instance else None
+
+    def category_list(self, text):
+        titles = _category_titles(text)
+        unknown = [title for title in titles if title not in self.categories]
+        if unknown:
+            raise ValidationError(_("No category page called %(titles)s.") % {"titles": ", ".join(unknown)})
+        return [self.categories[title] for title in titles]
+
+    def isbn(self, text, instance):
+        """The row's ISBN-13 ("" for none), refused when it is invalid or
+        another format, in the shop or in a row above, has it."""
+        text = (text or "").strip()
+        if not text:
+            return ""
+        isbn13 = normalise_isbn(text)
+        claimant, name = self.isbn_claims.get(isbn13, (None, None))
+        if claimant is not None and claimant is not instance:
+            raise isbns.taken(isbn13, name)
+        holder = self.isbn_holders.get(isbn13)
+        if (
+            claimant is None
+            and holder is not None
+            and holder.variation_id != instance.pk
+            and holder.variation_id not in self.isbns_given_up
+        ):
+            raise isbns.taken(isbn13, holder.variation)
+        return isbn13
+
+    def taken(self, instance, wanted, row_number):
+        """Note what an accepted row takes, for the rows below it."""
+        if instance.sku:
+            self.by_sku[instance.sku] = instance
+        title, format_name = wanted.get("title"), wanted.get("format", instance.option3)
+        if title and format_name:
+            self.by_title_format.setdefault((title, format_name), instance)
+        if "isbn" in wanted:
+            if instance.pk:
+                self.isbns_given_up.add(instance.pk)
+            if wanted["isbn"]:
+                name = _("%(title)s (%(format)s), row %(row)s of this file") % {
+                    "title": title,
+                    "format": format_name,
+                    "row": row_number,
+                }
+                self.isbn_claims[wanted["isbn"]] = (instance, name)
 
 
 class FormatRowResource(resources.ModelResource):
@@ -280,14 +363,15 @@ class FormatRowResource(resources.ModelResource):
         clean_model_instances = False
         use_transactions = True
         store_instance = True
+        # The report is built from each row's changes (changes_of); the
+        # upstream preview's diff would read every row twice more.
+        skip_diff = True
 
     def __init__(self, progress=None, **kwargs):
         super().__init__(**kwargs)
         self.progress = progress
         self.rows_done = 0
-
-    def get_diff_class(self):
-        return FormatRowDiff
+        self.lookups = None
 
     # ---- export
     def get_queryset(self):
@@ -330,11 +414,11 @@ class FormatRowResource(resources.ModelResource):
         return ""
 
     # ---- import
+    def before_import(self, dataset, **kwargs):
+        self.lookups = CatalogueLookups(self.get_queryset(), dataset)
+
     def get_instance(self, instance_loader, row):
-        queryset = self.get_queryset()
-        if row.get("sku"):
-            return queryset.filter(sku=row["sku"]).first()
-        return queryset.filter(product__title=row.get("title", ""), option3=row.get("format", "")).first()
+        return self.lookups.instance(row)
 
     def init_instance(self, row=None):
         # A SKU the shop does not know yet is kept: an export imported into
@@ -358,9 +442,9 @@ class FormatRowResource(resources.ModelResource):
         check("title", self._title)
         check("author", str)
         check("description", str)
-        check("categories", _categories)
+        check("categories", self.lookups.category_list)
         check("format", self._format)
-        check("isbn", lambda text: isbns.clean_isbn(text, instance.pk))
+        check("isbn", lambda text: self.lookups.isbn(text, instance))
         check("price", lambda text: _price(text, "price"))
         check("sale_price", lambda text: _price(text, "sale_price"))
         check("stock", _stock)
@@ -388,7 +472,7 @@ class FormatRowResource(resources.ModelResource):
         """For a new SKU: the format the title already has under another SKU."""
         if instance.pk or not wanted.get("title") or not wanted.get("format"):
             return None
-        return self.get_queryset().filter(product__title=wanted["title"], option3=wanted["format"]).first()
+        return self.lookups.twin(instance, wanted["title"], wanted["format"])
 
     def _title(self, text):
         if not text:
@@ -398,9 +482,7 @@ class FormatRowResource(resources.ModelResource):
         return text
 
     def _format(self, text):
-        names = list(
-            ProductOption.objects.filter(type=settings.SHOP_FORMAT_OPTION_TYPE).values_list("name", flat=True)
-        )
+        names = self.lookups.formats
         if text not in names:
             raise ValidationError(
                 _("%(value)s is not a format of the shop (%(names)s).")
@@ -414,18 +496,41 @@ class FormatRowResource(resources.ModelResource):
         return not instance.changes
 
     def save_instance(self, instance, is_create, row, **kwargs):
-        write_format(instance, instance.wanted)
+        # A dry run checks the rows only: what a row takes is noted for the
+        # rows below it, nothing is written.
+        if not kwargs["dry_run"]:
+            write_format(instance, instance.wanted)
+        self.lookups.taken(instance, instance.wanted, kwargs["row_number"] + 1)
 
     def after_import_row(self, row, row_result, **kwargs):
         self.rows_done += 1
         if self.progress and self.rows_done % PROGRESS_EVERY_ROWS == 0:
             self.progress(self.rows_done)
 
-    def import_data(self, dataset, **kwargs):
+    def import_data(self, dataset, dry_run=False, **kwargs):
+        if dry_run:
+            # Nothing is written, so no transaction and no savepoint per row
+            # (upstream would open both for a dry run).
+            return self.import_data_inner(
+                dataset,
+                dry_run=True,
+                raise_errors=False,
+                using_transactions=False,
+                collect_failed_rows=False,
+                **kwargs,
+            )
         # One transaction for the file, rolled back when any row is refused:
         # nothing half-written.
         kwargs["rollback_on_validation_errors"] = True
-        return super().import_data(dataset, **kwargs)
+        return super().import_data(dataset, dry_run=False, **kwargs)
+
+    def import_data_inner(self, dataset, dry_run, *args, **kwargs):
+        if dry_run:
+            return super().import_data_inner(dataset, dry_run, *args, **kwargs)
+        # Inside the file's transaction: the sales its rows bring in are
+        # re-applied once, not once per row.
+        with sale_prices.sales_reapplied_once():
+            return super().import_data_inner(dataset, dry_run, *args, **kwargs)
 
 
 PRODUCT_FIELDS = {"title": "title", "description": "content"}

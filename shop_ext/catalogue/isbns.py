@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from shop_ext.core.isbn import normalise_isbn
+from shop_ext.core.isbn import hyphenated, normalise_isbn
 from shop_ext.models import VariationIsbn
 
 
@@ -32,12 +32,15 @@ def clean_isbn(value, variation_id=None):
         .first()
     )
     if holder:
-        raise IsbnTaken(
-            _("ISBN %(isbn)s is already the ISBN of %(format)s.")
-            % {"isbn": holder.hyphenated, "format": holder.variation},
-            code="isbn_taken",
-        )
+        raise taken(holder.isbn, holder.variation)
     return isbn13
+
+
+def taken(isbn13, holder):
+    """The IsbnTaken to raise for an ISBN ``holder`` (a format, or what
+    names it) has already."""
+    message = _("ISBN %(isbn)s is already the ISBN of %(format)s.")
+    return IsbnTaken(message % {"isbn": hyphenated(isbn13), "format": holder}, code="isbn_taken")
 
 
 def set_isbn(variation, isbn13):

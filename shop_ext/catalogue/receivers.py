@@ -32,7 +32,6 @@ from cartridge.shop.models import (
     Sale,
 )
 from django.contrib.sites.models import Site
-from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_delete
 from django.dispatch import receiver
@@ -41,6 +40,7 @@ from mezzanine.generic.models import AssignedKeyword, Keyword
 from mezzanine.pages.models import Page
 
 from shop_ext.catalogue import page_cache
+from shop_ext.catalogue.sale_prices import reapply
 from shop_ext.catalogue.tasks import make_cover_versions
 from shop_ext.core.tasks import enqueue_on_commit
 from shop_ext.models import (
@@ -124,25 +124,6 @@ def cart_line_changed(sender, instance, raw=False, **kwargs):
 # ------------------------------------------------------------ sales
 
 SALE_FIELDS = {Sale.categories.through: "sale_related", Sale.products.through: "sale_set"}
-
-
-def reapply(sales):
-    """Re-apply each sale now and once more after the transaction commits:
-    the admin saves a product's variations (with the sale fields it showed)
-    after its categories, which would undo an update made only now."""
-    ids = {s.pk if isinstance(s, Sale) else s for s in sales}
-    ids.discard(None)
-    if not ids:
-        return
-
-    def run():
-        for sale in Sale.objects.filter(pk__in=ids):
-            sale.update_products()
-        # Its prices are written by UPDATE, which sends no signal.
-        page_cache.catalogue_changed()
-
-    run()
-    transaction.on_commit(run)
 
 
 @receiver(m2m_changed, sender=Sale.categories.through, dispatch_uid="shop_ext_sale_categories")

@@ -383,6 +383,13 @@ class CatalogueImport(models.Model):
     rows_done = models.PositiveIntegerField(_("Rows done"), default=0)
     summary = models.CharField(_("Summary"), max_length=200, blank=True)
     report = models.TextField(_("Report, row by row"), blank=True)
+    # When the job was last queued, started or finished; its worker's later
+    # signs are in the cache (the import's transaction hides its writes):
+    # shop_ext.catalogue.imports.is_stopped.
+    heartbeat_at = models.DateTimeField(_("Last sign of its worker"), null=True, editable=False)
+    # Which run of its step the worker's task is: a restart starts run + 1,
+    # and an earlier run, if its worker was not dead after all, writes nothing.
+    run = models.PositiveIntegerField(_("Run"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("Catalogue import")

@@ -8,14 +8,19 @@ import csv
 import io
 import zipfile
 from decimal import Decimal
+from unittest.mock import patch
 
 import openpyxl
 import pytest
-from cartridge.shop.models import Product, ProductVariation
+import tablib
+from cartridge.shop.models import Product, ProductVariation, Sale
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from shop_ext.catalogue import format_rows
 from shop_ext.models import Book, ProductFile, VariationIsbn
-from tests.factories import CategoryFactory, format_option, make_book, variation
+from tests.factories import CategoryFactory, SaleFactory, format_option, make_book, variation
 
 pytestmark = pytest.mark.django_db
 
@@ -271,3 +276,58 @@ def test_an_xlsx_within_the_limits_imports(shop, tmp_path):
     workbook = workbook_with(tmp_path, {"xl/media/small.bin": (b"x" * 1024, 4)})
     assert "1 created" in run("import_catalogue", str(workbook))
     assert Book.objects.filter(title="Bomb").exists()
+
+
+def new_rows(count):
+    """``count`` rows of new titles, each with a category page and an ISBN,
+    and one changing a format the shop has."""
+    rows = [
+        "sku,title,categories,format,isbn,price,stock",
+        "SKU-ALMANAC,The Almanac,Fiction,Paperback,,13.50,4",
+    ]
+    for number in range(count):
+        body = f"9781{number:08d}"
+        check = (10 - sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body)) % 10) % 10
+        rows.append(f"NEW-{number},New title {number},Fiction; Sea,Paperback,{body}{check},9.99,2")
+    return tablib.Dataset().load("\n".join(rows), format="csv")
+
+
+def test_the_dry_runs_queries_do_not_grow_with_its_rows(shop):
+    """What the rows find in the shop is read per chunk of rows
+    (format_rows.LOOKUP_CHUNK_ROWS), not per row."""
+    ProductVariation.objects.filter(product=shop, option3="Paperback").update(sku="SKU-ALMANAC")
+    counts = []
+    for count in (50, 200):
+        with CaptureQueriesContext(connection) as queries:
+            result = format_rows.import_catalogue(new_rows(count), dry_run=True)
+        assert format_rows.summary(result) == f"{count} created, 1 changed, 0 unchanged, 0 refused"
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert not Product.objects.filter(title__startswith="New title").exists()
+
+
+def test_a_format_a_row_above_gives_its_title_is_refused_in_the_dry_run_too(shop, tmp_path):
+    path = write(tmp_path, "sku,title,format,price\nA-1,Twice,Paperback,9.99\nA-2,Twice,Paperback,8.99\n")
+    report = run_report(path)
+    assert "row 2: created" in report
+    assert "row 3: refused: sku: Twice already has the format Paperback, with the SKU A-1." in report
+    assert "1 created, 0 changed, 0 unchanged, 1 refused" in refused("import_catalogue", str(path))
+    assert not Product.objects.filter(title="Twice").exists()
+
+
+def test_imported_formats_on_a_sales_category_page_get_the_sale_once_the_import_ends(shop, tmp_path):
+    """The sales an import's rows bring in are applied once, at its end."""
+    SaleFactory(categories=[CategoryFactory(title="Bargains")], discount_percent=Decimal("20"))
+    path = write(
+        tmp_path,
+        "title,categories,format,price\nCheap One,Bargains,Paperback,10.00\nCheap Two,Bargains,eBook,5.00\n",
+    )
+    with patch.object(Sale, "update_products", autospec=True, side_effect=Sale.update_products) as applied:
+        run("import_catalogue", str(path))
+    # Once for the file, not once per row (its re-run on commit waits for a
+    # commit this test never makes).
+    assert applied.call_count == 1
+    prices = ProductVariation.objects.filter(product__title__startswith="Cheap").values_list(
+        "sale_price", flat=True
+    )
+    assert sorted(prices) == [Decimal("4.00"), Decimal("8.00")]

@@ -8,14 +8,16 @@ imports unless allowed to see everyone's."""
 
 import re
 import threading
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
-from shop_ext.catalogue import tasks
+from shop_ext.catalogue import imports, tasks
 from shop_ext.core import permissions
 from shop_ext.models import Book, CatalogueImport
 from tests.factories import make_book, staff_with
@@ -292,3 +294,131 @@ def test_an_import_cut_by_the_database_is_done_by_the_retry(
     assert len(calls) == 2
     assert CatalogueImport.objects.get().status == Status.IMPORTED
     assert Book.objects.filter(title="Fresh Title").count() == 1
+
+
+def restart(client, job, **kwargs):
+    return client.post(f"{IMPORT}{job.pk}/restart/", **kwargs)
+
+
+def silent_for(job, settings, minutes=1):
+    """As if the job's worker had shown no sign for STALE_MINUTES + ``minutes``."""
+    quiet = timedelta(minutes=settings.SHOP_CATALOGUE_IMPORT_STALE_MINUTES + minutes)
+    CatalogueImport.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - quiet)
+    cache.delete(tasks.heartbeat_key(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def test_a_check_whose_worker_died_is_stopped_and_runs_again_once(
+    admin_client, django_capture_on_commit_callbacks, settings
+):
+    with django_capture_on_commit_callbacks(execute=False):  # the worker dies before it starts
+        upload(admin_client, b"title,format,price\nFresh Title,eBook,3.99\n")
+    job = CatalogueImport.objects.get()
+    assert job.status == Status.CHECKING
+    assert not imports.is_stopped(job)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        response = restart(admin_client, job, follow=True)
+    assert "has not stopped" in text(response)
+    assert queued == []
+
+    job = silent_for(job, settings)
+    assert imports.is_stopped(job)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        response = restart(admin_client, job, follow=True)
+    assert "The import runs again" in text(response)
+    assert len(queued) == 1
+    job.refresh_from_db()
+    assert (job.status, job.run) == (Status.CHECKED, 2)
+    assert "row 2: created" in job.report
+    assert not imports.is_stopped(job)
+    assert "has not stopped" in text(restart(admin_client, job, follow=True))
+
+
+def test_a_stopped_import_runs_again_and_the_file_is_imported_once(
+    admin_client, django_capture_on_commit_callbacks, settings
+):
+    page = checked(
+        admin_client, b"title,format,price\nFresh Title,eBook,3.99\n", django_capture_on_commit_callbacks
+    )
+    with django_capture_on_commit_callbacks(execute=False) as first_run:  # its worker dies
+        confirm(admin_client, page.context["job"])
+    job = silent_for(page.context["job"], settings)
+    assert job.status == Status.IMPORTING
+    assert imports.is_stopped(job)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        restart(admin_client, job)
+    job.refresh_from_db()
+    assert (job.status, job.run) == (Status.IMPORTED, 2)
+    # The first run's task, delivered late, finds the job is not its own any more.
+    for callback in first_run:
+        callback()
+    assert Book.objects.filter(title="Fresh Title").count() == 1
+    job.refresh_from_db()
+    assert (job.status, job.run) == (Status.IMPORTED, 2)
+
+
+def test_a_worker_restarted_while_it_imports_writes_nothing(
+    admin_client, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Its rows and the job's new status commit together, only while the run
+    is still the job's (here another run took the job as the last row was read)."""
+    page = checked(
+        admin_client, b"title,format,price\nFresh Title,eBook,3.99\n", django_capture_on_commit_callbacks
+    )
+    job = page.context["job"]
+    real = tasks.format_rows.import_catalogue
+
+    def restarted_meanwhile(*args, **kwargs):
+        result = real(*args, **kwargs)
+        CatalogueImport.objects.filter(pk=job.pk).update(run=job.run + 1)
+        return result
+
+    monkeypatch.setattr(tasks.format_rows, "import_catalogue", restarted_meanwhile)
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(admin_client, job)
+    assert not Book.objects.filter(title="Fresh Title").exists()
+    assert CatalogueImport.objects.get().status == Status.IMPORTING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_restarts_at_once_queue_one_task(admin_user, settings, monkeypatch):
+    job = CatalogueImport.objects.create(
+        created_by=admin_user,
+        file=SimpleUploadedFile("books.csv", b"title,format,price\n"),
+        file_format="csv",
+        status=Status.IMPORTING,
+    )
+    silent_for(job, settings)
+    queued = []
+    monkeypatch.setattr(tasks.run_catalogue_import, "delay", lambda *args: queued.append(args))
+    concurrent = connection.vendor == "postgresql"  # SQLite: one writer at a time
+    barrier = threading.Barrier(2)
+    results = [None, None]
+
+    def run(i):
+        try:
+            seen = CatalogueImport.objects.get(pk=job.pk)
+            if concurrent:
+                barrier.wait(timeout=10)
+            results[i] = imports.restart(seen)
+        except BaseException as exc:  # noqa: BLE001 - the thread's outcome, asserted below
+            results[i] = exc
+        finally:
+            if concurrent:
+                connection.close()
+
+    if concurrent:
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    else:
+        run(0)
+        run(1)
+
+    assert sorted(results) == [False, True]
+    assert queued == [(job.pk, 2)]
+    assert CatalogueImport.objects.get().run == 2

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 
-from shop_ext.catalogue import isbns
+from shop_ext.catalogue import format_rows, isbns
 from shop_ext.models import VariationIsbn
 from tests.admin_forms import admin_form_data
 from tests.factories import make_book, make_product, variation
@@ -25,20 +25,24 @@ concurrent = connection.vendor == "postgresql"
 
 @pytest.fixture
 def both_checked_first(monkeypatch):
-    """Each thread's first check of ISBN waits for the other's, so both
-    pass it before either saves: the race, every time."""
+    """Each thread's first check of ISBN (the admin form's, or the import's
+    row's) waits for the other's, so both pass it before either saves: the
+    race, every time."""
     barrier = threading.Barrier(2)
     waited = threading.local()
-    check = isbns.clean_isbn
 
-    def checked_together(value, variation_id=None):
-        result = check(value, variation_id)
-        if concurrent and result == ISBN and not getattr(waited, "done", False):
-            waited.done = True
-            barrier.wait(timeout=20)
-        return result
+    def together(check):
+        def checked_together(*args):
+            result = check(*args)
+            if concurrent and result == ISBN and not getattr(waited, "done", False):
+                waited.done = True
+                barrier.wait(timeout=20)
+            return result
 
-    monkeypatch.setattr(isbns, "clean_isbn", checked_together)
+        return checked_together
+
+    monkeypatch.setattr(isbns, "clean_isbn", together(isbns.clean_isbn))
+    monkeypatch.setattr(format_rows.CatalogueLookups, "isbn", together(format_rows.CatalogueLookups.isbn))
 
 
 def at_once(*jobs):

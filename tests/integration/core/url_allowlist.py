@@ -357,6 +357,11 @@ ADMIN = [
         "catalogue import: have the worker import the checked file, once (POST)",
     ),
     Route(
+        "admin/shop/product/import/<int:job_id>/restart/",
+        "shop_ext.catalogue.admin.CatalogueImportExportMixin.restart_import_view",
+        "catalogue import: run a stopped job's check or import again, once per stop (POST)",
+    ),
+    Route(
         "admin/shop/product/export/",
         "import_export.admin.ExportMixin.export_action",
         "catalogue export, one row per format (CSV, XLSX)",
@@ -380,6 +385,11 @@ ADMIN = [
         "admin/shop_ext/book/import/<int:job_id>/confirm/",
         "shop_ext.catalogue.admin.CatalogueImportExportMixin.confirm_import_view",
         "catalogue import: have the worker import the checked file, once (POST)",
+    ),
+    Route(
+        "admin/shop_ext/book/import/<int:job_id>/restart/",
+        "shop_ext.catalogue.admin.CatalogueImportExportMixin.restart_import_view",
+        "catalogue import: run a stopped job's check or import again, once per stop (POST)",
     ),
     Route(
         "admin/shop_ext/book/export/",
