@@ -242,10 +242,18 @@ class CatalogueImportForm(ImportForm):
 def import_progress(job):
     """What the job page says of a job's progress, and its script updates."""
     done = imports.rows_done(job)
-    status = job.get_status_display()
+    stopped = imports.is_stopped(job)
+    if stopped:
+        status = _(
+            "Stopped: no worker has worked on this file for %(minutes)s minutes. Nothing of it was written; "
+            "run it again below."
+        ) % {"minutes": settings.SHOP_CATALOGUE_IMPORT_STALE_MINUTES}
+    else:
+        status = job.get_status_display()
     return {
-        "running": job.is_running,
-        "status": f"{status}: {job.summary}" if job.summary else status,
+        "running": job.is_running and not stopped,
+        "stopped": stopped,
+        "status": f"{status}: {job.summary}" if job.summary and not stopped else status,
         "done": done,
         "total": job.rows_total,
         "rows": ngettext(

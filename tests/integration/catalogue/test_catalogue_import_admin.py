@@ -157,6 +157,7 @@ def test_the_page_shows_the_progress_while_the_worker_reads(admin_client):
     assert status["Content-Type"] == "application/json"
     assert status.json() == {
         "running": True,
+        "stopped": False,
         "status": job.get_status_display(),
         "done": 1200,
         "total": 5000,
@@ -333,6 +334,26 @@ def test_a_check_whose_worker_died_is_stopped_and_runs_again_once(
     assert "row 2: created" in job.report
     assert not imports.is_stopped(job)
     assert "has not stopped" in text(restart(admin_client, job, follow=True))
+
+
+def test_a_stopped_jobs_page_says_so_and_offers_to_run_it_again(
+    admin_client, django_capture_on_commit_callbacks, settings
+):
+    with django_capture_on_commit_callbacks(execute=False):  # the worker dies before it starts
+        upload(admin_client, b"title,format,price\nFresh Title,eBook,3.99\n")
+    job = CatalogueImport.objects.get()
+    running = admin_client.get(f"{IMPORT}{job.pk}/")
+    assert "data-status-url" in text(running)
+    assert "/restart/" not in text(running)
+
+    job = silent_for(job, settings)
+    page = text(admin_client.get(f"{IMPORT}{job.pk}/"))
+    status = admin_client.get(f"{IMPORT}{job.pk}/status/").json()
+
+    assert "Stopped: no worker has worked on this file" in page
+    assert f'action="{IMPORT}{job.pk}/restart/"' in page
+    assert "data-status-url" not in page  # nothing left to poll: the page waits for the editor
+    assert (status["running"], status["stopped"]) == (False, True)
 
 
 def test_a_stopped_import_runs_again_and_the_file_is_imported_once(
