@@ -93,13 +93,17 @@ def sells_by_format(variations):
 
 
 def format_cards(variations, kinds, reasons, files, requested=None, posted=None):
-    """One card per format of ``variations`` (a product's, default first),
-    or [] when the product is not sold by format. ``kinds`` and ``reasons``
+    """One card per format of ``variations`` (a product's),
+    or [] when the product is not sold by format, in the order the formats
+    were added, the default first. ``kinds`` and ``reasons``
     are the product view's (availability.line_kinds, unavailable_reasons),
     ``files`` the product's (availability.files_of_products);
     ``requested``: the ``?format=`` slug; ``posted``: the format value of a
     form sent back with an error, which stays chosen."""
-    variations = list(variations)
+    # Cartridge orders a product's variations by "default" only: the others
+    # come in the database's row order, which PostgreSQL changes as rows are
+    # updated.
+    variations = sorted(variations, key=lambda variation: (not variation.default, variation.id))
     if not sells_by_format(variations):
         return []
     fmt = format_field()

@@ -210,6 +210,11 @@ class SafeCartItemForm(CartItemForm):
             raise forms.ValidationError(f"{item.description}: {reason}")
         return quantity
 
+    def line_errors(self):
+        """Every message of this line (its quantity's, or a tampered id's),
+        shown beside its quantity on the cart page."""
+        return [message for messages in self.errors.values() for message in messages]
+
 
 class CartLinesFormSet(BaseInlineFormSet):
     """The cart's lines and nothing else. Django builds (and validates) as

@@ -30,7 +30,8 @@ def cart(request):
     "Update cart" posts one form per line; a post with more (from a page of
     the cart as it was, or not from our page) is refused before any form is
     built: 400, nothing changed. A line's "Remove" and the applied code's
-    "Remove" are posts of their own (one tap each)."""
+    "Remove" are posts of their own (one tap each). A quantity or a code
+    refused answers 400 with the page shown again as it was typed."""
     if request.method == "POST" and "remove_line" in request.POST:
         return _remove_line(request, request.POST["remove_line"])
     if request.method == "POST" and "remove_code" in request.POST:
@@ -41,9 +42,27 @@ def cart(request):
     updating = request.method == "POST" and request.POST.get("update_cart") and request.cart.has_items()
     if updating and not SafeCartItemFormSet(request.POST, instance=request.cart).fits_cart():
         return TemplateResponse(request, "shop_ext/cart_changed.html", status=400)
-    return cartridge_views.cart(
+    response = cartridge_views.cart(
         request, cart_formset_class=SafeCartItemFormSet, discount_form_class=RateLimitedDiscountForm
     )
+    if updating:
+        return _lines_refused_as_bad_request(request, response)
+    if request.method == "POST" and not request.POST.get("update_cart"):
+        return _refused_as_bad_request(request, response, form_name="discount_form")
+    return response
+
+
+def _lines_refused_as_bad_request(request, response):
+    """Cartridge shows a refused quantity on its cart page (200) with the
+    cart's own quantities back in the fields; here the lines as they were
+    typed, each error beside its field, and 400."""
+    if not isinstance(response, TemplateResponse):
+        return response  # saved: Cartridge redirects to the cart
+    typed = SafeCartItemFormSet(request.POST, instance=request.cart)
+    if not typed.is_valid():
+        response.context_data["cart_formset"] = typed
+        response.status_code = 400
+    return response
 
 
 def _remove_line(request, line_id):
@@ -128,14 +147,15 @@ def _refused_at_the_end(request, session_before, refused):
         )
 
 
-def _refused_as_bad_request(request, response):
-    """A checkout step shown again because a field was refused (a missing
-    email, an unknown country, a code that does not apply) answers 400, as
-    bad input does everywhere else; Cartridge renders it with 200. A step
-    refused as a whole (stock gone, a payment declined or unavailable) is not
-    the shopper's input and keeps Cartridge's 200 with its message."""
+def _refused_as_bad_request(request, response, form_name="form"):
+    """A checkout step (or the cart's discount form) shown again because a
+    field was refused (a missing email, an unknown country, a code that does
+    not apply) answers 400, as bad input does everywhere else; Cartridge
+    renders it with 200. A step refused as a whole (stock gone, a payment
+    declined or unavailable) is not the shopper's input and keeps Cartridge's
+    200 with its message."""
     if request.method == "POST" and isinstance(response, TemplateResponse):
-        form = response.context_data.get("form")
+        form = response.context_data.get(form_name)
         if form is not None and form.is_bound and set(form.errors) - {NON_FIELD_ERRORS}:
             response.status_code = 400
     return response

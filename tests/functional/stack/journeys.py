@@ -11,7 +11,8 @@ BOOK_SLUG = "the-lighthouse-keepers-almanac"
 def buy_ebook(stack, buyer):
     """``buyer`` ({username, password, email}) signs up and buys the eBook
     through the site's forms; staff's "mark paid" runs in the deployment's
-    own Django. Returns the buyer's session and the order's id. The order
+    own Django. Returns the purchase: the buyer's ``session``, the
+    ``order_id`` and the ``files`` its grants serve (files_of). The order
     allows 50 attempts: a test module downloads more often than a buyer's 10."""
     session = requests.Session()
     response = post_form(
@@ -42,7 +43,7 @@ def buy_ebook(stack, buyer):
     )
     stack.mark_paid(order_id)
     stack.sql("UPDATE shop_ext_orderdelivery SET max_attempts = 50 WHERE order_id = %s", order_id)
-    return session, order_id
+    return {"session": session, "order_id": order_id, "files": files_of(stack, order_id)}
 
 
 def files_of(stack, order_id):

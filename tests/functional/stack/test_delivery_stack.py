@@ -22,7 +22,7 @@ import requests
 
 from deploy.local_stack import NGINX_SITE, free_port
 from tests.functional.stack.conftest import BASE_DIR, MEASUREMENTS, without_internal_location
-from tests.functional.stack.journeys import BOOK_SLUG, buy_ebook, files_of
+from tests.functional.stack.journeys import BOOK_SLUG, buy_ebook
 from tests.shopper import private_link
 
 pytestmark = pytest.mark.stack
@@ -55,9 +55,8 @@ def attempts_used(stack, order_id):
 def purchase(stack):
     """The eBook bought and paid (tests.functional.stack.journeys.py), and
     the files email received over SMTP."""
-    session, order_id = buy_ebook(stack, BUYER)
-    email = stack.smtp.wait_for_message("Your files from", to=BUYER["email"])
-    return {"session": session, "order_id": order_id, "email": email, "files": files_of(stack, order_id)}
+    bought = buy_ebook(stack, BUYER)
+    return {**bought, "email": stack.smtp.wait_for_message("Your files from", to=BUYER["email"])}
 
 
 def test_buyer_downloads_from_the_email_link_through_nginx(stack, purchase):

@@ -18,7 +18,7 @@ import pytest
 from deploy.local_stack import NGINX, NGINX_SITE, free_port
 from tests.functional.stack.conftest import BASE_DIR, Stack, without_internal_location
 from tests.functional.stack.forms import form_fields, save_admin_form, with_inline_row
-from tests.functional.stack.journeys import BOOK_SLUG, buy_ebook, files_of, staff_session
+from tests.functional.stack.journeys import BOOK_SLUG, buy_ebook, staff_session
 from tests.s3_server import ACCESS_KEY, REGION, SECRET_KEY, new_bucket, s3_client, s3_server
 
 pytestmark = pytest.mark.stack
@@ -57,8 +57,7 @@ def s3_stack(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def purchase(s3_stack):
-    session, order_id = buy_ebook(s3_stack, BUYER)
-    return {"session": session, "order_id": order_id, "files": files_of(s3_stack, order_id)}
+    return buy_ebook(s3_stack, BUYER)
 
 
 def attempts_used(stack, order_id):

@@ -44,6 +44,18 @@ def test_an_ebook_card_says_what_it_is_with_each_files_size(client, demo):
     assert '<select name="option3"' not in html
 
 
+def test_the_cards_keep_their_order_when_a_variation_is_updated(client, demo):
+    """Cartridge orders variations by "default" only; PostgreSQL returns an
+    updated row after the others (the eBook's stock or price changed)."""
+    book = Book.objects.get(title="A Short History of Paper")
+    ebook = book.variations.get(option3="eBook")
+    ebook.save()
+
+    html = client.get(book.get_absolute_url()).content.decode()
+
+    assert [value for value, _c, _d, _t in cards(html)] == ["Paperback", "eBook", "Paperback + eBook"]
+
+
 def test_the_format_asked_for_is_chosen(client, demo):
     book = Book.objects.get(title="Mending")
 

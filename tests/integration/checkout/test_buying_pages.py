@@ -67,9 +67,12 @@ def test_a_refused_code_says_why_once(client, book, welcome):
 
     response = client.post(CART_URL, {"discount_code": "NOPE"})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     (error,) = response.context["discount_form"].errors["discount_code"]
-    assert response.content.decode().count(str(error)) == 1
+    html = response.content.decode()
+    assert html.count(str(error)) == 1
+    field = re.search(r'<input[^>]*name="discount_code"[^>]*>', html).group(0)
+    assert 'value="NOPE"' in field  # kept as typed
 
 
 def test_one_tap_removes_a_line(client, book):
