@@ -3,6 +3,7 @@ origin (shop_ext/catalogue/remote_files.py), fetched from a real HTTP
 server on 127.0.0.1 that each test starts and stops."""
 
 import io
+import tempfile
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,10 +37,14 @@ class Distributor(BaseHTTPRequestHandler):
             self.send_header("Location", "/files/paper.epub")
             self.end_headers()
         elif self.path == "/files/huge.epub":
+            self.answer(200, b"x" * (LIMIT * 4))
+        elif self.path == "/files/huge-undeclared.epub":
             # No Content-Length: the limit must be kept while reading.
             self.send_response(200)
             self.end_headers()
             self.wfile.write(b"x" * (LIMIT * 4))
+        elif self.path == "/files/empty.epub":
+            self.answer(200, b"")
         elif self.path == "/files/stalled.epub":
             self.released.wait(10)
         else:
@@ -167,10 +172,16 @@ def test_addresses_are_refused_when_no_origin_is_listed(paper, tmp_path, setting
         ("moved.epub", "redirects are not followed"),
         ("missing.epub", "the server answered 404"),
         ("huge.epub", "larger than the limit"),
+        ("huge-undeclared.epub", "larger than the limit"),
         ("stalled.epub", "took longer than 1 s"),
     ],
 )
-def test_a_fetch_that_fails_refuses_the_row_and_writes_nothing(paper, server, tmp_path, name, reason):
+def test_a_fetch_that_fails_refuses_the_row_and_writes_nothing(
+    paper, server, tmp_path, monkeypatch, name, reason
+):
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     new_title = "Good New Title,,,,eBook,,4.00,,,\n"
     path = tmp_path / "books.csv"
     path.write_text(HEADER + f"Paper,Tomas Reed,,,eBook,,5.00,,,{server.origin}/files/{name}\n" + new_title)
@@ -184,3 +195,10 @@ def test_a_fetch_that_fails_refuses_the_row_and_writes_nothing(paper, server, tm
     assert server.requests == [f"/files/{name}"], "one request, no redirect followed"
     assert not ProductFile.objects.exists()
     assert not Product.objects.filter(title="Good New Title").exists()
+    assert not list(temporary.iterdir()), "the fetched bytes are not left behind"
+
+
+def test_an_empty_file_at_an_address_is_refused_as_an_empty_upload(paper, server, tmp_path):
+    line = refusal(sheet(tmp_path, f"{server.origin}/files/empty.epub"))
+    assert line == "row 2: refused: file: The file is empty."
+    assert not ProductFile.objects.exists()
