@@ -54,7 +54,8 @@ def remote_file(text):
     except ValueError:
         raise ValidationError(_("%(value)s is not an address.") % {"value": text}) from None
     if "@" in parts.netloc:
-        raise ValidationError(_("%(value)s carries a user name or password: not allowed.") % {"value": text})
+        # Not repeated in the report: the part before "@" may be a password.
+        raise ValidationError(_("An address with a user name or password is not allowed."))
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValidationError(_("%(value)s is not an http(s) address.") % {"value": text})
     if origin_of(text) not in allowed_origins():

@@ -1,6 +1,7 @@
 """The catalogue import's ``file`` column naming an address of an allowed
 origin (shop_ext/catalogue/remote_files.py), fetched from a real HTTP
-server on 127.0.0.1 that each test starts and stops."""
+server on 127.0.0.1 that each test starts and stops, through the command
+and through the admin's worker."""
 
 import io
 import tempfile
@@ -15,6 +16,7 @@ from django.core.management import CommandError, call_command
 
 from shop_ext.models import ProductFile
 from tests.factories import EPUB, make_book, variation
+from tests.integration.catalogue.test_catalogue_import_admin import checked, confirm, text
 
 pytestmark = pytest.mark.django_db
 
@@ -202,3 +204,16 @@ def test_an_empty_file_at_an_address_is_refused_as_an_empty_upload(paper, server
     line = refusal(sheet(tmp_path, f"{server.origin}/files/empty.epub"))
     assert line == "row 2: refused: file: The file is empty."
     assert not ProductFile.objects.exists()
+
+
+def test_the_worker_checks_the_address_then_fetches_it_once_confirmed(
+    paper, server, admin_client, django_capture_on_commit_callbacks
+):
+    data = f"title,format,price,file\nPaper,eBook,5.00,{server.origin}/files/paper.epub\n".encode()
+    page = checked(admin_client, data, django_capture_on_commit_callbacks)
+    assert "row 2: changed file ( → paper.epub)" in text(page)
+    assert server.requests == []
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(admin_client, page.context["job"], follow=True)
+    assert server.requests == ["/files/paper.epub"]
+    assert ProductFile.objects.get().variations.get() == variation(paper, option3="eBook")
