@@ -490,6 +490,13 @@ SHOP_FORMAT_OPTION_TYPE = 3
 # The folder the catalogue import's "file" column names files in (a path
 # inside it; anything outside is refused). Unset: the column is refused.
 SHOP_IMPORT_FILES_DIR = env_str("SHOP_IMPORT_FILES_DIR", "")
+# Origins (scheme://host[:port], exactly) the "file" column may also name
+# addresses of, fetched by the worker during the confirmed import; e.g.
+# https://files.distributor.example. Empty: addresses are refused.
+SHOP_IMPORT_FILE_ORIGINS = env_list("SHOP_IMPORT_FILE_ORIGINS")
+# Seconds one such fetch may take in all (its size is capped by
+# SHOP_PRODUCT_FILE_MAX_BYTES, as an upload's is).
+SHOP_IMPORT_FILE_FETCH_TIMEOUT_SECONDS = env_int("SHOP_IMPORT_FILE_FETCH_TIMEOUT_SECONDS", 30)
 # A larger spreadsheet, or one with more rows, is refused before it is read.
 SHOP_IMPORT_MAX_BYTES = env_int("SHOP_IMPORT_MAX_BYTES", 10 * 1024**2)
 SHOP_IMPORT_MAX_ROWS = env_int("SHOP_IMPORT_MAX_ROWS", 10_000)

@@ -27,7 +27,7 @@ from import_export import fields, resources
 from import_export.formats import base_formats
 from mezzanine.core.models import CONTENT_STATUS_DRAFT
 
-from shop_ext.catalogue import isbns, sale_prices
+from shop_ext.catalogue import isbns, remote_files, sale_prices
 from shop_ext.core import archives
 from shop_ext.core.isbn import normalise_isbn
 from shop_ext.models import Book, ProductFile, VariationIsbn
@@ -217,11 +217,13 @@ def _category_titles(text):
 
 
 def _import_file(text):
-    """The path of a file to attach, inside SHOP_IMPORT_FILES_DIR."""
+    """The file to attach: a path inside SHOP_IMPORT_FILES_DIR, or an address
+    of an allowed origin (remote_files). Either has the ``name`` it is
+    recognised by and ``open("rb")``."""
     if not text:
         return None
-    if "://" in text:
-        raise ValidationError(_("Files are taken from the import folder only, not from addresses."))
+    if remote_files.is_address(text):
+        return remote_files.remote_file(text)
     if not settings.SHOP_IMPORT_FILES_DIR:
         raise ValidationError(_("The shop has no import folder (SHOP_IMPORT_FILES_DIR): leave “file” empty."))
     root = Path(settings.SHOP_IMPORT_FILES_DIR).resolve()
@@ -564,8 +566,10 @@ def changes_of(variation, wanted):
     return changes
 
 
-def _has_file(variation, path):
-    return ProductFile.objects.for_variation(variation).filter(original_filename=path.name).exists()
+def _has_file(variation, import_file):
+    # The same name is the same file (for an address, the last part of its
+    # path): a re-import neither fetches nor attaches it again.
+    return ProductFile.objects.for_variation(variation).filter(original_filename=import_file.name).exists()
 
 
 def write_format(variation, wanted):
@@ -608,6 +612,7 @@ def write_format(variation, wanted):
     if wanted.get("file") and not _has_file(variation, wanted["file"]):
         with wanted["file"].open("rb") as handle:
             product_file = ProductFile(product=product, file=File(handle, name=wanted["file"].name))
+            product_file.clean()
             product_file.save()
         product_file.variations.add(variation)
     product.copy_default_variation()

@@ -4,7 +4,7 @@ storage as a CatalogueImport and checked by the worker (shop_ext.catalogue.
 tasks); the editor reads the report and confirms; the worker imports that
 same stored file. This is the request's side."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -54,7 +54,7 @@ def last_heartbeat(job):
     beats = [job.heartbeat_at or job.created_at]
     cached = cache.get(tasks.heartbeat_key(job.pk))
     if cached is not None:
-        beats.append(datetime.fromtimestamp(cached, tz=timezone.utc))
+        beats.append(datetime.fromtimestamp(cached, tz=UTC))
     return max(beats)
 
 

@@ -138,7 +138,7 @@ def test_the_dry_run_reports_each_row_and_field_and_writes_nothing(shop, tmp_pat
         ("The Almanac,,,,Hardback,,9.99,,,", "format", "Hardback is not a format"),
         (",,,,Paperback,,9.99,,,", "title", "needs a title"),
         ("The Almanac,,,,Paperback,,9.99,,,../../etc/passwd", "file", "import folder"),
-        ("The Almanac,,,,Paperback,,9.99,,,https://example.com/x.epub", "file", "not from addresses"),
+        ("The Almanac,,,,Paperback,,9.99,,,https://example.com/x.epub", "file", "SHOP_IMPORT_FILE_ORIGINS"),
     ],
 )
 def test_a_bad_cell_is_refused_by_row_and_column_and_nothing_is_written(shop, tmp_path, row, column, message):
