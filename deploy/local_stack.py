@@ -63,6 +63,8 @@ SHARED_WITH_NGINX_MODE = 0o2750
 ADMIN_DB_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 # Readiness waits only (never an assertion about speed).
 START_TIMEOUT = 60
+# deploy/shop-worker.service: Restart=on-failure, RestartSec=5.
+WORKER_RESTART_SECONDS = 5
 
 
 # ------------------------------------------------------------ processes
@@ -179,12 +181,22 @@ class Worker(Server):
 
     def __init__(self, process, log):
         super().__init__(process, None, log)
+        self.stopping = threading.Event()
+        self.restarts = 0
 
     def kill(self):
         """SIGKILL to the worker and its pool at once, as a crash or the
         OOM killer would: no task it holds is finished or acknowledged."""
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
+
+
+def _restart_on_failure(worker, spawn):
+    """Start ``worker`` again (its log appended to) each time it exits with an
+    error, until its stack stops it."""
+    while worker.process.wait() != 0 and not worker.stopping.wait(WORKER_RESTART_SECONDS):
+        worker.process = spawn("ab")
+        worker.restarts += 1
 
 
 class SmtpSink:
@@ -430,6 +442,8 @@ class LocalStack:
 
     def close(self):
         for server in reversed(self.servers):
+            if isinstance(server, Worker):
+                server.stopping.set()
             stop(server.process)
         self.servers = []
         if self.smtp is not None:
@@ -534,11 +548,30 @@ class LocalStack:
         wait_for_port(port, process, log)
         return server
 
-    def start_worker(self, name="worker", concurrency=1, **extra_env):
+    def start_worker(self, name="worker", concurrency=1, restart_on_failure=False, **extra_env):
         """A Celery worker (as deploy/shop-worker.service runs it); returns
-        once it is ready to take tasks. Its log: <tmp>/<name>.log."""
+        once it is ready to take tasks. Its log: <tmp>/<name>.log.
+        ``restart_on_failure``: started again, as systemd does, when it
+        exits with an error (Celery gives up on some broker connection
+        losses: "Unrecoverable error"); tests that kill it on purpose leave it off."""
         log = self.tmp / f"{name}.log"
-        process = subprocess.Popen(
+
+        def spawn(mode):
+            return self._spawn_worker(name, concurrency, extra_env, open(log, mode))
+
+        worker = Worker(spawn("wb"), log)
+        self.servers.append(worker)
+        deadline = time.monotonic() + START_TIMEOUT
+        while " ready." not in read_tail(log, 100_000):
+            if worker.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"celery worker did not start:\n{read_tail(log)}")
+            time.sleep(0.1)
+        if restart_on_failure:
+            threading.Thread(target=_restart_on_failure, args=(worker, spawn), daemon=True).start()
+        return worker
+
+    def _spawn_worker(self, name, concurrency, extra_env, output):
+        return subprocess.Popen(
             [
                 CELERY,
                 "-A",
@@ -555,20 +588,12 @@ class LocalStack:
             ],
             cwd=BASE_DIR,
             env=self.environ(**extra_env),
-            stdout=open(log, "wb"),
+            stdout=output,
             stderr=subprocess.STDOUT,
             umask=APP_UMASK,
             preexec_fn=as_app_user,
             start_new_session=True,  # its own process group: kill() takes the pool with it
         )
-        worker = Worker(process, log)
-        self.servers.append(worker)
-        deadline = time.monotonic() + START_TIMEOUT
-        while " ready." not in read_tail(log, 100_000):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"celery worker did not start:\n{read_tail(log)}")
-            time.sleep(0.1)
-        return worker
 
     def site_conf(self, upstream, port, template=None, access_log="/dev/null"):
         """``template`` (default deploy/nginx.conf) rendered for this stack;

@@ -110,7 +110,7 @@ def shop():
             "SHOP_PAYMENT_GATEWAY": "shop_ext.payments.gateways.pay_instantly_for_demo",
         }
         try:
-            stack.worker = stack.start_worker(**env)
+            stack.worker = stack.start_worker(restart_on_failure=True, **env)
             stack.gunicorn = stack.start_gunicorn(workers=WEB_WORKERS, **env)
             stack.nginx = stack.start_nginx(stack.gunicorn)
             shop = Shop(stack, **proxies)
@@ -472,3 +472,6 @@ def test_every_paid_order_email_was_sent(shop):
     paid = shop.sql("SELECT DISTINCT billing_detail_email FROM shop_order WHERE status IN (2, 3, 4)")
     received = {message["To"] for message in shop.stack.smtp.messages}
     assert {email for (email,) in paid} <= received
+    MEASUREMENTS.append(
+        f"celery worker started again after an error exit: {shop.stack.worker.restarts} times"
+    )
