@@ -10,6 +10,13 @@
 - ``restore()``: forward again; connections accepted while stalled are closed.
 
 ``accepted`` counts every connection the proxy took.
+
+Four proxies share the test's process, so a socket is closed only once no
+thread can still use it: a fault shuts sockets down (which wakes their pump
+threads), and the last pump of a connection closes both of its sockets. A
+descriptor closed under a thread still reading it can be reused at once by
+another proxy's new connection, and bytes meant for PostgreSQL would then
+reach the broker.
 """
 
 import contextlib
@@ -27,7 +34,8 @@ class FaultProxy:
         self.lock = threading.Lock()
         self.flowing = threading.Event()
         self.flowing.set()
-        self.live = set()
+        self.live = set()  # sockets of forwarded connections: their pumps close them
+        self.held = set()  # connections accepted while stalled: no thread uses them
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self._serve_in_background()
@@ -38,10 +46,15 @@ class FaultProxy:
     # ----------------------------------------------------------- faults
 
     def cut(self):
+        # Under the lock: a pump closes its sockets under it too, so a
+        # shutdown never lands on a descriptor closed and reused meanwhile.
         with self.lock:
-            live, self.live = self.live, set()
-        for sock in live:
-            _close(sock)
+            for sock in self.live:
+                _shutdown(sock)
+            for sock in self.held:
+                _shutdown(sock)
+                sock.close()
+            self.held = set()
 
     def refuse(self):
         self.mode = REFUSE
@@ -92,40 +105,43 @@ class FaultProxy:
             with self.lock:
                 self.accepted += 1
             if self.mode == HANG_UP:
-                _close(client)
+                _shutdown(client)
+                client.close()
                 continue
-            with self.lock:
-                self.live.add(client)
             if self.mode == STALL:
-                continue  # held, silent, until restore() or cut()
+                with self.lock:
+                    self.held.add(client)  # silent until restore() or cut()
+                continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError:
-                self._forget(client)
+                client.close()
                 continue
             upstream.settimeout(None)
             with self.lock:
-                self.live.add(upstream)
+                self.live.update((client, upstream))
+            finished = []
             for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+                threading.Thread(target=self._pump, args=(source, sink, finished), daemon=True).start()
 
-    def _pump(self, source, sink):
+    def _pump(self, source, sink, finished):
+        """Forward one direction; the connection's last pump closes it."""
         try:
             while data := source.recv(65536):
                 self.flowing.wait()
                 sink.sendall(data)
         except OSError:
             pass
-        self._forget(source, sink)
-
-    def _forget(self, *socks):
         with self.lock:
-            self.live.difference_update(socks)
-        for sock in socks:
-            _close(sock)
+            _shutdown(source)  # wakes the other direction's pump
+            _shutdown(sink)
+            finished.append(source)
+            if len(finished) == 2:
+                self.live.difference_update((source, sink))
+                source.close()
+                sink.close()
 
 
-def _close(sock):
+def _shutdown(sock):
     with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    sock.close()
