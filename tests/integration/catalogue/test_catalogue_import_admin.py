@@ -7,19 +7,19 @@ to add and change products may import, and each sees only their own
 imports unless allowed to see everyone's."""
 
 import re
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from shop_ext.catalogue import imports, tasks
 from shop_ext.core import permissions
 from shop_ext.models import Book, CatalogueImport
+from tests.concurrency import run_at_once
 from tests.factories import make_book, staff_with
 
 pytestmark = pytest.mark.django_db
@@ -215,30 +215,7 @@ def test_two_confirmations_at_once_import_the_file_once(admin_user):
     second = Client()
     second.force_login(admin_user)
 
-    results = [None, None]
-    concurrent = connection.vendor == "postgresql"  # SQLite: one writer at a time
-    barrier = threading.Barrier(2)
-
-    def run(i, client):
-        try:
-            if concurrent:
-                barrier.wait(timeout=10)
-            results[i] = confirm(client, job, follow=True)
-        except BaseException as exc:  # noqa: BLE001 - the thread's outcome, asserted below
-            results[i] = exc
-        finally:
-            if concurrent:
-                connection.close()
-
-    if concurrent:
-        threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate((first, second))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-    else:
-        run(0, first)
-        run(1, second)
+    results = run_at_once(*(partial(confirm, client, job, follow=True) for client in (first, second)))
 
     for result in results:
         assert not isinstance(result, BaseException), result
@@ -414,31 +391,9 @@ def test_two_restarts_at_once_queue_one_task(admin_user, settings, monkeypatch):
     silent_for(job, settings)
     queued = []
     monkeypatch.setattr(tasks.run_catalogue_import, "delay", lambda *args: queued.append(args))
-    concurrent = connection.vendor == "postgresql"  # SQLite: one writer at a time
-    barrier = threading.Barrier(2)
-    results = [None, None]
-
-    def run(i):
-        try:
-            seen = CatalogueImport.objects.get(pk=job.pk)
-            if concurrent:
-                barrier.wait(timeout=10)
-            results[i] = imports.restart(seen)
-        except BaseException as exc:  # noqa: BLE001 - the thread's outcome, asserted below
-            results[i] = exc
-        finally:
-            if concurrent:
-                connection.close()
-
-    if concurrent:
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-    else:
-        run(0)
-        run(1)
+    # Both read the job before either restarts it: the race, every time.
+    seen = [CatalogueImport.objects.get(pk=job.pk) for _ in range(2)]
+    results = run_at_once(*(partial(imports.restart, copy) for copy in seen))
 
     assert sorted(results) == [False, True]
     assert queued == [(job.pk, 2)]
