@@ -111,6 +111,48 @@ def test_a_refused_row_is_named_with_its_field_and_cannot_be_confirmed(
 
 
 @pytest.mark.parametrize(
+    ("rows", "summary", "refusal"),
+    [
+        (
+            "NEW-1,Fresh Title,eBook,3.99\nNEW-1,Fresh Title,eBook,4.99\n",
+            "1 created, 0 changed, 0 unchanged, 1 refused",
+            "row 3: refused: sku: Row 2 of this file already sets the SKU NEW-1: one row per format.",
+        ),
+        (
+            "{sku},The Almanac,Paperback,14.00\n{sku},The Almanac,Paperback,15.00\n",
+            "0 created, 1 changed, 0 unchanged, 1 refused",
+            "row 3: refused: sku: Row 2 of this file already sets the SKU {sku}: one row per format.",
+        ),
+        (
+            ",Fresh Title,eBook,3.99\n,Fresh Title,eBook,4.99\n",
+            "1 created, 0 changed, 0 unchanged, 1 refused",
+            "row 3: refused: format: Row 2 of this file already sets Fresh Title (eBook): "
+            "one row per format.",
+        ),
+    ],
+    ids=["new SKU", "SKU in the shop", "title and format"],
+)
+def test_a_format_repeated_in_one_file_is_refused_naming_its_first_row(
+    admin_client, almanac, django_capture_on_commit_callbacks, rows, summary, refusal
+):
+    """The dry run called both rows "created" (it writes nothing), where
+    the import would call the second "changed": whose values win is a guess."""
+    sku = almanac.variations.get(option3="Paperback").sku
+    data = ("sku,title,format,price\n" + rows.format(sku=sku)).encode()
+
+    html = text(checked(admin_client, data, django_capture_on_commit_callbacks))
+
+    assert "row 2: " in html
+    assert "row 2: refused" not in html
+    assert refusal.format(sku=sku) in html
+    assert summary in html
+    assert "Confirm import" not in html
+    assert CatalogueImport.objects.get().status == Status.REFUSED
+    assert not Book.objects.filter(title="Fresh Title").exists()
+    assert str(almanac.variations.get(option3="Paperback").unit_price) == "12.99"
+
+
+@pytest.mark.parametrize(
     ("data", "message"),
     [
         ("title,format,price\nCaf\u00e9,eBook,1\n".encode("latin-1"), "not UTF-8"),
