@@ -282,6 +282,8 @@ class CatalogueLookups:
         self.isbn_claims = {}
         # Formats a row above gave another ISBN (or none): theirs is free.
         self.isbns_given_up = set()
+        # id(format) -> (the format, the row of this file that set it)
+        self.rows_setting = {}
 
     def instance(self, row):
         if row.get("sku"):
@@ -320,8 +322,14 @@ class CatalogueLookups:
             raise isbns.taken(isbn13, holder.variation)
         return isbn13
 
+    def row_setting(self, instance):
+        """The row above that set ``instance`` (the format a row names), or None."""
+        setting = self.rows_setting.get(id(instance))
+        return setting[1] if setting is not None and setting[0] is instance else None
+
     def taken(self, instance, wanted, row_number):
         """Note what an accepted row takes, for the rows below it."""
+        self.rows_setting[id(instance)] = (instance, row_number)
         if instance.sku:
             self.by_sku[instance.sku] = instance
         title, format_name = wanted.get("title"), wanted.get("format", instance.option3)
@@ -430,6 +438,7 @@ class FormatRowResource(resources.ModelResource):
     def import_instance(self, instance, row, **kwargs):
         """Checks every cell and keeps what the row asks for on the instance
         (written by ``save_instance``); errors are by column."""
+        self._refuse_a_repeat(instance, row)
         errors = {}
         wanted = {}
 
@@ -469,6 +478,23 @@ class FormatRowResource(resources.ModelResource):
             if instance.pk
             else {column: ("", value) for column, value in wanted.items() if value not in ("", None, [])}
         )
+
+    def _refuse_a_repeat(self, instance, row):
+        """A row naming a format that a row above set is refused, naming that
+        row: which row's values should win is a guess, and a dry run (which
+        writes nothing) would call both rows "created"."""
+        first = self.lookups.row_setting(instance)
+        if first is None:
+            return
+        if row.get("sku"):
+            column = "sku"
+            message = _("Row %(row)s of this file already sets the SKU %(sku)s: one row per format.")
+            names = {"row": first, "sku": row["sku"]}
+        else:
+            column = "format"
+            message = _("Row %(row)s of this file already sets %(title)s (%(format)s): one row per format.")
+            names = {"row": first, "title": row.get("title", ""), "format": row.get("format", "")}
+        raise ValidationError({column: ValidationError(message % names)})
 
     def _existing_format(self, instance, wanted):
         """For a new SKU: the format the title already has under another SKU."""

@@ -42,14 +42,29 @@ def cart(request):
     updating = request.method == "POST" and request.POST.get("update_cart") and request.cart.has_items()
     if updating and not SafeCartItemFormSet(request.POST, instance=request.cart).fits_cart():
         return TemplateResponse(request, "shop_ext/cart_changed.html", status=400)
+    discount_forms = []  # the form Cartridge builds, which it leaves off the page while no code is active
+
+    def discount_form(*args, **kwargs):
+        discount_forms.append(RateLimitedDiscountForm(*args, **kwargs))
+        return discount_forms[-1]
+
     response = cartridge_views.cart(
-        request, cart_formset_class=SafeCartItemFormSet, discount_form_class=RateLimitedDiscountForm
+        request, cart_formset_class=SafeCartItemFormSet, discount_form_class=discount_form
     )
     if updating:
         return _lines_refused_as_bad_request(request, response)
     if request.method == "POST" and not request.POST.get("update_cart"):
+        _show_refused_code(response, discount_forms[0])
         return _refused_as_bad_request(request, response, form_name="discount_form")
     return response
+
+
+def _show_refused_code(response, form):
+    """Cartridge leaves the code form off the page while no code is active,
+    so a code posted then (from an old email's link, a bookmarked form) was
+    refused without a word: the form goes on the page with its reason."""
+    if isinstance(response, TemplateResponse) and form.errors:
+        response.context_data.setdefault("discount_form", form)
 
 
 def _lines_refused_as_bad_request(request, response):

@@ -315,6 +315,25 @@ def test_a_format_a_row_above_gives_its_title_is_refused_in_the_dry_run_too(shop
     assert not Product.objects.filter(title="Twice").exists()
 
 
+def test_a_sku_repeated_in_one_file_is_refused_by_the_import_as_by_its_dry_run(shop, tmp_path):
+    sku = variation(shop, option3="Paperback").sku
+    path = write(
+        tmp_path,
+        f"sku,title,format,price\n{sku},The Almanac,Paperback,14.00\n{sku},The Almanac,Paperback,15.00\n",
+    )
+    before = catalogue()
+
+    report = io.StringIO()
+    with pytest.raises(CommandError) as error:
+        call_command("import_catalogue", str(path), stdout=report)  # not a dry run
+
+    assert "0 created, 1 changed, 0 unchanged, 1 refused" in str(error.value)
+    assert f"row 3: refused: sku: Row 2 of this file already sets the SKU {sku}: one row per format." in (
+        report.getvalue()
+    )
+    assert catalogue() == before
+
+
 def test_imported_formats_on_a_sales_category_page_get_the_sale_once_the_import_ends(shop, tmp_path):
     """The sales an import's rows bring in are applied once, at its end."""
     SaleFactory(categories=[CategoryFactory(title="Bargains")], discount_percent=Decimal("20"))

@@ -7,19 +7,19 @@ to add and change products may import, and each sees only their own
 imports unless allowed to see everyone's."""
 
 import re
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from shop_ext.catalogue import imports, tasks
 from shop_ext.core import permissions
 from shop_ext.models import Book, CatalogueImport
+from tests.concurrency import run_at_once
 from tests.factories import make_book, staff_with
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +108,48 @@ def test_a_refused_row_is_named_with_its_field_and_cannot_be_confirmed(
         assert confirm(admin_client, job).status_code == 302
     assert queued == []
     assert not Book.objects.filter(title="Fresh Title").exists()
+
+
+@pytest.mark.parametrize(
+    ("rows", "summary", "refusal"),
+    [
+        (
+            "NEW-1,Fresh Title,eBook,3.99\nNEW-1,Fresh Title,eBook,4.99\n",
+            "1 created, 0 changed, 0 unchanged, 1 refused",
+            "row 3: refused: sku: Row 2 of this file already sets the SKU NEW-1: one row per format.",
+        ),
+        (
+            "{sku},The Almanac,Paperback,14.00\n{sku},The Almanac,Paperback,15.00\n",
+            "0 created, 1 changed, 0 unchanged, 1 refused",
+            "row 3: refused: sku: Row 2 of this file already sets the SKU {sku}: one row per format.",
+        ),
+        (
+            ",Fresh Title,eBook,3.99\n,Fresh Title,eBook,4.99\n",
+            "1 created, 0 changed, 0 unchanged, 1 refused",
+            "row 3: refused: format: Row 2 of this file already sets Fresh Title (eBook): "
+            "one row per format.",
+        ),
+    ],
+    ids=["new SKU", "SKU in the shop", "title and format"],
+)
+def test_a_format_repeated_in_one_file_is_refused_naming_its_first_row(
+    admin_client, almanac, django_capture_on_commit_callbacks, rows, summary, refusal
+):
+    """The dry run called both rows "created" (it writes nothing), where
+    the import would call the second "changed": whose values win is a guess."""
+    sku = almanac.variations.get(option3="Paperback").sku
+    data = ("sku,title,format,price\n" + rows.format(sku=sku)).encode()
+
+    html = text(checked(admin_client, data, django_capture_on_commit_callbacks))
+
+    assert "row 2: " in html
+    assert "row 2: refused" not in html
+    assert refusal.format(sku=sku) in html
+    assert summary in html
+    assert "Confirm import" not in html
+    assert CatalogueImport.objects.get().status == Status.REFUSED
+    assert not Book.objects.filter(title="Fresh Title").exists()
+    assert str(almanac.variations.get(option3="Paperback").unit_price) == "12.99"
 
 
 @pytest.mark.parametrize(
@@ -215,30 +257,7 @@ def test_two_confirmations_at_once_import_the_file_once(admin_user):
     second = Client()
     second.force_login(admin_user)
 
-    results = [None, None]
-    concurrent = connection.vendor == "postgresql"  # SQLite: one writer at a time
-    barrier = threading.Barrier(2)
-
-    def run(i, client):
-        try:
-            if concurrent:
-                barrier.wait(timeout=10)
-            results[i] = confirm(client, job, follow=True)
-        except BaseException as exc:  # noqa: BLE001 - the thread's outcome, asserted below
-            results[i] = exc
-        finally:
-            if concurrent:
-                connection.close()
-
-    if concurrent:
-        threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate((first, second))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-    else:
-        run(0, first)
-        run(1, second)
+    results = run_at_once(*(partial(confirm, client, job, follow=True) for client in (first, second)))
 
     for result in results:
         assert not isinstance(result, BaseException), result
@@ -414,31 +433,9 @@ def test_two_restarts_at_once_queue_one_task(admin_user, settings, monkeypatch):
     silent_for(job, settings)
     queued = []
     monkeypatch.setattr(tasks.run_catalogue_import, "delay", lambda *args: queued.append(args))
-    concurrent = connection.vendor == "postgresql"  # SQLite: one writer at a time
-    barrier = threading.Barrier(2)
-    results = [None, None]
-
-    def run(i):
-        try:
-            seen = CatalogueImport.objects.get(pk=job.pk)
-            if concurrent:
-                barrier.wait(timeout=10)
-            results[i] = imports.restart(seen)
-        except BaseException as exc:  # noqa: BLE001 - the thread's outcome, asserted below
-            results[i] = exc
-        finally:
-            if concurrent:
-                connection.close()
-
-    if concurrent:
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-    else:
-        run(0)
-        run(1)
+    # Both read the job before either restarts it: the race, every time.
+    seen = [CatalogueImport.objects.get(pk=job.pk) for _ in range(2)]
+    results = run_at_once(*(partial(imports.restart, copy) for copy in seen))
 
     assert sorted(results) == [False, True]
     assert queued == [(job.pk, 2)]

@@ -15,6 +15,7 @@ from django.test import Client
 from shop_ext.catalogue import format_rows, isbns
 from shop_ext.models import VariationIsbn
 from tests.admin_forms import admin_form_data
+from tests.concurrency import run_at_once
 from tests.factories import make_book, make_product, variation
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,31 +46,6 @@ def both_checked_first(monkeypatch):
     monkeypatch.setattr(format_rows.CatalogueLookups, "isbn", together(format_rows.CatalogueLookups.isbn))
 
 
-def at_once(*jobs):
-    """Run each job in its own thread (PostgreSQL) or in turn; their results."""
-    results = [None] * len(jobs)
-
-    def run(i):
-        try:
-            results[i] = jobs[i]()
-        except BaseException as exc:  # noqa: BLE001 - the thread's outcome, asserted by the test
-            results[i] = exc
-        finally:
-            if concurrent:
-                connection.close()
-
-    if concurrent:
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-    else:
-        for i in range(len(jobs)):
-            run(i)
-    return results
-
-
 def isbn_saver(admin_user, book, admin_path="shop_ext/book"):
     """Posting the book's form with ISBN on its eBook, as an editor would.
     Two threads use two admins (books', and products' for a product that
@@ -89,7 +65,7 @@ def isbn_saver(admin_user, book, admin_path="shop_ext/book"):
 def test_two_editors_saving_one_isbn_at_once_one_wins_the_other_sees_why(admin_user, both_checked_first):
     first = make_book(title="First")
     second = make_product({"Paperback": "12.99", "eBook": "6.99"}, title="Second")
-    responses = at_once(
+    responses = run_at_once(
         isbn_saver(admin_user, first), isbn_saver(admin_user, second, admin_path="shop/product")
     )
 
@@ -118,7 +94,7 @@ def test_an_editor_and_an_import_saving_one_isbn_at_once_one_wins(admin_user, bo
             return f"{out.getvalue()}\n{error}"
         return out.getvalue()
 
-    response, report = at_once(isbn_saver(admin_user, edited), run_import)
+    response, report = run_at_once(isbn_saver(admin_user, edited), run_import)
 
     assert not isinstance(response, BaseException), response
     assert not isinstance(report, BaseException), report

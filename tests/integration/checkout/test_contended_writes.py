@@ -3,16 +3,16 @@ counter) are written last in the paying transaction, in one order
 (shop_ext.core.contended): two checkouts of the same books wait for each
 other for a few statements and never deadlock."""
 
-import threading
+from functools import partial
 
 import pytest
 from cartridge.shop.models import Order, ProductAction, ProductVariation
 from django.core.cache import cache
-from django.db import connection
 from django.utils import timezone
 
 from shop_ext.models import InvoiceNumber
 from tests.client import Client
+from tests.concurrency import run_at_once
 from tests.integration.checkout.test_hardening import COMPLETE, confirm, make_product, step_one
 from tests.shopper import add_to_cart
 
@@ -50,30 +50,7 @@ def test_two_orders_of_the_same_two_books_in_opposite_order_both_complete_and_st
         ProductAction.objects.create(product=product, timestamp=today)
     buyers = [_buyer(first, second), _buyer(second, first)]
 
-    results = [None, None]
-    concurrent = connection.vendor == "postgresql"  # SQLite: one writer at a time
-    barrier = threading.Barrier(2)
-
-    def run(i):
-        try:
-            if concurrent:
-                barrier.wait(timeout=10)
-            results[i] = confirm(buyers[i])
-        except BaseException as exc:  # noqa: BLE001 - the thread's outcome, asserted below
-            results[i] = exc
-        finally:
-            if concurrent:
-                connection.close()
-
-    if concurrent:
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-    else:
-        run(0)
-        run(1)
+    results = run_at_once(*(partial(confirm, buyer) for buyer in buyers))
 
     for result in results:
         assert not isinstance(result, BaseException), result

@@ -1,6 +1,7 @@
 """Discount codes entered at checkout: each kind of reduction, the rules
 that refuse a code, product scope, and uses remaining."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from tests.shopper import (
     CART_URL,
     CHECKOUT_URL,
     add_to_cart,
+    cart_lines,
     checkout,
     checkout_details,
     checkout_step,
@@ -131,6 +133,34 @@ def test_cart_page_says_why_a_code_is_refused(cart):
     response = cart.post(CART_URL, {"discount_code": "bigspend"})
 
     assert "needs a minimum purchase of $50.00; your cart comes to $30.00" in response.content.decode()
+
+
+def test_a_code_posted_to_the_cart_while_no_code_is_active_is_refused_beside_its_field(cart):
+    """No code is active: Cartridge leaves the code form off the page, but a
+    code typed from an old email or a bookmarked form gets its reason."""
+    DiscountCodeFactory(code="SPRING", discount_percent=Decimal("10"), active=False)
+    lines = cart_lines(cart)
+
+    response = cart.post(CART_URL, {"discount_code": "spring"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    beside = re.search(r'<p [^>]*id="id_discount_code_error"[^>]*>(.*?)</p>', page, re.S)
+    assert "There is no discount code “spring”. Please check the spelling." in beside.group(1)
+    assert re.search(r'<input [^>]*name="discount_code"[^>]*value="spring"', page)
+    assert "discount_code" not in cart.session
+    assert cart_lines(cart) == lines
+    assert cart.get(CART_URL).context.get("discount_form") is None  # a page as before: no code form
+
+
+def test_a_code_posted_to_the_checkout_while_no_code_is_active_is_refused(cart):
+    response = checkout_step(cart, 1, checkout_details(discount_code="SPRING"))
+
+    assert response.status_code == 400
+    assert response.context["step"] == 1
+    assert "Discount code: There is no discount code “SPRING”." in response.content.decode()
+    assert "discount_code" not in cart.session
+    assert Order.objects.count() == 0
 
 
 def test_discount_code_admin_does_not_offer_reduce_to_amount(admin_client):

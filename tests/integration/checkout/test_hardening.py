@@ -1,9 +1,9 @@
 """Cartridge's known gaps, closed in shop_ext (SPEC §5), proven through
 real requests where possible."""
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from cartridge.shop.models import (
@@ -16,13 +16,13 @@ from cartridge.shop.models import (
     Sale,
 )
 from django.core.cache import cache
-from django.db import connection
 from django.utils import timezone
 from mezzanine.core.models import CONTENT_STATUS_PUBLISHED
 
 from shop_ext.models import OrderEmail, UnfinishedPayment
 from tests import doubles, factories
 from tests.client import Client
+from tests.concurrency import run_at_once
 from tests.shopper import CART_URL as CART
 from tests.shopper import CHECKOUT_URL as CHECKOUT
 from tests.shopper import COMPLETE_URL as COMPLETE
@@ -263,30 +263,7 @@ def test_two_checkouts_of_the_last_unit_sell_it_once():
     ProductVariation.objects.filter(pk=variation.pk).update(num_in_stock=1)
     Product.objects.filter(pk=product.pk).update(num_in_stock=1)
 
-    results = [None, None]
-    concurrent = connection.vendor == "postgresql"  # SQLite: one writer at a time
-    barrier = threading.Barrier(2)
-
-    def run(i):
-        try:
-            if concurrent:
-                barrier.wait(timeout=10)
-            results[i] = confirm(buyers[i])
-        except BaseException as exc:  # noqa: BLE001 - the thread's outcome, asserted below
-            results[i] = exc
-        finally:
-            if concurrent:
-                connection.close()
-
-    if concurrent:
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
-    else:
-        run(0)
-        run(1)
+    results = run_at_once(*(partial(confirm, buyer) for buyer in buyers))
 
     for result in results:
         assert not isinstance(result, BaseException), result
