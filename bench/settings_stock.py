@@ -11,7 +11,9 @@ switched back in, for side-by-side benchmarks. Never used outside bench/.
   processor, stock taken before payment, atomic stock update, safe receipt).
 
 Data model, migrations and middleware stay the project's (with the page
-cache off), so both sides read the same database.
+cache off), so both sides read the same database; but Mezzanine looks the
+site up by host on every request (no SiteFromHostMiddleware) and reads its
+editable settings once per request (bench.stock_app).
 """
 
 from pathlib import Path
@@ -19,12 +21,13 @@ from pathlib import Path
 import cartridge
 
 from bench.settings_ours import *  # noqa: F401,F403
-from bench.settings_ours import INSTALLED_APPS, TEMPLATES
+from bench.settings_ours import INSTALLED_APPS, MIDDLEWARE, TEMPLATES
 
 _CARTRIDGE_TEMPLATES = str(Path(cartridge.__file__).parent / "shop" / "templates")
 TEMPLATES = [{**TEMPLATES[0], "DIRS": [_CARTRIDGE_TEMPLATES, *TEMPLATES[0]["DIRS"]]}]
 INSTALLED_APPS = [*INSTALLED_APPS, "bench.stock_app.StockCartridgeConfig"]
 ROOT_URLCONF = "bench.urls_stock"
+MIDDLEWARE = [name for name in MIDDLEWARE if name != "shop_ext.core.middleware.SiteFromHostMiddleware"]
 
 SHOP_HANDLER_BILLING_SHIPPING = "cartridge.shop.checkout.default_billship_handler"
 SHOP_HANDLER_TAX = "cartridge.shop.checkout.default_tax_handler"

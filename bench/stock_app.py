@@ -25,6 +25,7 @@ class StockCartridgeConfig(AppConfig):
         from cartridge.shop import page_processors as cartridge_processors
         from cartridge.shop.managers import ProductActionManager
         from cartridge.shop.models import Order, ProductVariation
+        from mezzanine import conf
         from mezzanine.pages import page_processors
 
         # Category pages: Cartridge's processor only (ours registered by autodiscover).
@@ -40,6 +41,8 @@ class StockCartridgeConfig(AppConfig):
             ProductActionManager.purchased, "__wrapped__", ProductActionManager.purchased
         )
         ProductVariation.update_stock = _stock_update_stock
+        # Mezzanine's editable settings: read from the database once per request.
+        conf.Settings._load = getattr(conf.Settings._load, "__wrapped__", conf.Settings._load)
         checkout.send_order_email = getattr(
             checkout.send_order_email, "__wrapped__", checkout.send_order_email
         )

@@ -1,4 +1,5 @@
 from cartridge.shop.models import Category
+from django.db.models import prefetch_related_objects
 from mezzanine.conf import settings
 from mezzanine.pages.page_processors import processor_for
 from mezzanine.utils.views import paginate
@@ -12,10 +13,13 @@ def category_processor(request, page):
     annotated for their cards, in a fixed number of queries: which products
     and which prices is shop_ext.catalogue.listings' rule."""
     sort_keys = [key for _label, key in settings.SHOP_PRODUCT_SORT_OPTIONS]
+    category = page.category
+    # The options filter is read twice (the listing, the cards' matches): one query.
+    prefetch_related_objects([category], "options")
     sort_by = request.GET.get("sort")
     if sort_by not in sort_keys:
         sort_by = sort_keys[0] if sort_keys else "-date_added"
-    products = listings.category_products(page.category, request.user).order_by(sort_by, "id")
+    products = listings.category_products(category, request.user).order_by(sort_by, "id")
     products = paginate(
         products,
         request.GET.get("page", 1),
@@ -23,8 +27,8 @@ def category_processor(request, page):
         settings.MAX_PAGING_LINKS,
     )
     products.sort_by = sort_by
-    listings.annotate(products.object_list, matching=listings.variation_filter(page.category))
-    child_categories = Category.objects.filter(id__in=page.category.children.published())
+    listings.annotate(products.object_list, matching=listings.variation_filter(category))
+    child_categories = Category.objects.filter(id__in=category.children.published())
     sort_options = [  # the rating sort only where there are ratings
         (key, label)
         for label, key in settings.SHOP_PRODUCT_SORT_OPTIONS

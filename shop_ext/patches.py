@@ -30,7 +30,7 @@ from mezzanine.pages import page_processors as mezzanine_processors
 
 from shop_ext.catalogue import page_cache, stock
 from shop_ext.checkout.handlers import TAKEN_AT_PAYMENT
-from shop_ext.core import contended
+from shop_ext.core import contended, editable_settings
 from shop_ext.models import OrderEmail, SaleExclusion
 from shop_ext.orders.tasks import queue_order_email
 from shop_ext.payments.stripe_checkout import awaits_hosted_payment
@@ -52,6 +52,7 @@ def apply():
     _sales_leave_out_products_taken_off()
     _account_forms_pass_the_request()
     _editable_settings_read_once_per_request()
+    _editable_settings_read_once_per_process()
 
 
 def _replace_category_processor():
@@ -240,10 +241,29 @@ def _editable_settings_read_once_per_request():
     def clear_cache(self):
         """Nothing: the settings read in this request stay (shop_ext.patches)."""
 
-    def setting_changed(sender, **kwargs):
+    def setting_changed(sender, instance, **kwargs):
         forget(conf.settings)
+        editable_settings.changed(instance.site_id)
 
     clear_cache._shop_ext_wrapped = True
     conf.Settings.clear_cache = clear_cache
     post_save.connect(setting_changed, sender=Setting, dispatch_uid="shop_ext_setting_saved", weak=False)
     post_delete.connect(setting_changed, sender=Setting, dispatch_uid="shop_ext_setting_deleted", weak=False)
+
+
+def _editable_settings_read_once_per_process():
+    """Mezzanine's ``Settings._load`` reads the site's Setting rows on every
+    request (the one query left after _editable_settings_read_once_per_request,
+    on every page and checkout step). Ours keeps what it read per process and
+    site until the site's version in the shared cache changes
+    (shop_ext.core.editable_settings; a Setting saved or deleted changes it)."""
+    upstream = conf.Settings._load
+    if getattr(upstream, "_shop_ext_wrapped", False):
+        return
+
+    @functools.wraps(upstream)
+    def _load(self):
+        return editable_settings.load(functools.partial(upstream, self))
+
+    _load._shop_ext_wrapped = True
+    conf.Settings._load = _load

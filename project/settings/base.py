@@ -282,6 +282,8 @@ MIDDLEWARE = [
     # views that show no page (downloads, JSON; shop_ext/core/middleware.py).
     "shop_ext.core.middleware.ShopCartMiddleware",
     "mezzanine.core.request.CurrentRequestMiddleware",
+    # The site from the host through the shared cache, not a query per page.
+    "shop_ext.core.middleware.SiteFromHostMiddleware",
     "mezzanine.core.middleware.RedirectFallbackMiddleware",
     "mezzanine.core.middleware.AdminLoginInterfaceSelectorMiddleware",
     "shop_ext.core.middleware.ShopSitePermissionMiddleware",

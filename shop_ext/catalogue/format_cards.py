@@ -97,7 +97,8 @@ def format_cards(variations, kinds, reasons, files, requested=None, posted=None)
     or [] when the product is not sold by format, in the order the formats
     were added, the default first. ``kinds`` and ``reasons``
     are the product view's (availability.line_kinds, unavailable_reasons),
-    ``files`` the product's (availability.files_of_products);
+    ``files`` the product's (availability.files_of_products), ``isbn_record``
+    prefetched on ``variations`` (else a query per format);
     ``requested``: the ``?format=`` slug; ``posted``: the format value of a
     form sent back with an error, which stays chosen."""
     # Cartridge orders a product's variations by "default" only: the others
@@ -107,7 +108,6 @@ def format_cards(variations, kinds, reasons, files, requested=None, posted=None)
     if not sells_by_format(variations):
         return []
     fmt = format_field()
-    isbns = {record.variation_id: record for record in VariationIsbn.objects.filter(variation__in=variations)}
     cards = []
     for variation in variations:
         delivered = [f for f in files if delivers(f, variation)]
@@ -118,7 +118,7 @@ def format_cards(variations, kinds, reasons, files, requested=None, posted=None)
                 kind=kinds.get(variation.sku, "ship"),
                 unavailable=reasons.get(variation.sku),
                 files=sorted(delivered, key=lambda f: f.extension),
-                isbn=isbns.get(variation.id),
+                isbn=isbn_record(variation),
             )
         )
     buyable = [card for card in cards if not card.unavailable]
@@ -131,3 +131,11 @@ def format_cards(variations, kinds, reasons, files, requested=None, posted=None)
     if chosen:
         chosen[0].selected = True
     return cards
+
+
+def isbn_record(variation):
+    """The variation's VariationIsbn, or None."""
+    try:
+        return variation.isbn_record
+    except VariationIsbn.DoesNotExist:
+        return None

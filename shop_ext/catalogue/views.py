@@ -1,4 +1,5 @@
 from cartridge.shop import views as cartridge_views
+from django.db.models import prefetch_related_objects
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from mezzanine.conf import settings
@@ -15,6 +16,9 @@ def product(request, slug):
     if isinstance(response, TemplateResponse):
         context = response.context_data
         variations = list(context["variations"])
+        # Each format's ISBN in one query, for the list and the cards (not one per format).
+        prefetch_related_objects(variations, "isbn_record")
+        context["variations"] = variations
         product = context["product"]
         # Read once for the availability, the badge and the format cards.
         files = availability.files_of_products([product.id])

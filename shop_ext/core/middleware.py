@@ -11,6 +11,7 @@ from django.utils.functional import SimpleLazyObject
 from mezzanine.core.middleware import SitePermissionMiddleware
 from mezzanine.pages.middleware import PageMiddleware
 
+from shop_ext.core import sites
 from shop_ext.core.converters import is_id
 
 
@@ -106,6 +107,26 @@ class ShopPageMiddleware(PageMiddleware):
         if shows_no_page(view_func):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class SiteFromHostMiddleware:
+    """The request's Mezzanine site from the shared cache
+    (shop_ext.core.sites), where Mezzanine would query the Site table for
+    its host on every page. A site chosen in the admin (``site_id`` in the
+    session) still wins, and views marked ``without_page`` are left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if shows_no_page(view_func) or getattr(request, "site_id", None) or request.session.get("site_id"):
+            return
+        site_id = sites.site_id_for_host(request.get_host())
+        if site_id:
+            request.site_id = site_id
 
 
 class ShopCartMiddleware(ShopMiddleware):

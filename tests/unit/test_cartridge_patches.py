@@ -189,3 +189,27 @@ def test_cartridge_reloads_editable_settings_through_clear_cache():
     assert "settings.clear_cache()" in source(checkout.default_tax_handler)
     assert "self._editable_caches[request]" in source(conf.Settings._get_editable)
     assert getattr(conf.Settings.clear_cache, "_shop_ext_wrapped", False)
+
+
+def test_mezzanine_reads_the_editable_settings_in_load():
+    """_editable_settings_read_once_per_process: Mezzanine reads the site's
+    Setting rows in ``Settings._load``, which ``_get_editable`` calls once per
+    request; ours keeps its answer per process and site."""
+    from mezzanine import conf
+
+    assert "Setting.objects.all()" in source(conf.Settings._load.__wrapped__)
+    assert "self._load()" in source(conf.Settings._get_editable)
+    assert getattr(conf.Settings._load, "_shop_ext_wrapped", False)
+
+
+def test_mezzanine_takes_the_site_a_request_carries():
+    """shop_ext.core.middleware.SiteFromHostMiddleware (no patch: Mezzanine's
+    hook): ``current_site_id`` takes ``request.site_id`` before the session and
+    the host, and gives a host that is no site's domain the default site."""
+    from mezzanine.utils.sites import current_site_id
+
+    text = source(current_site_id)
+    carried = text.index('getattr(request, "site_id", None)')
+    assert carried < text.index('request.session.get("site_id", None)')
+    assert carried < text.index("Site.objects.get(domain__iexact=domain)")
+    assert 'os.environ.get("MEZZANINE_SITE_ID", settings.SITE_ID)' in text

@@ -1,0 +1,50 @@
+"""Which Mezzanine site a request's host names, from the shared cache:
+Mezzanine looks the host up in the Site table on every request (its own
+cache of it needs its cache middleware, which the shop does not use).
+
+One cache entry holds every site's domain (a shop has a handful), kept
+until a Site is saved or deleted; a host that is no site's gets
+Mezzanine's default site, as Mezzanine gives it, so nothing a client sends
+adds an entry."""
+
+import contextlib
+import os
+
+from django.conf import settings
+from django.contrib.sites.models import Site
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from shop_ext.core.cache import CACHE_DOWN
+
+DOMAINS_KEY = "sites:by-domain"
+
+
+def site_id_for_host(host):
+    """The id of the Site whose domain is ``host`` (any case), else the
+    default site's (mezzanine.utils.sites.current_site_id's fallback); None
+    when the shared cache is down (Mezzanine looks it up)."""
+    try:
+        domains = cache.get(DOMAINS_KEY)
+        if domains is None:
+            domains = {domain.lower(): pk for pk, domain in Site.objects.values_list("pk", "domain")}
+            cache.set(DOMAINS_KEY, domains, None)
+    except CACHE_DOWN:
+        return None
+    return domains.get(host.lower()) or int(os.environ.get("MEZZANINE_SITE_ID", settings.SITE_ID))
+
+
+@receiver(post_save, sender=Site, dispatch_uid="shop_ext_site_saved")
+@receiver(post_delete, sender=Site, dispatch_uid="shop_ext_site_deleted")
+def site_changed(sender, **kwargs):
+    """Read the domains again: now, and once the change is committed (a
+    request in between may have stored the old ones)."""
+
+    def forget():
+        with contextlib.suppress(*CACHE_DOWN):  # nothing is read from a cache that is down
+            cache.delete(DOMAINS_KEY)
+
+    forget()
+    transaction.on_commit(forget)
