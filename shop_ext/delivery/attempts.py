@@ -163,8 +163,8 @@ _LOG = f"INSERT INTO {DownloadAttempt._meta.db_table} ({_LOG_COLUMNS})"
 #
 # Its own transaction commits without waiting for the WAL to reach the disk
 # (synchronous_commit off, set for this transaction only: quick_commit, read
-# by the INSERT whenever the statement writes). The wait was most of a
-# download's time under load (docs/benchmarks.md, run 14). The count stays
+# by the INSERT whenever the statement writes). That wait was 6-14 ms
+# per download under load (docs/benchmarks.md, run 14). The count stays
 # atomic and every other transaction sees it once the statement returns,
 # before nginx opens the file; only a PostgreSQL crash can forget the last
 # fraction of a second of counts and log rows (docs/security.md). Orders,

@@ -1,6 +1,6 @@
 """A counted download's own transaction commits without waiting for the
-WAL to reach the disk (synchronous_commit off, on PostgreSQL): the wait was
-most of a download's time under load (docs/benchmarks.md, run 14). Every
+WAL to reach the disk (synchronous_commit off, on PostgreSQL): a synchronous commit
+waited 6-14 ms for the disk under load (docs/benchmarks.md, run 14). Every
 other transaction, a payment's included, keeps synchronous commit
 (docs/security.md says what a PostgreSQL crash can forget)."""
 
