@@ -7,14 +7,22 @@ hard-linked into the private and the static root, so both sides read one
 inode) is fetched by wrk with 16 and then 64 concurrent keep-alive clients,
 alternating the sides run by run:
 
-  accel   our download view, as the signed-in owner of a paid order,
-          through the link their order history shows (signed for their
-          session: the view reads no session or user). Django checks the
-          order and grant, counts an attempt (a conditional UPDATE), logs
-          the download, and nginx sends the file (X-Accel-Redirect). Every
-          request is a whole-file download (no Range), so each one is
-          counted; the order has no attempt limit (max_attempts NULL), so
-          none is refused.
+  accel   our download view, as the signed-in buyer of ORDERS paid
+          orders, each with a grant of every file, through the links their
+          order history shows (signed for their session: the view reads no
+          session or user). Django checks the order and grant, counts an
+          attempt (a conditional UPDATE of the order's delivery row), logs
+          the download, and nginx sends the file (X-Accel-Redirect). The
+          requests rotate over the ORDERS links of the size
+          (bench/wrk_links.lua, each wrk thread its own share), so, as in a
+          shop where each buyer downloads their own files, concurrent
+          downloads seldom count against one row. Every request is a
+          whole-file download (no Range), so each one is counted; the
+          orders have no attempt limit (max_attempts NULL), so none is
+          refused.
+  one-order  at 1 MB only: every client downloads through one order's
+          link, so every counted download waits for the row lock of the
+          one before (what one buyer's many parallel downloads cost).
   floor   the physical limit of any app-served download here: the same
           gunicorn (config and worker count) behind the same nginx, serving
           bench/floor_app.py, a bare WSGI callable (no Django) that answers
@@ -34,6 +42,7 @@ Goals: ratio >= 0.9 at 10 MB and above, >= 0.5 at 1 MB.
 
 import os
 import re
+import statistics
 import sys
 from pathlib import Path
 
@@ -60,7 +69,12 @@ CPU_RUNS = {
     "full": {"downloads": 300, "rounds": 10},
 }
 CLIENTS = (16, 64)
+# Twice the most clients: a wrk thread's connections then seldom ask for
+# one order's link at once (bench/wrk_links.lua).
+ORDERS = 2 * max(CLIENTS)
 SIDES = ("accel", "floor", "static")
+# The one-order side's size: where the app's share of a download weighs most.
+ONE_ORDER_SIZE = "1MB"
 WARM_UP_SECONDS = 1
 # Warm-up runs repeat, each twice as long as the one before, until this many
 # responses have completed: on a loaded machine a 1 s run can end before any
@@ -76,27 +90,41 @@ def run_seconds(mode, size):
 
 
 def order_history_links(base_url, session):
-    """The download links the buyer's order history shows, by grant id: each
-    signed for this session, for SHOP_SIGNED_DOWNLOAD_MINUTES (asked again
-    for each size, so a long run never outlives them)."""
-    page = requests.get(f"{base_url}/account/orders/", cookies={"sessionid": session}, timeout=30)
-    page.raise_for_status()
-    links = re.findall(r'href="(/account/orders/\d+/files/(\d+)/\?key=[^"]+)"', page.text)
-    return {int(grant): link for link, grant in links}
+    """The download links the buyer's order history shows, on all its
+    pages, by grant id: each signed for this session, for
+    SHOP_SIGNED_DOWNLOAD_MINUTES (asked again for each size, so a long run
+    never outlives them)."""
+    links, page_number = {}, 1
+    while True:
+        page = requests.get(
+            f"{base_url}/account/orders/",
+            params={"page": page_number},
+            cookies={"sessionid": session},
+            timeout=30,
+        )
+        page.raise_for_status()
+        found = {
+            int(grant): link
+            for link, grant in re.findall(r'href="(/account/orders/\d+/files/(\d+)/\?key=[^"]+)"', page.text)
+        }
+        if found.keys() <= links.keys():  # past the last page: the last one again
+            return links
+        links.update(found)
+        page_number += 1
 
 
-def measure(url, clients, seconds, size, session):
-    load = run_wrk(url, clients, seconds, headers=[f"Cookie: sessionid={session}"])
+def measure(url, clients, seconds, size, session, paths_file=None):
+    load = run_wrk(url, clients, seconds, headers=[f"Cookie: sessionid={session}"], paths_file=paths_file)
     if load.requests and load.bytes < load.requests * size:
         raise RuntimeError(f"{url}: {load.bytes} bytes for {load.requests} responses of {size}")
     return load
 
 
-def warm_up(url, size, session):
+def warm_up(url, size, session, paths_file=None):
     """Load ``url`` until WARM_UP_RESPONSES responses have completed."""
     completed, seconds, spent = 0, WARM_UP_SECONDS, 0
     while completed < WARM_UP_RESPONSES and spent < WARM_UP_LIMIT_SECONDS:
-        completed += measure(url, CLIENTS[0], seconds, size, session).requests
+        completed += measure(url, CLIENTS[0], seconds, size, session, paths_file).requests
         spent += seconds
         seconds *= 2
     if completed < WARM_UP_RESPONSES:
@@ -125,10 +153,11 @@ def main():
         info = d.task(
             "bench.delivery_data:paid_order",
             files={f"file-{label}.bin": size for label, size in SIZES.items()},
+            orders=ORDERS,
         )
         # No attempt limit: every download is counted, none refused
         # (bench/download_limit.py measures the limit).
-        d.sql("UPDATE shop_ext_orderdelivery SET max_attempts = NULL WHERE order_id = %s", info["order"])
+        d.sql("UPDATE shop_ext_orderdelivery SET max_attempts = NULL")
         cpu = d.task("bench.delivery_data:cpu_per_download", session=info["session"], **CPU_RUNS[args.mode])
         print(
             f"in-process CPU per counted download: {cpu['cpu_ms']:.2f} ms, {cpu['queries']} queries",
@@ -141,27 +170,33 @@ def main():
         for label, size in SIZES.items():
             name = f"file-{label}.bin"
             links = order_history_links(nginx.url, info["session"])
-            urls = {
-                "accel": f"{nginx.url}{links[info['grants'][name]]}",
-                "floor": f"{floor_nginx.url}/floor/bench/{name}",
-                "static": f"{nginx.url}/static/bench/{name}",
+            paths_file = d.tmp / f"links-{label}.txt"
+            paths_file.write_text("".join(f"{links[grant]}\n" for grant in info["all_grants"][name]))
+            # side: (url, the paths its requests rotate over)
+            targets = {
+                "accel": (nginx.url, paths_file),
+                "floor": (f"{floor_nginx.url}/floor/bench/{name}", None),
+                "static": (f"{nginx.url}/static/bench/{name}", None),
             }
-            for side in SIDES:  # warm-up: workers, connections, page cache
-                warm_up(urls[side], size, info["session"])
+            if label == ONE_ORDER_SIZE:
+                targets["one-order"] = (f"{nginx.url}{links[info['grants'][name]]}", None)
+            for url, paths in targets.values():  # warm-up: workers, connections, page cache
+                warm_up(url, size, info["session"], paths)
             for clients in CLIENTS:
                 for _ in range(mode["rounds"]):
-                    for side in SIDES:
+                    for side, (url, paths) in targets.items():
                         logged = len(read_access_log(gunicorn))
-                        load = measure(urls[side], clients, run_seconds(mode, size), size, info["session"])
+                        load = measure(url, clients, run_seconds(mode, size), size, info["session"], paths)
                         key = (label, clients, side)
                         loads[key] = loads.get(key, Load()) + load
                         app_us.setdefault(key, []).extend(
                             us for *_, status, us in read_access_log(gunicorn)[logged:] if status == 200
                         )
-                accel, floor_load, static = (loads[(label, clients, side)] for side in SIDES)
                 print(
-                    f"{label} x {clients}: accel {accel.mb_per_s:.0f} MB/s, "
-                    f"floor {floor_load.mb_per_s:.0f} MB/s, static {static.mb_per_s:.0f} MB/s",
+                    f"{label} x {clients}: "
+                    + ", ".join(
+                        f"{side} {loads[(label, clients, side)].mb_per_s:.0f} MB/s" for side in targets
+                    ),
                     flush=True,
                 )
     measured = [
@@ -193,6 +228,23 @@ def main():
                     "floor_p99_ms": floor_load.percentile_ms(99),
                 }
             )
+    one_order_rows = []
+    for clients in CLIENTS:
+        one_order, accel, static = (
+            loads[(ONE_ORDER_SIZE, clients, side)] for side in ("one-order", "accel", "static")
+        )
+        one_order_rows.append(
+            {
+                "size": ONE_ORDER_SIZE,
+                "clients": clients,
+                "one_order_mb_per_s": one_order.mb_per_s,
+                "one_order_per_accel": one_order.mb_per_s / accel.mb_per_s,
+                "one_order_per_static": one_order.mb_per_s / static.mb_per_s,
+                "one_order_p50_ms": one_order.percentile_ms(50),
+                "one_order_app_p50_ms": statistics.median(app_us[(ONE_ORDER_SIZE, clients, "one-order")])
+                / 1000,
+            }
+        )
     write_results(
         "delivery",
         args,
@@ -210,12 +262,24 @@ def main():
                 ],
                 [list(row.values()) for row in floor_rows],
             ),
+            "Every client through one order's link (each download waits on the one row)": table(
+                [
+                    "size",
+                    "clients",
+                    "one-order MB/s",
+                    "ratio one-order/accel",
+                    "ratio one-order/static",
+                    "one-order p50 ms",
+                    "gunicorn p50 ms",
+                ],
+                [list(row.values()) for row in one_order_rows],
+            ),
             "One counted download in-process (test client, no nginx)": table(
                 ["CPU ms, median of rounds", "CPU ms per round", "queries"],
                 [[cpu["cpu_ms"], ", ".join(f"{ms:.2f}" for ms in cpu["rounds_cpu_ms"]), cpu["queries"]]],
             ),
         },
-        {"rows": data, "floor": floor_rows, "in_process": cpu},
+        {"rows": data, "floor": floor_rows, "one_order": one_order_rows, "in_process": cpu},
         goals,
         memory=d.memory,
     )

@@ -11,8 +11,15 @@ from shop_ext.models import DownloadGrant, ProductFile
 from shop_ext.orders.actions import mark_order_paid
 
 
-def paid_order(files):
-    """``files``: {name: size} of files already at SENDFILE_ROOT/bench/<name>."""
+def paid_order(files, orders=1):
+    """``files``: {name: size} of files already at SENDFILE_ROOT/bench/<name>.
+    ``orders``: how many paid orders the buyer has, each with a grant of
+    every file (a download counts against its own order's attempts, so
+    clients loading different orders do not wait on one row).
+
+    Returns the first order's id and grants by file name (the one-order
+    benches), every order's id, every grant's id by file name, and the
+    buyer's session key."""
     ebook = _product("Bench download", "eBook", "5.00", None)
     for name, size in files.items():
         f = ProductFile.objects.create(
@@ -25,6 +32,21 @@ def paid_order(files):
         )
         f.variations.set(ebook.variations.all())
     user = get_user_model().objects.create_user("bench-buyer", "bench-buyer@example.com", None)
+    variation = ebook.variations.get()
+    paid = [_paid_order(user, variation.sku) for _ in range(orders)]
+    grants = {}
+    for grant in DownloadGrant.objects.filter(order__in=paid).select_related("file").order_by("order_id"):
+        grants.setdefault(grant.file.original_filename, []).append(grant.pk)
+    return {
+        "order": paid[0].pk,
+        "grants": {name: ids[0] for name, ids in grants.items()},
+        "orders": [order.pk for order in paid],
+        "all_grants": grants,
+        "session": session_for(user),
+    }
+
+
+def _paid_order(user, sku):
     order = Order.objects.create(
         user_id=user.pk,
         site_id=1,
@@ -34,21 +56,16 @@ def paid_order(files):
         total=Decimal(5),
         transaction_id="BENCH",
     )
-    variation = ebook.variations.get()
     OrderItem.objects.create(
         order=order,
-        sku=variation.sku,
+        sku=sku,
         description="ebook",
         quantity=1,
         unit_price=Decimal(5),
         total_price=Decimal(5),
     )
     mark_order_paid(order)
-    grants = {
-        g.file.original_filename: g.pk
-        for g in DownloadGrant.objects.filter(order=order).select_related("file")
-    }
-    return {"order": order.pk, "grants": grants, "session": session_for(user)}
+    return order
 
 
 def cpu_per_download(session, downloads, rounds):

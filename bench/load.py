@@ -20,6 +20,7 @@ from pathlib import Path
 WRK = shutil.which("wrk")
 WRK_MISSING = "wrk is not installed (Debian: apt-get install wrk; `make bench` does it)"
 REPORT_SCRIPT = Path(__file__).with_name("wrk_report.lua")
+LINKS_SCRIPT = Path(__file__).with_name("wrk_links.lua")
 MARKER = "BENCH-JSON "
 MB = 1024 * 1024
 
@@ -64,16 +65,23 @@ class Load:
         return None
 
 
-def run_wrk(url, clients, seconds, headers=(), timeout_s=120):
+def run_wrk(url, clients, seconds, headers=(), timeout_s=120, paths_file=None):
     """One wrk run; a ``LoadFailed`` when any response was an error (status
-    >= 400, time-out, socket error), since its time would not be a page's."""
+    >= 400, time-out, socket error), since its time would not be a page's.
+    ``paths_file``: a file of paths on ``url``'s host, one a line: the
+    requests rotate over them (bench/wrk_links.lua) instead of all asking
+    for ``url``."""
     if WRK is None:
         raise SystemExit(WRK_MISSING)
     threads = min(clients, os.cpu_count())
     argv = [WRK, f"-t{threads}", f"-c{clients}", f"-d{seconds}s", f"--timeout={timeout_s}s"]
     for header in headers:
         argv += ["-H", header]
-    result = subprocess.run([*argv, "-s", str(REPORT_SCRIPT), url], capture_output=True, text=True)
+    if paths_file is None:
+        argv += ["-s", str(REPORT_SCRIPT), url]
+    else:
+        argv += ["-s", str(LINKS_SCRIPT), url, "--", str(paths_file), str(threads)]
+    result = subprocess.run(argv, capture_output=True, text=True)
     line = next((ln for ln in result.stdout.splitlines() if ln.startswith(MARKER)), None)
     if result.returncode != 0 or line is None:
         raise LoadFailed(f"wrk {url} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
