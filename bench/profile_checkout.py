@@ -44,7 +44,7 @@ def _steps(info):
 def run(info, session, checkouts, profile_step=None, top=30, sql_step=None):
     """bench.task helper: ``checkouts`` checkouts as the shopper of
     ``session``; per step its queries and median ms, the cProfile of
-    ``profile_step`` (as text) and the SQL of ``sql_step``'s last run."""
+    ``profile_step`` (as text, by own time then by cumulative time) and the SQL of ``sql_step``'s last run."""
     from django.db import connection
     from django.test import Client
 
@@ -82,7 +82,8 @@ def run(info, session, checkouts, profile_step=None, top=30, sql_step=None):
                 times[name].append(elapsed)
     out = io.StringIO()
     if profile_step:
-        pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(top)
+        for order in ("tottime", "cumulative"):
+            pstats.Stats(profile, stream=out).sort_stats(order).print_stats(top)
     steps = {name: {"queries": queries[name], "ms": median(times[name])} for name in queries}
     return {"steps": steps, "profile": out.getvalue(), "sql": sql}
 
