@@ -7,7 +7,7 @@ step, completion page), each a request through Django's test client in a
 process of the deployment's own (production settings, PostgreSQL, Redis):
 per side and step, the SQL queries (the same every checkout) and the median
 time over the checkouts; with --profile STEP, that step's cProfile (the
-functions with the most own time). Deterministic where the load benchmark
+functions with the most own time, then with the most cumulative time). Deterministic where the load benchmark
 is not: the query counts.
 """
 
