@@ -7,7 +7,7 @@ step, completion page), each a request through Django's test client in a
 process of the deployment's own (production settings, PostgreSQL, Redis):
 per side and step, the SQL queries (the same every checkout) and the median
 time over the checkouts; with --profile STEP, that step's cProfile (the
-functions with the most own time). Deterministic where the load benchmark
+functions with the most own time, then with the most cumulative time). Deterministic where the load benchmark
 is not: the query counts.
 """
 
@@ -44,7 +44,7 @@ def _steps(info):
 def run(info, session, checkouts, profile_step=None, top=30, sql_step=None):
     """bench.task helper: ``checkouts`` checkouts as the shopper of
     ``session``; per step its queries and median ms, the cProfile of
-    ``profile_step`` (as text) and the SQL of ``sql_step``'s last run."""
+    ``profile_step`` (as text, by own time then by cumulative time) and the SQL of ``sql_step``'s last run."""
     from django.db import connection
     from django.test import Client
 
@@ -82,7 +82,8 @@ def run(info, session, checkouts, profile_step=None, top=30, sql_step=None):
                 times[name].append(elapsed)
     out = io.StringIO()
     if profile_step:
-        pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(top)
+        for order in ("tottime", "cumulative"):
+            pstats.Stats(profile, stream=out).sort_stats(order).print_stats(top)
     steps = {name: {"queries": queries[name], "ms": median(times[name])} for name in queries}
     return {"steps": steps, "profile": out.getvalue(), "sql": sql}
 

@@ -120,7 +120,8 @@ def lines_to_take(cart, site_id):
     quantities = {}
     for item in items:
         variation = variations.get(item.sku)
-        if variation is not None:
+        # An untracked line (an ebook) has nothing to take: no query for it.
+        if variation is not None and variation.num_in_stock is not None:
             vid, qty, desc = quantities.get(variation.id, (variation.id, 0, item.description))
             quantities[variation.id] = (vid, qty + item.quantity, desc)
     return [quantities[k] for k in sorted(quantities)]

@@ -84,7 +84,7 @@ def _check_discount(request):
             "The discount code “%(code)s” was removed from your order: %(reason)s "
             "Please check the new total before you confirm."
         ) % {"code": code, "reason": refusal}
-    total = str(request.cart.calculate_discount(discount))
+    total = str(discounts.cart_discount(discount, request.cart))
     if total != str(request.session.get("discount_total")):
         request.session["discount_total"] = total
         return _("Your discount was recalculated for your current cart. Please check the total.")

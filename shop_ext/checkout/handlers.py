@@ -17,6 +17,7 @@ from shop_ext.checkout.forms import CONSENT_FIELD
 from shop_ext.checkout.guard import code_used_message
 from shop_ext.core import contended
 from shop_ext.core.net import client_ip
+from shop_ext.delivery import private_links
 from shop_ext.orders import consent
 from shop_ext.orders.actions import mark_order_paid
 from shop_ext.payments.signals import payment_abandoned
@@ -62,18 +63,20 @@ def tax_handler(request, order_form):
 
 def order_handler(request, order_form, order):
     """Runs once the order is complete: the account a guest chose to make;
+    the order's private link;
     the buyer's consent to immediate delivery of downloads;
     with tax on, the evidence of where it is supplied and its tax by rate; a
     transaction id means it was paid, and the receipt Cartridge sends next
     carries the download links."""
     new_account.create_for_order(request, order)
+    private_links.make_link(order)
     if order_form.cleaned_data.get(CONSENT_FIELD):
         consent.record(order)
     if settings.SHOP_TAX_ENABLED:
         evidence.record_at_checkout(order, client_ip(request), charge.session_vat_check(request.session))
         charge.record_order_tax(request, order)
     if order.transaction_id:
-        mark_order_paid(order, announce=None)
+        mark_order_paid(order, announce=None, placed_now=True)
 
 
 def payment_handler(request, order_form, order):

@@ -40,6 +40,9 @@ def buyer_order(order, who, signed_for=None):
     its links signed for the browser of request ``signed_for`` when given."""
     card_payment = order.payments.first()
     lines = download_lines(order, who, signed_for)
+    delivery = getattr(lines[0]["grants"][0].order, "delivery", None) if lines else None
+    if delivery is not None:
+        order.delivery = delivery  # joined to the grants: order_decision reads it without a query
     decision = order_decision(who, order)
     return BuyerOrder(
         order=order,

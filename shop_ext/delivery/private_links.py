@@ -31,6 +31,13 @@ def holder_of(order):
     return LinkHolder(order.pk, _token(order.pk, link.secret))
 
 
+def make_link(order):
+    """Make the link of an order being placed (it has none yet), in the
+    checkout's transaction: its completion page and its receipt (sent by a
+    worker at the same moment) then find it instead of racing to make it."""
+    PrivateOrderLink.objects.create(order=order)
+
+
 def holder_for_token(order_id, token):
     """The LinkHolder if ``token`` is order ``order_id``'s current token, else None."""
     secret = PrivateOrderLink.objects.filter(order_id=order_id).values_list("secret", flat=True).first()

@@ -27,7 +27,7 @@ def lock_order(order_id):
     return Order.objects.get(pk=order_id)
 
 
-def mark_order_paid(order, announce=OrderEmail.FILES):
+def mark_order_paid(order, announce=OrderEmail.FILES, placed_now=False):
     """The only way an order becomes paid. Safe to call again or from two
     workers at once: one set of grants, one email.
 
@@ -44,10 +44,14 @@ def mark_order_paid(order, announce=OrderEmail.FILES):
     for its payment (a hosted card payment); None when the caller sends the
     receipt itself (checkout, paid as it was placed).
 
+    ``placed_now``: the order was written in the caller's transaction (the
+    checkout paid as it was placed), so no other transaction can see it yet:
+    there is no row lock to wait for and nothing to read again.
+
     Returns True if this call changed the order to paid.
     """
     with transaction.atomic():
-        locked = lock_order(order.pk)
+        locked = order if placed_now else lock_order(order.pk)
         if locked.status in PAID_STATUSES:
             order.status = locked.status
             return False

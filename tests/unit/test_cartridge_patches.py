@@ -61,6 +61,28 @@ def test_order_complete_counts_the_discount_code_named_in_the_session():
     assert "def clean_discount_code(self)" in source(forms.DiscountForm)
 
 
+def test_order_complete_does_what_ours_does_for_an_order_paid_at_checkout():
+    """_complete_skips_what_payment_took does complete()'s work but the stock
+    and the code's use (taken by payment_handler) for such an order: the
+    same steps, in this order, and nothing else."""
+    src = source(models.Order.complete.__wrapped__)
+    steps = [
+        "self.save()",
+        'clear_session(request, "order", *self.session_fields)',
+        "for item in request.cart:",
+        "variation = ProductVariation.objects.get(sku=item.sku)",
+        "variation.update_stock(item.quantity * -1)",
+        "variation.product.actions.purchased()",
+        "if discount_code:",
+        "request.cart.delete()",
+        'del request.session["cart"]',
+    ]
+    places = [src.index(step) for step in steps]
+    assert places == sorted(places)
+    code = [line.strip() for line in src.split('"""')[2].splitlines() if line.strip()]
+    assert len(code) == 17, code  # no step added upstream
+
+
 def test_order_complete_decrements_stock_through_update_stock():
     src = source(models.Order.complete.__wrapped__)
     assert "variation.update_stock(item.quantity * -1)" in src
