@@ -37,7 +37,7 @@ from cartridge.shop.models import Product, ProductVariation, Sale
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.cache import cache
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.db.models import Min, Q
 from django.http import HttpResponse
 from django.utils import timezone
@@ -50,6 +50,7 @@ from mezzanine.utils.urls import home_slug, path_to_slug
 
 from shop_ext.catalogue import search as catalogue_search
 from shop_ext.catalogue.format_cards import FORMAT_PARAMETER, known_format_slugs
+from shop_ext.core import sites
 from shop_ext.core.cache import CACHE_DOWN
 
 log = logging.getLogger(__name__)
@@ -93,8 +94,6 @@ QUERY_PARAMETERS = {
         "type": lambda value: value == "shop.Product",
     },
 }
-SITES_KEY = "pages:sites"
-MAX_KNOWN_HOSTS = 50
 # Moved on whenever what an entry holds changes: servers of two releases may
 # share Redis for a while (a rolling deploy), and a page in the other
 # format would break (version 1 held a CSRF placeholder).
@@ -113,32 +112,13 @@ def csrf_placeholder():
 # ------------------------------------------------------------ sites
 
 
-# The same, per process: the site of a host while the database is away, so
-# pages the cache holds are still served whatever happened to the entry above.
-_last_known_sites = {}
-
-
 def _site_id(request):
-    """Mezzanine's current site for this request (current_site_id(): by host
-    for a browser without a session), kept per host in the cache so that a
-    warm page costs no query, and set on the request, where Mezzanine reads
-    it from then on. At most MAX_KNOWN_HOSTS hosts are kept (ALLOWED_HOSTS
-    bounds them unless it holds a wildcard); forgotten on every catalogue
-    change (a Site is part of it)."""
-    host = request.get_host().lower()
-    known = cache.get(SITES_KEY) or {}
-    site_id = known.get(host)
-    if site_id is None:
-        try:
-            site_id = current_site_id()
-        except DatabaseError:
-            site_id = _last_known_sites.get(host)
-            if site_id is None:
-                raise
-        if len(known) < MAX_KNOWN_HOSTS:
-            cache.set(SITES_KEY, {**known, host: site_id}, None)
-    if host in _last_known_sites or len(_last_known_sites) < MAX_KNOWN_HOSTS:
-        _last_known_sites[host] = site_id
+    """Mezzanine's current site for this request, by host (shop_ext.core.sites:
+    a warm page costs no query), set on the request, where Mezzanine reads
+    it from then on."""
+    site_id = sites.site_id_for_host(request.get_host())
+    if site_id is None:  # the shared cache is down
+        site_id = current_site_id()
     request.site_id = site_id
     return site_id
 
@@ -176,7 +156,7 @@ def bump_every_site():
     any site: a variation, a sale, the Site itself), and the hosts' sites
     are looked up again; sites are few."""
     try:
-        cache.delete(SITES_KEY)
+        cache.delete(sites.DOMAINS_KEY)
     except CACHE_DOWN:
         log.warning("Cache down: sites of hosts not forgotten.")
     for site_id in Site.objects.values_list("id", flat=True):

@@ -2,10 +2,12 @@
 Mezzanine looks the host up in the Site table on every request (its own
 cache of it needs its cache middleware, which the shop does not use).
 
-One cache entry holds every site's domain (a shop has a handful), kept
-until a Site is saved or deleted; a host that is no site's gets
-Mezzanine's default site, as Mezzanine gives it, so nothing a client sends
-adds an entry."""
+One cache entry holds every site's domain (a shop has a handful), dropped
+when a Site is saved or deleted and at the latest after DOMAINS_SECONDS (a
+change made without signals, or whose drop met a cache that was down); a
+host that is no site's gets Mezzanine's default site, as Mezzanine gives
+it, so nothing a client sends adds an entry. The page cache
+(shop_ext.catalogue.page_cache) finds its pages' site here too."""
 
 import contextlib
 import os
@@ -13,13 +15,18 @@ import os
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from shop_ext.core.cache import CACHE_DOWN
 
 DOMAINS_KEY = "sites:by-domain"
+DOMAINS_SECONDS = 300
+
+# The domains this process read last: the pages the cache holds are still
+# served while the database is away, even if the entry above was evicted.
+_last_known_domains = {}
 
 
 def site_id_for_host(host):
@@ -29,11 +36,23 @@ def site_id_for_host(host):
     try:
         domains = cache.get(DOMAINS_KEY)
         if domains is None:
-            domains = {domain.lower(): pk for pk, domain in Site.objects.values_list("pk", "domain")}
-            cache.set(DOMAINS_KEY, domains, None)
+            domains = _read_domains()
+            cache.set(DOMAINS_KEY, domains, DOMAINS_SECONDS)
     except CACHE_DOWN:
         return None
     return domains.get(host.lower()) or int(os.environ.get("MEZZANINE_SITE_ID", settings.SITE_ID))
+
+
+def _read_domains():
+    global _last_known_domains
+    try:
+        domains = {domain.lower(): pk for pk, domain in Site.objects.values_list("pk", "domain")}
+    except DatabaseError:
+        if not _last_known_domains:
+            raise
+        return _last_known_domains
+    _last_known_domains = domains
+    return domains
 
 
 @receiver(post_save, sender=Site, dispatch_uid="shop_ext_site_saved")

@@ -14,6 +14,7 @@ from django.test import RequestFactory
 from django.urls import resolve
 
 from shop_ext.catalogue import page_cache, page_cache_middleware
+from shop_ext.core import sites
 
 PAGE_NUMBER = page_cache.QUERY_PARAMETERS["page"]["page"]
 SORT = page_cache.QUERY_PARAMETERS["page"]["sort"]
@@ -157,8 +158,8 @@ def test_the_csrf_token_s_stand_in_comes_from_the_secret_key(settings, fresh_pla
 def known_sites(monkeypatch):
     """The hosts' sites in the cache, as the first page of each leaves them
     (testserver: site 1, localhost: site 2); the per-process copy is this test's own."""
-    monkeypatch.setattr(page_cache, "_last_known_sites", {})
-    cache.set(page_cache.SITES_KEY, {"testserver": 1, "localhost": 2}, None)
+    monkeypatch.setattr(sites, "_last_known_domains", {})
+    cache.set(sites.DOMAINS_KEY, {"testserver": 1, "localhost": 2}, None)
 
 
 def key_of(address, **extra):

@@ -151,13 +151,13 @@ def test_a_page_the_cache_holds_is_served_while_the_database_is_away(transaction
     the process remembers it, and the page needs nothing else."""
     from django.core.cache import cache
 
-    from shop_ext.catalogue.page_cache import SITES_KEY
+    from shop_ext.core.sites import DOMAINS_KEY
     from tests.factories import make_book
 
     url = make_book({"Paperback": "10.00"}, stock=3, title="The Harbour").get_absolute_url()
     client = Client(raise_request_exception=False)
     assert client.get(url).status_code == 200  # stored
-    cache.delete(SITES_KEY)
+    cache.delete(DOMAINS_KEY)
     outage = Outage(tmp_path)
     try:
         response = client.get(url)
