@@ -84,6 +84,23 @@ def test_a_setting_edited_in_the_admin_shows_on_the_next_request(client, admin_c
     assert client.get(CART_URL).context.get("discount_form") is None
 
 
+def test_a_setting_changed_without_a_signal_shows_once_its_copy_is_old(client, harbour, monkeypatch):
+    """A row updated by a data migration or a shell (no signal, so no new
+    version) shows once a process's copy is MAX_AGE_SECONDS old."""
+    from mezzanine.conf.models import Setting
+
+    from shop_ext.core import editable_settings
+
+    DiscountCodeFactory(code="TENOFF", discount_percent=10)
+    add_to_cart(client, harbour)
+    Setting.objects.create(name="SHOP_DISCOUNT_FIELD_IN_CART", value="False", site_id=1)  # a signal
+    assert client.get(CART_URL).context.get("discount_form") is None
+    Setting.objects.filter(name="SHOP_DISCOUNT_FIELD_IN_CART").update(value="True")  # no signal
+    assert client.get(CART_URL).context.get("discount_form") is None  # the process's copy
+    monkeypatch.setattr(editable_settings, "MAX_AGE_SECONDS", 0)
+    assert client.get(CART_URL).context.get("discount_form") is not None
+
+
 @pytest.fixture
 def keep_current_request():
     """Mezzanine keeps the last request in a thread-local: put it back, so
