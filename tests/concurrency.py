@@ -33,6 +33,8 @@ def run_at_once(*calls):
             thread.start()
         for thread in threads:
             thread.join(60)
+        stuck = sum(thread.is_alive() for thread in threads)
+        assert not stuck, f"{stuck} of {len(calls)} calls still running after 60 s (a lock never released?)"
     else:
         for i in range(len(calls)):
             run(i)

@@ -112,14 +112,18 @@ class FaultProxy:
                 with self.lock:
                     self.held.add(client)  # silent until restore() or cut()
                 continue
+            with self.lock:
+                self.live.add(client)  # a cut while connecting upstream cuts it too
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError:
-                client.close()
+                with self.lock:
+                    self.live.discard(client)
+                    client.close()
                 continue
             upstream.settimeout(None)
             with self.lock:
-                self.live.update((client, upstream))
+                self.live.add(upstream)
             finished = []
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(source, sink, finished), daemon=True).start()
