@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from shop_ext.catalogue import isbns
 from shop_ext.catalogue.availability import delivers, format_field
 from shop_ext.models import VariationIsbn
 
@@ -118,7 +119,7 @@ def format_cards(variations, kinds, reasons, files, requested=None, posted=None)
                 kind=kinds.get(variation.sku, "ship"),
                 unavailable=reasons.get(variation.sku),
                 files=sorted(delivered, key=lambda f: f.extension),
-                isbn=isbn_record(variation),
+                isbn=isbns.record_of(variation),
             )
         )
     buyable = [card for card in cards if not card.unavailable]
@@ -131,11 +132,3 @@ def format_cards(variations, kinds, reasons, files, requested=None, posted=None)
     if chosen:
         chosen[0].selected = True
     return cards
-
-
-def isbn_record(variation):
-    """The variation's VariationIsbn, or None."""
-    try:
-        return variation.isbn_record
-    except VariationIsbn.DoesNotExist:
-        return None

@@ -57,9 +57,15 @@ def set_isbn(variation, isbn13):
         VariationIsbn.objects.filter(variation=variation).delete()
 
 
+def record_of(variation):
+    """The variation's VariationIsbn, or None."""
+    try:
+        return variation.isbn_record
+    except VariationIsbn.DoesNotExist:
+        return None
+
+
 def isbn_of(variation):
     """The variation's ISBN-13, or ""."""
-    try:
-        return variation.isbn_record.isbn
-    except VariationIsbn.DoesNotExist:
-        return ""
+    record = record_of(variation)
+    return record.isbn if record else ""
