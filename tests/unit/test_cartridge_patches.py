@@ -1,6 +1,7 @@
 """Fail loudly if the upstream behaviour our replacements and hooks rely on
 changes (shop_ext/patches.py; checkout.handlers, checkout.guard,
-checkout.forms, catalogue.receivers, accounts.backends, accounts.axes).
+checkout.forms, catalogue.receivers, catalogue.discounts, accounts.backends,
+accounts.axes).
 If one of these fails after upgrading Cartridge/Mezzanine/axes, re-read the
 upstream code and the docstring of the matching replacement."""
 
@@ -158,6 +159,14 @@ def test_discount_forms_validate_in_clean_discount_code():
     assert issubclass(forms.OrderForm, forms.DiscountForm)
     assert "get_valid" in dir(models.DiscountCode.objects)
     assert "billship_handler(request, None)" in source(utils.recalculate_cart)
+
+
+def test_a_code_for_any_product_comes_off_the_cart_total():
+    """catalogue.discounts.cart_discount gives this answer itself for a code
+    with no products or categories, without reading them again."""
+    src = source(models.Cart.calculate_discount)
+    assert "products = discount.all_products()" in src
+    assert "if products.count() == 0:\n            return discount.calculate(self.total_price())" in src
 
 
 def test_mezzanine_account_forms_still_authenticate_without_request():
