@@ -473,6 +473,7 @@ class FormatRowResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
         instance.wanted = wanted
+        instance.row_number = kwargs["row_number"] + 1
         instance.changes = (
             changes_of(instance, wanted)
             if instance.pk
@@ -519,16 +520,18 @@ class FormatRowResource(resources.ModelResource):
         return text
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
-        if import_validation_errors or not instance.pk:
+        if import_validation_errors or not instance.pk or instance.changes:
             return False
-        return not instance.changes
+        # Unchanged, so not saved: still the row that sets its format.
+        self.lookups.taken(instance, instance.wanted, instance.row_number)
+        return True
 
     def save_instance(self, instance, is_create, row, **kwargs):
         # A dry run checks the rows only: what a row takes is noted for the
         # rows below it, nothing is written.
         if not kwargs["dry_run"]:
             write_format(instance, instance.wanted)
-        self.lookups.taken(instance, instance.wanted, kwargs["row_number"] + 1)
+        self.lookups.taken(instance, instance.wanted, instance.row_number)
 
     def after_import_row(self, row, row_result, **kwargs):
         self.rows_done += 1

@@ -124,13 +124,18 @@ def test_a_refused_row_is_named_with_its_field_and_cannot_be_confirmed(
             "row 3: refused: sku: Row 2 of this file already sets the SKU {sku}: one row per format.",
         ),
         (
+            "{sku},The Almanac,Paperback,12.99\n{sku},The Almanac,Paperback,15.00\n",
+            "0 created, 0 changed, 1 unchanged, 1 refused",
+            "row 3: refused: sku: Row 2 of this file already sets the SKU {sku}: one row per format.",
+        ),
+        (
             ",Fresh Title,eBook,3.99\n,Fresh Title,eBook,4.99\n",
             "1 created, 0 changed, 0 unchanged, 1 refused",
             "row 3: refused: format: Row 2 of this file already sets Fresh Title (eBook): "
             "one row per format.",
         ),
     ],
-    ids=["new SKU", "SKU in the shop", "title and format"],
+    ids=["new SKU", "SKU in the shop", "SKU unchanged first", "title and format"],
 )
 def test_a_format_repeated_in_one_file_is_refused_naming_its_first_row(
     admin_client, almanac, django_capture_on_commit_callbacks, rows, summary, refusal
