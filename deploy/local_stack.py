@@ -183,6 +183,7 @@ class Worker(Server):
         super().__init__(process, None, log)
         self.stopping = threading.Event()
         self.restarts = 0
+        self.exit_reasons = []  # the log's last error line before each restart
 
     def kill(self):
         """SIGKILL to the worker and its pool at once, as a crash or the
@@ -195,6 +196,8 @@ def _restart_on_failure(worker, spawn):
     """Start ``worker`` again (its log appended to) each time it exits with an
     error, until its stack stops it."""
     while worker.process.wait() != 0 and not worker.stopping.wait(WORKER_RESTART_SECONDS):
+        errors = [line for line in read_tail(worker.log, 20_000).splitlines() if "Error" in line]
+        worker.exit_reasons.append(errors[-1].strip() if errors else "(no error line in the log)")
         worker.process = spawn("ab")
         worker.restarts += 1
 

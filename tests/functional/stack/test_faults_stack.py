@@ -474,4 +474,5 @@ def test_every_paid_order_email_was_sent(shop):
     assert {email for (email,) in paid} <= received
     MEASUREMENTS.append(
         f"celery worker started again after an error exit: {shop.stack.worker.restarts} times"
+        + "".join(f"\n  after: {reason}" for reason in shop.stack.worker.exit_reasons)
     )
