@@ -153,12 +153,8 @@ def _stock_key(site_id, slug):
 
 def bump_every_site():
     """Every site's pages and menus start again now (a change may show on
-    any site: a variation, a sale, the Site itself), and the hosts' sites
-    are looked up again; sites are few."""
-    try:
-        cache.delete(sites.DOMAINS_KEY)
-    except CACHE_DOWN:
-        log.warning("Cache down: sites of hosts not forgotten.")
+    any site: a variation, a sale, the Site itself); sites are few. The
+    hosts' sites are shop_ext.core.sites's to forget."""
     for site_id in Site.objects.values_list("id", flat=True):
         _bump(_generation_key(site_id))
 
